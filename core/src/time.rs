@@ -1,0 +1,471 @@
+//! Time without `std`: a monotonic [`Instant`], a wall-clock [`UnixTime`], and the two
+//! calendar formats SLS needs (RFC 1123 for `Date`, ISO-8601 basic for `x-log-date`).
+//!
+//! Neither type can read a clock: values come from a runtime's `Clock` (or, in tests, are
+//! written down literally). That keeps every decision in the core reproducible.
+
+use alloc::string::String;
+use core::fmt::{self, Write as _};
+use core::ops::{Add, AddAssign};
+use core::time::Duration;
+
+/// A point on a monotonic clock, in nanoseconds since the clock's own origin.
+///
+/// The origin is arbitrary (a runtime's start, or `0` in a simulation); only differences
+/// between instants of the same clock mean anything. Arithmetic saturates instead of
+/// wrapping, so a far-future deadline is never turned into a past one.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Instant(u64);
+
+impl Instant {
+    /// The clock's origin.
+    pub const ZERO: Self = Self(0);
+    /// The largest representable instant ("never").
+    pub const MAX: Self = Self(u64::MAX);
+
+    /// An instant `nanos` nanoseconds after the origin.
+    pub const fn from_nanos(nanos: u64) -> Self {
+        Self(nanos)
+    }
+
+    /// An instant `millis` milliseconds after the origin (saturating).
+    pub const fn from_millis(millis: u64) -> Self {
+        Self(millis.saturating_mul(1_000_000))
+    }
+
+    /// An instant `secs` seconds after the origin (saturating).
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs.saturating_mul(1_000_000_000))
+    }
+
+    /// Nanoseconds since the origin.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// Time since the origin.
+    pub const fn since_origin(self) -> Duration {
+        Duration::from_nanos(self.0)
+    }
+
+    /// `self + d`, saturating at [`Instant::MAX`].
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(duration_nanos(d)))
+    }
+
+    /// `self - earlier`, or zero if `earlier` is later than `self`.
+    pub fn saturating_duration_since(self, earlier: Self) -> Duration {
+        Duration::from_nanos(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Self;
+    fn add(self, rhs: Duration) -> Self {
+        self.saturating_add(rhs)
+    }
+}
+
+impl AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, rhs: Duration) {
+        *self = self.saturating_add(rhs);
+    }
+}
+
+impl fmt::Debug for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Instant({:?})", Duration::from_nanos(self.0))
+    }
+}
+
+/// A duration as whole nanoseconds, saturating at `u64::MAX` (about 584 years).
+pub fn duration_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Wall-clock time: nanoseconds since 1970-01-01T00:00:00Z (UTC, no leap seconds).
+///
+/// Used for the `Date` / `x-log-date` headers, for log timestamps and for the timestamps of
+/// delivery attempts. It may jump (NTP), so it is never used to measure durations.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct UnixTime(u64);
+
+impl UnixTime {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Self = Self(0);
+
+    /// From nanoseconds since the epoch.
+    pub const fn from_nanos(nanos: u64) -> Self {
+        Self(nanos)
+    }
+
+    /// From milliseconds since the epoch (saturating).
+    pub const fn from_millis(millis: u64) -> Self {
+        Self(millis.saturating_mul(1_000_000))
+    }
+
+    /// From whole seconds since the epoch (saturating).
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs.saturating_mul(1_000_000_000))
+    }
+
+    /// Nanoseconds since the epoch.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn as_millis(self) -> u64 {
+        self.0 / 1_000_000
+    }
+
+    /// Whole seconds since the epoch.
+    pub const fn as_secs(self) -> u64 {
+        self.0 / 1_000_000_000
+    }
+
+    /// The sub-second part, in nanoseconds (`0..1_000_000_000`).
+    pub const fn subsec_nanos(self) -> u32 {
+        (self.0 % 1_000_000_000) as u32
+    }
+
+    /// `self + d`, saturating.
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(duration_nanos(d)))
+    }
+
+    /// The calendar date and time of this instant, in UTC.
+    pub fn to_civil(self) -> CivilDateTime {
+        CivilDateTime::from_unix_secs(self.as_secs())
+    }
+
+    /// RFC 1123 form used by the SLS v1 `Date` header: `Wed, 25 Nov 2026 01:40:30 GMT`
+    /// (two-digit zero-padded day, as Go's `http.TimeFormat`).
+    pub fn rfc1123(self) -> String {
+        let mut s = String::with_capacity(29);
+        // Writing into a String cannot fail.
+        let _ = self.to_civil().write_rfc1123(&mut s);
+        s
+    }
+
+    /// ISO-8601 basic form used by the SLS v4 `x-log-date` header: `20220808T032330Z`.
+    pub fn iso8601_basic(self) -> String {
+        let c = self.to_civil();
+        let mut s = String::with_capacity(16);
+        let _ = write!(
+            s,
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        );
+        s
+    }
+
+    /// The `YYYYMMDD` date used in the v4 credential scope.
+    pub fn yyyymmdd(self) -> String {
+        let c = self.to_civil();
+        let mut s = String::with_capacity(8);
+        let _ = write!(s, "{:04}{:02}{:02}", c.year, c.month, c.day);
+        s
+    }
+}
+
+impl fmt::Debug for UnixTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.to_civil();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+            c.year,
+            c.month,
+            c.day,
+            c.hour,
+            c.minute,
+            c.second,
+            self.subsec_nanos()
+        )
+    }
+}
+
+/// A UTC calendar date and time of day (proleptic Gregorian calendar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CivilDateTime {
+    /// Year, e.g. `2026`.
+    pub year: i64,
+    /// Month, `1..=12`.
+    pub month: u8,
+    /// Day of the month, `1..=31`.
+    pub day: u8,
+    /// Hour, `0..=23`.
+    pub hour: u8,
+    /// Minute, `0..=59`.
+    pub minute: u8,
+    /// Second, `0..=59`.
+    pub second: u8,
+    /// Day of the week, `0` = Sunday … `6` = Saturday.
+    pub weekday: u8,
+}
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+impl CivilDateTime {
+    /// The UTC calendar time `secs` seconds after the Unix epoch.
+    pub fn from_unix_secs(secs: u64) -> Self {
+        let days = (secs / 86_400) as i64;
+        let rem = secs % 86_400;
+        let (year, month, day) = civil_from_days(days);
+        Self {
+            year,
+            month,
+            day,
+            hour: (rem / 3600) as u8,
+            minute: (rem % 3600 / 60) as u8,
+            second: (rem % 60) as u8,
+            // 1970-01-01 was a Thursday (4).
+            weekday: ((days + 4).rem_euclid(7)) as u8,
+        }
+    }
+
+    /// Seconds since the Unix epoch of this calendar time (inverse of
+    /// [`CivilDateTime::from_unix_secs`]; `weekday` is ignored). `None` before 1970.
+    pub fn to_unix_secs(&self) -> Option<u64> {
+        let days = days_from_civil(self.year, self.month, self.day);
+        let secs = days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
+        u64::try_from(secs).ok()
+    }
+
+    fn write_rfc1123(&self, w: &mut impl fmt::Write) -> fmt::Result {
+        write!(
+            w,
+            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+            WEEKDAYS[usize::from(self.weekday)],
+            self.day,
+            MONTHS[usize::from(self.month - 1)],
+            self.year,
+            self.hour,
+            self.minute,
+            self.second
+        )
+    }
+
+    /// Parse an RFC 1123 date (`Wed, 25 Nov 2026 01:40:30 GMT`; a one-digit day is
+    /// accepted too). Returns `None` for anything else. Used by servers that check request
+    /// time skew.
+    pub fn parse_rfc1123(s: &str) -> Option<Self> {
+        let mut it = s.split_ascii_whitespace();
+        let wd = it.next()?.strip_suffix(',')?;
+        let day: u8 = it.next()?.parse().ok()?;
+        let mon = it.next()?;
+        let year: i64 = it.next()?.parse().ok()?;
+        let hms = it.next()?;
+        if it.next()? != "GMT" || it.next().is_some() {
+            return None;
+        }
+        let month = MONTHS.iter().position(|m| *m == mon)? as u8 + 1;
+        let mut t = hms.split(':');
+        let hour: u8 = t.next()?.parse().ok()?;
+        let minute: u8 = t.next()?.parse().ok()?;
+        let second: u8 = t.next()?.parse().ok()?;
+        if t.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        let weekday = WEEKDAYS.iter().position(|d| *d == wd)? as u8;
+        Some(Self {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            weekday,
+        })
+    }
+
+    /// Parse the ISO-8601 basic form `YYYYMMDDTHHMMSSZ`.
+    pub fn parse_iso8601_basic(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+            return None;
+        }
+        let num = |r: core::ops::Range<usize>| -> Option<u32> {
+            let part = s.get(r)?;
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            part.parse().ok()
+        };
+        let year = i64::from(num(0..4)?);
+        let month = num(4..6)? as u8;
+        let day = num(6..8)? as u8;
+        let hour = num(9..11)? as u8;
+        let minute = num(11..13)? as u8;
+        let second = num(13..15)? as u8;
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        Some(Self {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            weekday: ((days + 4).rem_euclid(7)) as u8,
+        })
+    }
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u8) -> u8 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day). Howard Hinnant's `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// (year, month, day) → days since 1970-01-01. Inverse of [`civil_from_days`].
+fn days_from_civil(y: i64, m: u8, d: u8) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc1123_matches_python_sdk_capture() {
+        // Date header of the request captured from aliyun-log-python-sdk (recipes §5).
+        let t = CivilDateTime::parse_rfc1123("Wed, 25 Nov 2026 01:40:30 GMT").unwrap();
+        let secs = t.to_unix_secs().unwrap();
+        assert_eq!(secs, 1_795_570_830);
+        assert_eq!(
+            UnixTime::from_secs(secs).rfc1123(),
+            "Wed, 25 Nov 2026 01:40:30 GMT"
+        );
+    }
+
+    #[test]
+    fn rfc1123_zero_pads_the_day_like_go() {
+        // 2010-01-03 08:33:47 UTC, the day of the Go signature vector.
+        assert_eq!(
+            UnixTime::from_secs(1_262_507_627).rfc1123(),
+            "Sun, 03 Jan 2010 08:33:47 GMT"
+        );
+        assert_eq!(UnixTime::EPOCH.rfc1123(), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn iso8601_basic_matches_v4_vector_date() {
+        let t = CivilDateTime::parse_iso8601_basic("20220808T032330Z").unwrap();
+        let u = UnixTime::from_secs(t.to_unix_secs().unwrap());
+        assert_eq!(u.iso8601_basic(), "20220808T032330Z");
+        assert_eq!(u.yyyymmdd(), "20220808");
+        assert_eq!(t.weekday, 1); // a Monday
+    }
+
+    #[test]
+    fn leap_days_and_century_rules() {
+        for (y, m, d) in [
+            (2000, 2, 29),
+            (2024, 2, 29),
+            (2100, 3, 1),
+            (1970, 1, 1),
+            (2038, 1, 19),
+            (2106, 2, 7),
+        ] {
+            let days = days_from_civil(y, m, d);
+            assert_eq!(civil_from_days(days), (y, m, d));
+        }
+        assert_eq!(days_in_month(2100, 2), 28);
+        assert_eq!(days_in_month(2000, 2), 29);
+        assert!(CivilDateTime::parse_rfc1123("Tue, 29 Feb 2100 00:00:00 GMT").is_none());
+    }
+
+    #[test]
+    fn every_day_for_three_centuries_round_trips() {
+        let mut prev_weekday = None;
+        for days in 0..(365 * 300) {
+            let secs = days as u64 * 86_400 + 3723;
+            let c = CivilDateTime::from_unix_secs(secs);
+            assert_eq!(c.to_unix_secs(), Some(secs));
+            let s = UnixTime::from_secs(secs).rfc1123();
+            assert_eq!(CivilDateTime::parse_rfc1123(&s), Some(c), "{s}");
+            if let Some(p) = prev_weekday {
+                assert_eq!(c.weekday, (p + 1) % 7);
+            }
+            prev_weekday = Some(c.weekday);
+        }
+    }
+
+    #[test]
+    fn parse_rejects_garbage() {
+        for s in [
+            "",
+            "Wed, 25 Nov 2026 01:40:30",
+            "Wed, 25 Foo 2026 01:40:30 GMT",
+            "Wed, 32 Nov 2026 01:40:30 GMT",
+            "Wed, 25 Nov 2026 24:00:00 GMT",
+            "Wed 25 Nov 2026 01:40:30 GMT",
+            "Wed, 25 Nov 2026 01:40:30 GMT extra",
+        ] {
+            assert!(CivilDateTime::parse_rfc1123(s).is_none(), "{s:?}");
+        }
+        for s in ["20221308T032330Z", "2022-8-08T03233Z", "20220808T032330", "2022080aT032330Z"] {
+            assert!(CivilDateTime::parse_iso8601_basic(s).is_none(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn instant_arithmetic_saturates() {
+        let t = Instant::from_millis(5);
+        assert_eq!(t + Duration::from_millis(3), Instant::from_millis(8));
+        assert_eq!(Instant::MAX + Duration::from_secs(1), Instant::MAX);
+        assert_eq!(
+            Instant::from_millis(1).saturating_duration_since(Instant::from_millis(9)),
+            Duration::ZERO
+        );
+        assert_eq!(Instant::ZERO + Duration::MAX, Instant::MAX);
+    }
+}

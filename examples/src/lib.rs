@@ -1,0 +1,1 @@
+//! Examples for the SLS producer; see the `examples/` directory.

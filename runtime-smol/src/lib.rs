@@ -1,0 +1,8 @@
+//! The smol runtime for the SLS producer.
+//!
+//! This crate binds the runtime-agnostic [`sls_producer_core`] to smol. It re-exports the
+//! core so that one dependency is enough.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use sls_producer_core as core;
