@@ -44,6 +44,7 @@ pub mod pack_id;
 pub mod proto;
 pub mod request;
 pub mod response;
+pub mod rt;
 pub mod shard;
 pub mod sign;
 pub mod time;
