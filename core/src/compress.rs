@@ -1,1 +1,731 @@
-//! (in progress)
+//! Body compression for PutLogs: raw LZ4 block (the default), zstd frame, or none.
+//!
+//! SLS names the algorithm in the `x-log-compresstype` header and the uncompressed length in
+//! `x-log-bodyrawsize`; the LZ4 body is a bare block (no frame, no size prefix), so that
+//! header is the only place the raw size travels. Content-MD5 / SHA-256 are computed over the
+//! compressed bytes.
+//!
+//! [`compress`] / [`compress_into`] are the producer's side. [`decompress`] is the server's
+//! side (and the tests'): it never panics on hostile input, checks that the body decodes to
+//! exactly the declared raw size, and refuses raw sizes above a limit before allocating.
+//!
+//! ```
+//! use sls_producer_core::compress::{Compression, compress, decompress};
+//!
+//! let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
+//! let body = compress(Compression::Lz4, raw)?;
+//! assert_eq!(Compression::Lz4.header_value(), Some("lz4"));
+//! assert_eq!(decompress(Compression::Lz4, &body, raw.len())?, raw);
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+use alloc::string::{String, ToString as _};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// How a PutLogs body is compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Compression {
+    /// A raw LZ4 block (`x-log-compresstype: lz4`). The default, as in the Go producer: fast,
+    /// and always available.
+    #[default]
+    Lz4,
+    /// A standard zstd frame at the fastest level (`x-log-compresstype: zstd`). Smaller bodies
+    /// for more CPU. Needs the crate feature `zstd`; without it, compressing or decompressing
+    /// with this variant fails with an `Unsupported` error.
+    Zstd,
+    /// No compression: the body is the protobuf itself and `x-log-compresstype` is omitted.
+    None,
+}
+
+impl Compression {
+    /// The `x-log-compresstype` header value, or `None` when the header must be omitted
+    /// ([`Compression::None`]).
+    pub const fn header_value(self) -> Option<&'static str> {
+        match self {
+            Self::Lz4 => Some("lz4"),
+            Self::Zstd => Some("zstd"),
+            Self::None => None,
+        }
+    }
+
+    /// Parse an `x-log-compresstype` header value (ASCII case-insensitive). Returns `None`
+    /// for anything this crate cannot decode, including SLS's `deflate`. An absent header
+    /// means [`Compression::None`]; that is the caller's decision, not this function's.
+    pub fn from_header_value(value: &str) -> Option<Self> {
+        if value.eq_ignore_ascii_case("lz4") {
+            Some(Self::Lz4)
+        } else if value.eq_ignore_ascii_case("zstd") {
+            Some(Self::Zstd)
+        } else {
+            None
+        }
+    }
+
+    /// Whether this build can compress and decompress with `self`: always, except
+    /// [`Compression::Zstd`] without the `zstd` feature.
+    pub const fn is_supported(self) -> bool {
+        match self {
+            Self::Lz4 | Self::None => true,
+            Self::Zstd => cfg!(feature = "zstd"),
+        }
+    }
+}
+
+/// The largest `raw_size` [`decompress`] accepts: 64 MiB, above the largest batch any SLS
+/// producer sends (the Go producer caps `MaxBatchSize` at 30 MiB).
+pub const DEFAULT_MAX_RAW_SIZE: usize = 64 * 1024 * 1024;
+
+/// Zstd frames may declare a window up to this size (or up to the raw size, if larger); the
+/// decoder reserves the declared window up front, so this bounds what a tiny hostile frame
+/// can make it allocate. Real encoders declare at most the content size (libzstd with a known
+/// size) or a fixed small window (ruzstd: 128 KiB).
+#[cfg(feature = "zstd")]
+const MIN_ZSTD_WINDOW_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Compressing failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CompressError {
+    /// `compression` is not available in this build ([`Compression::Zstd`] without the
+    /// `zstd` feature). Enable the feature, or configure [`Compression::Lz4`].
+    Unsupported {
+        /// The requested compression.
+        compression: Compression,
+    },
+}
+
+impl fmt::Display for CompressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unsupported { compression } => write!(
+                f,
+                "{compression:?} compression is not available in this build (enable the `zstd` feature)"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for CompressError {}
+
+/// Decompressing failed. Every variant means the body cannot be accepted: a server answers
+/// with a client error (SLS uses `PostBodyInvalid` / `InvalidCompressType`); a test has found
+/// a compressor bug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecompressError {
+    /// `compression` is not available in this build ([`Compression::Zstd`] without the
+    /// `zstd` feature). Enable the feature.
+    Unsupported {
+        /// The requested compression.
+        compression: Compression,
+    },
+    /// The declared raw size exceeds the limit, so nothing was decoded (a guard against
+    /// decompression bombs). Raise the limit only if such batches are legitimate.
+    RawSizeTooLarge {
+        /// The declared raw size (`x-log-bodyrawsize`).
+        raw_size: usize,
+        /// The limit in force.
+        max: usize,
+    },
+    /// The body is not valid data of this compression: corrupt, truncated, or compressed
+    /// with another algorithm than the header says.
+    Malformed {
+        /// The compression the body was decoded as.
+        compression: Compression,
+        /// What the decoder reported (never contains body bytes).
+        detail: String,
+    },
+    /// The body decodes to more than the declared raw size: `x-log-bodyrawsize` is wrong or
+    /// the body is corrupt.
+    LongerThanDeclared {
+        /// The declared raw size.
+        raw_size: usize,
+    },
+    /// The body decodes to fewer bytes than the declared raw size: `x-log-bodyrawsize` is
+    /// wrong or the body is truncated.
+    ShorterThanDeclared {
+        /// The declared raw size.
+        raw_size: usize,
+        /// The number of bytes the body decoded to.
+        decoded: usize,
+    },
+}
+
+impl fmt::Display for DecompressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unsupported { compression } => write!(
+                f,
+                "{compression:?} decompression is not available in this build (enable the `zstd` feature)"
+            ),
+            Self::RawSizeTooLarge { raw_size, max } => {
+                write!(
+                    f,
+                    "declared raw size {raw_size} exceeds the limit of {max} bytes"
+                )
+            }
+            Self::Malformed {
+                compression,
+                detail,
+            } => write!(f, "body is not valid {compression:?} data: {detail}"),
+            Self::LongerThanDeclared { raw_size } => {
+                write!(
+                    f,
+                    "body decompresses to more than the declared raw size {raw_size}"
+                )
+            }
+            Self::ShorterThanDeclared { raw_size, decoded } => write!(
+                f,
+                "body decompresses to {decoded} bytes, not the declared raw size {raw_size}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for DecompressError {}
+
+/// Compress `raw` into a new buffer.
+///
+/// [`Compression::Lz4`]: a raw LZ4 block (no frame, no size prefix); [`Compression::Zstd`]:
+/// one zstd frame at the fastest level, without checksum; [`Compression::None`]: a copy.
+///
+/// # Errors
+///
+/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
+pub fn compress(compression: Compression, raw: &[u8]) -> Result<Vec<u8>, CompressError> {
+    let mut out = Vec::new();
+    compress_into(compression, raw, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`compress`], but writes into `out`, replacing its contents and reusing its
+/// allocation: a producer that keeps one output buffer does not reallocate per batch.
+///
+/// With [`Compression::None`] this copies `raw`; a caller that can should use `raw` as the
+/// body instead.
+///
+/// # Errors
+///
+/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature;
+/// `out` is then left empty.
+pub fn compress_into(
+    compression: Compression,
+    raw: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), CompressError> {
+    out.clear();
+    match compression {
+        Compression::Lz4 => {
+            out.resize(lz4_flex::block::get_maximum_output_size(raw.len()), 0);
+            let written = lz4_flex::block::compress_into(raw, out)
+                .expect("an output of get_maximum_output_size always fits an LZ4 block");
+            out.truncate(written);
+            Ok(())
+        }
+        Compression::Zstd => zstd_compress(raw, out),
+        Compression::None => {
+            out.extend_from_slice(raw);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(feature = "zstd")]
+fn zstd_compress(raw: &[u8], out: &mut Vec<u8>) -> Result<(), CompressError> {
+    ruzstd::encoding::compress(raw, out, ruzstd::encoding::CompressionLevel::Fastest);
+    Ok(())
+}
+
+#[cfg(not(feature = "zstd"))]
+fn zstd_compress(_raw: &[u8], _out: &mut Vec<u8>) -> Result<(), CompressError> {
+    Err(CompressError::Unsupported {
+        compression: Compression::Zstd,
+    })
+}
+
+/// Decompress a PutLogs body whose declared uncompressed length (`x-log-bodyrawsize`) is
+/// `raw_size`, refusing `raw_size` above [`DEFAULT_MAX_RAW_SIZE`].
+///
+/// See [`decompress_with_limit`].
+pub fn decompress(
+    compression: Compression,
+    body: &[u8],
+    raw_size: usize,
+) -> Result<Vec<u8>, DecompressError> {
+    decompress_with_limit(compression, body, raw_size, DEFAULT_MAX_RAW_SIZE)
+}
+
+/// Decompress a body that must decode to exactly `raw_size` bytes, refusing `raw_size` above
+/// `max_raw_size` before anything is allocated.
+///
+/// Memory use is bounded by `raw_size` (plus, for zstd, a window of at most
+/// `max(raw_size, 8 MiB)`), whatever the body contains. Hostile input yields an error, never a
+/// panic.
+///
+/// # Errors
+///
+/// * [`DecompressError::RawSizeTooLarge`] if `raw_size > max_raw_size`;
+/// * [`DecompressError::Malformed`] if the body is not valid data of `compression` (an empty
+///   body is not a valid LZ4 block or zstd frame);
+/// * [`DecompressError::LongerThanDeclared`] / [`DecompressError::ShorterThanDeclared`] if it
+///   decodes to another length than `raw_size` (for [`Compression::None`]: if the body is not
+///   `raw_size` bytes long);
+/// * [`DecompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
+pub fn decompress_with_limit(
+    compression: Compression,
+    body: &[u8],
+    raw_size: usize,
+    max_raw_size: usize,
+) -> Result<Vec<u8>, DecompressError> {
+    if raw_size > max_raw_size {
+        return Err(DecompressError::RawSizeTooLarge {
+            raw_size,
+            max: max_raw_size,
+        });
+    }
+    match compression {
+        Compression::Lz4 => lz4_decompress(body, raw_size),
+        Compression::Zstd => zstd_decompress(body, raw_size),
+        Compression::None => match body.len() {
+            n if n == raw_size => Ok(body.to_vec()),
+            n if n > raw_size => Err(DecompressError::LongerThanDeclared { raw_size }),
+            n => Err(DecompressError::ShorterThanDeclared {
+                raw_size,
+                decoded: n,
+            }),
+        },
+    }
+}
+
+fn lz4_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressError> {
+    let mut out = vec![0; raw_size];
+    match lz4_flex::block::decompress_into(body, &mut out) {
+        Ok(n) if n == raw_size => Ok(out),
+        Ok(n) => Err(DecompressError::ShorterThanDeclared {
+            raw_size,
+            decoded: n,
+        }),
+        Err(lz4_flex::block::DecompressError::OutputTooSmall { .. }) => {
+            Err(DecompressError::LongerThanDeclared { raw_size })
+        }
+        Err(e) => Err(DecompressError::Malformed {
+            compression: Compression::Lz4,
+            detail: e.to_string(),
+        }),
+    }
+}
+
+#[cfg(feature = "zstd")]
+fn zstd_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressError> {
+    use ruzstd::decoding::FrameDecoder;
+    use ruzstd::decoding::errors::FrameDecoderError;
+
+    let malformed = |detail: String| DecompressError::Malformed {
+        compression: Compression::Zstd,
+        detail,
+    };
+    if body.is_empty() {
+        return Err(malformed("empty body".into()));
+    }
+    let mut decoder = FrameDecoder::new();
+    decoder.set_max_window_size(raw_size.max(MIN_ZSTD_WINDOW_LIMIT) as u64);
+    let mut out = vec![0; raw_size];
+    match decoder.decode_all(body, &mut out) {
+        Ok(n) if n == raw_size => Ok(out),
+        Ok(n) => Err(DecompressError::ShorterThanDeclared {
+            raw_size,
+            decoded: n,
+        }),
+        Err(FrameDecoderError::TargetTooSmall) => {
+            Err(DecompressError::LongerThanDeclared { raw_size })
+        }
+        Err(e) => Err(malformed(e.to_string())),
+    }
+}
+
+#[cfg(not(feature = "zstd"))]
+fn zstd_decompress(_body: &[u8], _raw_size: usize) -> Result<Vec<u8>, DecompressError> {
+    Err(DecompressError::Unsupported {
+        compression: Compression::Zstd,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// 520 bytes of LogGroup-like input with plenty of repetition.
+    fn sample() -> Vec<u8> {
+        let mut v = Vec::new();
+        for i in 0..40u8 {
+            v.extend_from_slice(b"\x0a\x0ekey=value ");
+            v.push(b'0' + i % 10);
+        }
+        v
+    }
+
+    #[test]
+    fn header_values() {
+        assert_eq!(Compression::default(), Compression::Lz4);
+        assert_eq!(Compression::Lz4.header_value(), Some("lz4"));
+        assert_eq!(Compression::Zstd.header_value(), Some("zstd"));
+        assert_eq!(Compression::None.header_value(), None);
+        for (s, c) in [
+            ("lz4", Some(Compression::Lz4)),
+            ("LZ4", Some(Compression::Lz4)),
+            ("zstd", Some(Compression::Zstd)),
+            ("ZStd", Some(Compression::Zstd)),
+            ("deflate", None),
+            ("", None),
+            ("none", None),
+            ("lz4 ", None),
+        ] {
+            assert_eq!(Compression::from_header_value(s), c, "{s:?}");
+        }
+        assert!(Compression::Lz4.is_supported() && Compression::None.is_supported());
+        assert_eq!(Compression::Zstd.is_supported(), cfg!(feature = "zstd"));
+    }
+
+    #[test]
+    fn lz4_is_a_bare_block_without_size_prefix() {
+        let raw = sample();
+        let body = compress(Compression::Lz4, &raw).unwrap();
+        assert!(body.len() < raw.len() / 2, "{} bytes", body.len());
+        // No 4-byte little-endian size prefix (lz4_flex's compress_prepend_size format)...
+        assert_ne!(&body[..4], &(raw.len() as u32).to_le_bytes());
+        // ...and not an LZ4 frame (magic 04 22 4d 18).
+        assert_ne!(&body[..4], &[0x04, 0x22, 0x4d, 0x18]);
+        assert_eq!(lz4_flex::block::decompress(&body, raw.len()).unwrap(), raw);
+        assert_eq!(decompress(Compression::Lz4, &body, raw.len()).unwrap(), raw);
+    }
+
+    #[test]
+    fn lz4_of_empty_input_round_trips() {
+        let body = compress(Compression::Lz4, b"").unwrap();
+        assert_eq!(decompress(Compression::Lz4, &body, 0).unwrap(), b"");
+        assert!(matches!(
+            decompress(Compression::Lz4, b"", 0),
+            Err(DecompressError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn compress_into_reuses_and_replaces_the_buffer() {
+        let raw = sample();
+        let mut out = b"stale bytes from the previous batch".to_vec();
+        compress_into(Compression::Lz4, &raw, &mut out).unwrap();
+        assert_eq!(out, compress(Compression::Lz4, &raw).unwrap());
+        let cap = out.capacity();
+        compress_into(Compression::Lz4, &raw[..10], &mut out).unwrap();
+        assert_eq!(out.capacity(), cap, "no reallocation for a smaller batch");
+        assert_eq!(decompress(Compression::Lz4, &out, 10).unwrap(), &raw[..10]);
+        compress_into(Compression::None, &raw, &mut out).unwrap();
+        assert_eq!(out, raw);
+    }
+
+    #[test]
+    fn none_requires_the_exact_length() {
+        assert_eq!(decompress(Compression::None, b"abc", 3).unwrap(), b"abc");
+        assert_eq!(
+            decompress(Compression::None, b"abc", 2),
+            Err(DecompressError::LongerThanDeclared { raw_size: 2 })
+        );
+        assert_eq!(
+            decompress(Compression::None, b"abc", 4),
+            Err(DecompressError::ShorterThanDeclared {
+                raw_size: 4,
+                decoded: 3
+            })
+        );
+    }
+
+    #[test]
+    fn raw_size_mismatch_is_an_error() {
+        let raw = sample();
+        let body = compress(Compression::Lz4, &raw).unwrap();
+        assert_eq!(
+            decompress(Compression::Lz4, &body, raw.len() - 1),
+            Err(DecompressError::LongerThanDeclared {
+                raw_size: raw.len() - 1
+            })
+        );
+        assert_eq!(
+            decompress(Compression::Lz4, &body, raw.len() + 7),
+            Err(DecompressError::ShorterThanDeclared {
+                raw_size: raw.len() + 7,
+                decoded: raw.len()
+            })
+        );
+    }
+
+    #[test]
+    fn raw_size_above_the_limit_is_refused_before_decoding() {
+        let err = decompress(Compression::Lz4, b"\x00", DEFAULT_MAX_RAW_SIZE + 1).unwrap_err();
+        assert_eq!(
+            err,
+            DecompressError::RawSizeTooLarge {
+                raw_size: DEFAULT_MAX_RAW_SIZE + 1,
+                max: DEFAULT_MAX_RAW_SIZE
+            }
+        );
+        assert!(matches!(
+            decompress_with_limit(Compression::None, b"abcd", 4, 3),
+            Err(DecompressError::RawSizeTooLarge {
+                raw_size: 4,
+                max: 3
+            })
+        ));
+        // usize::MAX must not attempt an allocation.
+        assert!(decompress(Compression::Zstd, b"x", usize::MAX).is_err());
+    }
+
+    #[test]
+    fn corrupt_lz4_is_an_error_not_a_panic() {
+        let raw = sample();
+        let body = compress(Compression::Lz4, &raw).unwrap();
+        // Truncations.
+        for cut in 0..body.len() {
+            assert!(
+                decompress(Compression::Lz4, &body[..cut], raw.len()).is_err(),
+                "cut {cut}"
+            );
+        }
+        // A match offset pointing before the start of the output.
+        let err = decompress(Compression::Lz4, &[0x10, b'a', 0xff, 0x00], 100).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DecompressError::Malformed {
+                    compression: Compression::Lz4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // An offset of zero.
+        assert!(decompress(Compression::Lz4, &[0x10, b'a', 0x00, 0x00], 100).is_err());
+    }
+
+    #[test]
+    fn errors_display_cause() {
+        let e = DecompressError::ShorterThanDeclared {
+            raw_size: 10,
+            decoded: 3,
+        };
+        assert_eq!(
+            alloc::format!("{e}"),
+            "body decompresses to 3 bytes, not the declared raw size 10"
+        );
+        let e = CompressError::Unsupported {
+            compression: Compression::Zstd,
+        };
+        assert!(alloc::format!("{e}").contains("`zstd` feature"));
+    }
+
+    #[cfg(feature = "zstd")]
+    mod zstd {
+        use super::*;
+
+        #[test]
+        fn round_trip_is_a_standard_frame() {
+            let raw = sample();
+            let body = compress(Compression::Zstd, &raw).unwrap();
+            assert_eq!(&body[..4], &[0x28, 0xb5, 0x2f, 0xfd], "zstd frame magic");
+            assert!(body.len() < raw.len());
+            assert_eq!(
+                decompress(Compression::Zstd, &body, raw.len()).unwrap(),
+                raw
+            );
+            let empty = compress(Compression::Zstd, b"").unwrap();
+            assert_eq!(decompress(Compression::Zstd, &empty, 0).unwrap(), b"");
+        }
+
+        #[test]
+        fn decodes_frames_from_reference_zstd() {
+            // zstd CLI 1.5.4, `zstd -1` of "hello hello hello hello\n", from a file: content
+            // size in the header, single segment, XXH64 checksum.
+            let from_file = [
+                0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x18, 0x6d, 0x00, 0x00, 0x38, 0x68, 0x65, 0x6c, 0x6c,
+                0x6f, 0x20, 0x0a, 0x01, 0x00, 0x99, 0x4b, 0x11, 0xa8, 0x7c, 0x2e, 0xa8,
+            ];
+            // The same from a pipe: no content size, a 512 KiB window.
+            let mut from_pipe = from_file;
+            from_pipe[4..6].copy_from_slice(&[0x04, 0x48]);
+            for body in [from_file, from_pipe] {
+                assert_eq!(
+                    decompress(Compression::Zstd, &body, 24).unwrap(),
+                    b"hello hello hello hello\n"
+                );
+            }
+        }
+
+        #[test]
+        fn size_mismatch_and_corruption_are_errors() {
+            let raw = sample();
+            let body = compress(Compression::Zstd, &raw).unwrap();
+            assert_eq!(
+                decompress(Compression::Zstd, &body, raw.len() - 1),
+                Err(DecompressError::LongerThanDeclared {
+                    raw_size: raw.len() - 1
+                })
+            );
+            assert_eq!(
+                decompress(Compression::Zstd, &body, raw.len() + 1),
+                Err(DecompressError::ShorterThanDeclared {
+                    raw_size: raw.len() + 1,
+                    decoded: raw.len()
+                })
+            );
+            for cut in 0..body.len() {
+                assert!(
+                    decompress(Compression::Zstd, &body[..cut], raw.len()).is_err(),
+                    "cut {cut}"
+                );
+            }
+            for i in 0..body.len() {
+                let mut bad = body.clone();
+                bad[i] ^= 0xa5;
+                // Must not panic; a flipped literal byte may still decode (no checksum), but
+                // then not to the original.
+                if let Ok(out) = decompress(Compression::Zstd, &bad, raw.len()) {
+                    assert_ne!(out, raw, "flip at {i}");
+                }
+            }
+            assert!(matches!(
+                decompress(Compression::Zstd, b"", 0),
+                Err(DecompressError::Malformed {
+                    compression: Compression::Zstd,
+                    ..
+                })
+            ));
+        }
+
+        #[test]
+        fn a_declared_window_above_the_limit_is_refused() {
+            // Magic, descriptor 0x00 (window descriptor follows, no content size, no
+            // checksum), window descriptor, then an empty last raw block.
+            let frame = |window_descriptor: u8| {
+                [
+                    0x28,
+                    0xb5,
+                    0x2f,
+                    0xfd,
+                    0x00,
+                    window_descriptor,
+                    0x01,
+                    0x00,
+                    0x00,
+                ]
+            };
+            // 2^(10 + 13) = 8 MiB: at the limit, accepted.
+            assert_eq!(
+                decompress(Compression::Zstd, &frame(13 << 3), 0).unwrap(),
+                b""
+            );
+            // 32 MiB: within ruzstd's own default limit, but above ours for a small body.
+            assert!(matches!(
+                decompress(Compression::Zstd, &frame(15 << 3), 16),
+                Err(DecompressError::Malformed {
+                    compression: Compression::Zstd,
+                    ..
+                })
+            ));
+            // The limit grows with the declared raw size.
+            assert_eq!(
+                decompress_with_limit(Compression::Zstd, &frame(15 << 3), 1 << 25, 1 << 25),
+                Err(DecompressError::ShorterThanDeclared {
+                    raw_size: 1 << 25,
+                    decoded: 0
+                })
+            );
+        }
+    }
+
+    #[cfg(not(feature = "zstd"))]
+    #[test]
+    fn zstd_without_the_feature_is_unsupported() {
+        assert_eq!(
+            compress(Compression::Zstd, b"x"),
+            Err(CompressError::Unsupported {
+                compression: Compression::Zstd
+            })
+        );
+        assert_eq!(
+            decompress(Compression::Zstd, b"x", 1),
+            Err(DecompressError::Unsupported {
+                compression: Compression::Zstd
+            })
+        );
+    }
+
+    fn compressible() -> impl Strategy<Value = Vec<u8>> {
+        // Few distinct bytes in runs: long matches, overlapping copies, offsets near 64 KiB.
+        (
+            proptest::collection::vec((0u8..4, 1usize..300), 0..400),
+            any::<bool>(),
+        )
+            .prop_map(|(runs, repeat)| {
+                let mut v: Vec<u8> = runs
+                    .into_iter()
+                    .flat_map(|(b, n)| core::iter::repeat_n(b, n))
+                    .collect();
+                if repeat {
+                    let copy = v.clone();
+                    v.extend_from_slice(&copy);
+                }
+                v
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn lz4_round_trips_random_input(raw in proptest::collection::vec(any::<u8>(), 0..5000)) {
+            let body = compress(Compression::Lz4, &raw).unwrap();
+            prop_assert_eq!(decompress(Compression::Lz4, &body, raw.len()).unwrap(), raw);
+        }
+
+        #[test]
+        fn lz4_round_trips_compressible_input(raw in compressible()) {
+            let body = compress(Compression::Lz4, &raw).unwrap();
+            if raw.len() > 1000 {
+                prop_assert!(body.len() < raw.len() / 4, "{} -> {}", raw.len(), body.len());
+            }
+            prop_assert_eq!(decompress(Compression::Lz4, &body, raw.len()).unwrap(), raw);
+        }
+
+        #[test]
+        fn arbitrary_bodies_never_panic(
+            body in proptest::collection::vec(any::<u8>(), 0..200),
+            raw_size in 0usize..2000,
+        ) {
+            // Whatever the bytes, the result is an error or exactly `raw_size` bytes.
+            if let Ok(out) = decompress(Compression::Lz4, &body, raw_size) {
+                prop_assert_eq!(out.len(), raw_size);
+            }
+            #[cfg(feature = "zstd")]
+            {
+                let mut framed = alloc::vec![0x28, 0xb5, 0x2f, 0xfd];
+                framed.extend_from_slice(&body);
+                if let Ok(out) = decompress(Compression::Zstd, &framed, raw_size) {
+                    prop_assert_eq!(out.len(), raw_size);
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "zstd")]
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn zstd_round_trips(raw in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..3000),
+            compressible(),
+        ]) {
+            let body = compress(Compression::Zstd, &raw).unwrap();
+            prop_assert_eq!(decompress(Compression::Zstd, &body, raw.len()).unwrap(), raw);
+        }
+    }
+}
