@@ -1,1 +1,540 @@
-//! (in progress)
+//! Just enough JSON for SLS, without serde: a string writer (web-tracking bodies) and a
+//! reader that pulls the string-valued members out of one flat object (error bodies).
+//!
+//! The reader accepts exactly the JSON grammar of RFC 8259 (plus a leading UTF-8 BOM).
+//! Members whose values are not strings are checked for well-formedness and skipped,
+//! nested containers included, down to [`MAX_DEPTH`] levels.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::{self, Write as _};
+
+/// How deeply containers may nest inside a skipped value before the reader gives up.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// Append `s` to `out` as a quoted JSON string.
+///
+/// Escapes `"`, `\` and the C0 control characters (short forms for `\b \f \n \r \t`,
+/// `\u00XX` for the rest). Everything else, non-ASCII included, is written as is, which is
+/// valid JSON for any UTF-8 reader.
+pub(crate) fn write_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if short.is_empty() {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(short);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Why a JSON text could not be read. Offsets are byte offsets into the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JsonError {
+    /// The input is not UTF-8.
+    NotUtf8,
+    /// The top-level value is not an object.
+    NotAnObject,
+    /// The input ended inside a value.
+    UnexpectedEnd,
+    /// A byte that the grammar does not allow at this position.
+    Unexpected {
+        /// Offset of the byte.
+        at: usize,
+    },
+    /// A malformed escape sequence inside a string.
+    BadEscape {
+        /// Offset of the backslash.
+        at: usize,
+    },
+    /// Containers nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotUtf8 => f.write_str("JSON text is not UTF-8"),
+            Self::NotAnObject => f.write_str("JSON text is not an object"),
+            Self::UnexpectedEnd => f.write_str("JSON text ends early"),
+            Self::Unexpected { at } => write!(f, "unexpected byte at offset {at}"),
+            Self::BadEscape { at } => write!(f, "bad escape sequence at offset {at}"),
+            Self::TooDeep => write!(f, "JSON nested deeper than {MAX_DEPTH} levels"),
+        }
+    }
+}
+
+/// The string-valued members of the JSON object `input`, in document order (duplicates
+/// kept). Members with other values are validated and left out.
+pub(crate) fn string_members(input: &[u8]) -> Result<Vec<(String, String)>, JsonError> {
+    let text = core::str::from_utf8(input).map_err(|_| JsonError::NotUtf8)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = Reader {
+        s: text,
+        b: text.as_bytes(),
+        pos: 0,
+    };
+    r.skip_ws();
+    if r.peek() != Some(b'{') {
+        return Err(match r.peek() {
+            None => JsonError::UnexpectedEnd,
+            Some(_) => JsonError::NotAnObject,
+        });
+    }
+    r.pos += 1;
+    let mut members = Vec::new();
+    r.skip_ws();
+    if r.peek() == Some(b'}') {
+        r.pos += 1;
+    } else {
+        loop {
+            r.skip_ws();
+            let key = r.string()?;
+            r.skip_ws();
+            r.expect(b':')?;
+            r.skip_ws();
+            if r.peek() == Some(b'"') {
+                let value = r.string()?;
+                members.push((key, value));
+            } else {
+                r.skip_value(1)?;
+            }
+            r.skip_ws();
+            match r.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return Err(JsonError::Unexpected { at: r.pos - 1 }),
+            }
+        }
+    }
+    r.skip_ws();
+    match r.peek() {
+        None => Ok(members),
+        Some(_) => Err(JsonError::Unexpected { at: r.pos }),
+    }
+}
+
+struct Reader<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Result<u8, JsonError> {
+        let c = self.peek().ok_or(JsonError::UnexpectedEnd)?;
+        self.pos += 1;
+        Ok(c)
+    }
+
+    fn expect(&mut self, want: u8) -> Result<(), JsonError> {
+        match self.next()? {
+            c if c == want => Ok(()),
+            _ => Err(JsonError::Unexpected { at: self.pos - 1 }),
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// A string starting at the current `"`, unescaped.
+    fn string(&mut self) -> Result<String, JsonError> {
+        self.expect(b'"')?;
+        let mut out = String::new();
+        let mut run = self.pos;
+        loop {
+            let at = self.pos;
+            match self.next()? {
+                b'"' => {
+                    out.push_str(&self.s[run..at]);
+                    return Ok(out);
+                }
+                b'\\' => {
+                    out.push_str(&self.s[run..at]);
+                    self.escape(at, &mut out)?;
+                    run = self.pos;
+                }
+                0x00..=0x1f => return Err(JsonError::Unexpected { at }),
+                _ => {}
+            }
+        }
+    }
+
+    /// The escape whose backslash is at `at` (already consumed).
+    fn escape(&mut self, at: usize, out: &mut String) -> Result<(), JsonError> {
+        let c = match self.next()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = self.hex4(at)?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        // A high surrogate: a low one must follow to form a scalar value.
+                        if self.b.get(self.pos..self.pos + 2) == Some(b"\\u") {
+                            let save = self.pos;
+                            self.pos += 2;
+                            let low = self.hex4(save)?;
+                            if (0xDC00..=0xDFFF).contains(&low) {
+                                let scalar = 0x10000
+                                    + ((u32::from(unit) - 0xD800) << 10)
+                                    + (u32::from(low) - 0xDC00);
+                                char::from_u32(scalar).unwrap_or(char::REPLACEMENT_CHARACTER)
+                            } else {
+                                // Lone high surrogate; the next escape stands on its own.
+                                self.pos = save;
+                                char::REPLACEMENT_CHARACTER
+                            }
+                        } else {
+                            char::REPLACEMENT_CHARACTER
+                        }
+                    }
+                    // A lone low surrogate is not a character either.
+                    0xDC00..=0xDFFF => char::REPLACEMENT_CHARACTER,
+                    _ => char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER),
+                }
+            }
+            _ => return Err(JsonError::BadEscape { at }),
+        };
+        out.push(c);
+        Ok(())
+    }
+
+    fn hex4(&mut self, at: usize) -> Result<u16, JsonError> {
+        let digits = self
+            .b
+            .get(self.pos..self.pos + 4)
+            .ok_or(JsonError::UnexpectedEnd)?;
+        let mut v: u16 = 0;
+        for &d in digits {
+            let n = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(JsonError::BadEscape { at }),
+            };
+            v = (v << 4) | u16::from(n);
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// Skip one value of any type, checking its syntax. `depth` is the nesting level of
+    /// the container the value sits in.
+    fn skip_value(&mut self, depth: usize) -> Result<(), JsonError> {
+        match self.peek().ok_or(JsonError::UnexpectedEnd)? {
+            b'"' => self.string().map(drop),
+            b'{' => self.skip_container(depth + 1, b'}', true),
+            b'[' => self.skip_container(depth + 1, b']', false),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(JsonError::Unexpected { at: self.pos }),
+        }
+    }
+
+    fn skip_container(&mut self, depth: usize, close: u8, object: bool) -> Result<(), JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(JsonError::TooDeep);
+        }
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if object {
+                if self.peek() != Some(b'"') {
+                    return Err(self.unexpected_here());
+                }
+                self.string()?;
+                self.skip_ws();
+                self.expect(b':')?;
+                self.skip_ws();
+            }
+            self.skip_value(depth)?;
+            self.skip_ws();
+            match self.next()? {
+                b',' => continue,
+                c if c == close => return Ok(()),
+                _ => return Err(JsonError::Unexpected { at: self.pos - 1 }),
+            }
+        }
+    }
+
+    fn unexpected_here(&self) -> JsonError {
+        if self.pos >= self.b.len() {
+            JsonError::UnexpectedEnd
+        } else {
+            JsonError::Unexpected { at: self.pos }
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), JsonError> {
+        let end = self.pos + word.len();
+        match self.b.get(self.pos..end) {
+            Some(got) if got == word.as_bytes() => {
+                self.pos = end;
+                Ok(())
+            }
+            Some(_) => Err(JsonError::Unexpected { at: self.pos }),
+            None => Err(JsonError::UnexpectedEnd),
+        }
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    fn number(&mut self) -> Result<(), JsonError> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.unexpected_here()),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.one_or_more_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.one_or_more_digits()?;
+        }
+        Ok(())
+    }
+
+    fn one_or_more_digits(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'0'..=b'9') => {
+                self.digits();
+                Ok(())
+            }
+            _ => Err(self.unexpected_here()),
+        }
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    fn members(s: &str) -> Result<Vec<(String, String)>, JsonError> {
+        string_members(s.as_bytes())
+    }
+
+    fn pair(k: &str, v: &str) -> (String, String) {
+        (k.to_string(), v.to_string())
+    }
+
+    #[test]
+    fn reads_the_sls_error_body() {
+        let body =
+            br#"{"errorCode": "LogStoreNotExist", "errorMessage": "logstore app does not exist"}"#;
+        assert_eq!(
+            string_members(body).unwrap(),
+            vec![
+                pair("errorCode", "LogStoreNotExist"),
+                pair("errorMessage", "logstore app does not exist")
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_every_other_value_type() {
+        let body = r#" {
+            "n": -12.5e+3, "z": 0, "t": true, "f": false, "nul": null,
+            "arr": [1, "x", {"deep": ["y", {}]}, []], "obj": {"a": {"b": "c"}},
+            "s": "kept"
+        } "#;
+        assert_eq!(members(body).unwrap(), vec![pair("s", "kept")]);
+        assert_eq!(members("{}").unwrap(), vec![]);
+        assert_eq!(
+            members("\u{feff}{\"a\":\"b\"}").unwrap(),
+            vec![pair("a", "b")]
+        );
+    }
+
+    #[test]
+    fn unescapes_all_escape_forms() {
+        let body = r#"{"k\"ey": "q\" b\\ s\/ \b\f\n\r\t \u0041\u00e9\u4e2d \ud83d\ude00 raw-é"}"#;
+        assert_eq!(
+            members(body).unwrap(),
+            vec![pair("k\"ey", "q\" b\\ s/ \u{8}\u{c}\n\r\t Aé中 😀 raw-é")]
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        assert_eq!(
+            members(r#"{"a":"x\ud800y"}"#).unwrap(),
+            vec![pair("a", "x\u{fffd}y")]
+        );
+        assert_eq!(
+            members(r#"{"a":"\udc00"}"#).unwrap(),
+            vec![pair("a", "\u{fffd}")]
+        );
+        // A high surrogate followed by an escape that is not a low surrogate: both survive.
+        assert_eq!(
+            members(r#"{"a":"\ud800\u0041"}"#).unwrap(),
+            vec![pair("a", "\u{fffd}A")]
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_input() {
+        let cases: &[(&[u8], JsonError)] = &[
+            (b"", JsonError::UnexpectedEnd),
+            (b"   ", JsonError::UnexpectedEnd),
+            (b"[]", JsonError::NotAnObject),
+            (b"\"s\"", JsonError::NotAnObject),
+            (b"<html>404</html>", JsonError::NotAnObject),
+            (b"{", JsonError::UnexpectedEnd),
+            (b"{\"a\"", JsonError::UnexpectedEnd),
+            (b"{\"a\":", JsonError::UnexpectedEnd),
+            (b"{\"a\":\"b\"", JsonError::UnexpectedEnd),
+            (b"{\"a\":\"b\",}", JsonError::Unexpected { at: 9 }),
+            (b"{\"a\" \"b\"}", JsonError::Unexpected { at: 5 }),
+            (b"{\"a\":\"b\"} x", JsonError::Unexpected { at: 10 }),
+            (b"{a:\"b\"}", JsonError::Unexpected { at: 1 }),
+            (b"{\"a\":\"\\x\"}", JsonError::BadEscape { at: 6 }),
+            (b"{\"a\":\"\\u12G4\"}", JsonError::BadEscape { at: 6 }),
+            (b"{\"a\":\"\\u12", JsonError::UnexpectedEnd),
+            (b"{\"a\":\"tab\there\"}", JsonError::Unexpected { at: 9 }),
+            (b"{\"a\":01}", JsonError::Unexpected { at: 6 }),
+            (b"{\"a\":-}", JsonError::Unexpected { at: 6 }),
+            (b"{\"a\":1.}", JsonError::Unexpected { at: 7 }),
+            (b"{\"a\":1e}", JsonError::Unexpected { at: 7 }),
+            (b"{\"a\":tru}", JsonError::Unexpected { at: 5 }),
+            (b"{\"a\":nul", JsonError::UnexpectedEnd),
+            (b"{\"a\":[1,]}", JsonError::Unexpected { at: 8 }),
+            (b"{\"a\":{1:2}}", JsonError::Unexpected { at: 6 }),
+            (b"{\"a\":\"\xff\"}", JsonError::NotUtf8),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                string_members(input),
+                Err(*want),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let ok = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert_eq!(members(&ok).unwrap(), vec![]);
+        let deep = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert_eq!(members(&deep), Err(JsonError::TooDeep));
+        // Far too deep must fail cleanly, not overflow the stack.
+        let huge = format!("{{\"a\":{}", "[".repeat(100_000));
+        assert_eq!(members(&huge), Err(JsonError::TooDeep));
+    }
+
+    #[test]
+    fn writer_escapes_exactly_what_json_requires() {
+        let mut out = String::new();
+        write_str(&mut out, "a\"b\\c/\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f} é😀");
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c/\\n\\r\\t\\b\\f\\u0000\\u001f\u{7f} é😀\""
+        );
+        let mut empty = String::new();
+        write_str(&mut empty, "");
+        assert_eq!(empty, "\"\"");
+    }
+
+    proptest! {
+        #[test]
+        fn write_then_read_round_trips(
+            fields in proptest::collection::vec((any::<String>(), any::<String>()), 0..6)
+        ) {
+            let mut doc = String::from("{");
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    doc.push_str(" ,\n");
+                }
+                write_str(&mut doc, k);
+                doc.push_str(" : ");
+                write_str(&mut doc, v);
+            }
+            doc.push('}');
+            prop_assert_eq!(members(&doc).unwrap(), fields);
+        }
+
+        #[test]
+        fn escaped_unicode_reads_back_as_the_character(c in any::<char>()) {
+            let mut units = [0u16; 2];
+            let mut esc = String::new();
+            for u in c.encode_utf16(&mut units) {
+                esc.push_str(&format!("\\u{u:04X}"));
+            }
+            let doc = format!("{{\"k\":\"{esc}\"}}");
+            prop_assert_eq!(members(&doc).unwrap(), vec![pair("k", &c.to_string())]);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = string_members(&bytes);
+        }
+
+        #[test]
+        fn near_json_never_panics(s in r#"[{}\[\]",:\\u0-9a-fA-Ftrunl.eE+\- ]{0,40}"#) {
+            let _ = members(&s);
+        }
+    }
+}
