@@ -46,5 +46,7 @@ pub mod request;
 pub mod response;
 pub mod rt;
 pub mod shard;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod sign;
 pub mod time;
