@@ -1,1 +1,705 @@
-//! (in progress)
+//! Producer configuration: every option of the Go producer (with our names), its default,
+//! and validation that names the field and the allowed range.
+//!
+//! Nothing is clamped silently: a value outside its range is a [`ConfigError`], never
+//! quietly replaced (the Go producer turns `LingerMs = 99` into 2000 and `Buckets = 100`
+//! into 64 without a word).
+//!
+//! | Option | Default | Range | Go name |
+//! |---|---|---|---|
+//! | [`memory_budget`](ProducerConfig::memory_budget) | 100 MiB | ≥ `max_batch_bytes` | `TotalSizeLnBytes` |
+//! | [`max_block`](ProducerConfig::max_block) | 60 s | any (0 = fail fast) | `MaxBlockSec` |
+//! | [`max_in_flight`](ProducerConfig::max_in_flight) | 50 | 1 ..= 10 000 | `MaxIoWorkerCount` |
+//! | [`max_batch_bytes`](ProducerConfig::max_batch_bytes) | 512 KiB | 1 KiB ..= 30 MiB | `MaxBatchSize` |
+//! | [`max_batch_count`](ProducerConfig::max_batch_count) | 4096 | 1 ..= 40 960 | `MaxBatchCount` |
+//! | [`linger`](ProducerConfig::linger) | 2 s | 1 ms ..= 1 day | `LingerMs` |
+//! | [`max_retries`](ProducerConfig::max_retries) | 10 | 0 ..= 1 000 | `Retries` |
+//! | [`max_reserved_attempts`](ProducerConfig::max_reserved_attempts) | 11 | 1 ..= 1 000 | `MaxReservedAttempts` |
+//! | [`backoff`](ProducerConfig::backoff) base | 100 ms | 1 ms ..= 1 h | `BaseRetryBackoffMs` |
+//! | [`backoff`](ProducerConfig::backoff) max | 50 s | base ..= 1 day | `MaxRetryBackoffMs` |
+//! | [`backoff`](ProducerConfig::backoff) jitter | none | none / full / equal | — |
+//! | [`delivery_timeout`](ProducerConfig::delivery_timeout) | none | ≥ 1 ms | — |
+//! | [`adjust_shard_hash`](ProducerConfig::adjust_shard_hash) | true | | `AdjustShargHash` |
+//! | [`buckets`](ProducerConfig::buckets) | 64 | power of two in 1 ..= 256 | `Buckets` |
+//! | [`no_retry_status_codes`](ProducerConfig::no_retry_status_codes) | \[400, 404\] | 100 ..= 599 each | `NoRetryStatusCodeList` |
+//! | [`compression`](ProducerConfig::compression) | LZ4 | LZ4 / zstd / none | `CompressType` |
+//! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
+//! | [`signature_version`](ProducerConfig::signature_version) | v1 | v1 / v4 | `AuthVersion` |
+//! | [`region`](ProducerConfig::region) | from endpoint | required for v4 | `Region` |
+//! | [`user_agent`](ProducerConfig::user_agent) | `sls-producer-rust/<version>` | non-empty, visible ASCII | `UserAgent` |
+//! | [`log_tags`](ProducerConfig::log_tags) | none | keys non-empty | `LogTags` |
+//! | [`generate_pack_id`](ProducerConfig::generate_pack_id) | **true** | | `GeneratePackId` (false) |
+//! | [`use_metric_store_url`](ProducerConfig::use_metric_store_url) | false | | `UseMetricStoreURL` |
+//! | [`processor`](ProducerConfig::processor) | none | | `Processor` |
+//! | [`connect_timeout`](ProducerConfig::connect_timeout) | 10 s | 1 ms ..= 10 min | `HTTPClient` |
+//! | [`request_timeout`](ProducerConfig::request_timeout) | 60 s | 1 ms ..= 1 h | `HTTPClient` |
+//! | [`seed`](ProducerConfig::seed) | 0 | any | — |
+//!
+//! Credentials are not part of this struct: the runtime crates take static keys, the
+//! environment or a [`CredentialsProvider`](crate::rt::CredentialsProvider). Go's local
+//! logging options (`AllowLogLevel`, `LogFileName`, …) and its periodic metrics line have
+//! no equivalent: the producer's diagnostics go through the application's own subscriber.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use crate::backoff::{BackoffPolicy, Jitter};
+use crate::compress::Compression;
+use crate::endpoint::{Endpoint, EndpointError};
+use crate::shard::Buckets;
+use crate::sign::SignatureVersion;
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+/// The producer's configuration. Build it with [`ProducerConfig::new`] and the `with_*`
+/// setters, then check it with [`ProducerConfig::validate`] (the producer constructors do
+/// that for you).
+///
+/// ```
+/// use core::time::Duration;
+/// use sls_producer_core::config::ProducerConfig;
+///
+/// let config = ProducerConfig::new("cn-hangzhou.log.aliyuncs.com")
+///     .with_linger(Duration::from_millis(500))
+///     .with_max_batch_count(1024);
+/// assert!(config.validate().is_ok());
+/// assert!(ProducerConfig::new("x.com").with_buckets(100).validate().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ProducerConfig {
+    /// SLS endpoint, e.g. `cn-hangzhou.log.aliyuncs.com` (https) or
+    /// `http://127.0.0.1:8080`. A bare host means https.
+    pub endpoint: String,
+    /// Bytes of encoded logs the producer may hold (open batches, queued, in flight and
+    /// awaiting retry). A send that would exceed it is refused (or waits, see
+    /// [`max_block`](Self::max_block)). Default 100 MiB.
+    pub memory_budget: usize,
+    /// How long an async send waits for room in the memory budget before handing the log
+    /// back. `Duration::ZERO` fails at once. The non-blocking `send` never waits. Default 60 s.
+    pub max_block: Duration,
+    /// Requests in flight at once, retries included. Default 50.
+    pub max_in_flight: usize,
+    /// Upper bound of one request's uncompressed LogGroup, in bytes. A batch is sealed
+    /// before a log would push it over. Default 512 KiB.
+    pub max_batch_bytes: usize,
+    /// Upper bound of logs in one request. Default 4096.
+    pub max_batch_count: usize,
+    /// The longest a batch stays open after its first log. Default 2 s.
+    pub linger: Duration,
+    /// Retries after the first attempt (so `max_retries + 1` attempts in all). Default 10.
+    pub max_retries: u32,
+    /// How many attempts a [`DeliveryResult`](crate) keeps: the most recent ones. Default 11.
+    pub max_reserved_attempts: usize,
+    /// Backoff between attempts. Default 100 ms doubling to 50 s, no jitter.
+    pub backoff: BackoffPolicy,
+    /// Give up on a batch this long after it was sealed, whatever the retry count.
+    /// Default none.
+    pub delivery_timeout: Option<Duration>,
+    /// Collapse shard keys of hashed sends onto [`buckets`](Self::buckets) route keys.
+    /// Default true.
+    pub adjust_shard_hash: bool,
+    /// Number of shard-key buckets: a power of two in `[1, 256]`. Default 64.
+    pub buckets: u32,
+    /// HTTP statuses that are never retried (whatever the body says). Default 400 and 404.
+    pub no_retry_status_codes: Vec<u16>,
+    /// Body compression. Default LZ4.
+    pub compression: Compression,
+    /// Request signature version. Default v1 (HMAC-SHA1); v4 needs a region.
+    pub signature_version: SignatureVersion,
+    /// Region for signature v4, e.g. `cn-hangzhou`. Default: taken from a standard
+    /// `{region}.log.aliyuncs.com` endpoint.
+    pub region: Option<String>,
+    /// `User-Agent` header. Default `sls-producer-rust/<crate version>`.
+    pub user_agent: String,
+    /// Tags added to every LogGroup (before the pack id). Default none.
+    pub log_tags: Vec<(String, String)>,
+    /// Add a `__pack_id__` tag to every LogGroup, for context browsing in the console.
+    /// Default **true** (Go: false; the Java, C and official Rust producers always do).
+    pub generate_pack_id: bool,
+    /// Send to the MetricStore remote-write path instead of PutLogs. Default false.
+    pub use_metric_store_url: bool,
+    /// Ingest processor name, sent as the `processor` query parameter. Default none.
+    pub processor: Option<String>,
+    /// TCP + TLS connect timeout, applied by the transport. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout, applied by the transport. Default 60 s.
+    pub request_timeout: Duration,
+    /// Seed of the producer's PRNG (backoff jitter, pack-id prefixes). Runtime crates mix
+    /// it with entropy unless asked for reproducibility; the simulation uses it as is.
+    /// Default 0.
+    pub seed: u64,
+}
+
+/// The `User-Agent` sent when none is configured.
+pub const DEFAULT_USER_AGENT: &str = concat!("sls-producer-rust/", env!("CARGO_PKG_VERSION"));
+
+impl Default for ProducerConfig {
+    /// The defaults with an empty endpoint (which [`validate`](Self::validate) rejects).
+    fn default() -> Self {
+        Self {
+            endpoint: String::new(),
+            memory_budget: 100 * MIB,
+            max_block: Duration::from_secs(60),
+            max_in_flight: 50,
+            max_batch_bytes: 512 * KIB,
+            max_batch_count: 4096,
+            linger: Duration::from_millis(2000),
+            max_retries: 10,
+            max_reserved_attempts: 11,
+            backoff: BackoffPolicy::default(),
+            delivery_timeout: None,
+            adjust_shard_hash: true,
+            buckets: 64,
+            no_retry_status_codes: vec![400, 404],
+            compression: Compression::Lz4,
+            signature_version: SignatureVersion::V1,
+            region: None,
+            user_agent: String::from(DEFAULT_USER_AGENT),
+            log_tags: Vec::new(),
+            generate_pack_id: true,
+            use_metric_store_url: false,
+            processor: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            seed: 0,
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$m:meta])* $name:ident($field:ident: $ty:ty);)*) => {
+        $(
+            $(#[$m])*
+            #[must_use]
+            pub fn $name(mut self, $field: $ty) -> Self {
+                self.$field = $field;
+                self
+            }
+        )*
+    };
+}
+
+impl ProducerConfig {
+    /// The defaults for `endpoint`.
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            ..Self::default()
+        }
+    }
+
+    setters! {
+        /// Set [`memory_budget`](Self::memory_budget).
+        with_memory_budget(memory_budget: usize);
+        /// Set [`max_block`](Self::max_block).
+        with_max_block(max_block: Duration);
+        /// Set [`max_in_flight`](Self::max_in_flight).
+        with_max_in_flight(max_in_flight: usize);
+        /// Set [`max_batch_bytes`](Self::max_batch_bytes).
+        with_max_batch_bytes(max_batch_bytes: usize);
+        /// Set [`max_batch_count`](Self::max_batch_count).
+        with_max_batch_count(max_batch_count: usize);
+        /// Set [`linger`](Self::linger).
+        with_linger(linger: Duration);
+        /// Set [`max_retries`](Self::max_retries).
+        with_max_retries(max_retries: u32);
+        /// Set [`max_reserved_attempts`](Self::max_reserved_attempts).
+        with_max_reserved_attempts(max_reserved_attempts: usize);
+        /// Set [`backoff`](Self::backoff).
+        with_backoff(backoff: BackoffPolicy);
+        /// Set [`adjust_shard_hash`](Self::adjust_shard_hash).
+        with_adjust_shard_hash(adjust_shard_hash: bool);
+        /// Set [`buckets`](Self::buckets).
+        with_buckets(buckets: u32);
+        /// Set [`no_retry_status_codes`](Self::no_retry_status_codes).
+        with_no_retry_status_codes(no_retry_status_codes: Vec<u16>);
+        /// Set [`compression`](Self::compression).
+        with_compression(compression: Compression);
+        /// Set [`signature_version`](Self::signature_version).
+        with_signature_version(signature_version: SignatureVersion);
+        /// Set [`generate_pack_id`](Self::generate_pack_id).
+        with_generate_pack_id(generate_pack_id: bool);
+        /// Set [`use_metric_store_url`](Self::use_metric_store_url).
+        with_use_metric_store_url(use_metric_store_url: bool);
+        /// Set [`connect_timeout`](Self::connect_timeout).
+        with_connect_timeout(connect_timeout: Duration);
+        /// Set [`request_timeout`](Self::request_timeout).
+        with_request_timeout(request_timeout: Duration);
+        /// Set [`seed`](Self::seed).
+        with_seed(seed: u64);
+    }
+
+    /// Set the backoff's base and cap, keeping its jitter.
+    #[must_use]
+    pub fn with_retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff.base = base;
+        self.backoff.max = max;
+        self
+    }
+
+    /// Set the backoff jitter.
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: Jitter) -> Self {
+        self.backoff.jitter = jitter;
+        self
+    }
+
+    /// Set [`delivery_timeout`](Self::delivery_timeout).
+    #[must_use]
+    pub fn with_delivery_timeout(mut self, timeout: Duration) -> Self {
+        self.delivery_timeout = Some(timeout);
+        self
+    }
+
+    /// Set [`region`](Self::region).
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Set [`user_agent`](Self::user_agent).
+    #[must_use]
+    pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Add one LogGroup tag to [`log_tags`](Self::log_tags).
+    #[must_use]
+    pub fn with_log_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.log_tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// Set [`processor`](Self::processor).
+    #[must_use]
+    pub fn with_processor(mut self, processor: impl Into<String>) -> Self {
+        self.processor = Some(processor.into());
+        self
+    }
+
+    /// The parsed endpoint.
+    pub fn parsed_endpoint(&self) -> Result<Endpoint, ConfigError> {
+        Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::InvalidEndpoint {
+            endpoint: self.endpoint.clone(),
+            reason: e,
+        })
+    }
+
+    /// The region signature v4 uses: the configured one, or the endpoint's.
+    pub fn effective_region(&self) -> Option<String> {
+        self.region.clone().or_else(|| {
+            Endpoint::parse(&self.endpoint)
+                .ok()
+                .and_then(|e| e.region_hint().map(String::from))
+        })
+    }
+
+    /// The signature version actually used: v4 when configured or when the endpoint
+    /// requires it (`-acdr-ut-` regions), else v1.
+    pub fn effective_signature_version(&self) -> SignatureVersion {
+        match Endpoint::parse(&self.endpoint) {
+            Ok(e) if e.requires_v4() => SignatureVersion::V4,
+            _ => self.signature_version,
+        }
+    }
+
+    /// The validated bucket count.
+    pub fn validated_buckets(&self) -> Result<Buckets, ConfigError> {
+        Buckets::new(self.buckets).ok_or(ConfigError::OutOfRange {
+            field: "buckets",
+            value: u64::from(self.buckets),
+            allowed: "a power of two in [1, 256]",
+        })
+    }
+
+    /// Check every field. The first problem found is returned; it names the field, the
+    /// value and what is allowed.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.parsed_endpoint()?;
+        range(
+            "max_batch_bytes",
+            self.max_batch_bytes,
+            KIB,
+            30 * MIB,
+            "[1 KiB, 30 MiB]",
+        )?;
+        range(
+            "max_batch_count",
+            self.max_batch_count,
+            1,
+            40_960,
+            "[1, 40960]",
+        )?;
+        if self.memory_budget < self.max_batch_bytes {
+            return Err(ConfigError::OutOfRange {
+                field: "memory_budget",
+                value: self.memory_budget as u64,
+                allowed: "at least max_batch_bytes",
+            });
+        }
+        range("max_in_flight", self.max_in_flight, 1, 10_000, "[1, 10000]")?;
+        range_ms("linger", self.linger, 1, 86_400_000, "[1 ms, 1 day]")?;
+        range(
+            "max_retries",
+            self.max_retries as usize,
+            0,
+            1000,
+            "[0, 1000]",
+        )?;
+        range(
+            "max_reserved_attempts",
+            self.max_reserved_attempts,
+            1,
+            1000,
+            "[1, 1000]",
+        )?;
+        range_ms(
+            "backoff.base",
+            self.backoff.base,
+            1,
+            3_600_000,
+            "[1 ms, 1 hour]",
+        )?;
+        if self.backoff.max < self.backoff.base || self.backoff.max > Duration::from_secs(86_400) {
+            return Err(ConfigError::OutOfRange {
+                field: "backoff.max",
+                value: millis(self.backoff.max),
+                allowed: "[backoff.base, 1 day] (milliseconds)",
+            });
+        }
+        if let Some(t) = self.delivery_timeout {
+            range_ms("delivery_timeout", t, 1, u64::MAX, "at least 1 ms")?;
+        }
+        self.validated_buckets()?;
+        if let Some(&code) = self
+            .no_retry_status_codes
+            .iter()
+            .find(|c| !(100..=599).contains(*c))
+        {
+            return Err(ConfigError::OutOfRange {
+                field: "no_retry_status_codes",
+                value: u64::from(code),
+                allowed: "HTTP statuses in [100, 599]",
+            });
+        }
+        if self.no_retry_status_codes.contains(&200) {
+            return Err(ConfigError::OutOfRange {
+                field: "no_retry_status_codes",
+                value: 200,
+                allowed: "statuses other than 200 (200 is success)",
+            });
+        }
+        #[cfg(not(feature = "zstd"))]
+        if self.compression == Compression::Zstd {
+            return Err(ConfigError::FeatureDisabled {
+                field: "compression",
+                feature: "zstd",
+            });
+        }
+        if self.effective_signature_version() == SignatureVersion::V4
+            && self.effective_region().is_none_or(|r| r.is_empty())
+        {
+            return Err(ConfigError::RegionRequired);
+        }
+        if self.user_agent.is_empty() || !self.user_agent.bytes().all(|b| (0x20..0x7f).contains(&b))
+        {
+            return Err(ConfigError::InvalidText {
+                field: "user_agent",
+                allowed: "non-empty printable ASCII",
+            });
+        }
+        if self.log_tags.iter().any(|(k, _)| k.is_empty()) {
+            return Err(ConfigError::InvalidText {
+                field: "log_tags",
+                allowed: "non-empty tag keys",
+            });
+        }
+        if self.processor.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::InvalidText {
+                field: "processor",
+                allowed: "a non-empty processor name, or none",
+            });
+        }
+        range_ms(
+            "connect_timeout",
+            self.connect_timeout,
+            1,
+            600_000,
+            "[1 ms, 10 min]",
+        )?;
+        range_ms(
+            "request_timeout",
+            self.request_timeout,
+            1,
+            3_600_000,
+            "[1 ms, 1 hour]",
+        )?;
+        Ok(())
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn range(
+    field: &'static str,
+    value: usize,
+    min: usize,
+    max: usize,
+    allowed: &'static str,
+) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange {
+            field,
+            value: value as u64,
+            allowed,
+        })
+    }
+}
+
+fn range_ms(
+    field: &'static str,
+    value: Duration,
+    min_ms: u64,
+    max_ms: u64,
+    allowed: &'static str,
+) -> Result<(), ConfigError> {
+    let ms = millis(value);
+    if value >= Duration::from_millis(min_ms) && ms <= max_ms {
+        Ok(())
+    } else {
+        Err(ConfigError::OutOfRange {
+            field,
+            value: ms,
+            allowed,
+        })
+    }
+}
+
+/// A configuration value the producer cannot work with. Fix the named field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A number outside its range. `value` is in the field's unit (bytes, count, or
+    /// milliseconds for durations).
+    OutOfRange {
+        /// The field.
+        field: &'static str,
+        /// The rejected value.
+        value: u64,
+        /// What is allowed.
+        allowed: &'static str,
+    },
+    /// The endpoint does not parse.
+    InvalidEndpoint {
+        /// The configured endpoint.
+        endpoint: String,
+        /// Why it was rejected.
+        reason: EndpointError,
+    },
+    /// Signature v4 is used but no region is configured and the endpoint names none.
+    /// Set [`ProducerConfig::region`].
+    RegionRequired,
+    /// A text field is empty or contains characters that cannot be sent.
+    InvalidText {
+        /// The field.
+        field: &'static str,
+        /// What is allowed.
+        allowed: &'static str,
+    },
+    /// The option needs a cargo feature of this crate that is not enabled.
+    FeatureDisabled {
+        /// The field.
+        field: &'static str,
+        /// The feature to enable.
+        feature: &'static str,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OutOfRange {
+                field,
+                value,
+                allowed,
+            } => write!(f, "invalid `{field}` = {value}: must be {allowed}"),
+            Self::InvalidEndpoint { endpoint, reason } => {
+                write!(f, "invalid `endpoint` = {endpoint:?}: {reason}")
+            }
+            Self::RegionRequired => f.write_str(
+                "signature v4 needs a region: set `region` (e.g. \"cn-hangzhou\") or use a \
+                 {region}.log.aliyuncs.com endpoint",
+            ),
+            Self::InvalidText { field, allowed } => {
+                write!(f, "invalid `{field}`: must be {allowed}")
+            }
+            Self::FeatureDisabled { field, feature } => write!(
+                f,
+                "`{field}` needs the `{feature}` feature of sls-producer-core"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::InvalidEndpoint { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn base() -> ProducerConfig {
+        ProducerConfig::new("cn-hangzhou.log.aliyuncs.com")
+    }
+
+    fn field_of(e: ConfigError) -> &'static str {
+        match e {
+            ConfigError::OutOfRange { field, .. } => field,
+            ConfigError::InvalidText { field, .. } => field,
+            ConfigError::FeatureDisabled { field, .. } => field,
+            ConfigError::InvalidEndpoint { .. } => "endpoint",
+            ConfigError::RegionRequired => "region",
+        }
+    }
+
+    #[test]
+    fn defaults_equal_the_go_defaults() {
+        let c = ProducerConfig::default();
+        assert_eq!(c.memory_budget, 104_857_600);
+        assert_eq!(c.max_in_flight, 50);
+        assert_eq!(c.max_block, Duration::from_secs(60));
+        assert_eq!(c.max_batch_bytes, 524_288);
+        assert_eq!(c.max_batch_count, 4096);
+        assert_eq!(c.linger, Duration::from_millis(2000));
+        assert_eq!(c.max_retries, 10);
+        assert_eq!(c.max_reserved_attempts, 11);
+        assert_eq!(c.backoff.base, Duration::from_millis(100));
+        assert_eq!(c.backoff.max, Duration::from_millis(50_000));
+        assert_eq!(c.backoff.jitter, Jitter::None);
+        assert!(c.adjust_shard_hash);
+        assert_eq!(c.buckets, 64);
+        assert_eq!(c.no_retry_status_codes, [400, 404]);
+        assert_eq!(c.compression, Compression::Lz4);
+        assert_eq!(c.signature_version, SignatureVersion::V1);
+        assert!(c.user_agent.starts_with("sls-producer-rust/"));
+        assert!(base().validate().is_ok());
+    }
+
+    #[test]
+    fn empty_endpoint_is_rejected() {
+        let e = ProducerConfig::default().validate().unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::InvalidEndpoint {
+                reason: EndpointError::Empty,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_field_instead_of_being_clamped() {
+        let cases: [(ProducerConfig, &str); 16] = [
+            (base().with_max_batch_bytes(0), "max_batch_bytes"),
+            (base().with_max_batch_bytes(30 * MIB + 1), "max_batch_bytes"),
+            (base().with_max_batch_count(0), "max_batch_count"),
+            (base().with_max_batch_count(40_961), "max_batch_count"),
+            (base().with_linger(Duration::ZERO), "linger"),
+            (base().with_max_in_flight(0), "max_in_flight"),
+            (
+                base().with_max_reserved_attempts(0),
+                "max_reserved_attempts",
+            ),
+            (base().with_max_retries(1001), "max_retries"),
+            (
+                base().with_retry_backoff(Duration::ZERO, Duration::from_secs(1)),
+                "backoff.base",
+            ),
+            (
+                base().with_retry_backoff(Duration::from_secs(2), Duration::from_secs(1)),
+                "backoff.max",
+            ),
+            (base().with_buckets(0), "buckets"),
+            (base().with_buckets(100), "buckets"),
+            (base().with_buckets(512), "buckets"),
+            (
+                base().with_no_retry_status_codes(vec![400, 99]),
+                "no_retry_status_codes",
+            ),
+            (base().with_memory_budget(1024), "memory_budget"),
+            (base().with_user_agent(""), "user_agent"),
+        ];
+        for (cfg, field) in cases {
+            let err = cfg.validate().expect_err(field);
+            let msg = err.to_string();
+            assert_eq!(field_of(err), field, "{msg}");
+            assert!(msg.contains(field), "{msg}");
+        }
+    }
+
+    #[test]
+    fn boundary_values_are_accepted() {
+        for cfg in [
+            base()
+                .with_max_batch_bytes(30 * MIB)
+                .with_memory_budget(30 * MIB),
+            base().with_max_batch_bytes(KIB),
+            base().with_max_batch_count(40_960),
+            base().with_max_batch_count(1),
+            base().with_linger(Duration::from_millis(100)),
+            base().with_linger(Duration::from_millis(1)),
+            base().with_max_retries(0),
+            base().with_buckets(1),
+            base().with_buckets(256),
+            base().with_no_retry_status_codes(vec![]),
+            base().with_max_block(Duration::ZERO),
+        ] {
+            assert_eq!(cfg.validate(), Ok(()), "{cfg:?}");
+        }
+    }
+
+    #[test]
+    fn v4_needs_a_region_from_config_or_endpoint() {
+        let v4 = ProducerConfig::new("http://127.0.0.1:8080")
+            .with_signature_version(SignatureVersion::V4);
+        assert_eq!(v4.clone().validate(), Err(ConfigError::RegionRequired));
+        assert!(v4.with_region("cn-test").validate().is_ok());
+        let from_endpoint = base().with_signature_version(SignatureVersion::V4);
+        assert_eq!(
+            from_endpoint.effective_region().as_deref(),
+            Some("cn-hangzhou")
+        );
+        assert!(from_endpoint.validate().is_ok());
+        let acdr = ProducerConfig::new("cn-shanghai-acdr-ut-1.log.aliyuncs.com");
+        assert_eq!(acdr.effective_signature_version(), SignatureVersion::V4);
+    }
+
+    #[test]
+    fn error_messages_say_what_is_allowed() {
+        let e = base().with_buckets(100).validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid `buckets` = 100: must be a power of two in [1, 256]"
+        );
+        let e = base().with_linger(Duration::ZERO).validate().unwrap_err();
+        assert_eq!(e.to_string(), "invalid `linger` = 0: must be [1 ms, 1 day]");
+    }
+}
