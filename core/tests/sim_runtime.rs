@@ -9,6 +9,7 @@ use core::task::Poll;
 use core::time::Duration;
 
 use sls_producer_core::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
+use sls_producer_core::response::check_response;
 use sls_producer_core::rt::{
     Clock, HttpTransport, Spawner, Task, Timer, TransportError, TransportErrorKind,
 };
@@ -266,6 +267,20 @@ fn scripted_replies_answer_in_order_with_delays_on_the_simulated_clock() {
         denied.header("x-log-requestid"),
         Some("53494D000000000000000001")
     );
+    // The core's own response parsing understands the scripted error and success.
+    let server_error = check_response(denied).unwrap_err();
+    assert_eq!(
+        (server_error.code(), server_error.message.as_str()),
+        (Some("WriteQuotaExceed"), "quota exceeded")
+    );
+    assert_eq!(
+        server_error.request_id.as_deref(),
+        Some("53494D000000000000000001")
+    );
+    assert_eq!(
+        check_response(ok).unwrap().request_id,
+        Some(ScriptedTransport::request_id(0))
+    );
     assert_eq!(
         outcomes[5].1.as_ref().unwrap(),
         &body,
@@ -455,12 +470,12 @@ fn seeded_scenario(seed: u64) -> (Vec<RecordedRequest>, Vec<TaskOutcome>) {
             2 => ScriptedReply::Hang,
             _ => ScriptedReply::ok(),
         };
-        let delay = faults.duration_below(Duration::from_secs(2));
+        let delay = faults.duration_up_to(Duration::from_secs(2));
         base.delayed(delay)
     });
     let outcomes: Log<TaskOutcome> = new_log();
     for task in 0..8 {
-        let start = sim.rng().duration_below(Duration::from_secs(5));
+        let start = sim.rng().duration_up_to(Duration::from_secs(5));
         let (timer, http, log) = (sim.timer_handle(), sim.transport_handle(), outcomes.clone());
         sim.executor().spawn(Task::new(async move {
             timer.sleep_until(Instant::ZERO + start).await;

@@ -7,12 +7,14 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
+use core::fmt;
 use core::time::Duration;
 
 use super::clock::ManualClock;
 use super::lock::Lock;
 use crate::http::{Bytes, HttpRequest, HttpResponse};
+use crate::json;
+use crate::response::REQUEST_ID_HEADER;
 use crate::rt::{
     Clock, HttpTransport, MaybeSend, ResponseFuture, Timer, TransportError, TransportErrorKind,
 };
@@ -82,7 +84,7 @@ impl ScriptedReply {
             Self::Status(status) => (
                 Duration::ZERO,
                 Outcome::Respond(Ok(HttpResponse::new(*status)
-                    .with_header("x-log-requestid", ScriptedTransport::request_id(index)))),
+                    .with_header(REQUEST_ID_HEADER, ScriptedTransport::request_id(index)))),
             ),
             Self::SlsError {
                 status,
@@ -91,13 +93,13 @@ impl ScriptedReply {
             } => {
                 let mut body = String::with_capacity(32 + code.len() + message.len());
                 body.push_str("{\"errorCode\":");
-                push_json_string(&mut body, code);
+                json::write_str(&mut body, code);
                 body.push_str(",\"errorMessage\":");
-                push_json_string(&mut body, message);
+                json::write_str(&mut body, message);
                 body.push('}');
                 let response = HttpResponse::new(*status)
                     .with_header("content-type", "application/json")
-                    .with_header("x-log-requestid", ScriptedTransport::request_id(index))
+                    .with_header(REQUEST_ID_HEADER, ScriptedTransport::request_id(index))
                     .with_body(Bytes::from(body));
                 (Duration::ZERO, Outcome::Respond(Ok(response)))
             }
@@ -121,26 +123,6 @@ impl ScriptedReply {
 enum Outcome {
     Respond(Result<HttpResponse, TransportError>),
     Hang,
-}
-
-/// `s` as a JSON string literal.
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                // Writing into a String cannot fail.
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// One request as the [`ScriptedTransport`] received it.
