@@ -1961,4 +1961,125 @@ mod tests {
         assert_eq!(unhex("0a1"), None);
         assert_eq!(unhex("zz"), None);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config(v4: bool, x_log_date: bool) -> SigningConfig {
+            let c = if v4 {
+                SigningConfig::v4("cn-hangzhou")
+            } else {
+                SigningConfig::v1()
+            };
+            c.with_date_header(if x_log_date {
+                DateHeader::XLogDate
+            } else {
+                DateHeader::Date
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn signed_requests_verify_and_any_body_change_is_caught(
+                body in proptest::collection::vec(any::<u8>(), 0..200),
+                key in "[0-9a-f]{0,32}",
+                processor in "\\PC{0,12}",
+                secret in "\\PC{1,40}",
+                token in proptest::option::of("[A-Za-z0-9+/=]{1,60}"),
+                secs in 0u64..4_102_444_800,
+                v4 in any::<bool>(),
+                x_log_date in any::<bool>(),
+                flip in any::<prop::sample::Index>(),
+            ) {
+                let mut pq = String::from("/logstores/app");
+                let mut params = Vec::new();
+                if !key.is_empty() {
+                    pq.push_str("/shards/route");
+                    params.push(("key", key.as_str()));
+                }
+                if !processor.is_empty() {
+                    params.push(("processor", processor.as_str()));
+                }
+                for (i, (k, v)) in params.iter().enumerate() {
+                    pq.push(if i == 0 { '?' } else { '&' });
+                    pq.push_str(k);
+                    pq.push('=');
+                    percent_encode_into(&mut pq, v, Space::Plus);
+                }
+                let mut req = HttpRequest {
+                    method: Method::Post,
+                    scheme: Scheme::Https,
+                    authority: "p.example.com".into(),
+                    path_and_query: pq,
+                    headers: vec![
+                        ("host".into(), "p.example.com".into()),
+                        ("content-type".into(), "application/x-protobuf".into()),
+                        ("x-log-apiversion".into(), "0.6.0".into()),
+                        ("x-log-bodyrawsize".into(), body.len().to_string()),
+                    ],
+                    body: Bytes::from(body.clone()),
+                };
+                let mut creds = Credentials::new("AKID", secret.as_str());
+                if let Some(t) = &token {
+                    creds = creds.with_security_token(t.as_str());
+                }
+                let config = config(v4, x_log_date);
+                let digest = config.digest(&body);
+                sign_request(&mut req, &creds, &config, UnixTime::from_secs(secs), &digest).unwrap();
+                let lookup = |id: &str| (id == "AKID").then(|| Secret::new(secret.as_str()));
+                let v = verify_request("POST", &req.path_and_query, &req.headers, &req.body, lookup).unwrap();
+                prop_assert_eq!(v.date, UnixTime::from_secs(secs));
+                prop_assert_eq!(v.security_token.as_ref().map(Secret::expose), token.as_deref());
+                if !body.is_empty() {
+                    let mut changed = body.clone();
+                    changed[flip.index(body.len())] ^= 0x80;
+                    prop_assert_eq!(
+                        verify_request("POST", &req.path_and_query, &req.headers, &changed, lookup),
+                        Err(VerifyError::BodyDigestMismatch)
+                    );
+                }
+                let wrong = format!("{secret}x");
+                prop_assert_eq!(
+                    verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| Some(Secret::new(wrong.as_str()))),
+                    Err(VerifyError::SignatureMismatch)
+                );
+            }
+
+            #[test]
+            fn query_and_header_order_do_not_change_the_signature(
+                params in proptest::collection::btree_map("[a-z]{1,6}", "\\PC{0,8}", 0..5),
+                seed in any::<u64>(),
+            ) {
+                let mut pairs: Vec<(String, String)> = params.into_iter().collect();
+                let headers = h(&[("x-log-b", "2"), ("x-acs-a", "1"), ("x-log-c", "3"), ("host", "h"), ("date", "d")]);
+                let build = |pairs: &[(String, String)]| {
+                    let mut pq = String::from("/p");
+                    for (i, (k, v)) in pairs.iter().enumerate() {
+                        pq.push(if i == 0 { '?' } else { '&' });
+                        pq.push_str(k);
+                        pq.push('=');
+                        percent_encode_into(&mut pq, v, Space::Plus);
+                    }
+                    pq
+                };
+                let a = build(&pairs);
+                let mut shuffled_headers = headers.clone();
+                // A deterministic permutation from the seed.
+                let n = pairs.len().max(1);
+                pairs.rotate_left((seed as usize) % n);
+                shuffled_headers.rotate_left((seed as usize) % headers.len());
+                shuffled_headers.reverse();
+                let b = build(&pairs);
+                prop_assert_eq!(
+                    string_to_sign_v1("POST", &a, &headers),
+                    string_to_sign_v1("POST", &b, &shuffled_headers)
+                );
+                prop_assert_eq!(
+                    canonical_request_v4("POST", &a, &headers, "x"),
+                    canonical_request_v4("POST", &b, &shuffled_headers, "x")
+                );
+            }
+        }
+    }
 }
