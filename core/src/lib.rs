@@ -38,6 +38,7 @@ pub mod compress;
 pub mod config;
 pub mod credentials;
 pub mod endpoint;
+pub mod engine;
 pub mod http;
 mod json;
 pub mod pack_id;

@@ -1,0 +1,164 @@
+//! One batch: its accumulation while open, its sealed body, and where it is in its life.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ops::Range;
+
+use super::attempt::{AttemptHistory, AttemptId};
+use super::events::Ticket;
+use super::key::Route;
+use super::wire::Sealed;
+use crate::proto::{Log, LogGroupEncoder};
+use crate::time::Instant;
+
+/// Identifies a batch. Ids increase in creation order, which is what flush watermarks use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct BatchId(pub(crate) u64);
+
+/// The smallest encoded log (`Log { time: 0 }`, no contents): key, length, time key, time.
+const MIN_LOG_ENTRY: usize = 4;
+
+/// A batch still taking logs.
+#[derive(Debug)]
+pub(crate) struct OpenBatch {
+    pub(crate) encoder: LogGroupEncoder,
+    /// Bytes `finish` adds after the logs: topic, source and tags (incl. the pack id).
+    pub(crate) trailer_len: usize,
+    /// The `__pack_id__` value, generated at creation.
+    pub(crate) pack_id: Option<String>,
+    /// When linger seals the batch.
+    pub(crate) linger_deadline: Instant,
+}
+
+impl OpenBatch {
+    /// Whether one more log of `entry_len` encoded bytes keeps the batch within limits.
+    pub(crate) fn has_room(&self, entry_len: usize, max_bytes: usize, max_count: usize) -> bool {
+        self.encoder.log_count() < max_count
+            && self
+                .encoder
+                .len()
+                .saturating_add(self.trailer_len)
+                .saturating_add(entry_len)
+                <= max_bytes
+    }
+
+    /// Whether no further log could fit, so the batch should be sealed now.
+    pub(crate) fn is_full(&self, max_bytes: usize, max_count: usize) -> bool {
+        !self.has_room(MIN_LOG_ENTRY, max_bytes, max_count)
+    }
+}
+
+/// Where a batch is in its life.
+#[derive(Debug)]
+pub(crate) enum Phase {
+    /// Taking logs.
+    Open(OpenBatch),
+    /// Sealed, waiting in the transmit queue.
+    Queued,
+    /// A request is outstanding.
+    InFlight {
+        attempt: AttemptId,
+        started: Instant,
+        credentials_generation: u64,
+    },
+    /// Waiting for a retry's backoff to pass.
+    Backoff { until: Instant },
+    /// Due for a retry, waiting for credentials newer than the ones the server rejected.
+    AwaitingCredentials,
+}
+
+/// Who is told about a part of a send held in this batch.
+#[derive(Debug)]
+pub(crate) enum PartOwner<T> {
+    /// The whole send is in this batch; its tag is here.
+    Whole(T),
+    /// The send spans batches; this is part number `index` (in log order) and the tag
+    /// waits in the engine until every part has an outcome.
+    Spanning { index: u32 },
+}
+
+/// The logs of one tagged send inside a batch.
+#[derive(Debug)]
+pub(crate) struct SendPart<T> {
+    pub(crate) ticket: Ticket,
+    /// Positions of the send's logs among the batch's logs.
+    pub(crate) logs: Range<usize>,
+    pub(crate) owner: PartOwner<T>,
+}
+
+/// A batch of one route.
+#[derive(Debug)]
+pub(crate) struct Batch<T> {
+    pub(crate) route: Route,
+    pub(crate) phase: Phase,
+    /// The encoded, compressed body and its unsigned request, once sealed.
+    pub(crate) sealed: Option<Sealed>,
+    /// Logs in the batch.
+    pub(crate) log_count: usize,
+    /// Memory budget bytes held (encoded size of the logs).
+    pub(crate) reserved: usize,
+    /// Tagged sends with logs in this batch, in log order.
+    pub(crate) parts: Vec<SendPart<T>>,
+    pub(crate) history: AttemptHistory,
+    /// No attempt after this instant (from `delivery_timeout`), once sealed.
+    pub(crate) delivery_deadline: Option<Instant>,
+    /// The next attempt needs credentials of at least this generation (raised by a 401).
+    pub(crate) min_credentials_generation: u64,
+}
+
+/// Hand each part its own logs out of the decoded batch. `parts` are in log order and do
+/// not overlap; logs of untagged sends between them are dropped.
+pub(crate) fn split_logs<T>(logs: Vec<Log>, parts: &[SendPart<T>]) -> Vec<Vec<Log>> {
+    let mut out = Vec::with_capacity(parts.len());
+    let mut iter = logs.into_iter();
+    let mut position = 0;
+    for part in parts {
+        let skip = part.logs.start.saturating_sub(position);
+        let taken: Vec<Log> = iter.by_ref().skip(skip).take(part.logs.len()).collect();
+        position = part.logs.end;
+        out.push(taken);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn part(ticket: u64, logs: Range<usize>) -> SendPart<()> {
+        SendPart {
+            ticket: Ticket(ticket),
+            logs,
+            owner: PartOwner::Whole(()),
+        }
+    }
+
+    #[test]
+    fn split_hands_each_part_exactly_its_logs() {
+        let logs: Vec<Log> = (0..6).map(Log::new).collect();
+        let parts = vec![part(1, 0..1), part(3, 2..4), part(4, 5..6)];
+        let split = split_logs(logs, &parts);
+        let times: Vec<Vec<u32>> = split
+            .iter()
+            .map(|l| l.iter().map(|log| log.time).collect())
+            .collect();
+        assert_eq!(times, vec![vec![0], vec![2, 3], vec![5]]);
+    }
+
+    #[test]
+    fn room_accounts_for_trailer_and_count() {
+        let mut open = OpenBatch {
+            encoder: LogGroupEncoder::new(),
+            trailer_len: 10,
+            pack_id: None,
+            linger_deadline: Instant::ZERO,
+        };
+        assert!(open.has_room(90, 100, 2));
+        assert!(!open.has_room(91, 100, 2));
+        open.encoder.push(&Log::new(0));
+        open.encoder.push(&Log::new(0));
+        assert!(!open.has_room(1, 1000, 2), "count limit reached");
+        assert!(open.is_full(1000, 2));
+    }
+}

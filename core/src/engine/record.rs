@@ -1,0 +1,206 @@
+//! What a push carries in, and the typed refusal that hands it back.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::proto::Log;
+
+/// The logs of one send: a single log or a list.
+///
+/// A list is accepted or refused as a whole, and has one outcome (one
+/// [`DeliveryEvent`](super::DeliveryEvent)), even when it spans several batches.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Record {
+    /// One log.
+    Log(Log),
+    /// A list of logs, in order (may be empty).
+    List(Vec<Log>),
+}
+
+impl Record {
+    /// Number of logs.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Log(_) => 1,
+            Self::List(logs) => logs.len(),
+        }
+    }
+
+    /// Whether there is no log at all (an empty list).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The logs as a slice.
+    pub fn as_slice(&self) -> &[Log] {
+        match self {
+            Self::Log(log) => core::slice::from_ref(log),
+            Self::List(logs) => logs,
+        }
+    }
+
+    /// The logs as a vector.
+    pub fn into_logs(self) -> Vec<Log> {
+        match self {
+            Self::Log(log) => vec![log],
+            Self::List(logs) => logs,
+        }
+    }
+}
+
+impl From<Log> for Record {
+    fn from(log: Log) -> Self {
+        Self::Log(log)
+    }
+}
+
+impl From<Vec<Log>> for Record {
+    fn from(logs: Vec<Log>) -> Self {
+        Self::List(logs)
+    }
+}
+
+/// `Debug` shows the number of logs, never their contents.
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Record({} logs)", self.len())
+    }
+}
+
+/// A push was refused. Nothing was accepted; the record is handed back unchanged
+/// ([`PushError::into_record`]).
+#[derive(Clone, PartialEq, Eq)]
+pub enum PushError {
+    /// The producer is closing or closed and accepts no more logs. Deliver the record some
+    /// other way, or drop it knowingly.
+    Closed {
+        /// The refused record.
+        record: Record,
+    },
+    /// The memory budget (`memory_budget`) has no room for the record right now. Retry once
+    /// earlier sends completed (the driver's `send_async` waits for that), or drop it.
+    BufferFull {
+        /// The refused record.
+        record: Record,
+        /// Encoded bytes the record needs.
+        bytes: usize,
+    },
+    /// One log of the record is larger, once encoded, than a whole batch may be
+    /// (`max_batch_bytes`, including the batch's topic, source and tags). It can never be
+    /// sent: split or shorten the log.
+    LogTooLarge {
+        /// The refused record.
+        record: Record,
+        /// Position of the first oversized log in the record.
+        index: usize,
+        /// Encoded size of that log.
+        log_bytes: usize,
+        /// Room for logs in an empty batch of this route.
+        room: usize,
+    },
+    /// The record alone needs more than the whole memory budget (`memory_budget`). It can
+    /// never be accepted: send it in smaller lists.
+    ExceedsBuffer {
+        /// The refused record.
+        record: Record,
+        /// Encoded bytes the record needs.
+        bytes: usize,
+        /// The memory budget.
+        memory_budget: usize,
+    },
+}
+
+impl PushError {
+    /// The refused record.
+    pub fn record(&self) -> &Record {
+        match self {
+            Self::Closed { record }
+            | Self::BufferFull { record, .. }
+            | Self::LogTooLarge { record, .. }
+            | Self::ExceedsBuffer { record, .. } => record,
+        }
+    }
+
+    /// Take the refused record back.
+    pub fn into_record(self) -> Record {
+        match self {
+            Self::Closed { record }
+            | Self::BufferFull { record, .. }
+            | Self::LogTooLarge { record, .. }
+            | Self::ExceedsBuffer { record, .. } => record,
+        }
+    }
+
+    /// Whether the same push may succeed later (only [`PushError::BufferFull`]).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::BufferFull { .. })
+    }
+}
+
+/// `Debug` never shows log contents.
+impl fmt::Debug for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Closed { record } => f.debug_struct("Closed").field("record", record).finish(),
+            Self::BufferFull { record, bytes } => f
+                .debug_struct("BufferFull")
+                .field("record", record)
+                .field("bytes", bytes)
+                .finish(),
+            Self::LogTooLarge {
+                record,
+                index,
+                log_bytes,
+                room,
+            } => f
+                .debug_struct("LogTooLarge")
+                .field("record", record)
+                .field("index", index)
+                .field("log_bytes", log_bytes)
+                .field("room", room)
+                .finish(),
+            Self::ExceedsBuffer {
+                record,
+                bytes,
+                memory_budget,
+            } => f
+                .debug_struct("ExceedsBuffer")
+                .field("record", record)
+                .field("bytes", bytes)
+                .field("memory_budget", memory_budget)
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Closed { .. } => f.write_str("the producer is closed and accepts no more logs"),
+            Self::BufferFull { bytes, .. } => write!(
+                f,
+                "the producer's memory budget has no room for {bytes} more bytes right now"
+            ),
+            Self::LogTooLarge {
+                index,
+                log_bytes,
+                room,
+                ..
+            } => write!(
+                f,
+                "log #{index} encodes to {log_bytes} bytes, more than the {room} bytes a batch can hold"
+            ),
+            Self::ExceedsBuffer {
+                bytes,
+                memory_budget,
+                ..
+            } => write!(
+                f,
+                "the record needs {bytes} bytes, more than the whole {memory_budget}-byte memory budget"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for PushError {}

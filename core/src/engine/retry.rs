@@ -1,0 +1,183 @@
+//! Retry classification: which outcomes are worth another attempt.
+//!
+//! The rules, deliberately close to the Go producer's but applied to the HTTP status
+//! **whatever the body looks like** (Go turns non-JSON error bodies into a status-less
+//! client error and so retries a proxy's HTML 404 forever):
+//!
+//! | Outcome | Verdict |
+//! |---|---|
+//! | HTTP 200 | delivered |
+//! | status in `no_retry_status_codes` (default 400, 404) | not retryable |
+//! | 401 | retryable, after a credentials refresh |
+//! | any other status (403 quota, 413, 429, 5xx, other 2xx/3xx/4xx) | retryable |
+//! | transport error (connect, timeout, I/O, …) | retryable |
+//!
+//! The SLS error code is never consulted: retryability is a property of the status.
+
+use core::time::Duration;
+
+use super::events::DeliveryFailure;
+use crate::time::Instant;
+
+/// The class of one attempt's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Stored by the server.
+    Delivered,
+    /// Worth another attempt; `refresh_credentials` when the server rejected the signature
+    /// or the credentials (401), so the next attempt should carry fresh ones.
+    Retryable { refresh_credentials: bool },
+    /// The server rejected the data for good.
+    NotRetryable { http_status: u16 },
+}
+
+/// Classify an HTTP status.
+pub(crate) fn classify_status(status: u16, no_retry_status_codes: &[u16]) -> Verdict {
+    if status == 200 {
+        Verdict::Delivered
+    } else if no_retry_status_codes.contains(&status) {
+        Verdict::NotRetryable {
+            http_status: status,
+        }
+    } else {
+        Verdict::Retryable {
+            refresh_credentials: status == 401,
+        }
+    }
+}
+
+/// Classify a failure without a response. Every transport error is retryable: none of
+/// them proves the server rejected the data.
+pub(crate) const fn classify_transport_error() -> Verdict {
+    Verdict::Retryable {
+        refresh_credentials: false,
+    }
+}
+
+/// What to do after a retryable failure.
+///
+/// `failed_attempts` counts attempts made so far including the one that just failed;
+/// the batch may make `1 + max_retries` attempts in all. The retry is due `backoff` after
+/// `now`; it is not scheduled if it would start at or after the batch's delivery deadline
+/// or the producer's close deadline.
+pub(crate) fn schedule_retry(
+    now: Instant,
+    failed_attempts: u32,
+    max_retries: u32,
+    backoff: Duration,
+    delivery_deadline: Option<Instant>,
+    close_deadline: Option<Instant>,
+) -> Result<Instant, DeliveryFailure> {
+    if failed_attempts > max_retries {
+        return Err(DeliveryFailure::RetriesExhausted);
+    }
+    let at = now.saturating_add(backoff);
+    if delivery_deadline.is_some_and(|d| at >= d) {
+        return Err(DeliveryFailure::DeliveryTimeout);
+    }
+    if close_deadline.is_some_and(|d| at >= d) {
+        return Err(DeliveryFailure::Closed { in_flight: false });
+    }
+    Ok(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT_NO_RETRY: &[u16] = &[400, 404];
+
+    #[test]
+    fn only_200_is_delivered() {
+        assert_eq!(classify_status(200, DEFAULT_NO_RETRY), Verdict::Delivered);
+        for s in [201, 204, 206] {
+            assert!(matches!(
+                classify_status(s, DEFAULT_NO_RETRY),
+                Verdict::Retryable { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn statuses_in_the_no_retry_list_are_final() {
+        for s in [400, 404] {
+            assert_eq!(
+                classify_status(s, DEFAULT_NO_RETRY),
+                Verdict::NotRetryable { http_status: s }
+            );
+        }
+        assert_eq!(
+            classify_status(503, &[503]),
+            Verdict::NotRetryable { http_status: 503 }
+        );
+        assert!(matches!(
+            classify_status(404, &[]),
+            Verdict::Retryable { .. }
+        ));
+    }
+
+    #[test]
+    fn quota_throttle_server_errors_and_401_are_retried() {
+        for s in [403, 413, 429, 500, 502, 503, 504] {
+            assert_eq!(
+                classify_status(s, DEFAULT_NO_RETRY),
+                Verdict::Retryable {
+                    refresh_credentials: false
+                },
+                "{s}"
+            );
+        }
+        assert_eq!(
+            classify_status(401, DEFAULT_NO_RETRY),
+            Verdict::Retryable {
+                refresh_credentials: true
+            }
+        );
+        assert!(matches!(
+            classify_transport_error(),
+            Verdict::Retryable { .. }
+        ));
+    }
+
+    #[test]
+    fn retry_budget_allows_exactly_max_retries() {
+        let now = Instant::from_secs(10);
+        let d = Duration::from_millis(100);
+        assert_eq!(
+            schedule_retry(now, 10, 10, d, None, None),
+            Ok(Instant::from_millis(10_100))
+        );
+        assert_eq!(
+            schedule_retry(now, 11, 10, d, None, None),
+            Err(DeliveryFailure::RetriesExhausted)
+        );
+        assert_eq!(
+            schedule_retry(now, 1, 0, d, None, None),
+            Err(DeliveryFailure::RetriesExhausted)
+        );
+    }
+
+    #[test]
+    fn retry_past_a_deadline_is_not_scheduled() {
+        let now = Instant::from_secs(10);
+        let d = Duration::from_secs(1);
+        assert_eq!(
+            schedule_retry(now, 1, 10, d, Some(Instant::from_secs(11)), None),
+            Err(DeliveryFailure::DeliveryTimeout)
+        );
+        assert_eq!(
+            schedule_retry(now, 1, 10, d, None, Some(Instant::from_secs(11))),
+            Err(DeliveryFailure::Closed { in_flight: false })
+        );
+        assert_eq!(
+            schedule_retry(now, 1, 10, d, Some(Instant::from_millis(11_001)), None),
+            Ok(Instant::from_secs(11))
+        );
+    }
+
+    #[test]
+    fn huge_backoff_saturates() {
+        let at = schedule_retry(Instant::from_secs(1), 1, 10, Duration::MAX, None, None);
+        assert_eq!(at, Ok(Instant::MAX));
+    }
+}
