@@ -1,0 +1,194 @@
+//! Authentication: configured AccessKeys and STS credentials, signature v1 / v4 checks
+//! (done by the core's `sign::verify_request`), token expiry and request time skew.
+
+use std::collections::BTreeMap;
+use std::sync::{PoisonError, RwLock};
+
+use sls_producer_core::credentials::{Credentials, Secret};
+use sls_producer_core::sign::{self, Authorization, SIGNATURE_METHOD_V1, VerifyError};
+use sls_producer_core::time::UnixTime;
+
+use super::config::AuthMode;
+use super::error::SlsError;
+use super::received::AuthKind;
+
+/// The AccessKeys and STS credentials the server accepts, by AccessKey id.
+#[derive(Default)]
+pub(crate) struct Keyring {
+    keys: RwLock<BTreeMap<String, Credentials>>,
+}
+
+impl Keyring {
+    pub(crate) fn insert(&self, c: Credentials) {
+        self.keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(c.access_key_id.clone(), c);
+    }
+
+    fn get(&self, id: &str) -> Option<Credentials> {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+}
+
+/// Who sent a request, once authenticated.
+#[derive(Clone, Debug)]
+pub(crate) struct Authenticated {
+    pub(crate) kind: AuthKind,
+    pub(crate) access_key_id: Option<String>,
+    pub(crate) security_token: Option<Secret>,
+}
+
+/// What authentication looks at besides the request.
+pub(crate) struct AuthContext<'a> {
+    pub(crate) mode: AuthMode,
+    pub(crate) keyring: &'a Keyring,
+    pub(crate) now: UnixTime,
+    pub(crate) max_skew: core::time::Duration,
+    /// Every STS token is expired (fault injection).
+    pub(crate) sts_expired: bool,
+}
+
+/// Authenticate a signed request the way SLS does, or say which SLS error it gets.
+///
+/// Order of checks: signature method (v1), then the core's `verify_request` (body digest,
+/// date presence and format, signature), then the STS token (must match the credential's,
+/// must not be expired), then the request time skew.
+pub(crate) fn authenticate(
+    cx: &AuthContext<'_>,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Authenticated, SlsError> {
+    if cx.mode == AuthMode::AcceptAny {
+        check_md5_if_present(headers, body)?;
+        return Ok(Authenticated {
+            kind: AuthKind::Unchecked,
+            access_key_id: header(headers, "authorization")
+                .and_then(Authorization::parse)
+                .map(|a| a.access_key_id().to_owned()),
+            security_token: header(headers, "x-acs-security-token").map(Secret::new),
+        });
+    }
+    let authorization = header(headers, "authorization")
+        .ok_or_else(|| SlsError::unauthorized("no Authorization header in the request"))?;
+    let parsed = Authorization::parse(authorization)
+        .ok_or_else(|| SlsError::unauthorized("the Authorization header is malformed"))?;
+    let claimed_signature = match parsed {
+        Authorization::V1 { signature, .. } => {
+            match header(headers, "x-log-signaturemethod") {
+                None => return Err(SlsError::missing_signature_method()),
+                Some(m) if m.trim() != SIGNATURE_METHOD_V1 => {
+                    return Err(SlsError::invalid_signature_method(m));
+                }
+                Some(_) => {}
+            }
+            signature
+        }
+        Authorization::V4 { signature, .. } => signature,
+    };
+    let is_v4 = matches!(parsed, Authorization::V4 { .. });
+    let verified = sign::verify_request(method, path_and_query, headers, body, |id| {
+        cx.keyring.get(id).map(|c| c.access_key_secret)
+    })
+    .map_err(|e| match e {
+        VerifyError::MissingAuthorization | VerifyError::MalformedAuthorization => {
+            SlsError::unauthorized("the Authorization header is malformed")
+        }
+        VerifyError::MissingDate => SlsError::missing_date(),
+        VerifyError::InvalidDate => SlsError::invalid_date_format(request_date(headers, is_v4)),
+        // v4 signs the payload hash: a body that does not match it is a signature failure.
+        VerifyError::MissingBodyDigest | VerifyError::BodyDigestMismatch if is_v4 => {
+            SlsError::signature_not_match(claimed_signature)
+        }
+        VerifyError::MissingBodyDigest => SlsError::missing_content_md5(),
+        VerifyError::BodyDigestMismatch => SlsError::invalid_content_md5(
+            header(headers, "content-md5").unwrap_or(""),
+            &sign::content_md5_hex(body),
+        ),
+        VerifyError::UnknownAccessKey => SlsError::access_key_not_found(parsed.access_key_id()),
+        _ => SlsError::signature_not_match(claimed_signature),
+    })?;
+    let creds = cx
+        .keyring
+        .get(&verified.access_key_id)
+        .ok_or_else(|| SlsError::access_key_not_found(&verified.access_key_id))?;
+    check_token(cx, &creds, verified.security_token.as_ref())?;
+    check_skew(cx, verified.date, request_date(headers, is_v4))?;
+    Ok(Authenticated {
+        kind: AuthKind::Signed(verified.version),
+        access_key_id: Some(verified.access_key_id),
+        security_token: verified.security_token,
+    })
+}
+
+/// STS credentials need their token, unexpired; plain AccessKeys must not send one.
+fn check_token(
+    cx: &AuthContext<'_>,
+    creds: &Credentials,
+    sent: Option<&Secret>,
+) -> Result<(), SlsError> {
+    match (&creds.security_token, sent) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(SlsError::unauthorized(
+            "a security token was sent with an AccessKey that is not an STS credential",
+        )),
+        (Some(_), None) => Err(SlsError::unauthorized(
+            "the AccessKey is an STS credential: x-acs-security-token is required",
+        )),
+        (Some(expected), Some(sent)) => {
+            if expected.expose() != sent.expose() {
+                return Err(SlsError::unauthorized("the security token is invalid"));
+            }
+            let expired = cx.sts_expired
+                || creds
+                    .expiration
+                    .is_some_and(|at| at.as_nanos() <= cx.now.as_nanos());
+            if expired {
+                return Err(SlsError::security_token_expired());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_skew(cx: &AuthContext<'_>, date: UnixTime, shown: &str) -> Result<(), SlsError> {
+    let (a, b) = (date.as_secs(), cx.now.as_secs());
+    if a.abs_diff(b) > cx.max_skew.as_secs() {
+        return Err(SlsError::request_time_expired(shown, &cx.now.rfc1123()));
+    }
+    Ok(())
+}
+
+fn check_md5_if_present(headers: &[(String, String)], body: &[u8]) -> Result<(), SlsError> {
+    if let Some(md5) = header(headers, "content-md5") {
+        let actual = sign::content_md5_hex(body);
+        if !md5.trim().eq_ignore_ascii_case(&actual) {
+            return Err(SlsError::invalid_content_md5(md5, &actual));
+        }
+    }
+    Ok(())
+}
+
+/// The date header a request is judged by (for messages).
+fn request_date(headers: &[(String, String)], v4: bool) -> &str {
+    if v4 {
+        return header(headers, "x-log-date").unwrap_or("");
+    }
+    header(headers, "date")
+        .or_else(|| header(headers, "x-log-date"))
+        .unwrap_or("")
+}
+
+/// The first value of header `name` (lower-case).
+pub(crate) fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}

@@ -1,0 +1,177 @@
+//! Request bodies: `x-log-compresstype`, `x-log-bodyrawsize`, decompression and limits.
+
+use sls_producer_core::compress::{self, Compression, DecompressError};
+
+use super::auth::header;
+use super::config::Limits;
+use super::error::SlsError;
+
+/// How strictly `x-log-bodyrawsize` is checked on an uncompressed body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawSizeCheck {
+    /// It must equal the body length (protobuf PutLogs: every SDK sends the exact length).
+    Exact,
+    /// Only its syntax is checked: the web STS plugin sends the JavaScript string length
+    /// (UTF-16 units), which differs from the byte length for non-ASCII text.
+    SyntaxOnly,
+}
+
+/// The uncompressed body and how it was compressed, after checking the wire size, the
+/// declared raw size and the raw size against `limits`.
+pub(crate) fn decompress_body(
+    headers: &[(String, String)],
+    body: &[u8],
+    limits: &Limits,
+    check: RawSizeCheck,
+) -> Result<(Compression, Vec<u8>), SlsError> {
+    if body.len() > limits.max_body_bytes {
+        return Err(SlsError::post_body_too_large(format!(
+            "body size {} must be less than {}",
+            body.len(),
+            limits.max_body_bytes
+        )));
+    }
+    let compression = match header(headers, "x-log-compresstype") {
+        None => Compression::None,
+        Some(v) => Compression::from_header_value(v.trim())
+            .filter(|c| c.is_supported())
+            .ok_or_else(|| SlsError::invalid_compress_type(v))?,
+    };
+    let declared = header(headers, "x-log-bodyrawsize")
+        .map(|v| {
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| SlsError::invalid_body_raw_size(v))
+        })
+        .transpose()?;
+    let too_large = |n: usize| {
+        SlsError::post_body_too_large(format!(
+            "raw body size {n} must be less than {}",
+            limits.max_raw_body_bytes
+        ))
+    };
+    if compression == Compression::None {
+        if let Some(n) = declared {
+            if check == RawSizeCheck::Exact && n != body.len() {
+                return Err(SlsError::invalid_body_raw_size(&n.to_string()));
+            }
+        }
+        if body.len() > limits.max_raw_body_bytes {
+            return Err(too_large(body.len()));
+        }
+        return Ok((compression, body.to_vec()));
+    }
+    let raw_size = declared.ok_or_else(SlsError::missing_body_raw_size)?;
+    if raw_size > limits.max_raw_body_bytes {
+        return Err(too_large(raw_size));
+    }
+    let raw =
+        compress::decompress_with_limit(compression, body, raw_size, limits.max_raw_body_bytes)
+            .map_err(|e| match e {
+                DecompressError::RawSizeTooLarge { raw_size, .. } => too_large(raw_size),
+                DecompressError::Unsupported { .. } => {
+                    SlsError::invalid_compress_type(compression.header_value().unwrap_or(""))
+                }
+                other => SlsError::post_body_uncompress_error(other),
+            })?;
+    Ok((compression, raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    const RAW: &[u8] = b"0123456789012345678901234567890123456789";
+
+    #[test]
+    fn lz4_and_zstd_round_trip() {
+        for c in [Compression::Lz4, Compression::Zstd] {
+            let body = compress::compress(c, RAW).unwrap();
+            let headers = h(&[
+                ("x-log-compresstype", c.header_value().unwrap()),
+                ("x-log-bodyrawsize", &RAW.len().to_string()),
+            ]);
+            let (got_c, raw) =
+                decompress_body(&headers, &body, &Limits::SLS, RawSizeCheck::Exact).unwrap();
+            assert_eq!((got_c, raw.as_slice()), (c, RAW));
+        }
+    }
+
+    #[test]
+    fn header_errors() {
+        let lz4 = compress::compress(Compression::Lz4, RAW).unwrap();
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [u8], &'a str);
+        let cases: [Case<'_>; 6] = [
+            (
+                &[
+                    ("x-log-compresstype", "deflate"),
+                    ("x-log-bodyrawsize", "40"),
+                ],
+                &lz4,
+                "InvalidCompressType",
+            ),
+            (&[("x-log-compresstype", "lz4")], &lz4, "MissingBodyRawSize"),
+            (
+                &[
+                    ("x-log-compresstype", "lz4"),
+                    ("x-log-bodyrawsize", "forty"),
+                ],
+                &lz4,
+                "InvalidBodyRawSize",
+            ),
+            (
+                &[("x-log-compresstype", "lz4"), ("x-log-bodyrawsize", "41")],
+                &lz4,
+                "PostBodyUncompressError",
+            ),
+            (
+                &[("x-log-compresstype", "zstd"), ("x-log-bodyrawsize", "40")],
+                &lz4,
+                "PostBodyUncompressError",
+            ),
+            (&[("x-log-bodyrawsize", "39")], RAW, "InvalidBodyRawSize"),
+        ];
+        for (headers, body, code) in cases {
+            let e =
+                decompress_body(&h(headers), body, &Limits::SLS, RawSizeCheck::Exact).unwrap_err();
+            assert_eq!(e.code, code, "{headers:?}");
+        }
+        // The web STS plugin's UTF-16 length is tolerated on uncompressed JSON.
+        let (_, raw) = decompress_body(
+            &h(&[("x-log-bodyrawsize", "39")]),
+            RAW,
+            &Limits::SLS,
+            RawSizeCheck::SyntaxOnly,
+        )
+        .unwrap();
+        assert_eq!(raw, RAW);
+    }
+
+    #[test]
+    fn limits_are_post_body_too_large() {
+        let small = Limits {
+            max_body_bytes: 30,
+            max_raw_body_bytes: 35,
+            ..Limits::SLS
+        };
+        let lz4 = compress::compress(Compression::Lz4, RAW).unwrap();
+        assert!(lz4.len() <= 30);
+        let e = decompress_body(
+            &h(&[("x-log-compresstype", "lz4"), ("x-log-bodyrawsize", "40")]),
+            &lz4,
+            &small,
+            RawSizeCheck::Exact,
+        )
+        .unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (400, "PostBodyTooLarge"));
+        let e = decompress_body(&[], RAW, &small, RawSizeCheck::Exact).unwrap_err();
+        assert_eq!(e.code, "PostBodyTooLarge");
+    }
+}

@@ -1,0 +1,75 @@
+//! Server settings: limits, logstore options, what to keep of accepted logs.
+
+use core::time::Duration;
+
+/// Request limits, checked the way SLS checks them. Defaults follow the current SLS
+/// PutLogs documentation; every field can be changed for a test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest body on the wire (compressed), in bytes. Larger ⇒ `PostBodyTooLarge`.
+    pub max_body_bytes: usize,
+    /// Largest uncompressed body (`x-log-bodyrawsize` and the actual size), in bytes.
+    /// Larger ⇒ `PostBodyTooLarge`.
+    pub max_raw_body_bytes: usize,
+    /// Most logs in one request. More ⇒ `PostBodyTooLarge`.
+    pub max_logs_per_request: usize,
+    /// Largest query string of a web-tracking GET, in bytes. Larger ⇒ `PostBodyTooLarge`.
+    pub max_track_query_bytes: usize,
+    /// Largest accepted distance between the request date and the server clock.
+    /// Farther ⇒ `RequestTimeExpired`.
+    pub max_time_skew: Duration,
+}
+
+impl Limits {
+    /// 10 MiB raw and on the wire, 40,960 logs, 16 KiB GET query, 15 minutes of skew.
+    pub const SLS: Self = Self {
+        max_body_bytes: 10 * 1024 * 1024,
+        max_raw_body_bytes: 10 * 1024 * 1024,
+        max_logs_per_request: 40_960,
+        max_track_query_bytes: 16 * 1024,
+        max_time_skew: Duration::from_secs(15 * 60),
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::SLS
+    }
+}
+
+/// Per-logstore settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogstoreOptions {
+    /// Accept anonymous web tracking (`/logstores/{ls}/track`), like a logstore created
+    /// with `enable_tracking`.
+    pub web_tracking: bool,
+}
+
+impl LogstoreOptions {
+    /// A logstore that accepts anonymous web tracking.
+    pub const fn web_tracking() -> Self {
+        Self { web_tracking: true }
+    }
+}
+
+/// What the server keeps of each accepted log group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StoreMode {
+    /// Keep every decoded log group (tests read them back).
+    #[default]
+    Keep,
+    /// Keep only counters per logstore (benchmarks with millions of logs).
+    CountOnly,
+}
+
+/// How requests are authenticated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Every PutLogs request must carry a valid v1 or v4 signature of a configured
+    /// AccessKey or STS credential (the default, like SLS).
+    #[default]
+    Strict,
+    /// Signatures are not checked (the quickstart's "any AccessKey" mode). Dates, bodies
+    /// and everything else are still checked.
+    AcceptAny,
+}

@@ -1,0 +1,47 @@
+//! A local SLS-compatible server for tests, examples and benchmarks.
+//!
+//! ```text
+//!  TCP ─► hyper HTTP/1.1 (keep-alive) ─► route (method, path, query)
+//!           │ OPTIONS ─► CORS preflight        /_sls_local/* ─► control API (faults, stats, logs)
+//!           ▼ PutLogs / web tracking
+//!         read body (limit) ─► fault script, latency, rate limit
+//!           ─► Host ⇒ project ─► x-log-apiversion ─► signature v1/v4, Content-MD5, STS token,
+//!              time skew (core `sign::verify_request`) ─► logstore ─► decompress (core) ─►
+//!              decode LogGroup (core) / JSON ─► limits ─► store (or count) ─► 200 + x-log-requestid
+//! ```
+//!
+//! Every refusal is an [`SlsError`]: SLS's status, a JSON `errorCode`/`errorMessage` body and
+//! an `x-log-requestid` header. Start one with [`LocalSls::builder`].
+
+mod auth;
+mod body;
+mod builder;
+mod clock;
+mod config;
+mod control;
+mod cors;
+mod error;
+mod faults;
+mod handle;
+mod host;
+mod ingest;
+mod listener;
+mod query;
+mod received;
+mod registry;
+mod request_id;
+mod route;
+mod service;
+mod store;
+mod webtrack;
+
+pub use builder::LocalSlsBuilder;
+pub use clock::{ManualClock, ServerClock, SystemClock};
+pub use config::{AuthMode, Limits, LogstoreOptions, StoreMode};
+pub use error::SlsError;
+pub use faults::{Fault, Faults, RateLimit};
+pub use handle::LocalSls;
+pub use host::project_from_host;
+pub use received::{AuthKind, Ingest, ReceivedLogGroup};
+pub use route::ShardTarget;
+pub use store::{LogstoreStats, Stats};
