@@ -458,7 +458,7 @@ impl TrackBody {
 
     /// The body size so far, in bytes (the final body is this plus the tags and a few
     /// closing bytes).
-    pub fn len(&self) -> usize {
+    pub fn byte_len(&self) -> usize {
         self.json.len()
     }
 
@@ -957,7 +957,7 @@ mod tests {
         b.push_log(Vec::<(String, String)>::new());
         b.push_log([("中文".to_string(), "\u{1}".to_string())]);
         assert_eq!(b.log_count(), 3);
-        let before = b.len();
+        let before = b.byte_len();
         let json = b.finish([("env", "prod")]);
         assert!(json.len() > before);
         assert_eq!(

@@ -251,9 +251,10 @@ const PER_ATTEMPT_HEADERS: [&str; 7] = [
 /// # Errors
 ///
 /// [`SignError::RegionRequired`] / [`SignError::InvalidRegion`] for v4 without a usable
-/// region, [`SignError::DigestMismatch`] if `digest` is not the digest of `req.body` for
-/// `config.version`, [`SignError::InvalidCredentials`] for credentials that cannot be
-/// sent. On error `req` is left unchanged.
+/// region, [`SignError::DigestMismatch`] if `digest` was computed for another signature
+/// version or a body of another length (the digest is not recomputed, so a same-length
+/// body mix-up is not detected), [`SignError::InvalidCredentials`] for credentials that
+/// cannot be sent. On error `req` is left unchanged.
 pub fn sign_request(
     req: &mut HttpRequest,
     creds: &Credentials,
