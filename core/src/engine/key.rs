@@ -3,6 +3,7 @@
 use alloc::sync::Arc;
 use core::fmt;
 
+use crate::request::{self, InvalidName};
 use crate::shard::ShardKey;
 
 /// The destination of a send: project, logstore, topic, source and optional shard key.
@@ -25,11 +26,15 @@ impl Route {
     /// A route to `project`/`logstore` with empty topic and source and no shard key
     /// (the server load-balances across shards).
     ///
-    /// Fails if a name does not follow the SLS naming rules, so a bad name is caught here,
-    /// before any log is accepted.
-    pub fn new(project: &str, logstore: &str) -> Result<Self, InvalidRoute> {
-        validate_project(project)?;
-        validate_logstore(logstore)?;
+    /// # Errors
+    ///
+    /// [`InvalidName`] if a name breaks the SLS naming rules (see
+    /// [`validate_project`](crate::request::validate_project) and
+    /// [`validate_logstore`](crate::request::validate_logstore)): a bad name is caught here,
+    /// before any log is accepted, since no request to it could ever succeed.
+    pub fn new(project: &str, logstore: &str) -> Result<Self, InvalidName> {
+        request::validate_project(project)?;
+        request::validate_logstore(logstore)?;
         Ok(Self {
             project: project.into(),
             logstore: logstore.into(),
@@ -93,6 +98,11 @@ impl Route {
     pub fn shard_key(&self) -> Option<ShardKey> {
         self.shard_key
     }
+
+    /// The shard key as text, borrowed from the route.
+    pub(crate) fn shard_key_str(&self) -> Option<&str> {
+        self.shard_key.as_ref().map(ShardKey::as_str)
+    }
 }
 
 impl fmt::Debug for Route {
@@ -107,73 +117,4 @@ impl fmt::Debug for Route {
         }
         d.finish()
     }
-}
-
-/// Which name of a [`Route`] is invalid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteField {
-    /// The project name.
-    Project,
-    /// The logstore name.
-    Logstore,
-}
-
-/// A project or logstore name breaks the SLS naming rules.
-///
-/// Projects: 3–63 characters of lowercase letters, digits and `-`, starting and ending with
-/// a letter or digit. Logstores: 2–63 characters of lowercase letters, digits, `-` and `_`,
-/// starting and ending with a letter or digit. Fix the name in the caller's configuration:
-/// no request could ever succeed with it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InvalidRoute {
-    field: RouteField,
-}
-
-impl InvalidRoute {
-    /// The field that is invalid.
-    pub fn field(&self) -> RouteField {
-        self.field
-    }
-}
-
-impl fmt::Display for InvalidRoute {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.field {
-            RouteField::Project => f.write_str(
-                "invalid project name: expected 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit",
-            ),
-            RouteField::Logstore => f.write_str(
-                "invalid logstore name: expected 2-63 lowercase letters, digits, '-' or '_', starting and ending with a letter or digit",
-            ),
-        }
-    }
-}
-
-impl core::error::Error for InvalidRoute {}
-
-fn validate_project(name: &str) -> Result<(), InvalidRoute> {
-    valid_name(name, 3, false)
-        .then_some(())
-        .ok_or(InvalidRoute {
-            field: RouteField::Project,
-        })
-}
-
-fn validate_logstore(name: &str) -> Result<(), InvalidRoute> {
-    valid_name(name, 2, true).then_some(()).ok_or(InvalidRoute {
-        field: RouteField::Logstore,
-    })
-}
-
-// Interim: the shared validators of `crate::request` replace this once they exist.
-fn valid_name(name: &str, min_len: usize, underscore: bool) -> bool {
-    let b = name.as_bytes();
-    let inner_ok = |c: u8| {
-        c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || (underscore && c == b'_')
-    };
-    let edge_ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    (min_len..=63).contains(&b.len())
-        && b.iter().all(|&c| inner_ok(c))
-        && b.first().is_some_and(edge_ok)
-        && b.last().is_some_and(edge_ok)
 }

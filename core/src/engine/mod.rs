@@ -50,7 +50,7 @@ use core::time::Duration;
 
 pub use attempt::{Attempt, AttemptId};
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
-pub use key::{InvalidRoute, Route, RouteField};
+pub use key::Route;
 pub use record::{PushError, Record};
 
 use attempt::AttemptHistory;

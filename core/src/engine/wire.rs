@@ -2,9 +2,7 @@
 //! unsigned request once per batch, sign a copy per attempt, and read logs back out of a
 //! sealed body when they must be handed back.
 
-use alloc::format;
-use alloc::string::{String, ToString as _};
-use alloc::vec;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -15,10 +13,11 @@ use crate::compress::{self, Compression};
 use crate::config::{ConfigError, ProducerConfig};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
-use crate::http::{Bytes, HeaderName, HttpRequest, HttpResponse, Method};
+use crate::http::{Bytes, HttpRequest, HttpResponse};
 use crate::proto::{self, Log};
+use crate::request::{self, PreparedBody, PutLogsTarget};
 use crate::response::ServerError;
-use crate::sign::{self, BodyDigest, SignError, SigningConfig};
+use crate::sign::{self, SignError, SigningConfig};
 use crate::time::UnixTime;
 
 /// A batch's body, built once at seal and shared by every attempt.
@@ -27,9 +26,7 @@ pub(crate) struct Sealed {
     /// The unsigned request; each attempt clones it (the body is a shared `Bytes`) and signs
     /// the clone.
     request: HttpRequest,
-    digest: BodyDigest,
-    compression: Compression,
-    raw_len: usize,
+    body: PreparedBody,
 }
 
 /// Everything about requests that is fixed for the producer's lifetime.
@@ -54,12 +51,7 @@ impl Wire {
         };
         Ok(Self {
             endpoint,
-            // The MetricStore remote-write path only takes LZ4 (as in the Go producer).
-            compression: if config.use_metric_store_url {
-                Compression::Lz4
-            } else {
-                config.compression
-            },
+            compression: config.compression,
             signing,
             user_agent: config.user_agent.clone(),
             processor: config.processor.clone(),
@@ -75,36 +67,34 @@ impl Wire {
 
     /// Compress and digest a finished LogGroup and build its unsigned request.
     pub(crate) fn seal(&self, route: &Route, raw: Vec<u8>) -> Sealed {
-        let raw_len = raw.len();
-        let (compression, body) = match self.compression {
-            Compression::None => (Compression::None, raw),
-            c => match compress::compress(c, &raw) {
-                Ok(body) => (c, body),
-                // Only an unsupported algorithm fails, which config validation rules out;
-                // sending the body uncompressed is still correct.
-                Err(_) => (Compression::None, raw),
-            },
+        let target = self.target(route);
+        let version = self.signing.version;
+        let body = match target.compression(self.compression) {
+            Compression::None => None,
+            // Only an unsupported algorithm fails, which config validation rules out;
+            // sending the body uncompressed is still correct.
+            c => PreparedBody::new(c, &raw, version).ok(),
+        }
+        .unwrap_or_else(|| {
+            let raw_len = raw.len();
+            PreparedBody::from_parts(Bytes::from(raw), raw_len, Compression::None, version)
+        });
+        let request = request::put_logs_request(&self.endpoint, &target, &body, &self.user_agent);
+        Sealed { request, body }
+    }
+
+    fn target<'a>(&'a self, route: &'a Route) -> PutLogsTarget<'a> {
+        let shard_key = route.shard_key_str().unwrap_or("");
+        let processor = self.processor.as_deref().unwrap_or("");
+        let target = if self.metric_store {
+            PutLogsTarget::metricstore(route.project(), route.logstore())
+        } else {
+            PutLogsTarget::logstore(route.project(), route.logstore())
         };
-        let body = Bytes::from(body);
-        let digest = BodyDigest::for_version(self.signing.version, &body);
-        let request = PutLogsRequest {
-            endpoint: &self.endpoint,
-            project: route.project(),
-            logstore: route.logstore(),
-            shard_key: route.shard_key().as_ref().map(|k| k.as_str()),
-            processor: self.processor.as_deref(),
-            metric_store: self.metric_store,
-            compression,
-            raw_len,
-            user_agent: &self.user_agent,
-        }
-        .build(body);
-        Sealed {
-            request,
-            digest,
-            compression,
-            raw_len,
-        }
+        target
+            .expect("route names are validated on construction")
+            .with_shard_key(shard_key)
+            .with_processor(processor)
     }
 
     /// A signed copy of the batch's request for one attempt at `wall`.
@@ -120,7 +110,7 @@ impl Wire {
             credentials,
             &self.signing,
             wall,
-            &sealed.digest,
+            sealed.body.digest(),
         )?;
         Ok(request)
     }
@@ -128,10 +118,10 @@ impl Wire {
     /// The logs of a sealed batch, decoded from its body (the only copy the engine keeps).
     /// Empty if the body cannot be read back, which would be an encoder bug.
     pub(crate) fn decode_logs(&self, sealed: &Sealed) -> Vec<Log> {
-        let body = &sealed.request.body;
-        let raw = match sealed.compression {
+        let body = sealed.body.body();
+        let raw = match sealed.body.compression() {
             Compression::None => None,
-            c => compress::decompress_with_limit(c, body, sealed.raw_len, usize::MAX).ok(),
+            c => compress::decompress_with_limit(c, body, sealed.body.raw_len(), usize::MAX).ok(),
         };
         let bytes = raw.as_deref().unwrap_or(body);
         proto::decode_log_group(bytes)
@@ -164,58 +154,4 @@ pub(crate) fn attempt_from_response(
         wall,
         duration,
     )
-}
-
-/// The unsigned PutLogs request of one batch.
-// Interim: replaced by the shared builder of `crate::request` once it exists.
-struct PutLogsRequest<'a> {
-    endpoint: &'a Endpoint,
-    project: &'a str,
-    logstore: &'a str,
-    shard_key: Option<&'a str>,
-    processor: Option<&'a str>,
-    metric_store: bool,
-    compression: Compression,
-    raw_len: usize,
-    user_agent: &'a str,
-}
-
-impl PutLogsRequest<'_> {
-    fn build(self, body: Bytes) -> HttpRequest {
-        let path_and_query = if self.metric_store {
-            format!(
-                "/prometheus/{}/{}/api/v1/write",
-                self.project, self.logstore
-            )
-        } else {
-            let mut p = match self.shard_key {
-                Some(key) => format!("/logstores/{}/shards/route?key={key}", self.logstore),
-                None => format!("/logstores/{}", self.logstore),
-            };
-            if let Some(processor) = self.processor {
-                p.push(if self.shard_key.is_some() { '&' } else { '?' });
-                p.push_str("processor=");
-                p.push_str(processor);
-            }
-            p
-        };
-        let mut headers: Vec<(HeaderName, String)> = vec![
-            ("host".into(), self.endpoint.host_header_for(self.project)),
-            ("content-type".into(), "application/x-protobuf".into()),
-            ("x-log-apiversion".into(), "0.6.0".into()),
-            ("x-log-bodyrawsize".into(), self.raw_len.to_string()),
-            ("user-agent".into(), self.user_agent.into()),
-        ];
-        if let Some(value) = self.compression.header_value() {
-            headers.push(("x-log-compresstype".into(), value.into()));
-        }
-        HttpRequest {
-            method: Method::Post,
-            scheme: self.endpoint.scheme(),
-            authority: self.endpoint.authority_for(self.project),
-            path_and_query,
-            headers,
-            body,
-        }
-    }
 }

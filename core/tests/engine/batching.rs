@@ -2,8 +2,9 @@
 
 use core::time::Duration;
 
-use sls_producer_core::engine::{PushError, Record, Route, RouteField};
+use sls_producer_core::engine::{PushError, Record, Route};
 use sls_producer_core::proto::{Log, LogGroupEncoder};
+use sls_producer_core::request::NameKind;
 use sls_producer_core::shard::adjust_hash;
 
 use crate::support::*;
@@ -344,15 +345,15 @@ fn empty_list_send_succeeds_without_a_request() {
 fn invalid_project_or_logstore_names_are_rejected_before_any_push() {
     for p in ["", "ab", "Proj", "-proj", "proj-", "pr_oj", &"p".repeat(64)] {
         assert_eq!(
-            Route::new(p, "store").unwrap_err().field(),
-            RouteField::Project,
+            Route::new(p, "store").unwrap_err().kind,
+            NameKind::Project,
             "{p:?}"
         );
     }
     for l in ["", "s", "Store", "_store", "store-", "st.ore"] {
         assert_eq!(
-            Route::new("proj", l).unwrap_err().field(),
-            RouteField::Logstore,
+            Route::new("proj", l).unwrap_err().kind,
+            NameKind::Logstore,
             "{l:?}"
         );
     }
