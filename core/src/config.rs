@@ -26,7 +26,7 @@
 //! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
 //! | [`signature_version`](ProducerConfig::signature_version) | v1 | v1 / v4 | `AuthVersion` |
 //! | [`region`](ProducerConfig::region) | from endpoint | required for v4 | `Region` |
-//! | [`user_agent`](ProducerConfig::user_agent) | `sls-producer-rust/<version>` | non-empty, visible ASCII | `UserAgent` |
+//! | [`user_agent`](ProducerConfig::user_agent) | `sls-producer-rs/<version>` | non-empty, visible ASCII | `UserAgent` |
 //! | [`log_tags`](ProducerConfig::log_tags) | none | keys non-empty | `LogTags` |
 //! | [`generate_pack_id`](ProducerConfig::generate_pack_id) | **true** | | `GeneratePackId` (false) |
 //! | [`use_metric_store_url`](ProducerConfig::use_metric_store_url) | false | | `UseMetricStoreURL` |
@@ -114,7 +114,7 @@ pub struct ProducerConfig {
     /// Region for signature v4, e.g. `cn-hangzhou`. Default: taken from a standard
     /// `{region}.log.aliyuncs.com` endpoint.
     pub region: Option<String>,
-    /// `User-Agent` header. Default `sls-producer-rust/<crate version>`.
+    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`] (`sls-producer-rs/<crate version>`).
     pub user_agent: String,
     /// Tags added to every LogGroup (before the pack id). Default none.
     pub log_tags: Vec<(String, String)>,
@@ -135,8 +135,7 @@ pub struct ProducerConfig {
     pub seed: u64,
 }
 
-/// The `User-Agent` sent when none is configured.
-pub const DEFAULT_USER_AGENT: &str = concat!("sls-producer-rust/", env!("CARGO_PKG_VERSION"));
+pub use crate::request::DEFAULT_USER_AGENT;
 
 impl Default for ProducerConfig {
     /// The defaults with an empty endpoint (which [`validate`](Self::validate) rejects).
@@ -599,7 +598,7 @@ mod tests {
         assert_eq!(c.no_retry_status_codes, [400, 404]);
         assert_eq!(c.compression, Compression::Lz4);
         assert_eq!(c.signature_version, SignatureVersion::V1);
-        assert!(c.user_agent.starts_with("sls-producer-rust/"));
+        assert!(c.user_agent.starts_with("sls-producer-rs/"));
         assert!(base().validate().is_ok());
     }
 
