@@ -1,8 +1,56 @@
-//! The wasm runtime for the SLS producer.
+//! The wasm runtime for the SLS producer: browsers, web workers, Node and Cloudflare
+//! Workers.
 //!
-//! This crate binds the runtime-agnostic [`sls_producer_core`] to wasm. It re-exports the
-//! core so that one dependency is enough.
+//! ```text
+//!  Producer ──► engine ──► HttpRequest ──► FetchTransport ──► globalThis.fetch ──► SLS
+//!     ▲            ▲                                                   │
+//!     │      WasmTimer (performance.now, setTimeout)                   │
+//!     └──────────── delivery events ◄── HttpResponse ◄─────────────────┘
+//!         driver task on LocalSpawner (spawn_local)
+//! ```
+//!
+//! | Type | Implements | On |
+//! |---|---|---|
+//! | [`WasmTimer`] | [`Clock`], [`Timer`] | `performance.now()` / `Date.now()` / `setTimeout` of the global scope |
+//! | [`LocalSpawner`] | [`Spawner`] | `wasm_bindgen_futures::spawn_local` |
+//! | [`FetchTransport`] | [`HttpTransport`] | the global `fetch`, with `AbortController` timeouts and optional `keepalive` |
+//!
+//! Everything goes through the **global scope** (`globalThis`), never `window`: the same
+//! code runs in pages, dedicated and service workers, Node ≥ 18 and workerd.
+//!
+//! The JS-facing types exist only on `wasm32-unknown-unknown`. On other targets this crate
+//! is just the re-export of the core (so that `cargo check --workspace` works anywhere).
+//!
+//! [`Clock`]: sls_producer_core::rt::Clock
+//! [`Timer`]: sls_producer_core::rt::Timer
+//! [`Spawner`]: sls_producer_core::rt::Spawner
+//! [`HttpTransport`]: sls_producer_core::rt::HttpTransport
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The pure helpers are used by the JS-facing modules only, which exist only on wasm.
+#![cfg_attr(
+    not(all(target_family = "wasm", target_os = "unknown")),
+    allow(dead_code)
+)]
 
 pub use sls_producer_core as core;
+
+mod classify;
+mod delay;
+mod headers;
+
+pub use headers::FORWARDED_HOST;
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod fetch;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod spawner;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod timer;
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use fetch::FetchTransport;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use spawner::LocalSpawner;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use timer::WasmTimer;
