@@ -4,7 +4,10 @@
 //!   SLS checks (signatures, digests, compression, protobuf, limits, projects and
 //!   logstores), stores what it accepts for tests to read back, and injects faults. The
 //!   `sls-local` binary runs it from the command line.
+//! * [`client`]: a minimal HTTP/1.1 client that sends the core's `HttpRequest`s, for
+//!   tests that check the server's answers byte by byte.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod server;
