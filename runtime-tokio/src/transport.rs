@@ -197,7 +197,7 @@ where
         Box::pin(async move {
             match tokio::time::timeout(timeout, connecting).await {
                 Ok(result) => result.map_err(Into::into),
-                Err(_elapsed) => Err(Box::new(ConnectTimedOut(timeout)).into()),
+                Err(_elapsed) => Err(ConnectTimedOut(timeout).into()),
             }
         })
     }
