@@ -19,7 +19,7 @@ pub struct Route {
     logstore: Arc<str>,
     topic: Arc<str>,
     source: Arc<str>,
-    shard_key: Option<ShardKey>,
+    shard_key: Option<Arc<str>>,
 }
 
 impl Route {
@@ -63,7 +63,16 @@ impl Route {
     /// [`adjust_hash`](crate::shard::adjust_hash) to derive one from any string.
     #[must_use]
     pub fn with_shard_key(mut self, key: ShardKey) -> Self {
-        self.shard_key = Some(key);
+        self.shard_key = Some(key.as_str().into());
+        self
+    }
+
+    /// Route with `key` sent verbatim as the `key` query parameter (builder style), as the
+    /// Go producer does with `AdjustShargHash = false`. SLS expects a 32-hex-digit value
+    /// inside a shard's range; an empty key means no routing.
+    #[must_use]
+    pub fn with_raw_shard_key(mut self, key: &str) -> Self {
+        self.shard_key = (!key.is_empty()).then(|| key.into());
         self
     }
 
@@ -95,13 +104,8 @@ impl Route {
     }
 
     /// The shard key, if the route names one.
-    pub fn shard_key(&self) -> Option<ShardKey> {
-        self.shard_key
-    }
-
-    /// The shard key as text, borrowed from the route.
-    pub(crate) fn shard_key_str(&self) -> Option<&str> {
-        self.shard_key.as_ref().map(ShardKey::as_str)
+    pub fn shard_key(&self) -> Option<&str> {
+        self.shard_key.as_deref()
     }
 }
 
@@ -113,7 +117,7 @@ impl fmt::Debug for Route {
             .field("topic", &&*self.topic)
             .field("source", &&*self.source);
         if let Some(key) = &self.shard_key {
-            d.field("shard_key", &key.as_str());
+            d.field("shard_key", &&**key);
         }
         d.finish()
     }

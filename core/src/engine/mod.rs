@@ -102,6 +102,8 @@ pub struct EngineStats {
     pub requests: u64,
     /// Requests that failed and were scheduled again.
     pub retries: u64,
+    /// Logs given up because the close deadline passed (part of `failed_logs`).
+    pub closed_logs: u64,
 }
 
 /// The engine's limits and policies, resolved from a validated [`ProducerConfig`].
@@ -165,6 +167,7 @@ pub struct Engine<T> {
     next_attempt: u64,
     closing: Option<Closing>,
     stats: EngineStats,
+    wakeup: bool,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -220,6 +223,7 @@ impl<T> Engine<T> {
             next_attempt: 0,
             closing: None,
             stats: EngineStats::default(),
+            wakeup: false,
         })
     }
 
@@ -247,6 +251,23 @@ impl<T> Engine<T> {
         record: impl Into<Record>,
         route: &Route,
         tag: Option<T>,
+    ) -> Result<Ticket, PushError> {
+        self.push_with(now, record, route, |_| tag)
+    }
+
+    /// [`Engine::push`] with the tag made by `make_tag` from the send's ticket, and only
+    /// once the send is accepted: a refused push consumes no tag (so a caller can keep a
+    /// completion handle for a later try).
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::push`].
+    pub fn push_with(
+        &mut self,
+        now: Instant,
+        record: impl Into<Record>,
+        route: &Route,
+        make_tag: impl FnOnce(Ticket) -> Option<T>,
     ) -> Result<Ticket, PushError> {
         let record = record.into();
         if self.closing.is_some() {
@@ -283,9 +304,11 @@ impl<T> Engine<T> {
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.stats.accepted_logs += record.len() as u64;
+        let tag = make_tag(ticket);
 
         if record.is_empty() {
             if let Some(tag) = tag {
+                self.wakeup = true;
                 self.events.push_back(DeliveryEvent {
                     ticket,
                     tag,
@@ -448,6 +471,7 @@ impl<T> Engine<T> {
         self.batches.insert(id, batch);
         self.open.insert(route.clone(), id);
         self.lingers.insert((linger_deadline, id));
+        self.wakeup = true;
         id
     }
 
@@ -474,6 +498,7 @@ impl<T> Engine<T> {
             self.deadlines.insert((deadline, id));
         }
         self.ready.push_back(id);
+        self.wakeup = true;
     }
 
     fn seal_all_open(&mut self, now: Instant) {
@@ -789,6 +814,9 @@ impl<T> Engine<T> {
             }
             Err(failure) => {
                 self.stats.failed_logs += logs;
+                if matches!(failure, DeliveryFailure::Closed { .. }) {
+                    self.stats.closed_logs += logs;
+                }
                 if batch.parts.is_empty() {
                     return;
                 }
@@ -937,9 +965,22 @@ impl<T> Engine<T> {
         self.batches.len()
     }
 
+    /// Outcomes waiting in [`Engine::poll_event`].
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// Counters since creation.
     pub fn stats(&self) -> EngineStats {
         self.stats
+    }
+
+    /// Whether, since the last call, a push, flush or close created something a driver
+    /// must act on: a new linger timer, a request ready to send, or an outcome to deliver.
+    /// Pushes that only append to an open batch do not, so a driver need not be woken for
+    /// them.
+    pub fn take_wakeup(&mut self) -> bool {
+        core::mem::take(&mut self.wakeup)
     }
 }
 

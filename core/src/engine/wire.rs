@@ -84,7 +84,7 @@ impl Wire {
     }
 
     fn target<'a>(&'a self, route: &'a Route) -> PutLogsTarget<'a> {
-        let shard_key = route.shard_key_str().unwrap_or("");
+        let shard_key = route.shard_key().unwrap_or("");
         let processor = self.processor.as_deref().unwrap_or("");
         let target = if self.metric_store {
             PutLogsTarget::metricstore(route.project(), route.logstore())

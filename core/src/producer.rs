@@ -1,0 +1,490 @@
+//! The producer handle: send logs, await outcomes, flush and close.
+//!
+//! ```text
+//!  Producer (Clone) ──send──► Arc<Shared { lock(Engine), driver waker }> ◄── Driver (one future)
+//! ```
+//!
+//! Every method locks the engine briefly and never waits for I/O. `send*` return at once;
+//! `send_async*` wait (up to the configured `max_block`) only for room in the memory
+//! budget; `flush` and `close` return futures that complete as the driver makes progress.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+
+use crate::config::{ConfigError, ProducerConfig};
+use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared};
+use crate::engine::{
+    DeliveryResult, Engine, EngineStats, FlushToken, PushError, Record, Route, Ticket,
+};
+use crate::proto::Log;
+use crate::rt::{HttpTransport, MaybeSend, Sleep, Timer};
+use crate::shard::adjust_hash;
+use crate::time::Instant;
+
+/// Why a send was refused. The record is handed back in every case.
+pub type SendError = PushError;
+
+/// What [`Producer::close`] reports once every send has its outcome. Counts are logs since
+/// the producer was created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CloseReport {
+    /// Logs the server stored.
+    pub delivered_logs: u64,
+    /// Logs that failed for good.
+    pub failed_logs: u64,
+    /// Failed logs handed back to a callback or completion handle. The rest of
+    /// `failed_logs` came from sends without either and are lost.
+    pub handed_back_logs: u64,
+    /// Failed logs given up because the close deadline passed (part of `failed_logs`).
+    pub closed_logs: u64,
+}
+
+impl CloseReport {
+    fn from_stats(s: EngineStats) -> Self {
+        Self {
+            delivered_logs: s.delivered_logs,
+            failed_logs: s.failed_logs,
+            handed_back_logs: s.handed_back_logs,
+            closed_logs: s.closed_logs,
+        }
+    }
+}
+
+/// A handle to a producer. Cheap to clone; all clones feed the same engine. When the last
+/// handle is dropped the producer closes (without deadline) and its driver completes once
+/// every send has its outcome.
+pub struct Producer {
+    shared: Arc<Shared>,
+    adjust_shard_hash: bool,
+    buckets: u32,
+}
+
+impl fmt::Debug for Producer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.shared.state.lock();
+        f.debug_struct("Producer")
+            .field("engine", &st.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Clone for Producer {
+    fn clone(&self) -> Self {
+        self.shared.state.lock().handles += 1;
+        Self {
+            shared: self.shared.clone(),
+            adjust_shard_hash: self.adjust_shard_hash,
+            buckets: self.buckets,
+        }
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let waker = {
+            let mut st = self.shared.state.lock();
+            st.handles -= 1;
+            if st.handles > 0 || st.engine.is_closing() {
+                return;
+            }
+            let now = self.shared.timer.now();
+            st.engine.close(now, None);
+            st.driver_waker()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl Producer {
+    /// A producer for `config` on `timer` and `transport`, and the [`Driver`] that must be
+    /// polled (spawned) for anything to be sent.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] if `config` does not validate.
+    pub fn new(
+        config: &ProducerConfig,
+        timer: Arc<dyn Timer>,
+        transport: Arc<dyn HttpTransport>,
+        credentials: impl Into<CredentialsSource>,
+    ) -> Result<(Self, Driver), ConfigError> {
+        let credentials = credentials.into();
+        let initial = match &credentials {
+            CredentialsSource::Static(c) => Some(c.clone()),
+            CredentialsSource::Provider(_) => None,
+        };
+        let engine = Engine::new(config, timer.unix_time(), initial)?;
+        let shared = Arc::new(Shared::new(engine, timer, config.max_block));
+        let driver = Driver::new(shared.clone(), transport, credentials, config.backoff);
+        let producer = Self {
+            shared,
+            adjust_shard_hash: config.adjust_shard_hash,
+            buckets: config.buckets,
+        };
+        Ok((producer, driver))
+    }
+
+    /// `route` with the shard key of a hashed send (Go's `HashSend*`): with
+    /// `adjust_shard_hash` (the default) `hash` is bucketed onto `buckets` route keys, so
+    /// sends with different hashes can share a batch; without, it is sent verbatim. An
+    /// empty hash without adjustment means no routing.
+    pub fn hashed_route(&self, route: &Route, hash: &str) -> Route {
+        if self.adjust_shard_hash {
+            route
+                .clone()
+                .with_shard_key(adjust_hash(hash.as_bytes(), self.buckets))
+        } else {
+            route.clone().with_raw_shard_key(hash)
+        }
+    }
+
+    fn push(
+        &self,
+        route: &Route,
+        record: Record,
+        make_tag: impl FnOnce(Ticket) -> Option<Completion>,
+    ) -> Result<Ticket, SendError> {
+        let now = self.shared.timer.now();
+        let (result, waker) = {
+            let mut st = self.shared.state.lock();
+            let result = st.engine.push_with(now, record, route, make_tag);
+            let wake = st.engine.take_wakeup();
+            (result, wake.then(|| st.driver_waker()).flatten())
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        result
+    }
+
+    /// Send one log or a list without waiting and without tracking its outcome (it is
+    /// counted in [`Producer::stats`]).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] (the record handed back) if the producer is closed, the memory budget
+    /// is full, or a log can never fit a batch.
+    pub fn send(&self, route: &Route, record: impl Into<Record>) -> Result<Ticket, SendError> {
+        self.push(route, record.into(), |_| None)
+    }
+
+    /// Send a list of logs as one send (one outcome); see [`Producer::send`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Producer::send`].
+    pub fn send_list(&self, route: &Route, logs: Vec<Log>) -> Result<Ticket, SendError> {
+        self.send(route, logs)
+    }
+
+    /// Send and call `callback` with the outcome (on the driver's task).
+    ///
+    /// # Errors
+    ///
+    /// As [`Producer::send`]; the callback is dropped without being called.
+    pub fn send_with_callback(
+        &self,
+        route: &Route,
+        record: impl Into<Record>,
+        callback: impl FnOnce(DeliveryResult) + MaybeSend + 'static,
+    ) -> Result<Ticket, SendError> {
+        self.push(route, record.into(), |_| {
+            Some(Completion::Callback(Box::new(callback)))
+        })
+    }
+
+    /// Send and get a handle that resolves to the outcome.
+    ///
+    /// # Errors
+    ///
+    /// As [`Producer::send`].
+    pub fn send_with_handle(
+        &self,
+        route: &Route,
+        record: impl Into<Record>,
+    ) -> Result<DeliveryHandle, SendError> {
+        let mut handle = None;
+        self.push(route, record.into(), |ticket| {
+            let (sender, receiver) = DeliveryHandle::pair(ticket);
+            handle = Some(receiver);
+            Some(Completion::Handle(sender))
+        })?;
+        Ok(handle.expect("made on acceptance"))
+    }
+
+    /// Send, waiting up to the configured `max_block` for room in the memory budget
+    /// (`max_block = 0`: fail at once, like [`Producer::send`]).
+    pub fn send_async(&self, route: &Route, record: impl Into<Record>) -> SendFuture {
+        SendFuture::new(self, route, record.into(), Notify::None)
+    }
+
+    /// [`Producer::send_async`] with a completion callback.
+    pub fn send_async_with_callback(
+        &self,
+        route: &Route,
+        record: impl Into<Record>,
+        callback: impl FnOnce(DeliveryResult) + MaybeSend + 'static,
+    ) -> SendFuture {
+        SendFuture::new(
+            self,
+            route,
+            record.into(),
+            Notify::Callback(Box::new(callback)),
+        )
+    }
+
+    /// [`Producer::send_async`] returning a completion handle.
+    ///
+    /// # Errors
+    ///
+    /// As [`Producer::send`], after waiting up to `max_block` for room.
+    pub async fn send_async_with_handle(
+        &self,
+        route: &Route,
+        record: impl Into<Record>,
+    ) -> Result<DeliveryHandle, SendError> {
+        let future = SendFuture::new(self, route, record.into(), Notify::Handle);
+        let (_, handle) = future.run().await?;
+        Ok(handle.expect("a handle is made on acceptance"))
+    }
+
+    /// Seal every open batch now and wait until every send accepted before this call has
+    /// its outcome (callbacks run, handles resolved). Sends made later do not hold it up.
+    pub fn flush(&self) -> FlushFuture {
+        let now = self.shared.timer.now();
+        let (token, waker) = {
+            let mut st = self.shared.state.lock();
+            (st.engine.flush(now), st.driver_waker())
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        FlushFuture {
+            shared: self.shared.clone(),
+            token,
+        }
+    }
+
+    /// Stop accepting sends (at once, for every handle), seal every open batch, and wait
+    /// until every send has its outcome. With `timeout`, sends still without one when it
+    /// expires fail with [`DeliveryFailure::Closed`](crate::engine::DeliveryFailure::Closed)
+    /// and their logs are handed back; without, in-flight requests and retries run to their
+    /// own outcome.
+    pub fn close(&self, timeout: Option<Duration>) -> CloseFuture {
+        let now = self.shared.timer.now();
+        let waker = {
+            let mut st = self.shared.state.lock();
+            st.engine.close(now, timeout.map(|t| now.saturating_add(t)));
+            st.driver_waker()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        CloseFuture {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> EngineStats {
+        self.shared.state.lock().engine.stats()
+    }
+
+    /// Bytes of the memory budget held by sends without an outcome.
+    pub fn buffered_bytes(&self) -> usize {
+        self.shared.state.lock().engine.buffered_bytes()
+    }
+
+    /// Whether the producer is closing or closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.lock().engine.is_closing()
+    }
+}
+
+/// How an async send is told its outcome.
+enum Notify {
+    None,
+    Callback(crate::driver::Callback),
+    Handle,
+}
+
+/// The future of [`Producer::send_async`]: resolves to the send's ticket, or to the refusal
+/// (with the record handed back) once `max_block` passed without room.
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture {
+    shared: Arc<Shared>,
+    route: Route,
+    record: Option<Record>,
+    notify: Option<Notify>,
+    handle: Option<DeliveryHandle>,
+    deadline: Option<Instant>,
+    sleep: Option<Sleep>,
+}
+
+impl fmt::Debug for SendFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("route", &self.route)
+            .field("record", &self.record)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SendFuture {
+    fn new(producer: &Producer, route: &Route, record: Record, notify: Notify) -> Self {
+        Self {
+            shared: producer.shared.clone(),
+            route: route.clone(),
+            record: Some(record),
+            notify: Some(notify),
+            handle: None,
+            deadline: None,
+            sleep: None,
+        }
+    }
+
+    async fn run(mut self) -> Result<(Ticket, Option<DeliveryHandle>), SendError> {
+        let ticket = (&mut self).await?;
+        Ok((ticket, self.handle.take()))
+    }
+
+    /// One try; `Err` only for refusals other than a full budget.
+    fn try_push(&mut self, now: Instant, waker: &Waker) -> Poll<Result<Ticket, SendError>> {
+        let record = self
+            .record
+            .take()
+            .expect("SendFuture polled after completion");
+        let notify = &mut self.notify;
+        let handle = &mut self.handle;
+        let (result, driver) = {
+            let mut st = self.shared.state.lock();
+            let result = st.engine.push_with(now, record, &self.route, |ticket| {
+                match notify.take().expect("taken once, on acceptance") {
+                    Notify::None => None,
+                    Notify::Callback(cb) => Some(Completion::Callback(cb)),
+                    Notify::Handle => {
+                        let (sender, receiver) = DeliveryHandle::pair(ticket);
+                        *handle = Some(receiver);
+                        Some(Completion::Handle(sender))
+                    }
+                }
+            });
+            let wake = st.engine.take_wakeup();
+            let driver = wake.then(|| st.driver_waker()).flatten();
+            if matches!(result, Err(PushError::BufferFull { .. })) {
+                st.wait_for_progress(waker);
+            }
+            (result, driver)
+        };
+        if let Some(w) = driver {
+            w.wake();
+        }
+        match result {
+            Err(PushError::BufferFull { record, bytes }) => {
+                let expired = self.deadline.is_none_or(|d| now >= d);
+                if expired {
+                    return Poll::Ready(Err(PushError::BufferFull { record, bytes }));
+                }
+                self.record = Some(record);
+                Poll::Pending
+            }
+            other => Poll::Ready(other),
+        }
+    }
+}
+
+impl Future for SendFuture {
+    type Output = Result<Ticket, SendError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let timer = this.shared.timer.clone();
+        loop {
+            let now = timer.now();
+            if this.deadline.is_none() && this.shared.max_block > Duration::ZERO {
+                this.deadline = Some(now.saturating_add(this.shared.max_block));
+            }
+            if let Poll::Ready(result) = this.try_push(now, cx.waker()) {
+                this.sleep = None;
+                return Poll::Ready(result);
+            }
+            let deadline = this.deadline.expect("set when waiting is allowed");
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| timer.sleep_until(deadline));
+            match Pin::new(sleep).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                // Out of time: one last try, which fails if there is still no room.
+                Poll::Ready(()) => {
+                    this.deadline = Some(Instant::ZERO);
+                }
+            }
+        }
+    }
+}
+
+/// The future of [`Producer::flush`].
+#[must_use = "futures do nothing unless polled"]
+pub struct FlushFuture {
+    shared: Arc<Shared>,
+    token: FlushToken,
+}
+
+impl fmt::Debug for FlushFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlushFuture")
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+impl Future for FlushFuture {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.shared.state.lock();
+        let done = st.engine.is_flushed(self.token)
+            && st.engine.pending_events() == 0
+            && st.delivering == 0;
+        if done || st.driver_gone {
+            return Poll::Ready(());
+        }
+        st.wait_for_progress(cx.waker());
+        Poll::Pending
+    }
+}
+
+/// The future of [`Producer::close`].
+#[must_use = "futures do nothing unless polled"]
+pub struct CloseFuture {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for CloseFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CloseFuture")
+    }
+}
+
+impl Future for CloseFuture {
+    type Output = CloseReport;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CloseReport> {
+        let mut st = self.shared.state.lock();
+        if (st.engine.is_idle() && st.delivering == 0) || st.driver_gone {
+            return Poll::Ready(CloseReport::from_stats(st.engine.stats()));
+        }
+        st.wait_for_progress(cx.waker());
+        Poll::Pending
+    }
+}

@@ -1,0 +1,454 @@
+//! Driver + `Producer` handle on the deterministic `sim` runtime: real futures, simulated
+//! time, scripted HTTP replies.
+
+use std::sync::{Arc, Mutex};
+
+use core::time::Duration;
+
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::credentials::Credentials;
+use sls_producer_core::driver::{CredentialsSource, Driver};
+use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, PushError, Route};
+use sls_producer_core::producer::Producer;
+use sls_producer_core::proto::{Log, decode_log_group};
+use sls_producer_core::rt::{
+    Clock, CredentialsError, CredentialsFuture, CredentialsProvider, Task,
+};
+use sls_producer_core::sim::{ScriptedReply, SimRuntime};
+use sls_producer_core::time::Instant;
+
+fn ms(n: u64) -> Instant {
+    Instant::from_millis(n)
+}
+
+fn config() -> ProducerConfig {
+    ProducerConfig::new("http://127.0.0.1:8080").with_generate_pack_id(false)
+}
+
+fn route() -> Route {
+    Route::new("proj", "store").unwrap()
+}
+
+fn log(i: u32) -> Log {
+    Log::new(1_700_000_000).with_content("i", format!("{i:06}"))
+}
+
+fn start(sim: &SimRuntime, config: &ProducerConfig) -> Producer {
+    start_with(sim, config, Credentials::new("id", "secret"))
+}
+
+fn start_with(
+    sim: &SimRuntime,
+    config: &ProducerConfig,
+    credentials: impl Into<CredentialsSource>,
+) -> Producer {
+    let (producer, driver) = Producer::new(
+        config,
+        sim.timer_handle(),
+        sim.transport_handle(),
+        credentials,
+    )
+    .unwrap();
+    driver.spawn_on(&*sim.spawner_handle());
+    producer
+}
+
+fn sent_at(sim: &SimRuntime) -> Vec<u64> {
+    sim.transport()
+        .requests()
+        .iter()
+        .map(|r| r.received_at.as_nanos() / 1_000_000)
+        .collect()
+}
+
+fn authorization_ids(sim: &SimRuntime) -> Vec<String> {
+    sim.transport()
+        .requests()
+        .iter()
+        .map(|r| {
+            let auth = r.request.header("authorization").unwrap();
+            auth["LOG ".len()..auth.find(':').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn open_batch_is_sent_at_linger_and_the_handle_resolves_with_the_outcome() {
+    let sim = SimRuntime::new(1);
+    let producer = start(&sim, &config());
+    let handle = producer.send_with_handle(&route(), log(1)).unwrap();
+    let result = sim.block_on(handle).unwrap();
+    assert!(result.is_success());
+    assert_eq!(sent_at(&sim), [2000]);
+    // The attempt finished at 2 s of simulated time.
+    assert_eq!(result.attempts[0].timestamp, sim.clock().unix_time());
+}
+
+#[test]
+fn callback_runs_once_with_the_result_after_retries_on_their_own_schedule() {
+    let sim = SimRuntime::new(2);
+    sim.transport().push_replies([
+        ScriptedReply::sls_error(503, "ServerBusy", "busy"),
+        ScriptedReply::sls_error(500, "InternalServerError", "oops"),
+        ScriptedReply::ok(),
+    ]);
+    let producer = start(&sim, &config());
+    let seen: Arc<Mutex<Vec<DeliveryResult>>> = Arc::default();
+    let sink = seen.clone();
+    producer
+        .send_with_callback(&route(), log(1), move |r| sink.lock().unwrap().push(r))
+        .unwrap();
+    sim.block_on(producer.flush()).unwrap();
+    let results = seen.lock().unwrap();
+    assert_eq!(results.len(), 1);
+    assert!(results[0].is_success());
+    assert_eq!(results[0].attempt_count, 3);
+    // Flush sends at once; retries 100 ms and 200 ms after each failure.
+    assert_eq!(sent_at(&sim), [0, 100, 300]);
+}
+
+#[test]
+fn flush_waits_for_earlier_sends_only() {
+    let sim = SimRuntime::new(3);
+    sim.transport()
+        .push_reply(ScriptedReply::ok().delayed(Duration::from_millis(50)));
+    let producer = start(&sim, &config());
+    let first = producer.send_with_handle(&route(), log(1)).unwrap();
+    let flush = producer.flush();
+    let later = producer.send_with_handle(&route(), log(2)).unwrap();
+    sim.block_on(flush).unwrap();
+    assert_eq!(
+        sim.now(),
+        ms(50),
+        "flushed as soon as the first batch is done"
+    );
+    let mut first = first;
+    assert!(first.try_result().unwrap().is_success());
+    let mut later = later;
+    assert!(later.try_result().is_none(), "the later send lingers on");
+}
+
+#[test]
+fn close_without_deadline_waits_for_every_outcome_then_the_driver_completes() {
+    let sim = SimRuntime::new(4);
+    sim.transport().push_replies([
+        ScriptedReply::sls_error(503, "ServerBusy", "busy"),
+        ScriptedReply::ok(),
+    ]);
+    let (producer, driver) = Producer::new(
+        &config(),
+        sim.timer_handle(),
+        sim.transport_handle(),
+        Credentials::new("id", "secret"),
+    )
+    .unwrap();
+    let done: Arc<Mutex<bool>> = Arc::default();
+    let flag = done.clone();
+    sim.spawner_handle().spawn(Task::new(async move {
+        driver.await;
+        *flag.lock().unwrap() = true;
+    }));
+    producer.send(&route(), vec![log(1), log(2)]).unwrap();
+    let report = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!(report.delivered_logs, 2);
+    assert_eq!(report.failed_logs, 0);
+    sim.run_until_stalled().unwrap();
+    assert!(*done.lock().unwrap(), "driver completed after close");
+    assert!(matches!(
+        producer.send(&route(), log(3)),
+        Err(PushError::Closed { .. })
+    ));
+}
+
+#[test]
+fn close_deadline_hands_back_what_is_still_in_flight_or_waiting() {
+    let sim = SimRuntime::new(5);
+    sim.transport().set_default_reply(ScriptedReply::Hang);
+    let producer = start(&sim, &config());
+    let handle = producer.send_with_handle(&route(), log(7)).unwrap();
+    let report = sim
+        .block_on(producer.close(Some(Duration::from_secs(3))))
+        .unwrap();
+    assert_eq!(sim.now(), ms(3000));
+    assert_eq!(report.closed_logs, 1);
+    assert_eq!(report.handed_back_logs, 1);
+    let result = sim.block_on(handle).unwrap();
+    assert_eq!(
+        result.failure,
+        Some(DeliveryFailure::Closed { in_flight: true })
+    );
+    assert_eq!(result.logs, [log(7)]);
+}
+
+#[test]
+fn at_most_max_in_flight_requests_reach_the_transport() {
+    let sim = SimRuntime::new(6);
+    sim.transport()
+        .set_default_reply(ScriptedReply::ok().delayed(Duration::from_millis(10)));
+    let cfg = config().with_max_in_flight(3).with_max_batch_count(1);
+    let producer = start(&sim, &cfg);
+    for i in 0..20 {
+        producer.send(&route(), log(i)).unwrap();
+    }
+    let report = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!(report.delivered_logs, 20);
+    assert_eq!(sim.transport().max_in_flight(), 3);
+    assert_eq!(sim.transport().request_count(), 20);
+}
+
+#[test]
+fn send_async_waits_for_memory_released_by_an_outcome() {
+    let sim = SimRuntime::new(7);
+    sim.transport()
+        .set_default_reply(ScriptedReply::ok().delayed(Duration::from_millis(500)));
+    let cfg = config()
+        .with_max_batch_bytes(1024)
+        .with_memory_budget(1024)
+        .with_max_batch_count(1)
+        .with_max_block(Duration::from_secs(10));
+    let producer = start(&sim, &cfg);
+    let big = |i: u32| Log::new(1).with_content("k", format!("{i:0>600}"));
+    producer.send(&route(), big(0)).unwrap();
+    assert!(matches!(
+        producer.send(&route(), big(1)),
+        Err(PushError::BufferFull { .. })
+    ));
+    let ticket = sim
+        .block_on(producer.send_async(&route(), big(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sim.now(),
+        ms(500),
+        "accepted when the first batch completed"
+    );
+    assert_eq!(ticket.get(), 1);
+}
+
+#[test]
+fn send_async_gives_up_after_max_block_and_hands_the_record_back() {
+    let sim = SimRuntime::new(8);
+    sim.transport().set_default_reply(ScriptedReply::Hang);
+    let cfg = config()
+        .with_max_batch_bytes(1024)
+        .with_memory_budget(1024)
+        .with_max_batch_count(1)
+        .with_max_block(Duration::from_secs(2));
+    let producer = start(&sim, &cfg);
+    let big = |i: u32| Log::new(1).with_content("k", format!("{i:0>600}"));
+    producer.send(&route(), big(0)).unwrap();
+    let err = sim
+        .block_on(producer.send_async(&route(), big(1)))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(sim.now(), ms(2000));
+    assert_eq!(err.into_record().into_logs(), [big(1)]);
+}
+
+#[test]
+fn max_block_zero_fails_fast() {
+    let sim = SimRuntime::new(9);
+    let cfg = config()
+        .with_max_batch_bytes(1024)
+        .with_memory_budget(1024)
+        .with_max_block(Duration::ZERO);
+    let producer = start(&sim, &cfg);
+    let big = Log::new(1).with_content("k", "x".repeat(600));
+    producer.send(&route(), big.clone()).unwrap();
+    let err = sim
+        .block_on(producer.send_async(&route(), big))
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, PushError::BufferFull { .. }));
+    assert_eq!(sim.now(), ms(0));
+}
+
+#[test]
+fn dropping_the_driver_gives_every_pending_send_an_outcome_with_its_logs() {
+    let sim = SimRuntime::new(10);
+    let (producer, driver) = Producer::new(
+        &config(),
+        sim.timer_handle(),
+        sim.transport_handle(),
+        Credentials::new("id", "secret"),
+    )
+    .unwrap();
+    let handle = producer.send_with_handle(&route(), log(3)).unwrap();
+    drop::<Driver>(driver);
+    let result = sim.block_on(handle).unwrap();
+    assert_eq!(
+        result.failure,
+        Some(DeliveryFailure::Closed { in_flight: false })
+    );
+    assert_eq!(result.logs, [log(3)]);
+    assert!(producer.is_closed());
+}
+
+#[test]
+fn dropping_every_handle_closes_and_delivers_what_was_sent() {
+    let sim = SimRuntime::new(11);
+    let (producer, driver) = Producer::new(
+        &config(),
+        sim.timer_handle(),
+        sim.transport_handle(),
+        Credentials::new("id", "secret"),
+    )
+    .unwrap();
+    let second = producer.clone();
+    producer.send(&route(), log(1)).unwrap();
+    drop(producer);
+    second.send(&route(), log(2)).unwrap();
+    drop(second);
+    sim.block_on(driver).unwrap();
+    let requests = sim.transport().requests();
+    assert_eq!(requests.len(), 1, "one batch, sealed by the implicit close");
+    assert_eq!(sim.now(), ms(0), "no linger wait after close");
+    let raw = sls_producer_core::compress::decompress(
+        sls_producer_core::compress::Compression::Lz4,
+        &requests[0].request.body,
+        requests[0]
+            .request
+            .header("x-log-bodyrawsize")
+            .unwrap()
+            .parse()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(decode_log_group(&raw).unwrap().logs, [log(1), log(2)]);
+}
+
+/// Hands out `id-1`, `id-2`, … and counts fetches; fails while `failing` is set.
+struct CountingProvider {
+    fetches: Mutex<u32>,
+    failing: Mutex<bool>,
+    lifetime: Option<Duration>,
+    clock: Arc<dyn sls_producer_core::rt::Timer>,
+}
+
+impl CredentialsProvider for CountingProvider {
+    fn credentials(&self) -> CredentialsFuture {
+        let mut n = self.fetches.lock().unwrap();
+        *n += 1;
+        let result = if *self.failing.lock().unwrap() {
+            Err(CredentialsError::new("metadata service unavailable"))
+        } else {
+            let mut c = Credentials::new(format!("id-{n}"), "secret").with_security_token("sts");
+            if let Some(l) = self.lifetime {
+                c = c.with_expiration(self.clock.unix_time().saturating_add(l));
+            }
+            Ok(c)
+        };
+        CredentialsFuture::new(async move { result })
+    }
+}
+
+fn provider(sim: &SimRuntime, lifetime: Option<Duration>) -> Arc<CountingProvider> {
+    Arc::new(CountingProvider {
+        fetches: Mutex::new(0),
+        failing: Mutex::new(false),
+        lifetime,
+        clock: sim.timer_handle(),
+    })
+}
+
+#[test]
+fn provider_credentials_are_fetched_once_at_start_and_refreshed_after_a_401() {
+    let sim = SimRuntime::new(12);
+    sim.transport().push_replies([
+        ScriptedReply::ok(),
+        ScriptedReply::sls_error(401, "Unauthorized", "expired token"),
+        ScriptedReply::ok(),
+    ]);
+    let p = provider(&sim, None);
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    let producer = start_with(&sim, &config(), dyn_p);
+    sim.block_on(producer.send_with_handle(&route(), log(1)).unwrap())
+        .unwrap();
+    let r = sim
+        .block_on(producer.send_with_handle(&route(), log(2)).unwrap())
+        .unwrap();
+    assert!(r.is_success());
+    assert_eq!(*p.fetches.lock().unwrap(), 2, "start + after the 401");
+    assert_eq!(authorization_ids(&sim), ["id-1", "id-1", "id-2"]);
+    let token = sim.transport().requests()[2]
+        .request
+        .header("x-acs-security-token")
+        .map(str::to_string);
+    assert_eq!(token.as_deref(), Some("sts"));
+}
+
+#[test]
+fn expiring_credentials_are_refreshed_before_they_expire() {
+    let sim = SimRuntime::new(13);
+    let p = provider(&sim, Some(Duration::from_secs(3600)));
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    let producer = start_with(&sim, &config(), dyn_p);
+    sim.run_for(Duration::from_secs(3400)).unwrap();
+    assert_eq!(
+        *p.fetches.lock().unwrap(),
+        2,
+        "refreshed 5 minutes before expiry"
+    );
+    sim.block_on(producer.send_with_handle(&route(), log(1)).unwrap())
+        .unwrap();
+    assert_eq!(authorization_ids(&sim), ["id-2"]);
+}
+
+#[test]
+fn failed_credential_fetch_is_retried_and_nothing_is_sent_meanwhile() {
+    let sim = SimRuntime::new(14);
+    let p = provider(&sim, None);
+    *p.failing.lock().unwrap() = true;
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    let producer = start_with(&sim, &config(), dyn_p);
+    let handle = producer.send_with_handle(&route(), log(1)).unwrap();
+    sim.run_for(Duration::from_secs(5)).unwrap();
+    assert_eq!(sim.transport().request_count(), 0);
+    let failed_fetches = *p.fetches.lock().unwrap();
+    assert!(failed_fetches >= 2, "retried: {failed_fetches}");
+    *p.failing.lock().unwrap() = false;
+    let r = sim.block_on(handle).unwrap();
+    assert!(r.is_success());
+    assert_eq!(authorization_ids(&sim).len(), 1);
+}
+
+#[test]
+fn static_credentials_rejected_with_401_are_retried_with_backoff() {
+    let sim = SimRuntime::new(15);
+    sim.transport().push_replies([
+        ScriptedReply::sls_error(401, "Unauthorized", "bad key"),
+        ScriptedReply::ok(),
+    ]);
+    let producer = start(&sim, &config());
+    producer.send(&route(), log(1)).unwrap();
+    sim.block_on(producer.flush()).unwrap();
+    assert_eq!(sent_at(&sim), [0, 100]);
+}
+
+#[test]
+fn same_seed_and_script_give_the_same_request_log() {
+    let run = |seed| {
+        let sim = SimRuntime::new(seed);
+        sim.transport().push_replies([
+            ScriptedReply::sls_error(503, "ServerBusy", "busy"),
+            ScriptedReply::TransportError(sls_producer_core::rt::TransportErrorKind::Timeout),
+        ]);
+        let cfg = config()
+            .with_generate_pack_id(true)
+            .with_seed(seed)
+            .with_jitter(sls_producer_core::backoff::Jitter::Full)
+            .with_max_batch_count(2);
+        let producer = start(&sim, &cfg);
+        for i in 0..5 {
+            producer.send(&route(), log(i)).unwrap();
+        }
+        sim.block_on(producer.close(None)).unwrap();
+        sim.transport()
+            .requests()
+            .into_iter()
+            .map(|r| (r.received_at, r.request))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(42), run(42));
+    assert_ne!(run(42), run(43));
+}
