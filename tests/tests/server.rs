@@ -8,7 +8,7 @@ use core::time::Duration;
 use std::io::{Read as _, Write as _};
 
 use bytes::Bytes;
-use sls_producer_core::compress::Compression;
+use sls_producer_core::compress::{self, Compression};
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::endpoint::Endpoint;
 use sls_producer_core::http::HttpRequest;
@@ -683,6 +683,48 @@ async fn web_tracking_post_in_both_styles() {
     req.headers
         .push(("x-log-apiversion".into(), "0.6.0".into()));
     expect_error(&sls, &req, 400, "PostBodyInvalid").await;
+}
+
+/// The C SDK's form (LZ4 body with `x-log-bodyrawsize`), and a signed request to a logstore
+/// without web tracking.
+#[tokio::test]
+async fn web_tracking_post_compressed_and_signed() {
+    let (sls, _) = server().await;
+    let mut body = TrackBody::new("c-sdk", "");
+    body.push_log([("k", "v")]);
+    let json = body.finish::<&str, &str>([]);
+    let lz4 = compress::compress(Compression::Lz4, json.as_bytes()).unwrap();
+    let mut req = web_tracking_request(
+        &endpoint(&sls),
+        "proj",
+        "web",
+        Bytes::from(lz4),
+        TrackStyle::Headers,
+    )
+    .unwrap();
+    set_header(&mut req, "x-log-compresstype", "lz4");
+    set_header(&mut req, "x-log-bodyrawsize", &json.len().to_string());
+    expect_ok(&sls, &req).await;
+    let got = &sls.log_groups("proj", "web")[0];
+    assert_eq!((got.compression, got.topic()), (Compression::Lz4, "c-sdk"));
+
+    let v1 = SigningConfig::v1();
+    let mut signed_track = web_tracking_request(
+        &endpoint(&sls),
+        "proj",
+        "app",
+        Bytes::from(json.clone()),
+        TrackStyle::Headers,
+    )
+    .unwrap();
+    sign(&mut signed_track, &ak(), &v1, t0());
+    expect_ok(&sls, &signed_track).await;
+    let got = &sls.log_groups("proj", "app")[0];
+    assert_eq!(
+        got.auth,
+        AuthKind::Signed(sls_producer_core::sign::SignatureVersion::V1)
+    );
+    assert_eq!(got.ingest, Ingest::TrackPost);
 }
 
 #[tokio::test]
