@@ -12,3 +12,6 @@ mod retry;
 
 #[path = "engine/close.rs"]
 mod close;
+
+#[path = "engine/wire.rs"]
+mod wire;
