@@ -65,9 +65,18 @@ impl Iterator for TimeoutSteps {
 
 /// A JS millisecond reading (`performance.now()`, `Date.now()`) as whole nanoseconds.
 /// Negative and NaN readings become `0`; readings past `u64::MAX` ns saturate.
+///
+/// Whole milliseconds are converted exactly (a plain `ms * 1e6` in `f64` is off by tens of
+/// nanoseconds for epoch-sized values, enough to round `Date.now()` down a millisecond);
+/// only the fraction goes through floating point. The conversion is non-decreasing, so a
+/// clock that never goes back stays that way.
 pub(crate) fn nanos_from_js_millis(ms: f64) -> u64 {
+    let whole = ms.trunc();
     // Float-to-int `as` saturates and maps NaN to 0: exactly the clamping wanted here.
-    (ms * 1_000_000.0) as u64
+    let fraction_nanos = ((ms - whole) * 1_000_000.0) as u64;
+    (whole as u64)
+        .saturating_mul(1_000_000)
+        .saturating_add(fraction_nanos)
 }
 
 /// A never-decreasing view of a clock that might step back (`Date.now()` after an NTP
@@ -143,11 +152,22 @@ mod tests {
         assert_eq!(nanos_from_js_millis(-3.0), 0);
         assert_eq!(nanos_from_js_millis(f64::NAN), 0);
         assert_eq!(nanos_from_js_millis(f64::INFINITY), u64::MAX);
-        // Date.now() for 2026-11-25T01:40:30Z.
+        assert_eq!(nanos_from_js_millis(0.25), 250_000);
+        // Date.now() values: exact to the millisecond, unlike `ms * 1e6` in f64.
         assert_eq!(
             nanos_from_js_millis(1_795_570_830_000.0),
             1_795_570_830_000_000_000
         );
+        for ms in 1_795_570_830_000_u64..1_795_570_831_000 {
+            assert_eq!(nanos_from_js_millis(ms as f64) / 1_000_000, ms);
+        }
+        // Non-decreasing across fractional readings.
+        let mut last = 0;
+        for i in 0..10_000 {
+            let nanos = nanos_from_js_millis(1_000_000.0 + f64::from(i) * 0.005);
+            assert!(nanos >= last);
+            last = nanos;
+        }
     }
 
     #[test]

@@ -11,9 +11,9 @@
 //!
 //! | Type | Implements | On |
 //! |---|---|---|
-//! | [`WasmTimer`] | [`Clock`], [`Timer`] | `performance.now()` / `Date.now()` / `setTimeout` of the global scope |
-//! | [`LocalSpawner`] | [`Spawner`] | `wasm_bindgen_futures::spawn_local` |
-//! | [`FetchTransport`] | [`HttpTransport`] | the global `fetch`, with `AbortController` timeouts and optional `keepalive` |
+//! | `WasmTimer` | [`Clock`], [`Timer`] | `performance.now()` / `Date.now()` / `setTimeout` of the global scope |
+//! | `LocalSpawner` | [`Spawner`] | `wasm_bindgen_futures::spawn_local` |
+//! | `FetchTransport` | [`HttpTransport`] | the global `fetch`, with `AbortController` timeouts and optional `keepalive` |
 //!
 //! Everything goes through the **global scope** (`globalThis`), never `window`: the same
 //! code runs in pages, dedicated and service workers, Node ≥ 18 and workerd.

@@ -1,0 +1,156 @@
+//! `WasmTimer` and `LocalSpawner` in a real JS environment (no network).
+//!
+//! Runs under Node by default; `WASM_BINDGEN_USE_BROWSER=1` / `_DEDICATED_WORKER=1` /
+//! `_SERVICE_WORKER=1` run the same tests in headless Chromium.
+#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::pin;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use js_sys::Reflect;
+use sls_producer_core::rt::{Clock, Spawner, Task, Timer};
+use sls_producer_core::time::Instant;
+use sls_producer_wasm::{LocalSpawner, WasmTimer};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn performance_now_nanos() -> u64 {
+    let performance = Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).unwrap();
+    let now: js_sys::Function = Reflect::get(&performance, &JsValue::from_str("now"))
+        .unwrap()
+        .unchecked_into();
+    let ms = now.call0(&performance).unwrap().as_f64().unwrap();
+    // Far above 1 µs after the time origin by the time the tests run.
+    (ms * 1_000_000.0) as u64
+}
+
+/// Poll `fut` once, without a runtime.
+fn poll_once<F: Future>(fut: core::pin::Pin<&mut F>) -> Poll<F::Output> {
+    fut.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+#[wasm_bindgen_test]
+fn now_reads_performance_now_of_the_global_scope() {
+    let timer = WasmTimer::new();
+    assert!(timer.is_high_resolution(), "performance.now() exists here");
+    let before = performance_now_nanos();
+    let now = timer.now().as_nanos();
+    let after = performance_now_nanos();
+    // 1 µs of slack for float rounding (performance.now() is coarser than that anyway).
+    assert!(
+        before.saturating_sub(1_000) <= now && now <= after + 1_000,
+        "{before} <= {now} <= {after}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn now_never_goes_backwards_across_timers() {
+    let (a, b) = (WasmTimer::new(), WasmTimer::default());
+    let mut last = a.now();
+    for i in 0..20_000 {
+        let now = if i % 2 == 0 { a.now() } else { b.now() };
+        assert!(now >= last, "{now:?} < {last:?}");
+        last = now;
+    }
+}
+
+#[wasm_bindgen_test]
+fn unix_time_is_date_now() {
+    let timer = WasmTimer::new();
+    let before = js_sys::Date::now() as u64;
+    let unix = timer.unix_time().as_millis();
+    let after = js_sys::Date::now() as u64;
+    assert!(
+        before <= unix && unix <= after,
+        "{before} <= {unix} <= {after}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_reached_deadline_completes_at_once() {
+    let timer = WasmTimer::new();
+    for deadline in [Instant::ZERO, timer.now()] {
+        let sleep = pin!(timer.sleep_until(deadline));
+        assert!(poll_once(sleep).is_ready());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn sleeps_complete_in_deadline_order() {
+    let timer = WasmTimer::new();
+    let spawner = LocalSpawner::new();
+    let start = timer.now();
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let mut done = Vec::new();
+    // Spawned in an order different from the deadlines'.
+    for (label, ms) in [(3, 60), (1, 20), (2, 40)] {
+        let (tx, rx) = oneshot::channel();
+        let order = Rc::clone(&order);
+        let sleep = timer.sleep_until(start + Duration::from_millis(ms));
+        spawner.spawn(Task::new(async move {
+            sleep.await;
+            order.borrow_mut().push(label);
+            let _ = tx.send(());
+        }));
+        done.push(rx);
+    }
+    for rx in done {
+        rx.await.unwrap();
+    }
+    assert_eq!(*order.borrow(), [1, 2, 3]);
+}
+
+#[wasm_bindgen_test]
+async fn far_deadlines_do_not_wrap_into_immediate_timers() {
+    // gloo-timers passes delays to setTimeout as i32: a u32 delay of 2^31 ms or more would
+    // wrap negative and fire at once. The timer must split such waits instead.
+    let timer = WasmTimer::new();
+    let mut far = pin!(timer.sleep_until(timer.now() + Duration::from_secs(40 * 86_400)));
+    let mut never = pin!(timer.sleep_until(Instant::MAX));
+    assert!(poll_once(far.as_mut()).is_pending());
+    assert!(poll_once(never.as_mut()).is_pending());
+
+    let near = timer.now() + Duration::from_millis(30);
+    timer.sleep_until(near).await;
+
+    assert!(poll_once(far.as_mut()).is_pending());
+    assert!(poll_once(never.as_mut()).is_pending());
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_sleep_never_fires() {
+    let timer = WasmTimer::new();
+    let fired = Rc::new(RefCell::new(false));
+    {
+        let fired = Rc::clone(&fired);
+        let sleep = timer.sleep_until(timer.now() + Duration::from_millis(10));
+        let mut task = Box::pin(async move {
+            sleep.await;
+            *fired.borrow_mut() = true;
+        });
+        assert!(poll_once(task.as_mut()).is_pending());
+        // Dropping the task drops the sleep: its setTimeout is cleared.
+    }
+    timer
+        .sleep_until(timer.now() + Duration::from_millis(40))
+        .await;
+    assert!(!*fired.borrow());
+}
+
+#[wasm_bindgen_test]
+async fn spawned_tasks_run_to_completion() {
+    let (tx, rx) = oneshot::channel();
+    let timer = WasmTimer::new();
+    LocalSpawner::new().spawn(Task::new(async move {
+        timer
+            .sleep_until(timer.now() + Duration::from_millis(1))
+            .await;
+        let _ = tx.send(42_u32);
+    }));
+    assert_eq!(rx.await, Ok(42));
+}
