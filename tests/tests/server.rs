@@ -324,7 +324,12 @@ async fn signature_and_key_errors() {
     let first = if sig.starts_with('A') { 'B' } else { 'A' };
     let flipped = format!("{first}{}", &sig[1..]);
     set_header(&mut altered, "authorization", &format!("{head}:{flipped}"));
-    expect_error(&sls, &altered, 401, "SignatureNotMatch").await;
+    let resp = expect_error(&sls, &altered, 401, "SignatureNotMatch").await;
+    let body = String::from_utf8_lossy(&resp.body);
+    assert!(
+        !body.contains(&flipped) && !body.contains(sig),
+        "no signature in errors: {body}"
+    );
 
     let mut wrong_secret = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
     sign(

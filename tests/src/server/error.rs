@@ -158,12 +158,13 @@ impl SlsError {
         Self::unauthorized(format!("AccessKeyId not found: {id}"))
     }
 
-    /// 401 `SignatureNotMatch`.
-    pub fn signature_not_match(signature: &str) -> Self {
+    /// 401 `SignatureNotMatch`. (SLS echoes the signature in the message; this server
+    /// does not repeat any part of the `Authorization` header.)
+    pub fn signature_not_match() -> Self {
         Self::new(
             401,
             "SignatureNotMatch",
-            format!("signature {signature} not match"),
+            "signature not match: the request was altered or signed with another secret",
         )
     }
 

@@ -157,7 +157,8 @@ impl ReceivedLogGroup {
     }
 }
 
-/// One readable line: `project/logstore [shard] topic=.. source=.. tags{..} N logs: {first log}`.
+/// One readable line: `project/logstore [shard] topic=.. source=.. tags{..} N logs: {first log}`
+/// (control characters in keys and values are escaped, so it stays one line).
 impl fmt::Display for ReceivedLogGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.project, self.logstore)?;
@@ -178,7 +179,12 @@ impl fmt::Display for ReceivedLogGroup {
             f.write_str(" tags{")?;
             for (i, t) in self.log_group.log_tags.iter().enumerate() {
                 let sep = if i == 0 { "" } else { ", " };
-                write!(f, "{sep}{}={}", t.key, t.value)?;
+                write!(
+                    f,
+                    "{sep}{}={}",
+                    t.key.escape_debug(),
+                    t.value.escape_debug()
+                )?;
             }
             f.write_str("}")?;
         }
@@ -188,7 +194,12 @@ impl fmt::Display for ReceivedLogGroup {
             write!(f, ": t={} {{", first.time)?;
             for (i, c) in first.contents.iter().enumerate() {
                 let sep = if i == 0 { "" } else { ", " };
-                write!(f, "{sep}{}={}", c.key, c.value)?;
+                write!(
+                    f,
+                    "{sep}{}={}",
+                    c.key.escape_debug(),
+                    c.value.escape_debug()
+                )?;
             }
             f.write_str("}")?;
             if n > 1 {
@@ -196,5 +207,64 @@ impl fmt::Display for ReceivedLogGroup {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sls_producer_core::proto::{Log, LogTag};
+
+    use super::*;
+
+    fn sample() -> ReceivedLogGroup {
+        ReceivedLogGroup {
+            request_id: "5AAB34CF0000000000000001".into(),
+            project: "p".into(),
+            logstore: "ls".into(),
+            target: ShardTarget::HashKey("f0".into()),
+            ingest: Ingest::PutLogs,
+            compression: Compression::Lz4,
+            auth: AuthKind::Signed(SignatureVersion::V1),
+            access_key_id: Some("id".into()),
+            security_token: Some(Secret::new("token-value")),
+            wire_bytes: 10,
+            raw_bytes: 20,
+            log_group: LogGroup {
+                logs: vec![
+                    Log::new(1_700_000_000).with_content("msg", "two\nlines"),
+                    Log::new(1_700_000_001),
+                ],
+                category: None,
+                topic: Some("t".into()),
+                source: Some("s".into()),
+                machine_uuid: None,
+                log_tags: vec![LogTag::new("k", "v")],
+            },
+        }
+    }
+
+    #[test]
+    fn display_is_one_readable_line() {
+        let line = sample().to_string();
+        assert_eq!(
+            line,
+            "p/ls [key=f0] putlogs v1 lz4 topic=\"t\" source=\"s\" tags{k=v} 2 logs: \
+             t=1700000000 {msg=two\\nlines} (+1 more)"
+        );
+    }
+
+    #[test]
+    fn token_is_redacted_and_json_has_the_group() {
+        let g = sample();
+        assert!(!format!("{g:?}").contains("token-value"));
+        let j = g.to_json();
+        assert!(!j.to_string().contains("token-value"));
+        assert_eq!(j["shard"], serde_json::json!({"key": "f0"}));
+        assert_eq!(
+            j["logs"][0]["contents"][0],
+            serde_json::json!(["msg", "two\nlines"])
+        );
+        assert_eq!(j["logs"][0]["timeNs"], serde_json::Value::Null);
+        assert_eq!(j["auth"], "v1");
     }
 }
