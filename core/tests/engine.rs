@@ -15,3 +15,6 @@ mod close;
 
 #[path = "engine/wire.rs"]
 mod wire;
+
+#[path = "engine/invariants.rs"]
+mod invariants;
