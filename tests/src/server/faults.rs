@@ -452,6 +452,20 @@ mod tests {
     }
 
     #[test]
+    fn fail_next_appends_usual_answers() {
+        let f = Faults::default();
+        f.push(Fault::Drop).fail_next(2, 500);
+        assert_eq!(f.pending(), 3);
+        assert_eq!(f.next_request().fault, Some(Fault::Drop));
+        assert_eq!(f.next_request().fault, Some(Fault::status(500)));
+        assert_eq!(
+            f.next_request().fault,
+            Some(Fault::Respond(SlsError::internal_server_error()))
+        );
+        assert_eq!(f.next_request().fault, None);
+    }
+
+    #[test]
     fn rate_limit_windows_follow_the_clock() {
         let f = Faults::default();
         f.set_rate_limit(Some(RateLimit {
