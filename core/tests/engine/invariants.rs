@@ -139,7 +139,7 @@ impl Model {
                 }
             }
             Op::Advance(d) => {
-                self.now = self.now + Duration::from_millis(u64::from(d));
+                self.now += Duration::from_millis(u64::from(d));
                 tick(&mut self.engine, self.now);
             }
             Op::Transmit => self.transmit(),
