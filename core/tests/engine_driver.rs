@@ -452,3 +452,53 @@ fn same_seed_and_script_give_the_same_request_log() {
     assert_eq!(run(42), run(42));
     assert_ne!(run(42), run(43));
 }
+
+#[test]
+fn handles_and_futures_are_send_and_sync_on_native_targets() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Producer>();
+    send::<Driver>();
+    send::<sls_producer_core::producer::SendFuture>();
+    send::<sls_producer_core::producer::FlushFuture>();
+    send::<sls_producer_core::producer::CloseFuture>();
+    send::<sls_producer_core::driver::DeliveryHandle>();
+}
+
+#[test]
+fn a_callback_may_use_the_producer_without_deadlock_e_g_to_resend_failed_logs() {
+    let sim = SimRuntime::new(16);
+    sim.transport()
+        .push_reply(ScriptedReply::sls_error(400, "PostBodyInvalid", "bad"));
+    let producer = start(&sim, &config());
+    let again = producer.clone();
+    let resent: Arc<Mutex<Option<sls_producer_core::engine::Ticket>>> = Arc::default();
+    let slot = resent.clone();
+    producer
+        .send_with_callback(&route(), log(1), move |r| {
+            assert_eq!(
+                r.failure,
+                Some(DeliveryFailure::NotRetryable { http_status: 400 })
+            );
+            let ticket = again.send(&route(), r.into_logs()).unwrap();
+            *slot.lock().unwrap() = Some(ticket);
+        })
+        .unwrap();
+    sim.block_on(producer.flush()).unwrap();
+    assert!(resent.lock().unwrap().is_some());
+    let report = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!((report.delivered_logs, report.failed_logs), (1, 1));
+    assert_eq!(sim.transport().request_count(), 2);
+}
+
+#[test]
+fn hashed_route_buckets_the_hash_or_sends_it_verbatim_per_config() {
+    let sim = SimRuntime::new(17);
+    let producer = start(&sim, &config());
+    let r = producer.hashed_route(&route(), "127.0.0.1");
+    assert_eq!(r.shard_key(), Some("f4000000000000000000000000000000"));
+    let raw = start(&sim, &config().with_adjust_shard_hash(false));
+    let key = "0123456789abcdef0123456789abcdef";
+    assert_eq!(raw.hashed_route(&route(), key).shard_key(), Some(key));
+    assert_eq!(raw.hashed_route(&route(), "").shard_key(), None);
+}
