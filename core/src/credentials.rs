@@ -100,7 +100,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &self.access_key_secret)
-            .field("security_token", &self.security_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("expiration", &self.expiration)
             .finish()
     }
@@ -117,7 +120,10 @@ mod tests {
         let c = Credentials::new("LTAI-id", "very-secret").with_security_token("sts-token-xyz");
         let d = format!("{c:?}");
         assert!(d.contains("LTAI-id"));
-        assert!(!d.contains("very-secret") && !d.contains("sts-token-xyz"), "{d}");
+        assert!(
+            !d.contains("very-secret") && !d.contains("sts-token-xyz"),
+            "{d}"
+        );
         assert_eq!(format!("{}", c.access_key_secret), "<redacted>");
         assert_eq!(c.access_key_secret.expose(), "very-secret");
     }

@@ -131,7 +131,11 @@ impl fmt::Debug for HttpRequest {
             .field("url", &self.url())
             .field(
                 "headers",
-                &self.headers.iter().map(|(n, _)| n.as_ref()).collect::<Vec<_>>(),
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, _)| n.as_ref())
+                    .collect::<Vec<_>>(),
             )
             .field("body_len", &self.body.len())
             .finish()
@@ -203,11 +207,17 @@ mod tests {
             body: Bytes::from_static(b"abc"),
         };
         let dbg = format!("{req:?}");
-        assert!(!dbg.contains("SECRET-SIGNATURE") && !dbg.contains("TOKEN-VALUE"), "{dbg}");
+        assert!(
+            !dbg.contains("SECRET-SIGNATURE") && !dbg.contains("TOKEN-VALUE"),
+            "{dbg}"
+        );
         assert!(dbg.contains("authorization"));
         assert_eq!(req.path(), "/logstores/app");
         assert_eq!(req.query(), Some("x=1"));
         assert_eq!(req.header("Authorization"), Some("LOG id:SECRET-SIGNATURE"));
-        assert_eq!(req.url(), "https://p.cn-hangzhou.log.aliyuncs.com/logstores/app?x=1");
+        assert_eq!(
+            req.url(),
+            "https://p.cn-hangzhou.log.aliyuncs.com/logstores/app?x=1"
+        );
     }
 }

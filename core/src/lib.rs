@@ -49,7 +49,7 @@ pub mod request;
 pub mod response;
 pub mod rt;
 pub mod shard;
+pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod sign;
 pub mod time;

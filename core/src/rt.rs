@@ -54,8 +54,7 @@ mod maybe {
     pub trait MaybeSync {}
     impl<T: ?Sized> MaybeSync for T {}
     /// A boxed future: not `Send` on `wasm32-unknown-unknown`.
-    pub type BoxFuture<'a, T> =
-        core::pin::Pin<alloc::boxed::Box<dyn Future<Output = T> + 'a>>;
+    pub type BoxFuture<'a, T> = core::pin::Pin<alloc::boxed::Box<dyn Future<Output = T> + 'a>>;
     /// A boxed error: not `Send` on `wasm32-unknown-unknown`.
     pub type BoxError = alloc::boxed::Box<dyn core::error::Error>;
 }

@@ -452,7 +452,12 @@ mod tests {
         ] {
             assert!(CivilDateTime::parse_rfc1123(s).is_none(), "{s:?}");
         }
-        for s in ["20221308T032330Z", "2022-8-08T03233Z", "20220808T032330", "2022080aT032330Z"] {
+        for s in [
+            "20221308T032330Z",
+            "2022-8-08T03233Z",
+            "20220808T032330",
+            "2022080aT032330Z",
+        ] {
             assert!(CivilDateTime::parse_iso8601_basic(s).is_none(), "{s:?}");
         }
     }
