@@ -13,10 +13,12 @@
 //! | Node `cause.code` such as `UND_ERR_CONNECT_TIMEOUT`, `ETIMEDOUT` | `Timeout` |
 //! | `TypeError` / `NetworkError` before the response head | `Connect` |
 //! | `TypeError` / `NetworkError` while reading the body | `Io` |
+//! | workerd's `Error: Network connection lost.` (refused, reset) | as `TypeError` |
 //! | anything else | `Other` |
 //!
 //! Browsers deliberately say nothing more than "`TypeError`: Failed to fetch" for DNS,
 //! refused, TLS **and CORS** failures, so a CORS misconfiguration is reported as `Connect`.
+//! workerd rejects with a plain `Error` whose message is the only clue.
 
 use sls_producer_core::rt::TransportErrorKind;
 
@@ -31,11 +33,12 @@ pub(crate) enum Phase {
 
 /// The kind of a rejected `fetch` or body read.
 ///
-/// `name` is the JS error's `name`, `cause_code` Node's `error.cause.code` (if any), and
-/// `timed_out` whether the transport's own request timeout fired.
+/// `name` and `message` are the JS error's, `cause_code` Node's `error.cause.code` (if
+/// any), and `timed_out` whether the transport's own request timeout fired.
 pub(crate) fn classify(
     phase: Phase,
     name: Option<&str>,
+    message: Option<&str>,
     cause_code: Option<&str>,
     timed_out: bool,
 ) -> TransportErrorKind {
@@ -50,10 +53,12 @@ pub(crate) fn classify(
     if let Some(kind) = cause_code.and_then(classify_node_code) {
         return kind;
     }
-    match (name, phase) {
-        (Some("TypeError" | "NetworkError"), Phase::Request) => TransportErrorKind::Connect,
-        (Some("TypeError" | "NetworkError"), Phase::Body) => TransportErrorKind::Io,
-        _ => TransportErrorKind::Other,
+    let network_error = matches!(name, Some("TypeError" | "NetworkError"))
+        || message.is_some_and(|m| m.starts_with("Network connection lost"));
+    match (network_error, phase) {
+        (true, Phase::Request) => TransportErrorKind::Connect,
+        (true, Phase::Body) => TransportErrorKind::Io,
+        (false, _) => TransportErrorKind::Other,
     }
 }
 
@@ -92,9 +97,9 @@ mod tests {
     #[test]
     fn our_timeout_wins_over_whatever_js_reports() {
         for name in [Some("AbortError"), Some("TypeError"), None] {
-            assert_eq!(classify(Phase::Request, name, None, true), Timeout);
+            assert_eq!(classify(Phase::Request, name, None, None, true), Timeout);
             assert_eq!(
-                classify(Phase::Body, name, Some("ECONNRESET"), true),
+                classify(Phase::Body, name, None, Some("ECONNRESET"), true),
                 Timeout
             );
         }
@@ -103,15 +108,15 @@ mod tests {
     #[test]
     fn aborts_without_our_timeout_are_cancellations() {
         assert_eq!(
-            classify(Phase::Request, Some("AbortError"), None, false),
+            classify(Phase::Request, Some("AbortError"), None, None, false),
             Canceled
         );
         assert_eq!(
-            classify(Phase::Body, Some("AbortError"), None, false),
+            classify(Phase::Body, Some("AbortError"), None, None, false),
             Canceled
         );
         assert_eq!(
-            classify(Phase::Request, Some("TimeoutError"), None, false),
+            classify(Phase::Request, Some("TimeoutError"), None, None, false),
             Timeout
         );
     }
@@ -119,19 +124,22 @@ mod tests {
     #[test]
     fn browser_network_errors_depend_on_the_phase() {
         assert_eq!(
-            classify(Phase::Request, Some("TypeError"), None, false),
+            classify(Phase::Request, Some("TypeError"), None, None, false),
             Connect
         );
-        assert_eq!(classify(Phase::Body, Some("TypeError"), None, false), Io);
         assert_eq!(
-            classify(Phase::Request, Some("NetworkError"), None, false),
+            classify(Phase::Body, Some("TypeError"), None, None, false),
+            Io
+        );
+        assert_eq!(
+            classify(Phase::Request, Some("NetworkError"), None, None, false),
             Connect
         );
     }
 
     #[test]
     fn node_cause_codes_refine_type_errors() {
-        let node = |code| classify(Phase::Request, Some("TypeError"), Some(code), false);
+        let node = |code| classify(Phase::Request, Some("TypeError"), None, Some(code), false);
         assert_eq!(node("ECONNREFUSED"), Connect);
         assert_eq!(node("ENOTFOUND"), Connect);
         assert_eq!(node("DEPTH_ZERO_SELF_SIGNED_CERT"), Connect);
@@ -144,12 +152,30 @@ mod tests {
     }
 
     #[test]
-    fn unknown_errors_are_other() {
-        assert_eq!(classify(Phase::Request, Some("Error"), None, false), Other);
+    fn workerd_network_errors_are_recognised_by_message() {
+        let lost = Some("Network connection lost.");
         assert_eq!(
-            classify(Phase::Request, Some("SyntaxError"), None, false),
+            classify(Phase::Request, Some("Error"), lost, None, false),
+            Connect
+        );
+        assert_eq!(classify(Phase::Body, Some("Error"), lost, None, false), Io);
+        let internal = Some("internal error; reference = 0123abcd");
+        assert_eq!(
+            classify(Phase::Request, Some("Error"), internal, None, false),
             Other
         );
-        assert_eq!(classify(Phase::Body, None, None, false), Other);
+    }
+
+    #[test]
+    fn unknown_errors_are_other() {
+        assert_eq!(
+            classify(Phase::Request, Some("Error"), None, None, false),
+            Other
+        );
+        assert_eq!(
+            classify(Phase::Request, Some("SyntaxError"), None, None, false),
+            Other
+        );
+        assert_eq!(classify(Phase::Body, None, None, None, false), Other);
     }
 }

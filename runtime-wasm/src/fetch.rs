@@ -72,8 +72,9 @@ extern "C" {
 /// whole exchange, body included; when it elapses the request is aborted and the attempt
 /// fails with [`TransportErrorKind::Timeout`]. Dropping the [`ResponseFuture`] aborts the
 /// request too. A rejected `fetch` is `Connect` (browsers report DNS, refused, TLS and CORS
-/// failures alike as `TypeError`), a failed body read `Io`, an abort from elsewhere
-/// `Canceled`, and Node's `cause.code` refines these where present. Error messages never
+/// failures alike as `TypeError`; workerd as `Error: Network connection lost.`), a failed
+/// body read `Io`, an abort from elsewhere `Canceled`, and Node's `cause.code` refines
+/// these where present. Error messages never
 /// contain header values. Timeouts and cancellation need `AbortController`, present in
 /// every supported environment; without it requests are sent without them.
 #[derive(Clone, Debug)]
@@ -281,7 +282,13 @@ fn js_failure(phase: Phase, error: &JsValue, timed_out: bool) -> TransportError 
     let cause_code = Reflect::get(error, &JsValue::from_str("cause"))
         .ok()
         .and_then(|cause| string_property(&cause, "code"));
-    let kind = classify(phase, name.as_deref(), cause_code.as_deref(), timed_out);
+    let kind = classify(
+        phase,
+        name.as_deref(),
+        message.as_deref(),
+        cause_code.as_deref(),
+        timed_out,
+    );
 
     let mut text = String::from(match (phase, timed_out) {
         (_, true) => "request timed out; fetch: ",
