@@ -16,7 +16,7 @@
 //!   roots; no OpenSSL), keep-alive pooling, connect and request timeouts, a response size
 //!   cap; configured with [`TransportConfig`].
 //!
-//! It re-exports the core as [`core`](crate::core) so that one dependency is enough.
+//! It re-exports the core as [`core`] so that one dependency is enough.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

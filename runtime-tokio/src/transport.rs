@@ -141,18 +141,19 @@ fn client_error(error: hyper_util::client::legacy::Error, authority: &str) -> Tr
             TransportErrorKind::Timeout,
             format!("connecting to {authority} timed out after {:?}", t.0),
         )
-    } else if error.is_connect() {
-        (
-            TransportErrorKind::Connect,
-            format!("cannot connect to {authority}: {}", chain(&error)),
-        )
     } else {
-        let kind =
-            find_source::<hyper::Error>(&error).map_or(TransportErrorKind::Other, hyper_error_kind);
-        (
-            kind,
-            format!("exchange with {authority} failed: {}", chain(&error)),
-        )
+        // hyper-util's own layer only says "client error (Connect)"; the cause says more.
+        let detail = error.source().map_or_else(|| error.to_string(), chain);
+        if error.is_connect() {
+            (
+                TransportErrorKind::Connect,
+                format!("connecting to {authority} failed: {detail}"),
+            )
+        } else {
+            let kind = find_source::<hyper::Error>(&error)
+                .map_or(TransportErrorKind::Other, hyper_error_kind);
+            (kind, format!("exchange with {authority} failed: {detail}"))
+        }
     };
     TransportError::new(kind, message).with_source(error)
 }
