@@ -175,6 +175,8 @@ struct CredentialsDriver {
     /// When to start the next fetch (provider only): at start, before expiry, or after a
     /// failed fetch.
     next_fetch: Option<Instant>,
+    /// After a failed fetch, no fetch starts before this, not even for a 401.
+    cool_down: Option<Instant>,
     failures: u32,
 }
 
@@ -227,6 +229,7 @@ impl Driver {
                 fixed: Some(c),
                 fetch: None,
                 next_fetch: None,
+                cool_down: None,
                 failures: 0,
             },
             CredentialsSource::Provider(p) => CredentialsDriver {
@@ -234,6 +237,7 @@ impl Driver {
                 fixed: None,
                 fetch: None,
                 next_fetch: Some(now),
+                cool_down: None,
                 failures: 0,
             },
         };
@@ -327,8 +331,9 @@ impl Driver {
         let mut progress = false;
         if creds.fetch.is_none() {
             let due = creds.next_fetch.is_some_and(|t| t <= now);
+            let cooling = creds.cool_down.is_some_and(|t| t > now);
             match (&creds.provider, &creds.fixed) {
-                (Some(provider), _) if wants_refresh || due => {
+                (Some(provider), _) if (wants_refresh || due) && !cooling => {
                     creds.fetch = Some(provider.credentials());
                     creds.next_fetch = None;
                 }
@@ -352,6 +357,7 @@ impl Driver {
                 match result {
                     Ok(fresh) => {
                         creds.failures = 0;
+                        creds.cool_down = None;
                         creds.next_fetch = refresh_time(now, timer.unix_time(), &fresh);
                         self.shared.state.lock().engine.set_credentials(fresh);
                     }
@@ -362,7 +368,9 @@ impl Driver {
                             .backoff
                             .ceiling(creds.failures)
                             .max(MIN_REFRESH_INTERVAL);
-                        creds.next_fetch = Some(now.saturating_add(delay));
+                        let retry_at = now.saturating_add(delay);
+                        creds.cool_down = Some(retry_at);
+                        creds.next_fetch = Some(retry_at);
                     }
                 }
             }

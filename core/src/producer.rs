@@ -433,8 +433,9 @@ impl Future for SendFuture {
     }
 }
 
-/// The future of [`Producer::flush`].
-#[must_use = "futures do nothing unless polled"]
+/// The future of [`Producer::flush`]. The flush itself starts when `flush` is called; the
+/// future only waits for it.
+#[must_use = "the flush has started; await the future to wait for its outcomes"]
 pub struct FlushFuture {
     shared: Arc<Shared>,
     token: FlushToken,
@@ -464,8 +465,9 @@ impl Future for FlushFuture {
     }
 }
 
-/// The future of [`Producer::close`].
-#[must_use = "futures do nothing unless polled"]
+/// The future of [`Producer::close`]. The close itself starts when `close` is called; the
+/// future only waits for every outcome.
+#[must_use = "the close has started; await the future to wait for every outcome"]
 pub struct CloseFuture {
     shared: Arc<Shared>,
 }

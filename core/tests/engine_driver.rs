@@ -502,3 +502,33 @@ fn hashed_route_buckets_the_hash_or_sends_it_verbatim_per_config() {
     assert_eq!(raw.hashed_route(&route(), key).shard_key(), Some(key));
     assert_eq!(raw.hashed_route(&route(), "").shard_key(), None);
 }
+
+#[test]
+fn failing_refresh_after_a_401_backs_off_instead_of_spinning() {
+    let sim = SimRuntime::new(18);
+    sim.transport()
+        .set_default_reply(ScriptedReply::sls_error(401, "Unauthorized", "expired"));
+    let p = provider(&sim, None);
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    let producer = start_with(&sim, &config().with_max_retries(3), dyn_p);
+    sim.run_until_stalled().unwrap();
+    assert_eq!(*p.fetches.lock().unwrap(), 1);
+    *p.failing.lock().unwrap() = true;
+    let handle = producer.send_with_handle(&route(), log(1)).unwrap();
+    let _started = producer.flush();
+    sim.run_for(Duration::from_secs(10)).unwrap();
+    let fetches = *p.fetches.lock().unwrap();
+    assert!(
+        (2..=12).contains(&fetches),
+        "one fetch per cool-down (>= 1 s), not a busy loop: {fetches}"
+    );
+    assert_eq!(
+        sim.transport().request_count(),
+        1,
+        "retry waits for fresh credentials"
+    );
+    *p.failing.lock().unwrap() = false;
+    let result = sim.block_on(handle).unwrap();
+    assert_eq!(result.failure, Some(DeliveryFailure::RetriesExhausted));
+    assert_eq!(result.attempt_count, 4);
+}
