@@ -8,6 +8,13 @@
 //! `send_async*` wait (up to the configured `max_block`) only for room in the memory
 //! budget; `flush` and `close` return futures that complete as the driver makes progress.
 
+// On `wasm32-unknown-unknown` runtime handles and callbacks are not `Send` (one thread,
+// JS promises), so the shared state is deliberately a non-`Send` value in an `Arc` there.
+#![cfg_attr(
+    all(target_family = "wasm", target_os = "unknown"),
+    allow(clippy::arc_with_non_send_sync)
+)]
+
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
