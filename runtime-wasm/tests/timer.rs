@@ -123,26 +123,6 @@ async fn far_deadlines_do_not_wrap_into_immediate_timers() {
 }
 
 #[wasm_bindgen_test]
-async fn a_dropped_sleep_never_fires() {
-    let timer = WasmTimer::new();
-    let fired = Rc::new(RefCell::new(false));
-    {
-        let fired = Rc::clone(&fired);
-        let sleep = timer.sleep_until(timer.now() + Duration::from_millis(10));
-        let mut task = Box::pin(async move {
-            sleep.await;
-            *fired.borrow_mut() = true;
-        });
-        assert!(poll_once(task.as_mut()).is_pending());
-        // Dropping the task drops the sleep: its setTimeout is cleared.
-    }
-    timer
-        .sleep_until(timer.now() + Duration::from_millis(40))
-        .await;
-    assert!(!*fired.borrow());
-}
-
-#[wasm_bindgen_test]
 async fn spawned_tasks_run_to_completion() {
     let (tx, rx) = oneshot::channel();
     let timer = WasmTimer::new();
