@@ -26,6 +26,7 @@
 //! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
 //! | [`signature_version`](ProducerConfig::signature_version) | v1 | v1 / v4 | `AuthVersion` |
 //! | [`region`](ProducerConfig::region) | from endpoint | required for v4 | `Region` |
+//! | [`date_header`](ProducerConfig::date_header) | `Date` | `Date` / `x-log-date` | — |
 //! | [`user_agent`](ProducerConfig::user_agent) | `sls-producer-rs/<version>` | non-empty, visible ASCII | `UserAgent` |
 //! | [`log_tags`](ProducerConfig::log_tags) | none | keys non-empty | `LogTags` |
 //! | [`generate_pack_id`](ProducerConfig::generate_pack_id) | **true** | | `GeneratePackId` (false) |
@@ -50,7 +51,7 @@ use crate::backoff::{BackoffPolicy, Jitter};
 use crate::compress::Compression;
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::shard::Buckets;
-use crate::sign::SignatureVersion;
+use crate::sign::{DateHeader, SignatureVersion};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -114,6 +115,10 @@ pub struct ProducerConfig {
     /// Region for signature v4, e.g. `cn-hangzhou`. Default: taken from a standard
     /// `{region}.log.aliyuncs.com` endpoint.
     pub region: Option<String>,
+    /// Where a v1 signature's request date goes: the standard `Date` header (default), or
+    /// `x-log-date` for environments whose HTTP client may not set `Date` (browsers and
+    /// every other `fetch`-based runtime). v4 always uses `x-log-date`.
+    pub date_header: DateHeader,
     /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`] (`sls-producer-rs/<crate version>`).
     pub user_agent: String,
     /// Tags added to every LogGroup (before the pack id). Default none.
@@ -158,6 +163,7 @@ impl Default for ProducerConfig {
             compression: Compression::Lz4,
             signature_version: SignatureVersion::V1,
             region: None,
+            date_header: DateHeader::Date,
             user_agent: String::from(DEFAULT_USER_AGENT),
             log_tags: Vec::new(),
             generate_pack_id: true,
@@ -221,6 +227,8 @@ impl ProducerConfig {
         with_compression(compression: Compression);
         /// Set [`signature_version`](Self::signature_version).
         with_signature_version(signature_version: SignatureVersion);
+        /// Set [`date_header`](Self::date_header).
+        with_date_header(date_header: DateHeader);
         /// Set [`generate_pack_id`](Self::generate_pack_id).
         with_generate_pack_id(generate_pack_id: bool);
         /// Set [`use_metric_store_url`](Self::use_metric_store_url).
@@ -598,6 +606,7 @@ mod tests {
         assert_eq!(c.no_retry_status_codes, [400, 404]);
         assert_eq!(c.compression, Compression::Lz4);
         assert_eq!(c.signature_version, SignatureVersion::V1);
+        assert_eq!(c.date_header, DateHeader::Date);
         assert!(c.user_agent.starts_with("sls-producer-rs/"));
         assert!(base().validate().is_ok());
     }

@@ -47,7 +47,7 @@ impl Wire {
         let signing = SigningConfig {
             version: config.effective_signature_version(),
             region: config.effective_region(),
-            ..SigningConfig::default()
+            date_header: config.date_header,
         };
         Ok(Self {
             endpoint,
@@ -154,4 +154,66 @@ pub(crate) fn attempt_from_response(
         wall,
         duration,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::{DateHeader, SignatureVersion, VerifiedRequest, verify_request};
+
+    const SECRET: &str = "testAccessKeySecret";
+
+    fn signed(config: &ProducerConfig) -> HttpRequest {
+        let wire = Wire::new(config).unwrap();
+        let route = Route::new("my-project", "app").unwrap();
+        let raw = proto::LogGroupEncoder::with_capacity(64).finish("", "", wire.tags());
+        let sealed = wire.seal(&route, raw);
+        let credentials = Credentials::new("testAccessKeyId", SECRET);
+        wire.sign(&sealed, &credentials, UnixTime::from_secs(1_795_570_830))
+            .unwrap()
+    }
+
+    fn verify(req: &HttpRequest) -> VerifiedRequest {
+        verify_request(
+            req.method.as_str(),
+            &req.path_and_query,
+            &req.headers,
+            &req.body,
+            |_| Some(SECRET.into()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn v1_dates_go_where_the_config_says() {
+        let config = ProducerConfig::new("http://127.0.0.1:8080");
+        let req = signed(&config);
+        assert_eq!(req.header("date"), Some("Wed, 25 Nov 2026 01:40:30 GMT"));
+        assert_eq!(req.header("x-log-date"), None);
+        assert_eq!(verify(&req).date, UnixTime::from_secs(1_795_570_830));
+
+        // For fetch-based runtimes, which may not set `Date`.
+        let req = signed(&config.with_date_header(DateHeader::XLogDate));
+        assert_eq!(req.header("date"), None);
+        assert_eq!(
+            req.header("x-log-date"),
+            Some("Wed, 25 Nov 2026 01:40:30 GMT")
+        );
+        let verified = verify(&req);
+        assert_eq!(verified.version, SignatureVersion::V1);
+        assert_eq!(verified.date, UnixTime::from_secs(1_795_570_830));
+    }
+
+    #[test]
+    fn v4_ignores_the_v1_date_header_choice() {
+        let config = ProducerConfig::new("http://127.0.0.1:8080")
+            .with_signature_version(SignatureVersion::V4)
+            .with_region("cn-test");
+        for date_header in [DateHeader::Date, DateHeader::XLogDate] {
+            let req = signed(&config.clone().with_date_header(date_header));
+            assert_eq!(req.header("date"), None);
+            assert_eq!(req.header("x-log-date"), Some("20261125T014030Z"));
+            assert_eq!(verify(&req).version, SignatureVersion::V4);
+        }
+    }
 }
