@@ -20,8 +20,8 @@ use sls_producer_core::sign::{BodyDigest, DateHeader, SigningConfig, sign_reques
 use sls_producer_core::time::UnixTime;
 use sls_producer_tests::client::{TestClient, TestResponse, send};
 use sls_producer_tests::server::{
-    AuthKind, Fault, Ingest, Limits, LocalSls, LogstoreOptions, ManualClock, RateLimit,
-    ShardTarget, StoreMode,
+    AuthKind, FORWARDED_HOST, Fault, Ingest, Limits, LocalSls, LogstoreOptions, ManualClock,
+    RateLimit, ShardTarget, StoreMode,
 };
 
 const T0: u64 = 1_790_000_000;
@@ -1126,6 +1126,108 @@ async fn cors_preflight_and_exposed_request_id() {
     assert_eq!(err.status, 401);
     assert_eq!(
         err.header("access-control-expose-headers"),
+        Some("x-log-requestid")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// fetch clients (browsers, workers, Node, workerd): the virtual host in x-forwarded-host
+
+/// Dress `req` as `fetch` sends it to an IP endpoint: `Host` is the URL authority, the
+/// virtual host it could not set travels in `x-forwarded-host` (runtime-wasm's
+/// `FetchTransport`).
+fn as_fetch_sends(sls: &LocalSls, req: &mut HttpRequest) {
+    let virtual_host = req.header("host").expect("host").to_owned();
+    set_header(req, "host", &sls.addr().to_string());
+    set_header(req, FORWARDED_HOST, &virtual_host);
+}
+
+#[tokio::test]
+async fn fetch_clients_name_the_project_in_x_forwarded_host() {
+    let (sls, _) = server().await;
+    let raw = encode(&group(1));
+
+    // v1 with the date in x-log-date, as browsers must send it.
+    let v1 = SigningConfig::v1().with_date_header(DateHeader::XLogDate);
+    let mut req = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
+    sign(&mut req, &sts(), &v1, t0());
+    as_fetch_sends(&sls, &mut req);
+    expect_ok(&sls, &req).await;
+
+    // v4 signs `host`: it is verified against the reconstructed virtual host.
+    let v4 = SigningConfig::v4("cn-test");
+    let mut req = put(&sls, "app", None, &raw, Compression::Lz4, &v4);
+    sign(&mut req, &ak(), &v4, t0());
+    as_fetch_sends(&sls, &mut req);
+    expect_ok(&sls, &req).await;
+    // ...so a forwarded host other than the signed one breaks the signature.
+    let mut other = put(&sls, "app", None, &raw, Compression::Lz4, &v4);
+    sign(&mut other, &ak(), &v4, t0());
+    as_fetch_sends(&sls, &mut other);
+    set_header(
+        &mut other,
+        FORWARDED_HOST,
+        &format!("proj.localhost:{}", sls.port()),
+    );
+    expect_error(&sls, &other, 401, "SignatureNotMatch").await;
+
+    // Anonymous web tracking.
+    let mut body = TrackBody::new("", "");
+    body.push_log([("page", "/home")]);
+    let json = Bytes::from(body.finish::<&str, &str>([]));
+    let mut track =
+        web_tracking_request(&endpoint(&sls), "proj", "web", json, TrackStyle::CorsSimple).unwrap();
+    as_fetch_sends(&sls, &mut track);
+    expect_ok(&sls, &track).await;
+
+    let app = sls.log_groups("proj", "app");
+    assert_eq!(app.len(), 2);
+    assert_eq!(
+        app.iter().map(|g| g.auth.as_str()).collect::<Vec<_>>(),
+        ["v1", "v4"]
+    );
+    assert_eq!(sls.log_groups("proj", "web").len(), 1);
+
+    // A Host that names a project wins over x-forwarded-host.
+    let mut both = signed(&sls, "app", &group(1), Compression::Lz4);
+    set_header(&mut both, FORWARDED_HOST, &sls.host_for("nope"));
+    expect_ok(&sls, &both).await;
+    assert_eq!(sls.log_groups("proj", "app").len(), 3);
+
+    // Neither names a project.
+    let mut bare = signed(&sls, "app", &group(1), Compression::Lz4);
+    as_fetch_sends(&sls, &mut bare);
+    set_header(&mut bare, FORWARDED_HOST, &sls.addr().to_string());
+    expect_error(&sls, &bare, 400, "InvalidHost").await;
+    // A forwarded host naming an unknown project is that project's error.
+    set_header(&mut bare, FORWARDED_HOST, &sls.host_for("nope"));
+    expect_error(&sls, &bare, 404, "ProjectNotExist").await;
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_the_headers_fetch_clients_send() {
+    let (sls, _) = server().await;
+    let mut c = TestClient::connect(sls.addr()).await.unwrap();
+    let addr = sls.addr().to_string();
+    let requested = "authorization,content-md5,content-type,x-acs-security-token,x-forwarded-host,x-log-apiversion,x-log-bodyrawsize,x-log-compresstype,x-log-date,x-log-signaturemethod";
+    let pre = c
+        .send_raw(
+            "OPTIONS",
+            "/logstores/app/shards/lb",
+            &[
+                ("host", addr.as_str()),
+                ("origin", "http://127.0.0.1:9999"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", requested),
+            ],
+            Bytes::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(pre.status, 204);
+    assert_eq!(pre.header("access-control-allow-headers"), Some(requested));
+    assert_eq!(
+        pre.header("access-control-expose-headers"),
         Some("x-log-requestid")
     );
 }

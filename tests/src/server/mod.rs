@@ -41,7 +41,7 @@ pub use config::{AuthMode, Limits, LogstoreOptions, StoreMode};
 pub use error::SlsError;
 pub use faults::{Fault, Faults, RateLimit};
 pub use handle::LocalSls;
-pub use host::project_from_host;
+pub use host::{FORWARDED_HOST, project_from_host};
 pub use received::{AuthKind, Ingest, ReceivedLogGroup};
 pub use route::ShardTarget;
 pub use store::{LogstoreStats, Stats};

@@ -18,6 +18,7 @@ use super::control;
 use super::cors;
 use super::error::SlsError;
 use super::faults::{Fault, Faults};
+use super::host;
 use super::ingest::{self, DataRequest};
 use super::query::parse_query;
 use super::received::ReceivedLogGroup;
@@ -144,6 +145,8 @@ pub(crate) async fn handle(
         return Ok(reject(&shared, &parts.headers, &e));
     }
 
+    let mut headers = header_list(&parts.headers);
+    host::apply_forwarded_host(&mut headers, &shared.endpoint_hosts);
     let data = DataRequest {
         method: parts.method.as_str().to_owned(),
         path_and_query: parts
@@ -151,7 +154,7 @@ pub(crate) async fn handle(
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
         query,
-        headers: header_list(&parts.headers),
+        headers,
         body,
         peer,
     };
