@@ -232,6 +232,9 @@ impl Model {
                 self.now = self.now.max(at);
                 self.engine.handle_timeout(self.now);
             }
+            // Outcomes produced by this step are polled before the invariants are checked
+            // (`is_idle` counts unpolled events).
+            self.drain_events();
             self.check();
         }
         assert!(self.engine.is_idle(), "every batch reaches an outcome");
