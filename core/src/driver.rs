@@ -49,6 +49,7 @@ pub(crate) use lock::Lock;
 
 use crate::backoff::BackoffPolicy;
 use crate::credentials::Credentials;
+use crate::diag::{self, AttemptSeen, FetchReason};
 use crate::engine::{AttemptId, DeliveryEvent, Engine};
 use crate::http::HttpResponse;
 use crate::rt::{
@@ -341,6 +342,11 @@ impl Driver {
             let cooling = creds.cool_down.is_some_and(|t| t > now);
             match (&creds.provider, &creds.fixed) {
                 (Some(provider), _) if (wants_refresh || due) && !cooling => {
+                    diag::credentials_fetch_started(if wants_refresh {
+                        FetchReason::Rejected
+                    } else {
+                        FetchReason::Scheduled
+                    });
                     creds.fetch = Some(provider.credentials());
                     creds.next_fetch = None;
                 }
@@ -365,16 +371,25 @@ impl Driver {
                     Ok(fresh) => {
                         creds.failures = 0;
                         creds.cool_down = None;
-                        creds.next_fetch = refresh_time(now, timer.unix_time(), &fresh);
+                        let wall = timer.unix_time();
+                        diag::credentials_fetched(
+                            &fresh.access_key_id,
+                            fresh
+                                .expiration
+                                .map(|e| e.as_secs().saturating_sub(wall.as_secs())),
+                        );
+                        creds.next_fetch = refresh_time(now, wall, &fresh);
                         self.shared.state.lock().engine.set_credentials(fresh);
                     }
-                    Err(_) => {
+                    Err(error) => {
                         // Keep the previous credentials (if any) and try again later.
                         creds.failures = creds.failures.saturating_add(1);
                         let delay = self
                             .backoff
                             .ceiling(creds.failures)
                             .max(MIN_REFRESH_INTERVAL);
+                        let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+                        diag::credentials_failed(&error, creds.failures, delay_ms);
                         let retry_at = now.saturating_add(delay);
                         creds.cool_down = Some(retry_at);
                         creds.next_fetch = Some(retry_at);
@@ -400,11 +415,13 @@ impl Driver {
         {
             let timer = &self.shared.timer;
             let (now, wall) = (timer.now(), timer.unix_time());
-            self.shared
-                .state
-                .lock()
-                .engine
-                .handle_response(now, wall, attempt, outcome);
+            let seen = AttemptSeen::new(attempt, &outcome);
+            let mut st = self.shared.state.lock();
+            let before = st.engine.stats();
+            st.engine.handle_response(now, wall, attempt, outcome);
+            let after = st.engine.stats();
+            drop(st);
+            seen.decided(&before, &after);
             progress = true;
         }
         progress
@@ -441,6 +458,9 @@ impl Future for Driver {
         if this.finished {
             return Poll::Ready(());
         }
+        // Events raised while the driver runs (its own, the transport's, delivery
+        // callbacks') are not shipped back into a producer.
+        let _quiet = diag::Suppressed::enter();
         let mut fired = None;
         for _ in 0..ROUNDS_PER_POLL {
             let step = this.engine_step(cx, fired.take());
@@ -449,6 +469,8 @@ impl Future for Driver {
             this.deliver(step.events, step.waiters);
             if step.finished {
                 this.finished = true;
+                let stats = this.shared.state.lock().engine.stats();
+                diag::closed(&stats);
                 // Abandoned requests (given up at the close deadline) are dropped here.
                 this.in_flight = FuturesUnordered::new();
                 this.sleep = None;
@@ -483,16 +505,20 @@ impl Drop for Driver {
         }
         // Nothing will drive the engine any more: give every pending send its outcome now
         // (Closed, logs handed back) rather than leave it waiting forever.
+        let _quiet = diag::Suppressed::enter();
         let now = self.shared.timer.now();
-        let (events, waiters) = {
+        let (events, waiters, before, after) = {
             let mut st = self.shared.state.lock();
             st.driver_gone = true;
             st.driver_waker = None;
+            let before = st.engine.stats();
             st.engine.close(now, Some(now));
+            let after = st.engine.stats();
             let events: Vec<_> = core::iter::from_fn(|| st.engine.poll_event()).collect();
             st.delivering += events.len();
-            (events, core::mem::take(&mut st.waiters))
+            (events, core::mem::take(&mut st.waiters), before, after)
         };
+        diag::driver_dropped(&before, &after);
         self.deliver(events, waiters);
     }
 }

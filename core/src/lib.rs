@@ -75,6 +75,7 @@ pub mod compress;
 pub mod config;
 pub mod credentials;
 pub mod driver;
+mod diag;
 pub mod endpoint;
 pub mod engine;
 pub mod http;
