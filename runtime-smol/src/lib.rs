@@ -22,15 +22,13 @@
 
 pub use sls_producer_core as core;
 
-mod config;
-mod exchange;
 mod io;
 mod pool;
 mod spawner;
 mod timer;
 mod transport;
 
-pub use config::TransportConfig;
+pub use sls_producer_hyper::TransportConfig;
 pub use spawner::SmolSpawner;
 pub use timer::SmolTimer;
 pub use transport::SmolTransport;

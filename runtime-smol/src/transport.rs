@@ -14,9 +14,11 @@ use sls_producer_core::http::{Bytes, HttpRequest, HttpResponse, Scheme};
 use sls_producer_core::rt::{
     HttpTransport, ResponseFuture, Spawner as _, Task, TransportError, TransportErrorKind,
 };
+use sls_producer_hyper::{
+    error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,
+};
 use smol::net::TcpStream;
 
-use crate::exchange::{chain, hyper_error_kind, origin_uri, read_response, to_hyper_request};
 use crate::io::{HyperIo, Stream};
 use crate::pool::{Pool, PoolKey};
 use crate::timer::monotonic_now;
@@ -154,7 +156,11 @@ impl Inner {
                         let error = error.into_error();
                         return Err(TransportError::new(
                             hyper_error_kind(&error),
-                            format!("exchange with {} failed: {}", key.authority, chain(&error)),
+                            format!(
+                                "exchange with {} failed: {}",
+                                key.authority,
+                                error_chain(&error)
+                            ),
                         )
                         .with_source(error));
                     }

@@ -22,13 +22,11 @@
 
 pub use sls_producer_core as core;
 
-mod config;
-mod exchange;
 mod spawner;
 mod timer;
 mod transport;
 
-pub use config::TransportConfig;
+pub use sls_producer_hyper::TransportConfig;
 pub use spawner::TokioSpawner;
 pub use timer::TokioTimer;
 pub use transport::TokioTransport;

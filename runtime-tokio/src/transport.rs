@@ -18,10 +18,11 @@ use sls_producer_core::rt::{
     BoxError, HttpTransport, ResponseFuture, TransportError, TransportErrorKind,
 };
 
-use crate::TransportConfig;
-use crate::exchange::{
-    absolute_uri, chain, find_source, hyper_error_kind, read_response, to_hyper_request,
+use sls_producer_hyper::{
+    absolute_uri, error_chain, find_source, hyper_error_kind, read_response, to_hyper_request,
 };
+
+use crate::TransportConfig;
 
 type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
 
@@ -143,7 +144,9 @@ fn client_error(error: hyper_util::client::legacy::Error, authority: &str) -> Tr
         )
     } else {
         // hyper-util's own layer only says "client error (Connect)"; the cause says more.
-        let detail = error.source().map_or_else(|| error.to_string(), chain);
+        let detail = error
+            .source()
+            .map_or_else(|| error.to_string(), error_chain);
         if error.is_connect() {
             (
                 TransportErrorKind::Connect,
