@@ -79,6 +79,7 @@ mod diag;
 pub mod endpoint;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 mod json;
 pub mod pack_id;
 pub mod producer;

@@ -29,6 +29,7 @@ use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Share
 use crate::engine::{
     DeliveryResult, Engine, EngineStats, FlushToken, PushError, Record, Route, Ticket,
 };
+use crate::metrics::MetricsSnapshot;
 use crate::proto::Log;
 use crate::rt::{HttpTransport, MaybeSend, Sleep, Timer};
 use crate::shard::adjust_hash;
@@ -304,6 +305,13 @@ impl Producer {
     /// Counters since creation.
     pub fn stats(&self) -> EngineStats {
         self.shared.state.lock().engine.stats()
+    }
+
+    /// Counters and gauges (logs accepted / delivered / failed, bytes, retries, requests in
+    /// flight, buffer use), read at once under the producer's lock. Cheap: call it as often
+    /// as you like.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        MetricsSnapshot::of(&self.shared.state.lock().engine)
     }
 
     /// Bytes of the memory budget held by sends without an outcome.

@@ -104,6 +104,10 @@ pub struct EngineStats {
     pub retries: u64,
     /// Logs given up because the close deadline passed (part of `failed_logs`).
     pub closed_logs: u64,
+    /// Uncompressed LogGroup bytes of delivered batches (`x-log-bodyrawsize`).
+    pub delivered_raw_bytes: u64,
+    /// Request body bytes of delivered batches, as sent (after compression).
+    pub delivered_body_bytes: u64,
 }
 
 /// The engine's limits and policies, resolved from a validated [`ProducerConfig`].
@@ -807,6 +811,10 @@ impl<T> Engine<T> {
         match outcome {
             Ok(()) => {
                 self.stats.delivered_logs += logs;
+                if let Some(sealed) = &batch.sealed {
+                    self.stats.delivered_raw_bytes += sealed.raw_len() as u64;
+                    self.stats.delivered_body_bytes += sealed.body_len() as u64;
+                }
                 for part in batch.parts {
                     let result = DeliveryResult::delivered(attempts.clone(), attempt_count);
                     self.report(part.ticket, part.owner, result);

@@ -29,6 +29,18 @@ pub(crate) struct Sealed {
     body: PreparedBody,
 }
 
+impl Sealed {
+    /// Bytes of the uncompressed LogGroup.
+    pub(crate) fn raw_len(&self) -> usize {
+        self.body.raw_len()
+    }
+
+    /// Bytes of the body as sent.
+    pub(crate) fn body_len(&self) -> usize {
+        self.body.body().len()
+    }
+}
+
 /// Everything about requests that is fixed for the producer's lifetime.
 #[derive(Debug)]
 pub(crate) struct Wire {
