@@ -1,9 +1,21 @@
 //! AccessKey credentials, with secrets that never reach `Debug`, logs or errors.
+//!
+//! Static keys are built with [`Credentials::new`]; the standard Alibaba Cloud
+//! environment variables are read with [`Credentials::from_env`] (with `std`) or, from any
+//! other source of variables (a Workers `env`, a config map), with
+//! [`Credentials::from_vars`].
 
 use alloc::string::String;
 use core::fmt;
 
 use crate::time::UnixTime;
+
+/// The environment variable holding the AccessKey id.
+pub const ACCESS_KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+/// The environment variable holding the AccessKey secret.
+pub const ACCESS_KEY_SECRET_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+/// The environment variable holding an STS security token (optional).
+pub const SECURITY_TOKEN_VAR: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
 
 /// A secret string. `Debug` and `Display` print `<redacted>`; read it with
 /// [`Secret::expose`] only where it is used (signing).
@@ -88,6 +100,69 @@ impl Credentials {
         self
     }
 
+    /// Credentials from the standard Alibaba Cloud environment variables:
+    /// [`ACCESS_KEY_ID_VAR`] and [`ACCESS_KEY_SECRET_VAR`] (required) and
+    /// [`SECURITY_TOKEN_VAR`] (optional; an STS token).
+    ///
+    /// ```no_run
+    /// use sls_producer_core::credentials::Credentials;
+    ///
+    /// let credentials = Credentials::from_env()?;
+    /// # Ok::<(), sls_producer_core::credentials::EnvCredentialsError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`EnvCredentialsError`] naming the first required variable that is unset or empty,
+    /// or any variable that is not valid Unicode.
+    #[cfg(feature = "std")]
+    pub fn from_env() -> Result<Self, EnvCredentialsError> {
+        Self::from_lookup(|variable| match std::env::var(variable) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(EnvCredentialsError::NotUnicode { variable })
+            }
+        })
+    }
+
+    /// [`Credentials::from_env`] with the variables looked up by `lookup` (e.g. a
+    /// Cloudflare Workers `env`, or a map in tests).
+    ///
+    /// ```
+    /// use sls_producer_core::credentials::{Credentials, EnvCredentialsError};
+    ///
+    /// let vars = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-id")];
+    /// let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
+    /// assert_eq!(
+    ///     Credentials::from_vars(lookup).unwrap_err(),
+    ///     EnvCredentialsError::Missing { variable: "ALIBABA_CLOUD_ACCESS_KEY_SECRET" }
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`EnvCredentialsError::Missing`] naming the first required variable that `lookup`
+    /// does not have (or has empty).
+    pub fn from_vars(
+        mut lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<Self, EnvCredentialsError> {
+        Self::from_lookup(|variable| Ok(lookup(variable)))
+    }
+
+    fn from_lookup(
+        mut lookup: impl FnMut(&'static str) -> Result<Option<String>, EnvCredentialsError>,
+    ) -> Result<Self, EnvCredentialsError> {
+        let mut required = |variable| match lookup(variable)? {
+            Some(value) if !value.is_empty() => Ok(value),
+            _ => Err(EnvCredentialsError::Missing { variable }),
+        };
+        let id = required(ACCESS_KEY_ID_VAR)?;
+        let secret = required(ACCESS_KEY_SECRET_VAR)?;
+        let token = lookup(SECURITY_TOKEN_VAR)?.unwrap_or_default();
+        Ok(Self::new(id, secret).with_security_token(token))
+    }
+
     /// `true` if these credentials expire at or before `now + margin`.
     pub fn expires_within(&self, now: UnixTime, margin: core::time::Duration) -> bool {
         self.expiration
@@ -109,6 +184,39 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Credentials could not be read from the environment. The message names the variable,
+/// never its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EnvCredentialsError {
+    /// A required variable is unset or empty. Set it, or pass the credentials explicitly.
+    Missing {
+        /// The variable's name.
+        variable: &'static str,
+    },
+    /// A variable is set but is not valid Unicode. Fix its value.
+    NotUnicode {
+        /// The variable's name.
+        variable: &'static str,
+    },
+}
+
+impl fmt::Display for EnvCredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing { variable } => write!(
+                f,
+                "environment variable {variable} is not set; set it or pass the credentials explicitly"
+            ),
+            Self::NotUnicode { variable } => {
+                write!(f, "environment variable {variable} is not valid Unicode")
+            }
+        }
+    }
+}
+
+impl core::error::Error for EnvCredentialsError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +234,65 @@ mod tests {
         );
         assert_eq!(format!("{}", c.access_key_secret), "<redacted>");
         assert_eq!(c.access_key_secret.expose(), "very-secret");
+    }
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl FnMut(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| String::from(*v))
+        }
+    }
+
+    #[test]
+    fn from_vars_reads_key_secret_and_optional_token() {
+        let c = Credentials::from_vars(vars(&[
+            (ACCESS_KEY_ID_VAR, "id"),
+            (ACCESS_KEY_SECRET_VAR, "secret"),
+        ]))
+        .unwrap();
+        assert_eq!(c, Credentials::new("id", "secret"));
+        let c = Credentials::from_vars(vars(&[
+            (ACCESS_KEY_ID_VAR, "STS.id"),
+            (ACCESS_KEY_SECRET_VAR, "secret"),
+            (SECURITY_TOKEN_VAR, "token"),
+        ]))
+        .unwrap();
+        assert_eq!(c.security_token.as_ref().map(Secret::expose), Some("token"));
+        // An empty token is no token.
+        let c = Credentials::from_vars(vars(&[
+            (ACCESS_KEY_ID_VAR, "id"),
+            (ACCESS_KEY_SECRET_VAR, "secret"),
+            (SECURITY_TOKEN_VAR, ""),
+        ]))
+        .unwrap();
+        assert!(c.security_token.is_none());
+    }
+
+    #[test]
+    fn from_vars_names_the_first_missing_or_empty_variable_never_a_value() {
+        let e = Credentials::from_vars(vars(&[])).unwrap_err();
+        assert_eq!(
+            e,
+            EnvCredentialsError::Missing {
+                variable: ACCESS_KEY_ID_VAR
+            }
+        );
+        let e = Credentials::from_vars(vars(&[
+            (ACCESS_KEY_ID_VAR, "id"),
+            (ACCESS_KEY_SECRET_VAR, ""),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            EnvCredentialsError::Missing {
+                variable: ACCESS_KEY_SECRET_VAR
+            }
+        );
+        let shown = format!("{e}");
+        assert!(shown.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), "{shown}");
+        assert!(!shown.contains("id"), "{shown}");
     }
 
     #[test]
