@@ -38,19 +38,39 @@ pub use sls_producer_core as core;
 mod classify;
 mod delay;
 mod headers;
+mod keepalive;
+mod tracking;
 
 pub use headers::FORWARDED_HOST;
+pub use keepalive::KEEPALIVE_QUOTA;
+pub use tracking::WebTrackingTransport;
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod credentials;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod fetch;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod page;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod spawner;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod start;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod timer;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod workers;
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use credentials::{JsCredentialsProvider, credentials_from_js};
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use fetch::FetchTransport;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use page::{PageLifeListener, PageLifeTransport, PageVisibility, flush_on_page_hide};
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use spawner::LocalSpawner;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use start::spawn_producer;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use timer::WasmTimer;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use workers::{NotAnExecutionContext, WaitUntil};
