@@ -3,7 +3,15 @@
 //! Static keys are built with [`Credentials::new`]; the standard Alibaba Cloud
 //! environment variables are read with [`Credentials::from_env`] (with `std`) or, from any
 //! other source of variables (a Workers `env`, a config map), with
-//! [`Credentials::from_vars`].
+//! [`Credentials::from_vars`]. Credentials that change over time come from a
+//! [`CredentialsProvider`](crate::rt::CredentialsProvider): [`FnProvider`] wraps an async
+//! function (e.g. an STS client), [`EcsRamRole`] asks the ECS instance metadata service.
+
+mod ecs;
+mod provider;
+
+pub use ecs::{ECS_CREDENTIALS_PATH, ECS_METADATA_ENDPOINT, EcsRamRole, EcsRoleError};
+pub use provider::FnProvider;
 
 use alloc::string::String;
 use core::fmt;
