@@ -1,0 +1,471 @@
+//! Running a [`Scenario`] through the real `Producer` + `Driver` on the `sim` runtime and
+//! recording everything the invariants need in a [`Trace`].
+
+use std::sync::{Arc, Mutex};
+
+use core::time::Duration;
+
+use sls_producer_core::credentials::Credentials;
+use sls_producer_core::driver::{CredentialsSource, DeliveryHandle};
+use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
+use sls_producer_core::producer::{CloseReport, Producer};
+use sls_producer_core::proto::Log;
+use sls_producer_core::rt::{CredentialsProvider, Spawner, Task, Timer};
+use sls_producer_core::sim::{ExecutorStats, SimLimits, SimRuntime};
+use sls_producer_core::time::Instant;
+
+use crate::credentials::{Fetch, RotatingProvider};
+use crate::scenario::{Action, CredentialsPlan, Finale, Notify, Scenario, SendSpec};
+use crate::server::{Decision, Exchange, MemoryProbe, ObservingTransport, Server};
+use crate::support::{Client, Flag, Stamp, Stamper, join_all};
+
+/// The AccessKey id of [`CredentialsPlan::Static`].
+pub(crate) const STATIC_KEY_ID: &str = "static-key";
+
+/// Why a send was refused (the record itself is checked when it comes back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Closed,
+    BufferFull {
+        bytes: usize,
+        /// `buffered_bytes()` right after the refusal (nothing ran in between).
+        buffered: usize,
+    },
+    LogTooLarge {
+        index: usize,
+        log_bytes: usize,
+        room: usize,
+    },
+    ExceedsBuffer {
+        bytes: usize,
+    },
+}
+
+/// One send and everything that happened to it.
+#[derive(Clone, Debug)]
+pub(crate) struct SendRecord {
+    pub(crate) route: usize,
+    pub(crate) logs: Vec<Log>,
+    pub(crate) notify: Notify,
+    pub(crate) wait_for_room: bool,
+    pub(crate) started: Stamp,
+    pub(crate) resolved: Option<Stamp>,
+    pub(crate) result: Option<Result<Ticket, Refusal>>,
+    /// Outcomes received (more than one is a bug the checks report).
+    pub(crate) outcomes: Vec<(Stamp, DeliveryResult)>,
+}
+
+impl SendRecord {
+    pub(crate) fn accepted(&self) -> bool {
+        matches!(self.result, Some(Ok(_)))
+    }
+}
+
+/// A `flush()` call.
+#[derive(Clone, Debug)]
+pub(crate) struct FlushRecord {
+    pub(crate) called: Stamp,
+    pub(crate) done: Option<Stamp>,
+}
+
+/// A `close()` call (including the finale's).
+#[derive(Clone, Debug)]
+pub(crate) struct CloseRecord {
+    pub(crate) called: Stamp,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) done: Option<(Stamp, CloseReport)>,
+}
+
+impl CloseRecord {
+    /// The point at which this call's deadline gives everything up: before every event at
+    /// the deadline instant, or right at the call for a zero timeout (the engine fails
+    /// everything inside `close`).
+    pub(crate) fn deadline_point(&self) -> Option<Stamp> {
+        let timeout = self.timeout?;
+        Some(if timeout.is_zero() {
+            self.called
+        } else {
+            Stamp::start_of(self.called.at.saturating_add(timeout))
+        })
+    }
+}
+
+/// What the client side recorded.
+#[derive(Default)]
+pub(crate) struct Ledger {
+    pub(crate) sends: Vec<SendRecord>,
+    pub(crate) flushes: Vec<FlushRecord>,
+    pub(crate) closes: Vec<CloseRecord>,
+}
+
+/// Everything a run produced.
+pub(crate) struct Trace {
+    /// The scenario's routes as the producer built them (hashed keys resolved).
+    pub(crate) routes: Vec<Route>,
+    pub(crate) sends: Vec<SendRecord>,
+    pub(crate) flushes: Vec<FlushRecord>,
+    pub(crate) closes: Vec<CloseRecord>,
+    pub(crate) exchanges: Vec<Exchange>,
+    pub(crate) decisions: Vec<Decision>,
+    pub(crate) fetches: Vec<Fetch>,
+    pub(crate) driver_done: Option<Stamp>,
+    pub(crate) peak_buffered: usize,
+    pub(crate) transport_peak_in_flight: usize,
+    pub(crate) transport_in_flight_at_end: usize,
+    pub(crate) pending_timers_at_end: usize,
+    pub(crate) executor: ExecutorStats,
+    pub(crate) end: Instant,
+}
+
+/// Everything a client needs.
+#[derive(Clone)]
+struct Ctx {
+    producer: Producer,
+    routes: Arc<[Route]>,
+    ledger: Arc<Mutex<Ledger>>,
+    stamper: Stamper,
+    timer: Arc<dyn Timer>,
+    spawner: Arc<dyn Spawner>,
+    probe: MemoryProbe,
+    memory_budget: usize,
+}
+
+/// Run `scenario` to its end and return the trace (the run itself asserts nothing but
+/// that the simulation finishes).
+pub(crate) fn run(scenario: &Scenario) -> Trace {
+    let mut sim = SimRuntime::new(scenario.seed);
+    sim.executor()
+        .set_limits(SimLimits::default().with_horizon(Instant::from_secs(30 * 24 * 3600)));
+    let stamper = Stamper::new(sim.clock().clone());
+    let mut rng = sim.rng().clone();
+    let server = Arc::new(Mutex::new(Server::new(
+        sim.clock().clone(),
+        rng.fork(),
+        scenario.faults.clone(),
+    )));
+    let revocable = matches!(scenario.credentials, CredentialsPlan::Rotating(_));
+    let responder_server = server.clone();
+    sim.transport().set_responder(move |request, _| {
+        responder_server.lock().unwrap().answer(request, revocable)
+    });
+
+    let probe = MemoryProbe::default();
+    let transport =
+        ObservingTransport::new(sim.transport().clone(), stamper.clone(), probe.clone());
+    let (source, provider) = match &scenario.credentials {
+        CredentialsPlan::Static => {
+            server.lock().unwrap().issue_key(STATIC_KEY_ID, None, None);
+            (
+                CredentialsSource::Static(Credentials::new(STATIC_KEY_ID, "static-secret")),
+                None,
+            )
+        }
+        CredentialsPlan::Rotating(plan) => {
+            let provider = Arc::new(RotatingProvider::new(
+                plan.clone(),
+                rng.fork(),
+                sim.timer_handle(),
+                server.clone(),
+                stamper.clone(),
+            ));
+            let dyn_provider: Arc<dyn CredentialsProvider> = provider.clone();
+            (CredentialsSource::Provider(dyn_provider), Some(provider))
+        }
+    };
+    let (producer, driver) = Producer::new(
+        &scenario.config,
+        sim.timer_handle(),
+        Arc::new(transport.clone()),
+        source,
+    )
+    .unwrap_or_else(|e| panic!("seed {}: invalid generated config: {e}", scenario.seed));
+    probe.watch(producer.clone());
+
+    let driver_done = Flag::default();
+    let done = driver_done.clone();
+    let driver_stamper = stamper.clone();
+    sim.spawner_handle().spawn(Task::new(async move {
+        driver.await;
+        done.set(driver_stamper.stamp());
+    }));
+
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let routes: Vec<Route> = scenario.routes.iter().map(|r| r.route(&producer)).collect();
+    let ctx = Ctx {
+        routes: routes.clone().into(),
+        producer,
+        ledger: ledger.clone(),
+        stamper: stamper.clone(),
+        timer: sim.timer_handle(),
+        spawner: sim.spawner_handle(),
+        probe: probe.clone(),
+        memory_budget: scenario.config.memory_budget,
+    };
+    let clients: Vec<Client> = scenario
+        .clients
+        .iter()
+        .map(|actions| Box::pin(ctx.clone().client(actions.clone())) as Client)
+        .collect();
+    let finale = scenario.finale;
+    let main_done = driver_done.clone();
+    sim.block_on(async move {
+        join_all(clients).await;
+        match finale {
+            Finale::Close(timeout) => ctx.close(timeout, true).await,
+            Finale::DropHandles => {}
+        }
+        ctx.probe.release();
+        drop(ctx);
+        main_done.wait().await;
+    })
+    .unwrap_or_else(|e| panic!("seed {}: the simulation did not finish: {e}", scenario.seed));
+    sim.run_until_stalled()
+        .unwrap_or_else(|e| panic!("seed {}: {e}", scenario.seed));
+
+    let ledger = core::mem::take(&mut *ledger.lock().unwrap());
+    let decisions = server.lock().unwrap().decisions();
+    Trace {
+        routes,
+        sends: ledger.sends,
+        flushes: ledger.flushes,
+        closes: ledger.closes,
+        exchanges: transport.exchanges(),
+        decisions,
+        fetches: provider.map(|p| p.fetches()).unwrap_or_default(),
+        driver_done: driver_done.get(),
+        peak_buffered: probe.peak(),
+        transport_peak_in_flight: sim.transport().max_in_flight(),
+        transport_in_flight_at_end: sim.transport().in_flight(),
+        pending_timers_at_end: sim.clock().pending_timers(),
+        executor: sim.executor().stats(),
+        end: sim.now(),
+    }
+}
+
+impl Ctx {
+    async fn client(self, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Sleep(d) => {
+                    self.timer
+                        .sleep_until(self.timer.now().saturating_add(d))
+                        .await;
+                }
+                Action::Send(spec) => self.send(spec).await,
+                Action::Flush { wait } => self.flush(wait).await,
+                Action::Close { timeout, wait } => self.close(timeout, wait).await,
+            }
+        }
+    }
+
+    async fn send(&self, spec: SendSpec) {
+        let index = {
+            let mut ledger = self.ledger.lock().unwrap();
+            ledger.sends.push(SendRecord {
+                route: spec.route,
+                logs: spec.logs.clone(),
+                notify: spec.notify,
+                wait_for_room: spec.wait_for_room,
+                started: self.stamper.stamp(),
+                resolved: None,
+                result: None,
+                outcomes: Vec::new(),
+            });
+            ledger.sends.len() - 1
+        };
+        let record = if spec.list {
+            Record::List(spec.logs.clone())
+        } else {
+            Record::Log(spec.logs[0].clone())
+        };
+        let route = &self.routes[spec.route];
+        let p = &self.producer;
+        let result: Result<Ticket, PushError> = match (spec.wait_for_room, spec.notify) {
+            (false, Notify::None) => p.send(route, record),
+            (false, Notify::Callback) => p.send_with_callback(route, record, self.callback(index)),
+            (false, notify @ (Notify::Handle | Notify::DroppedHandle)) => p
+                .send_with_handle(route, record)
+                .map(|h| self.watch(index, h, notify)),
+            (true, Notify::None) => p.send_async(route, record).await,
+            (true, Notify::Callback) => {
+                p.send_async_with_callback(route, record, self.callback(index))
+                    .await
+            }
+            (true, notify @ (Notify::Handle | Notify::DroppedHandle)) => p
+                .send_async_with_handle(route, record)
+                .await
+                .map(|h| self.watch(index, h, notify)),
+        };
+        let resolved = self.stamper.stamp();
+        let buffered = p.buffered_bytes();
+        self.probe.record(buffered);
+        let result = result.map_err(|e| {
+            let back = e.record().as_slice().to_vec();
+            assert_eq!(back, spec.logs, "a refused record comes back unchanged");
+            match e {
+                PushError::Closed { .. } => Refusal::Closed,
+                PushError::BufferFull { bytes, .. } => Refusal::BufferFull { bytes, buffered },
+                PushError::LogTooLarge {
+                    index,
+                    log_bytes,
+                    room,
+                    ..
+                } => Refusal::LogTooLarge {
+                    index,
+                    log_bytes,
+                    room,
+                },
+                PushError::ExceedsBuffer { bytes, .. } => Refusal::ExceedsBuffer { bytes },
+            }
+        });
+        assert!(
+            buffered <= self.memory_budget,
+            "buffered {buffered} bytes > memory budget {}",
+            self.memory_budget
+        );
+        let mut ledger = self.ledger.lock().unwrap();
+        let record = &mut ledger.sends[index];
+        record.resolved = Some(resolved);
+        record.result = Some(result);
+    }
+
+    fn callback(&self, index: usize) -> impl FnOnce(DeliveryResult) + Send + 'static {
+        let (ledger, stamper) = (self.ledger.clone(), self.stamper.clone());
+        move |result| {
+            let stamp = stamper.stamp();
+            ledger.lock().unwrap().sends[index]
+                .outcomes
+                .push((stamp, result));
+        }
+    }
+
+    /// Watch `handle` in a task of its own (or drop it), and return its ticket.
+    fn watch(&self, index: usize, handle: DeliveryHandle, notify: Notify) -> Ticket {
+        let ticket = handle.ticket();
+        if notify == Notify::Handle {
+            let (ledger, stamper) = (self.ledger.clone(), self.stamper.clone());
+            self.spawner.spawn(Task::new(async move {
+                let result = handle.await;
+                let stamp = stamper.stamp();
+                ledger.lock().unwrap().sends[index]
+                    .outcomes
+                    .push((stamp, result));
+            }));
+        }
+        ticket
+    }
+
+    async fn flush(&self, wait: bool) {
+        let flush = self.producer.flush();
+        let index = {
+            let mut ledger = self.ledger.lock().unwrap();
+            ledger.flushes.push(FlushRecord {
+                called: self.stamper.stamp(),
+                done: None,
+            });
+            ledger.flushes.len() - 1
+        };
+        if wait {
+            flush.await;
+            let done = self.stamper.stamp();
+            self.ledger.lock().unwrap().flushes[index].done = Some(done);
+        }
+    }
+
+    async fn close(&self, timeout: Option<Duration>, wait: bool) {
+        let close = self.producer.close(timeout);
+        let index = {
+            let mut ledger = self.ledger.lock().unwrap();
+            ledger.closes.push(CloseRecord {
+                called: self.stamper.stamp(),
+                timeout,
+                done: None,
+            });
+            ledger.closes.len() - 1
+        };
+        if wait {
+            let report = close.await;
+            let done = self.stamper.stamp();
+            self.ledger.lock().unwrap().closes[index].done = Some((done, report));
+        }
+    }
+}
+
+impl Trace {
+    /// A readable timeline, for replaying a seed.
+    pub(crate) fn dump(&self) -> String {
+        use core::fmt::Write as _;
+        let mut out = String::new();
+        let t = |s: &Stamp| format!("{:>9.3}ms#{}", s.at.as_nanos() as f64 / 1e6, s.seq);
+        for (i, s) in self.sends.iter().enumerate() {
+            let ids: Vec<u64> = s.logs.iter().map(crate::support::id_of).collect();
+            let _ = writeln!(
+                out,
+                "send {i}: route {} ids {ids:?} {:?} async={} started {} resolved {} -> {:?}",
+                s.route,
+                s.notify,
+                s.wait_for_room,
+                t(&s.started),
+                s.resolved.as_ref().map(t).unwrap_or_default(),
+                s.result,
+            );
+            for (at, r) in &s.outcomes {
+                let back: Vec<u64> = r.logs.iter().map(crate::support::id_of).collect();
+                let _ = writeln!(
+                    out,
+                    "    outcome {} {:?} attempts {} back {back:?}",
+                    t(at),
+                    r.failure,
+                    r.attempt_count
+                );
+            }
+        }
+        for (i, (e, d)) in self.exchanges.iter().zip(&self.decisions).enumerate() {
+            let group = crate::support::decode_body(&crate::support::raw_body(&e.request));
+            let ids: Vec<u64> = group.logs.iter().map(crate::support::id_of).collect();
+            let _ = writeln!(
+                out,
+                "request #{i}: sent {} key {} ids {ids:?} -> {:?} (stored {}, fault {:?}, auth {:?})",
+                t(&e.sent),
+                d.key_id,
+                e.completed.map(|(s, o)| (t(&s), o)),
+                d.stored,
+                d.fault,
+                d.auth,
+            );
+        }
+        for c in &self.closes {
+            let _ = writeln!(
+                out,
+                "close at {} timeout {:?} -> {:?}",
+                t(&c.called),
+                c.timeout,
+                c.done.as_ref().map(|(s, r)| (t(s), r))
+            );
+        }
+        for f in &self.flushes {
+            let _ = writeln!(
+                out,
+                "flush at {} -> {:?}",
+                t(&f.called),
+                f.done.as_ref().map(t)
+            );
+        }
+        for f in &self.fetches {
+            let _ = writeln!(
+                out,
+                "fetch at {} -> {:?} {:?}",
+                t(&f.started),
+                f.finished.as_ref().map(t),
+                f.key_id
+            );
+        }
+        let _ = writeln!(
+            out,
+            "driver done {:?}; end {:?}",
+            self.driver_done.as_ref().map(t),
+            self.end
+        );
+        out
+    }
+}
