@@ -6,8 +6,11 @@
 //!   `sls-local` binary runs it from the command line.
 //! * [`client`]: a minimal HTTP/1.1 client that sends the core's `HttpRequest`s, for
 //!   tests that check the server's answers byte by byte.
+//! * [`suite`]: the integration suite every native runtime adapter runs against the
+//!   server, written once over [`suite::RuntimeUnderTest`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod server;
+pub mod suite;

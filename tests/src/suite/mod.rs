@@ -1,0 +1,146 @@
+//! The integration suite every native runtime adapter runs against the local server.
+//!
+//! ```text
+//!  tests/tests/runtime_tokio.rs ─┐                    ┌─► throughput   1,000,000 logs, counted exactly
+//!  tests/tests/runtime_smol.rs  ─┼─ runtime_suite!() ─┼─► faults       5xx, 429, drops, slow: nothing lost
+//!  (impl RuntimeUnderTest)      ─┘                    ├─► outage       close(deadline) hands every log back
+//!                                                     ├─► rotation     credentials refreshed before expiry / after 401
+//!                                                     └─► concurrency  senders on threads and tasks, blocking facade
+//! ```
+//!
+//! The suite is written once, as functions generic over [`RuntimeUnderTest`]: what a test
+//! needs from a runtime and its adapter: build a producer with the adapter's builder, run a
+//! future, spawn, sleep, and the adapter's blocking facade. An adapter's test
+//! file implements the trait and expands [`runtime_suite!`](crate::runtime_suite), which
+//! makes one `#[test]` per case. Every case starts its own server
+//! ([`LocalSls::start_background`](crate::server::LocalSlsBuilder::start_background), so
+//! the server never shares the runtime under test) and its own runtime.
+//!
+//! Waiting is bounded only by generous hang guards (tens of seconds), never asserted:
+//! a case fails on a hang, not on a slow machine.
+
+mod concurrency;
+mod faults;
+mod outage;
+mod rotation;
+mod support;
+mod throughput;
+
+use core::fmt;
+use core::future::Future;
+use core::ops::Deref;
+use core::pin::Pin;
+use core::time::Duration;
+
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::driver::CredentialsSource;
+use sls_producer_core::producer::{CloseReport, Producer};
+
+pub use concurrency::{blocking_facade_on_plain_threads, concurrent_senders_on_threads_and_tasks};
+pub use faults::{exhausted_retries_hand_every_log_back, server_faults_lose_nothing};
+pub use outage::{
+    close_deadline_with_requests_in_flight_blocking, close_deadline_with_server_down,
+};
+pub use rotation::credentials_rotate_mid_run;
+pub use throughput::million_logs_counted_exactly;
+
+/// A boxed `Send` future, as runtimes hand them out.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// A runtime adapter under test: how the suite builds producers and runs futures on it.
+pub trait RuntimeUnderTest: Send + Sync + 'static {
+    /// The adapter's producer handle: the core handle and more.
+    type Producer: Clone + Send + Sync + Deref<Target = Producer> + 'static;
+
+    /// The adapter's refusal of a blocking call.
+    type BlockingError: fmt::Debug + fmt::Display;
+
+    /// A short name for messages and figures (`"tokio"`, `"smol"`).
+    fn name(&self) -> &'static str;
+
+    /// A producer for `config` built with the adapter's own builder, its driver running on
+    /// this runtime.
+    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Self::Producer;
+
+    /// Run `future` to completion on the calling thread, inside the runtime (tasks it
+    /// spawns run on the runtime's worker threads).
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+
+    /// Run `future` as a task on the runtime's worker threads; the returned future
+    /// resolves to its output.
+    fn spawn<F>(&self, future: F) -> BoxFuture<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// A future that completes after `duration` on the runtime's timer.
+    fn sleep(&self, duration: Duration) -> BoxFuture<()>;
+
+    /// The adapter's `producer.flush_blocking()`: block the thread until every earlier
+    /// send has its outcome.
+    ///
+    /// # Errors
+    /// When the adapter refuses to block here.
+    fn flush_blocking(producer: &Self::Producer) -> Result<(), Self::BlockingError>;
+
+    /// The adapter's `producer.close_blocking(timeout)`: close and block until every send
+    /// has its outcome.
+    ///
+    /// # Errors
+    /// When the adapter refuses to block here.
+    fn close_blocking(
+        producer: &Self::Producer,
+        timeout: Option<Duration>,
+    ) -> Result<CloseReport, Self::BlockingError>;
+}
+
+/// One `#[test]` per suite case for the runtime made by `$make` (an expression evaluated
+/// once per case).
+///
+/// ```ignore
+/// sls_producer_tests::runtime_suite!(Tokio::new());
+/// ```
+#[macro_export]
+macro_rules! runtime_suite {
+    ($make:expr) => {
+        #[test]
+        fn million_logs_counted_exactly() {
+            $crate::suite::million_logs_counted_exactly(&$make);
+        }
+
+        #[test]
+        fn server_faults_lose_nothing() {
+            $crate::suite::server_faults_lose_nothing(&$make);
+        }
+
+        #[test]
+        fn exhausted_retries_hand_every_log_back() {
+            $crate::suite::exhausted_retries_hand_every_log_back(&$make);
+        }
+
+        #[test]
+        fn close_deadline_with_server_down() {
+            $crate::suite::close_deadline_with_server_down(&$make);
+        }
+
+        #[test]
+        fn close_deadline_with_requests_in_flight_blocking() {
+            $crate::suite::close_deadline_with_requests_in_flight_blocking(&$make);
+        }
+
+        #[test]
+        fn credentials_rotate_mid_run() {
+            $crate::suite::credentials_rotate_mid_run(&$make);
+        }
+
+        #[test]
+        fn concurrent_senders_on_threads_and_tasks() {
+            $crate::suite::concurrent_senders_on_threads_and_tasks(&$make);
+        }
+
+        #[test]
+        fn blocking_facade_on_plain_threads() {
+            $crate::suite::blocking_facade_on_plain_threads(&$make);
+        }
+    };
+}

@@ -1,0 +1,203 @@
+//! A server that stays down: `close(deadline)` returns in time and hands every
+//! undelivered log back, whether the requests fail fast (nothing listens) or hang (the
+//! server never answers).
+
+use core::time::Duration;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, PushError, Record, Route};
+use sls_producer_core::proto::Log;
+
+use super::RuntimeUnderTest;
+use super::support::{
+    Stopwatch, closed_port, credentials, numbered_log, quick_config, strict_server, within,
+};
+use crate::server::LogstoreOptions;
+
+const PROJECT: &str = "suite-outage";
+const LOGSTORE: &str = "app";
+const SENDS: usize = 20;
+const LOGS: usize = 10;
+/// The close deadline.
+const DEADLINE: Duration = Duration::from_millis(300);
+/// Hang guard for a close with [`DEADLINE`]: far beyond it.
+const CLOSE_GUARD: Duration = Duration::from_secs(30);
+
+fn sent_logs() -> Vec<Vec<Log>> {
+    (0..SENDS)
+        .map(|s| (0..LOGS).map(|i| numbered_log("o", s * LOGS + i)).collect())
+        .collect()
+}
+
+fn assert_handed_back(rt_name: &str, result: &DeliveryResult, logs: &[Log], in_flight: bool) {
+    assert_eq!(
+        result.failure,
+        Some(DeliveryFailure::Closed { in_flight }),
+        "[{rt_name}] {:?}",
+        result.attempts
+    );
+    assert_eq!(
+        result.logs, logs,
+        "[{rt_name}] the send's own logs, in order"
+    );
+}
+
+/// Nothing listens on the endpoint: every attempt fails to connect and is retried (the
+/// retry budget is far from used up). `close(300 ms).await` returns, every send fails
+/// with `Closed` and its logs handed back (to handles and callbacks alike), and the
+/// producer refuses later sends, handing the log back too.
+pub fn close_deadline_with_server_down<R: RuntimeUnderTest>(rt: &R) {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let config = quick_config(&endpoint)
+        .with_max_batch_count(LOGS)
+        .with_max_retries(1_000)
+        .with_retry_backoff(Duration::from_millis(5), Duration::from_millis(50));
+    let producer = rt.build(config, credentials());
+    let route = Route::new(PROJECT, LOGSTORE).expect("valid names");
+    let sent = sent_logs();
+    let called_back: Arc<Mutex<Vec<(usize, DeliveryResult)>>> = Arc::default();
+
+    let (handled, report, took) = rt.block_on(async {
+        let mut handles = Vec::new();
+        for (send, logs) in sent.iter().enumerate() {
+            if send % 2 == 0 {
+                let handle = producer
+                    .send_with_handle(&route, logs.clone())
+                    .expect("accepted");
+                handles.push((send, handle));
+            } else {
+                let sink = called_back.clone();
+                producer
+                    .send_with_callback(&route, logs.clone(), move |r| {
+                        sink.lock().expect("not poisoned").push((send, r));
+                    })
+                    .expect("accepted");
+            }
+        }
+        // Let the requests fail and be retried a few times.
+        rt.sleep(Duration::from_millis(200)).await;
+        let watch = Stopwatch::start();
+        let report = within(
+            rt,
+            CLOSE_GUARD,
+            "close(300 ms)",
+            producer.close(Some(DEADLINE)),
+        )
+        .await;
+        let took = watch.elapsed();
+        let mut handled = Vec::new();
+        for (send, handle) in handles {
+            handled.push((send, within(rt, CLOSE_GUARD, "an outcome", handle).await));
+        }
+        (handled, report, took)
+    });
+    eprintln!(
+        "[{}] server down: close({DEADLINE:?}) returned after {took:?}",
+        rt.name()
+    );
+
+    let called_back = called_back.lock().expect("not poisoned").clone();
+    assert_eq!(
+        handled.len() + called_back.len(),
+        SENDS,
+        "one outcome per send"
+    );
+    let mut saw_connect_error = false;
+    for (send, result) in handled.iter().chain(&called_back) {
+        assert_handed_back(rt.name(), result, &sent[*send], false);
+        saw_connect_error |= result.error_code() == Some("ConnectError");
+    }
+    assert!(
+        saw_connect_error,
+        "[{}] the attempts say why: nothing listens",
+        rt.name()
+    );
+    let total = (SENDS * LOGS) as u64;
+    assert_eq!(report.delivered_logs, 0, "{report:?}");
+    assert_eq!(report.failed_logs, total, "{report:?}");
+    assert_eq!(report.handed_back_logs, total, "{report:?}");
+    assert_eq!(report.closed_logs, total, "{report:?}");
+
+    let late = numbered_log("o", 9_999);
+    match producer.send(&route, late.clone()) {
+        Err(PushError::Closed { record }) => assert_eq!(record, Record::Log(late)),
+        other => panic!("[{}] a send after close: {other:?}", rt.name()),
+    }
+}
+
+/// The server accepts requests and never answers. `close_blocking(300 ms)` on a plain
+/// thread returns, and every send fails with `Closed { in_flight: true }` (the server may
+/// still store the logs: re-sending them can duplicate) with its logs handed back.
+pub fn close_deadline_with_requests_in_flight_blocking<R: RuntimeUnderTest>(rt: &R) {
+    let sls = strict_server()
+        .logstore(PROJECT, LOGSTORE, LogstoreOptions::default())
+        .start_background()
+        .expect("start the local server");
+    sls.faults().set_latency(Duration::from_secs(120));
+    let config = quick_config(&sls.endpoint())
+        .with_max_batch_count(LOGS)
+        .with_request_timeout(Duration::from_secs(100));
+    let producer = rt.build(config, credentials());
+    let route = Route::new(PROJECT, LOGSTORE).expect("valid names");
+    let sent = sent_logs();
+
+    let handles = rt.block_on(async {
+        let handles: Vec<_> = sent
+            .iter()
+            .map(|logs| {
+                producer
+                    .send_with_handle(&route, logs.clone())
+                    .expect("accepted")
+            })
+            .collect();
+        // Linger, then every batch's request goes out and hangs.
+        within(rt, CLOSE_GUARD, "every batch in flight", async {
+            while producer.stats().requests < SENDS as u64 {
+                rt.sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        handles
+    });
+
+    let (tx, rx) = mpsc::channel();
+    let closer = producer.clone();
+    let thread = std::thread::spawn(move || {
+        let watch = Stopwatch::start();
+        let report = R::close_blocking(&closer, Some(DEADLINE));
+        let _ = tx.send((report.map_err(|e| e.to_string()), watch.elapsed()));
+    });
+    let (report, took) = rx
+        .recv_timeout(CLOSE_GUARD)
+        .unwrap_or_else(|_| panic!("[{}] close_blocking(300 ms) hung", rt.name()));
+    thread.join().expect("the closing thread ends");
+    let report = report.unwrap_or_else(|e| panic!("[{}] close_blocking refused: {e}", rt.name()));
+    eprintln!(
+        "[{}] server hanging: close_blocking({DEADLINE:?}) returned after {took:?}",
+        rt.name()
+    );
+
+    let results = rt.block_on(async {
+        let mut results = Vec::new();
+        for handle in handles {
+            results.push(within(rt, CLOSE_GUARD, "an outcome", handle).await);
+        }
+        results
+    });
+    for (result, logs) in results.iter().zip(&sent) {
+        assert_handed_back(rt.name(), result, logs, true);
+    }
+    let total = (SENDS * LOGS) as u64;
+    assert_eq!(report.failed_logs, total, "{report:?}");
+    assert_eq!(report.handed_back_logs, total, "{report:?}");
+    assert_eq!(report.closed_logs, total, "{report:?}");
+    assert_eq!(
+        sls.log_count(),
+        0,
+        "nothing was answered, so nothing was stored yet"
+    );
+    // Do not wait for the hanging requests: dropping the server stops it in the background.
+    sls.faults().clear();
+    drop(sls);
+}

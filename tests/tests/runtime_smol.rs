@@ -1,0 +1,108 @@
+//! The cross-runtime suite ([`sls_producer_tests::suite`]) on smol: an executor of its own
+//! run by several threads, producers built with `sls_producer_smol::Producer::builder`.
+
+use core::future::Future;
+use core::time::Duration;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::driver::CredentialsSource;
+use sls_producer_core::producer::CloseReport;
+use sls_producer_smol::{BlockingError, Producer};
+use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
+use smol::Executor;
+use smol::channel::{Sender, bounded};
+
+/// Executor threads (the CI machine has two cores; more threads than cores is the point
+/// of "several").
+const THREADS: usize = 3;
+
+/// An executor run by [`THREADS`] threads until dropped.
+struct Smol {
+    executor: Arc<Executor<'static>>,
+    stop: Option<Sender<()>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Smol {
+    fn new() -> Self {
+        let executor = Arc::new(Executor::new());
+        let (stop, stopped) = bounded::<()>(1);
+        let threads = (0..THREADS)
+            .map(|n| {
+                let executor = executor.clone();
+                let stopped = stopped.clone();
+                std::thread::Builder::new()
+                    .name(format!("suite-smol-{n}"))
+                    .spawn(move || {
+                        // Runs tasks until the sender is dropped.
+                        let _ = smol::block_on(executor.run(stopped.recv()));
+                    })
+                    .expect("an executor thread")
+            })
+            .collect();
+        Self {
+            executor,
+            stop: Some(stop),
+            threads,
+        }
+    }
+}
+
+impl Drop for Smol {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl RuntimeUnderTest for Smol {
+    type Producer = Producer;
+    type BlockingError = BlockingError;
+
+    fn name(&self) -> &'static str {
+        "smol"
+    }
+
+    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
+        Producer::builder(config)
+            .with_credentials(credentials)
+            .with_executor(self.executor.clone())
+            .build()
+            .expect("a valid producer")
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        smol::block_on(future)
+    }
+
+    fn spawn<F>(&self, future: F) -> BoxFuture<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Box::pin(self.executor.spawn(future))
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<()> {
+        Box::pin(async move {
+            smol::Timer::after(duration).await;
+        })
+    }
+
+    fn flush_blocking(producer: &Producer) -> Result<(), BlockingError> {
+        producer.flush_blocking()
+    }
+
+    fn close_blocking(
+        producer: &Producer,
+        timeout: Option<Duration>,
+    ) -> Result<CloseReport, BlockingError> {
+        producer.close_blocking(timeout)
+    }
+}
+
+sls_producer_tests::runtime_suite!(Smol::new());

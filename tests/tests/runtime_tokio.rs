@@ -1,0 +1,75 @@
+//! The cross-runtime suite ([`sls_producer_tests::suite`]) on tokio: a multi-thread
+//! runtime, producers built with `sls_producer_tokio::Producer::builder`.
+
+use core::future::Future;
+use core::time::Duration;
+
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::driver::CredentialsSource;
+use sls_producer_core::producer::CloseReport;
+use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
+use sls_producer_tokio::{BlockingError, Producer};
+use tokio::runtime::Runtime;
+
+/// A multi-thread tokio runtime with two workers (the CI machine has two cores).
+struct Tokio {
+    runtime: Runtime,
+}
+
+impl Tokio {
+    fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        Self { runtime }
+    }
+}
+
+impl RuntimeUnderTest for Tokio {
+    type Producer = Producer;
+    type BlockingError = BlockingError;
+
+    fn name(&self) -> &'static str {
+        "tokio"
+    }
+
+    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
+        Producer::builder(config)
+            .with_credentials(credentials)
+            .with_handle(self.runtime.handle().clone())
+            .build()
+            .expect("a valid producer")
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    fn spawn<F>(&self, future: F) -> BoxFuture<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let task = self.runtime.spawn(future);
+        Box::pin(async move { task.await.expect("the task did not panic") })
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+
+    fn flush_blocking(producer: &Producer) -> Result<(), BlockingError> {
+        producer.flush_blocking()
+    }
+
+    fn close_blocking(
+        producer: &Producer,
+        timeout: Option<Duration>,
+    ) -> Result<CloseReport, BlockingError> {
+        producer.close_blocking(timeout)
+    }
+}
+
+sls_producer_tests::runtime_suite!(Tokio::new());
