@@ -36,7 +36,10 @@ use crate::http::HttpResponse;
 use crate::rt::TransportError;
 
 /// The target of every diagnostic event.
-#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "tracing", feature = "tracing-layer", feature = "log")),
+    allow(dead_code)
+)]
 pub(crate) const TARGET: &str = "sls_producer_core::diag";
 
 #[cfg(feature = "std")]
@@ -72,7 +75,6 @@ impl Drop for Suppressed {
 
 /// Whether a [`Suppressed`] guard is alive on this thread.
 #[cfg(any(feature = "tracing-layer", feature = "log"))]
-#[allow(dead_code)] // until the layer and the logger land
 pub(crate) fn is_suppressed() -> bool {
     SUPPRESSED.with(|n| n.get() > 0)
 }
@@ -199,6 +201,35 @@ pub(crate) fn driver_dropped(before: &EngineStats, after: &EngineStats) {
     }
     #[cfg(not(feature = "tracing"))]
     let _ = (before, after);
+}
+
+/// A shipping layer or logger started dropping events (`reason`); raised once per
+/// episode, for the application's other layers.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg_attr(not(any(feature = "tracing-layer", feature = "log")), allow(dead_code))]
+pub(crate) fn shipping_dropping(reason: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: TARGET,
+        reason,
+        "dropping events instead of shipping them to SLS"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = reason;
+}
+
+/// A shipping layer or logger could send again and reported `dropped` events into SLS.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg_attr(not(any(feature = "tracing-layer", feature = "log")), allow(dead_code))]
+pub(crate) fn shipping_resumed(dropped: u64) {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: TARGET,
+        dropped,
+        "shipping events to SLS again"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = dropped;
 }
 
 #[cfg(feature = "tracing")]

@@ -92,3 +92,9 @@ pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod time;
+#[cfg(any(feature = "tracing-layer", feature = "log"))]
+mod ship;
+#[cfg(feature = "tracing-layer")]
+pub mod tracing_layer;
+#[cfg(feature = "log")]
+pub mod log_logger;

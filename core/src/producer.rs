@@ -33,7 +33,7 @@ use crate::metrics::MetricsSnapshot;
 use crate::proto::Log;
 use crate::rt::{HttpTransport, MaybeSend, Sleep, Timer};
 use crate::shard::adjust_hash;
-use crate::time::Instant;
+use crate::time::{Instant, UnixTime};
 
 /// Why a send was refused. The record is handed back in every case.
 pub type SendError = PushError;
@@ -312,6 +312,12 @@ impl Producer {
     /// as you like.
     pub fn metrics(&self) -> MetricsSnapshot {
         MetricsSnapshot::of(&self.shared.state.lock().engine)
+    }
+
+    /// The wall-clock time of the producer's runtime: what to stamp logs with
+    /// ([`Log::from_unix_time`]), also where the platform has no clock of its own.
+    pub fn unix_time(&self) -> UnixTime {
+        self.shared.timer.unix_time()
     }
 
     /// Bytes of the memory budget held by sends without an outcome.
