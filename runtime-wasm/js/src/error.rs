@@ -1,0 +1,78 @@
+//! The errors the JS API throws: `Error`s named `SlsProducerError` with a stable `code`.
+
+use js_sys::Reflect;
+use sls_producer_core::producer::SendError;
+use wasm_bindgen::JsValue;
+
+/// Why an option or a call was refused, as thrown to JS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Code {
+    /// An option is missing, of the wrong type or out of range.
+    InvalidOptions,
+    /// A static AccessKey without `allowStaticAccessKey: true`.
+    StaticAccessKeyRefused,
+    /// A log is not an object, or a value cannot be turned into text.
+    InvalidLog,
+    /// The producer is closed.
+    Closed,
+    /// The memory budget is full right now.
+    BufferFull,
+    /// A log can never fit a batch, or a list the whole budget.
+    TooLarge,
+}
+
+impl Code {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidOptions => "InvalidOptions",
+            Self::StaticAccessKeyRefused => "StaticAccessKeyRefused",
+            Self::InvalidLog => "InvalidLog",
+            Self::Closed => "Closed",
+            Self::BufferFull => "BufferFull",
+            Self::TooLarge => "TooLarge",
+        }
+    }
+}
+
+/// An `Error` named `SlsProducerError` with `code` and `message`.
+pub(crate) fn error(code: Code, message: &str) -> JsValue {
+    let e = js_sys::Error::new(message);
+    e.set_name("SlsProducerError");
+    let _ = Reflect::set(
+        &e,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(code.as_str()),
+    );
+    e.into()
+}
+
+/// `prefix` followed by `detail`, without the formatting machinery.
+pub(crate) fn join(prefix: &str, detail: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + detail.len());
+    s.push_str(prefix);
+    s.push_str(detail);
+    s
+}
+
+/// The error thrown for a refused send.
+pub(crate) fn send_error(e: &SendError) -> JsValue {
+    let (code, message) = match e {
+        SendError::Closed { .. } => (
+            Code::Closed,
+            "the producer is closed and accepts no more logs",
+        ),
+        SendError::BufferFull { .. } => (
+            Code::BufferFull,
+            "the producer's memory budget (memoryBudgetBytes) is full: earlier logs are still being delivered; try again later or drop the log",
+        ),
+        SendError::LogTooLarge { .. } => (
+            Code::TooLarge,
+            "a log is larger than a whole batch (maxBatchBytes): shorten or split it",
+        ),
+        SendError::ExceedsBuffer { .. } => (
+            Code::TooLarge,
+            "the list is larger than the whole memory budget (memoryBudgetBytes): send it in smaller lists",
+        ),
+    };
+    error(code, message)
+}

@@ -1,0 +1,251 @@
+//! `ProducerOptions` (a JS object) to the producer's configuration.
+
+use core::time::Duration;
+
+use js_sys::{Function, Object, Reflect};
+use sls_producer_core::compress::Compression;
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::credentials::Credentials;
+use sls_producer_core::engine::Route;
+use sls_producer_core::sign::SignatureVersion;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::error::{Code, error, join};
+
+/// Defaults that differ from the core's, chosen for pages: small batches that fit the
+/// keep-alive quota, a small buffer, few connections.
+pub(crate) const DEFAULT_MAX_BATCH_BYTES: usize = 32 * 1024;
+pub(crate) const DEFAULT_MEMORY_BUDGET: usize = 4 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_IN_FLIGHT: usize = 4;
+
+/// How the producer authenticates.
+pub(crate) enum Auth {
+    /// Anonymous web tracking.
+    WebTracking,
+    /// STS credentials from a JS function.
+    Sts(Function),
+    /// A static AccessKey (explicitly allowed).
+    Static(Credentials),
+}
+
+/// Everything `new Producer(options)` needs.
+pub(crate) struct Settings {
+    pub(crate) config: ProducerConfig,
+    pub(crate) route: Route,
+    pub(crate) auth: Auth,
+    pub(crate) flush_on_page_hide: bool,
+    pub(crate) on_error: Option<Function>,
+}
+
+const STATIC_KEY_REFUSED: &str = "a static AccessKey (accessKeyId/accessKeySecret) was given, but anyone \
+who can load this code can read it and write to your project with it. In web pages use \
+`webTracking: true` (anonymous, for a logstore with web tracking enabled) or `credentials: \
+async () => ({ accessKeyId, accessKeySecret, securityToken, expiration })` returning short-lived \
+STS credentials from your backend. Where the code is not public (Node, a Worker reading the key \
+from its secrets), pass `allowStaticAccessKey: true`.";
+
+const NO_CREDENTIALS: &str = "no credentials: set one of `webTracking: true` (anonymous web \
+tracking), `credentials` (an async function returning STS credentials) or \
+`accessKeyId`/`accessKeySecret` with `allowStaticAccessKey: true`";
+
+const TWO_CREDENTIALS: &str = "choose one of `webTracking`, `credentials` and `accessKeyId`: \
+they are different ways to authenticate";
+
+/// Read and check `options`.
+pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
+    if !options.is_object() {
+        return Err(invalid(
+            "new Producer(options): options must be an object with endpoint, project and logstore",
+        ));
+    }
+    let endpoint = required_string(options, "endpoint")?;
+    let project = required_string(options, "project")?;
+    let logstore = required_string(options, "logstore")?;
+    let route = Route::new(&project, &logstore)
+        .map_err(|e| invalid(&join("invalid project or logstore: ", &e.to_string())))?
+        .with_topic(&string(options, "topic")?.unwrap_or_default())
+        .with_source(&string(options, "source")?.unwrap_or_default());
+
+    let auth = auth(options)?;
+    let web_tracking = matches!(auth, Auth::WebTracking);
+
+    let mut config = ProducerConfig::new(endpoint)
+        .with_max_batch_bytes(DEFAULT_MAX_BATCH_BYTES)
+        .with_memory_budget(DEFAULT_MEMORY_BUDGET)
+        .with_max_in_flight(DEFAULT_MAX_IN_FLIGHT)
+        // send() never waits for room: it throws BufferFull.
+        .with_max_block(Duration::ZERO);
+    if let Some(ms) = millis(options, "lingerMs")? {
+        config = config.with_linger(ms);
+    }
+    if let Some(n) = count(options, "maxBatchCount")? {
+        config = config.with_max_batch_count(n);
+    }
+    if let Some(n) = count(options, "maxBatchBytes")? {
+        config = config.with_max_batch_bytes(n);
+    }
+    if let Some(n) = count(options, "memoryBudgetBytes")? {
+        config = config.with_memory_budget(n);
+    }
+    if let Some(n) = count(options, "maxInFlight")? {
+        config = config.with_max_in_flight(n);
+    }
+    if let Some(n) = count(options, "maxRetries")? {
+        config = config.with_max_retries(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    let base = millis(options, "baseRetryBackoffMs")?;
+    let max = millis(options, "maxRetryBackoffMs")?;
+    if base.is_some() || max.is_some() {
+        let base = base.unwrap_or(config.backoff.base);
+        let max = max.unwrap_or(config.backoff.max);
+        config = config.with_retry_backoff(base, max);
+    }
+    if let Some(t) = millis(options, "requestTimeoutMs")? {
+        config = config.with_request_timeout(t);
+    }
+    match string(options, "compression")?.as_deref() {
+        None if web_tracking => config = config.with_compression(Compression::None),
+        None | Some("lz4") => config = config.with_compression(Compression::Lz4),
+        Some("none") => config = config.with_compression(Compression::None),
+        Some(_) => return Err(invalid("`compression` must be \"lz4\" or \"none\"")),
+    }
+    match string(options, "signatureVersion")?.as_deref() {
+        None | Some("v1") => {}
+        Some("v4") => config = config.with_signature_version(SignatureVersion::V4),
+        Some(_) => return Err(invalid("`signatureVersion` must be \"v1\" or \"v4\"")),
+    }
+    if let Some(region) = string(options, "region")? {
+        config = config.with_region(region);
+    }
+    if let Some(b) = boolean(options, "generatePackId")? {
+        config = config.with_generate_pack_id(b);
+    }
+    for (key, value) in tags(options)? {
+        config = config.with_log_tag(key, value);
+    }
+    if web_tracking {
+        // A logstore without web tracking answers 401: retrying cannot help.
+        let mut codes = config.no_retry_status_codes.clone();
+        codes.push(401);
+        config = config.with_no_retry_status_codes(codes);
+    }
+    config.validate().map_err(|e| invalid(&e.to_string()))?;
+
+    Ok(Settings {
+        config,
+        route,
+        auth,
+        flush_on_page_hide: boolean(options, "flushOnPageHide")?.unwrap_or(true),
+        on_error: function(options, "onError")?,
+    })
+}
+
+fn auth(options: &JsValue) -> Result<Auth, JsValue> {
+    let web_tracking = boolean(options, "webTracking")?.unwrap_or(false);
+    let callback = function(options, "credentials")?;
+    let key_id = string(options, "accessKeyId")?;
+    let chosen =
+        usize::from(web_tracking) + usize::from(callback.is_some()) + usize::from(key_id.is_some());
+    if chosen > 1 {
+        return Err(invalid(TWO_CREDENTIALS));
+    }
+    if web_tracking {
+        return Ok(Auth::WebTracking);
+    }
+    if let Some(callback) = callback {
+        return Ok(Auth::Sts(callback));
+    }
+    let Some(key_id) = key_id else {
+        return Err(invalid(NO_CREDENTIALS));
+    };
+    if boolean(options, "allowStaticAccessKey")? != Some(true) {
+        return Err(error(Code::StaticAccessKeyRefused, STATIC_KEY_REFUSED));
+    }
+    let secret = required_string(options, "accessKeySecret")?;
+    let mut credentials = Credentials::new(key_id, secret);
+    if let Some(token) = string(options, "securityToken")? {
+        credentials = credentials.with_security_token(token);
+    }
+    Ok(Auth::Static(credentials))
+}
+
+fn invalid(message: &str) -> JsValue {
+    error(Code::InvalidOptions, message)
+}
+
+fn wrong_type(name: &str, what: &str) -> JsValue {
+    let mut message = String::from("`");
+    message.push_str(name);
+    message.push_str("` must be ");
+    message.push_str(what);
+    invalid(&message)
+}
+
+/// `options[name]`, unless undefined or null.
+fn get(options: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(options, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn string(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    get(options, name)
+        .map(|v| v.as_string().ok_or_else(|| wrong_type(name, "a string")))
+        .transpose()
+}
+
+fn required_string(options: &JsValue, name: &str) -> Result<String, JsValue> {
+    string(options, name)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| wrong_type(name, "a non-empty string (it is required)"))
+}
+
+fn boolean(options: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
+    get(options, name)
+        .map(|v| v.as_bool().ok_or_else(|| wrong_type(name, "true or false")))
+        .transpose()
+}
+
+fn function(options: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
+    get(options, name)
+        .map(|v| {
+            v.dyn_into::<Function>()
+                .map_err(|_| wrong_type(name, "a function"))
+        })
+        .transpose()
+}
+
+/// A non-negative whole number.
+fn count(options: &JsValue, name: &str) -> Result<Option<usize>, JsValue> {
+    get(options, name)
+        .map(|v| {
+            v.as_f64()
+                .filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0)
+                .map(|n| n as usize)
+                .ok_or_else(|| wrong_type(name, "a whole number ≥ 0"))
+        })
+        .transpose()
+}
+
+fn millis(options: &JsValue, name: &str) -> Result<Option<Duration>, JsValue> {
+    Ok(count(options, name)?.map(|ms| Duration::from_millis(ms as u64)))
+}
+
+fn tags(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    let Some(tags) = get(options, "tags") else {
+        return Ok(Vec::new());
+    };
+    if !tags.is_object() {
+        return Err(wrong_type("tags", "an object of string values"));
+    }
+    let mut out = Vec::new();
+    for entry in Object::entries(tags.unchecked_ref()).iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        match (entry.get(0).as_string(), entry.get(1).as_string()) {
+            (Some(k), Some(v)) => out.push((k, v)),
+            _ => return Err(wrong_type("tags", "an object of string values")),
+        }
+    }
+    Ok(out)
+}
