@@ -1,0 +1,86 @@
+//! Ship logs to SLS from a smol application.
+//!
+//! ```sh
+//! cargo run -p sls-producer-examples --example smol
+//! ```
+//!
+//! Without `SLS_ENDPOINT` the logs go to a local SLS server started in-process; see the
+//! crate docs for the variables that select the real service.
+
+use core::error::Error;
+use core::time::Duration;
+use std::time::SystemTime;
+
+use sls_producer_examples::Destination;
+use sls_producer_smol::{Log, Producer, ProducerConfig, Route};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    smol::block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let destination = Destination::from_env_or_local()?;
+    let config = ProducerConfig::new(&destination.endpoint).with_linger(Duration::from_millis(200));
+    // The driver runs on smol's global executor; `producer` is a cheap, cloneable handle.
+    let producer = Producer::builder(config)
+        .with_credentials(destination.credentials.clone())
+        .build()?;
+    let route = Route::new(&destination.project, &destination.logstore)?.with_topic("example");
+
+    // Fire and forget: returns at once; logs are batched, compressed, signed and retried.
+    for n in 0..100 {
+        producer.send(&route, log("tick").with_content("n", n.to_string()))?;
+    }
+    // Per-call topic, source and shard hash (Go's HashSendLog).
+    producer.send_with(
+        &route,
+        "orders",
+        "10.0.0.7",
+        Some("user-42"),
+        log("order placed"),
+    )?;
+    // A callback, run once with the outcome.
+    producer.send_with_callback(&route, log("with callback"), |result| {
+        println!("callback: delivered = {}", result.is_success());
+    })?;
+    // An awaitable handle.
+    let outcome = producer.send_with_handle(&route, log("awaited"))?.await;
+    println!(
+        "handle: delivered = {} after {} attempt(s)",
+        outcome.is_success(),
+        outcome.attempt_count
+    );
+
+    // A plain thread (no runtime) can send and wait too.
+    let from_thread = producer.clone();
+    let thread_route = route.clone();
+    std::thread::spawn(move || {
+        from_thread
+            .send(&thread_route, log("from a plain thread"))
+            .expect("accepted");
+        from_thread
+            .flush_blocking()
+            .expect("a plain thread may block");
+    })
+    .join()
+    .expect("the thread ran");
+
+    // Close: whatever is not delivered within 5 s is handed back to its callback or handle.
+    let report = producer.close(Some(Duration::from_secs(5))).await;
+    println!(
+        "closed: {} delivered, {} failed, {} handed back",
+        report.delivered_logs, report.failed_logs, report.handed_back_logs
+    );
+    destination.finish();
+    Ok(())
+}
+
+/// A log stamped with the current time.
+fn log(message: &str) -> Log {
+    // Applications read the clock; the producer's core never does.
+    #[allow(clippy::disallowed_methods)]
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    Log::new(u32::try_from(now.as_secs()).unwrap_or(u32::MAX)).with_content("msg", message)
+}
