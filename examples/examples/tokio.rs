@@ -9,7 +9,6 @@
 
 use core::error::Error;
 use core::time::Duration;
-use std::time::SystemTime;
 
 use sls_producer_examples::Destination;
 use sls_producer_tokio::{Log, Producer, ProducerConfig, Route};
@@ -23,6 +22,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .with_credentials(destination.credentials.clone())
         .build()?;
     let route = Route::new(&destination.project, &destination.logstore)?.with_topic("example");
+    // Logs stamped with the runtime's wall clock.
+    let log = |msg: &str| Log::from_unix_time(producer.unix_time()).with_content("msg", msg);
 
     // Fire and forget: returns at once; logs are batched, compressed, signed and retried.
     for n in 0..100 {
@@ -52,9 +53,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let from_thread = producer.clone();
     let thread_route = route.clone();
     std::thread::spawn(move || {
-        from_thread
-            .send(&thread_route, log("from a plain thread"))
-            .expect("accepted");
+        let log = Log::from_unix_time(from_thread.unix_time()).with_content("msg", "from a thread");
+        from_thread.send(&thread_route, log).expect("accepted");
         from_thread
             .flush_blocking()
             .expect("a plain thread may block");
@@ -70,14 +70,4 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
     destination.finish();
     Ok(())
-}
-
-/// A log stamped with the current time.
-fn log(message: &str) -> Log {
-    // Applications read the clock; the producer's core never does.
-    #[allow(clippy::disallowed_methods)]
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    Log::new(u32::try_from(now.as_secs()).unwrap_or(u32::MAX)).with_content("msg", message)
 }
