@@ -1,0 +1,68 @@
+//! Encoding one log into a batch buffer: the per-log work every send does.
+//!
+//! `cargo bench -p sls-producer-core --bench encode`
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use sls_producer_core::proto::LogGroupEncoder;
+
+#[allow(dead_code, reason = "shared by several benches, each uses a part")]
+mod support;
+
+use support::{LOG_TIME, Rng, Workload};
+
+/// The default `max_batch_bytes`: the encoder is reset when a batch would be sealed.
+const BATCH: usize = 512 * 1024;
+
+fn encode(c: &mut Criterion) {
+    let workload = Workload::new(1);
+    let mut group = c.benchmark_group("encode");
+    let sample = workload.log(0);
+    group.throughput(Throughput::Bytes(
+        LogGroupEncoder::encoded_log_len(&sample) as u64
+    ));
+
+    // `push` of a prebuilt `Log` into a buffer that is reused batch after batch.
+    group.bench_function("push_log", |b| {
+        let mut rng = Rng::new(2);
+        let logs: Vec<_> = (0..1024).map(|_| workload.log(rng.next_u64())).collect();
+        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
+        let mut i = 0;
+        b.iter(|| {
+            if encoder.len() > BATCH - 1024 {
+                let full = core::mem::take(&mut encoder);
+                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
+            }
+            encoder.push(&logs[i % logs.len()]);
+            i += 1;
+        });
+    });
+
+    // The same log given as borrowed key/value pairs.
+    group.bench_function("push_parts", |b| {
+        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
+        let mut rng = Rng::new(2);
+        b.iter(|| {
+            if encoder.len() > BATCH - 1024 {
+                let full = core::mem::take(&mut encoder);
+                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
+            }
+            encoder.push_parts(LOG_TIME, None, &workload.fields(rng.next_u64()));
+        });
+    });
+
+    // Building the `Log` itself (what an application pays before `send`), for scale.
+    group.bench_function("build_log", |b| {
+        let mut rng = Rng::new(3);
+        b.iter_batched(
+            || rng.next_u64(),
+            |r| workload.log(r),
+            BatchSize::SmallInput,
+        );
+    });
+    group.finish();
+}
+
+const NO_TAGS: [(&str, &str); 0] = [];
+
+criterion_group!(benches, encode);
+criterion_main!(benches);

@@ -1,0 +1,135 @@
+//! `send()` of one log: what the caller's thread pays.
+//!
+//! * `engine_push`: the engine alone, no lock (its requests are answered between timed
+//!   chunks, untimed).
+//! * `producer_send/1_thread`: `Producer::send` with the driver running on its own thread
+//!   (sealing, compressing, signing and "sending" to a transport that answers 200 at once).
+//! * `producer_send/2_threads`: two threads sending at once into one producer; the time is
+//!   per send on each thread (both contend for the engine and with the driver).
+//!
+//! Only the `send` calls are timed: logs are built before each chunk of 4096 sends (an
+//! application pays that too, see `encode/build_log`), and whenever more than half of the
+//! memory budget is in use the sender waits, untimed, for the driver to catch up.
+//!
+//! `cargo bench -p sls-producer-core --bench send`
+
+// Real time is what a benchmark measures.
+#![allow(clippy::disallowed_methods)]
+
+use core::time::Duration;
+use std::thread;
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sls_producer_core::engine::{Engine, Route};
+use sls_producer_core::http::HttpResponse;
+use sls_producer_core::producer::Producer;
+use sls_producer_core::proto::Log;
+use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
+
+#[allow(dead_code, reason = "shared by several benches, each uses a part")]
+mod support;
+
+use support::{Rng, Workload, config, credentials, spawn_producer};
+
+/// Sends per timed chunk.
+const CHUNK: u64 = 4096;
+
+fn chunk(workload: &Workload, rng: &mut Rng, n: u64) -> Vec<(Route, Log)> {
+    (0..n)
+        .map(|_| {
+            let r = rng.next_u64();
+            (workload.route(r).clone(), workload.log(r))
+        })
+        .collect()
+}
+
+/// Time `iters` sends into `producer`, excluding log building and waits for room.
+fn timed_sends(producer: &Producer, workload: &Workload, seed: u64, iters: u64) -> Duration {
+    let budget = config().memory_budget;
+    let mut rng = Rng::new(seed);
+    let mut timed = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = CHUNK.min(iters - done);
+        let logs = chunk(workload, &mut rng, n);
+        while producer.buffered_bytes() > budget / 2 {
+            thread::sleep(Duration::from_micros(200));
+        }
+        let start = Instant::now();
+        for (route, log) in logs {
+            producer
+                .send(&route, log)
+                .expect("room was made for the chunk");
+        }
+        timed += start.elapsed();
+        done += n;
+    }
+    timed
+}
+
+fn engine_push(c: &mut Criterion, workload: &Workload) {
+    let mut group = c.benchmark_group("send");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("engine_push", |b| {
+        b.iter_custom(|iters| {
+            let wall = UnixTime::from_secs(1_795_570_830);
+            let now = CoreInstant::from_secs(1);
+            let mut engine: Engine<()> =
+                Engine::new(&config(), wall, Some(credentials())).expect("valid config");
+            let mut rng = Rng::new(5);
+            let mut timed = Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                let n = CHUNK.min(iters - done);
+                let logs = chunk(workload, &mut rng, n);
+                let start = Instant::now();
+                for (route, log) in logs {
+                    engine.push(now, log, &route, None).expect("room");
+                }
+                timed += start.elapsed();
+                done += n;
+                // Answer every request that is ready (untimed).
+                while let Some(t) = engine.poll_transmit(now, wall) {
+                    engine.handle_response(now, wall, t.attempt, Ok(HttpResponse::new(200)));
+                }
+                while engine.poll_event().is_some() {}
+            }
+            timed
+        });
+    });
+    group.finish();
+}
+
+fn producer_send(c: &mut Criterion, workload: &Workload) {
+    let mut group = c.benchmark_group("producer_send");
+    group.throughput(Throughput::Elements(1));
+    let (producer, driver) = spawn_producer();
+    group.bench_function("1_thread", |b| {
+        b.iter_custom(|iters| timed_sends(&producer, workload, 6, iters));
+    });
+    group.bench_function("2_threads", |b| {
+        b.iter_custom(|iters| {
+            let per_thread = iters.div_ceil(2);
+            thread::scope(|s| {
+                let other = s.spawn(|| timed_sends(&producer, workload, 7, per_thread));
+                let mine = timed_sends(&producer, workload, 8, per_thread);
+                let other = other.join().expect("sender thread");
+                // Per send on one thread, the two threads sending at the same time.
+                (mine + other) / 2
+            })
+        });
+    });
+    group.finish();
+    drop(producer);
+    driver.join().expect("driver thread");
+}
+
+fn send(c: &mut Criterion) {
+    let workload = Workload::new(1);
+    engine_push(c, &workload);
+    producer_send(c, &workload);
+}
+
+criterion_group!(benches, send);
+criterion_main!(benches);

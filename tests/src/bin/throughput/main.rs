@@ -1,0 +1,461 @@
+//! `throughput`: the end-to-end benchmark of the producer on tokio against the local SLS
+//! server, and the ceiling it is measured against.
+//!
+//! ```text
+//! cargo run --release -p sls-producer-tests --bin throughput -- [--logs N] [--senders K]
+//! ```
+//!
+//! 1. Starts the local server in counting mode (`StoreMode::CountOnly`, strict signature
+//!    checks) in a child process (this binary again, with `--serve`), so that the CPU and
+//!    memory figures below are the producer's alone.
+//! 2. Measures the ceiling: encoding the same logs into default-sized batches and
+//!    compressing each batch, on one thread, with nothing else (no lock, no copies, no
+//!    digest, no HTTP).
+//! 3. Sends N logs shaped like the Go producer's benchmark from K tokio tasks through one
+//!    producer with the default batch settings, closes it, and checks that the server
+//!    stored exactly N logs.
+//! 4. Measures the ceiling again and prints: raw MB/s, logs/s, CPU seconds (user + sys of
+//!    this process) per GB of raw LogGroup, peak RSS, and the ceiling ratio (end-to-end
+//!    raw MB/s over the mean of the two ceiling measurements).
+//!
+//! Each sender builds every log as an application does (owned strings: `Log` with 8
+//! contents), calls `send`, and only when the memory budget is full waits with
+//! `send_async`; it yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
+//! bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server counts).
+
+// A benchmark measures real time.
+#![allow(clippy::disallowed_methods)]
+
+mod proc_stats;
+mod workload;
+
+use core::time::Duration;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use sls_producer_core::compress::{self, Compression};
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::credentials::Credentials;
+use sls_producer_core::pack_id::PACK_ID_KEY;
+use sls_producer_core::proto::{Log, LogGroupEncoder};
+use sls_producer_tests::server::{LocalSls, StoreMode};
+use sls_producer_tokio::Producer;
+
+use workload::{Rng, Workload};
+
+const USAGE: &str = "\
+usage: throughput [options]
+
+  --logs N             logs to send (default 2000000)
+  --senders K          sender tasks (default 10, as the Go benchmark)
+  --workers W          tokio worker threads of the producer (default: available cores)
+  --server-threads S   worker threads of the server process (default 1)
+  --compression C      lz4 (default), zstd or none
+  -h, --help           this text";
+
+const PROJECT: &str = "bench-project";
+const LOGSTORE: &str = "bench-logstore";
+const ACCESS_KEY_ID: &str = "benchAccessKeyId";
+const ACCESS_KEY_SECRET: &str = "benchAccessKeySecret";
+/// Sends between two `yield_now` of a sender task.
+const YIELD_EVERY: u64 = 256;
+
+#[derive(Clone, Debug)]
+struct Options {
+    logs: u64,
+    senders: u64,
+    workers: usize,
+    server_threads: usize,
+    compression: Compression,
+}
+
+enum Mode {
+    Bench(Options),
+    Serve { threads: usize },
+    Help,
+}
+
+fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let mut options = Options {
+        logs: 2_000_000,
+        senders: 10,
+        workers: cores,
+        server_threads: 1,
+        compression: Compression::Lz4,
+    };
+    let mut serve = false;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> Result<u64, String> {
+            let v = args.next().ok_or_else(|| format!("{name} needs a value"))?;
+            match v.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(format!("{name}: {v:?} is not a positive number")),
+            }
+        };
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Mode::Help),
+            "--serve" => serve = true,
+            "--logs" => options.logs = number("--logs")?,
+            "--senders" => options.senders = number("--senders")?,
+            "--workers" => options.workers = number("--workers")? as usize,
+            "--server-threads" => options.server_threads = number("--server-threads")? as usize,
+            "--compression" => {
+                let v = args.next().ok_or("--compression needs a value")?;
+                options.compression = match v.as_str() {
+                    "lz4" => Compression::Lz4,
+                    "zstd" => Compression::Zstd,
+                    "none" => Compression::None,
+                    _ => return Err(format!("--compression: unknown {v:?}")),
+                };
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(if serve {
+        Mode::Serve {
+            threads: options.server_threads,
+        }
+    } else {
+        Mode::Bench(options)
+    })
+}
+
+fn main() -> ExitCode {
+    match parse(std::env::args().skip(1)) {
+        Ok(Mode::Help) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Mode::Serve { threads }) => serve(threads),
+        Ok(Mode::Bench(options)) => match bench(&options) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("throughput: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("throughput: {e}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The server process
+
+/// Run the counting server until standard input closes, then print its totals, CPU time
+/// and peak RSS as one JSON line.
+fn serve(threads: usize) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let sls = LocalSls::builder()
+            .project(PROJECT)
+            .logstore(PROJECT, LOGSTORE, Default::default())
+            .access_key(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
+            .store_mode(StoreMode::CountOnly)
+            .start()
+            .await
+            .expect("bind a port on 127.0.0.1");
+        println!("port {}", sls.port());
+        std::io::stdout().flush().expect("stdout");
+        tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new()))
+            .await
+            .expect("stdin reader")
+            .ok();
+        let stats = sls.stats();
+        sls.shutdown().await;
+        let cpu = proc_stats::cpu_time("self").unwrap_or_default();
+        let summary = serde_json::json!({
+            "stats": stats.to_json(),
+            "cpuSeconds": cpu.as_secs_f64(),
+            "peakRss": proc_stats::peak_rss("self").unwrap_or(0),
+        });
+        println!("{summary}");
+    });
+    ExitCode::SUCCESS
+}
+
+/// The server child process, and how to stop it.
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: BufReader<std::process::ChildStdout>,
+    port: u16,
+}
+
+impl Server {
+    fn start(threads: usize) -> Result<Self, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+        let mut child = Command::new(exe)
+            .args(["--serve", "--server-threads", &threads.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("start the server process: {e}"))?;
+        let stdin = child.stdin.take();
+        let mut lines = BufReader::new(child.stdout.take().expect("piped"));
+        let mut first = String::new();
+        lines
+            .read_line(&mut first)
+            .map_err(|e| format!("read the server's port: {e}"))?;
+        let port = first
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("the server printed {first:?}, not its port"))?;
+        Ok(Self {
+            child,
+            stdin,
+            lines,
+            port,
+        })
+    }
+
+    /// Stop the server and read its summary.
+    fn stop(mut self) -> Result<serde_json::Value, String> {
+        drop(self.stdin.take());
+        let mut line = String::new();
+        self.lines
+            .read_line(&mut line)
+            .map_err(|e| format!("read the server's summary: {e}"))?;
+        let _ = self.child.wait();
+        serde_json::from_str(&line).map_err(|e| format!("server summary {line:?}: {e}"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The ceiling
+
+/// What a measured phase did and cost.
+#[derive(Clone, Copy, Debug)]
+struct Measured {
+    raw_bytes: u64,
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Measured {
+    fn raw_mb_per_s(&self) -> f64 {
+        self.raw_bytes as f64 / 1e6 / self.wall.as_secs_f64()
+    }
+
+    fn cpu_s_per_gb(&self) -> f64 {
+        self.cpu.as_secs_f64() / (self.raw_bytes as f64 / 1e9)
+    }
+}
+
+/// Encode `logs` logs into batches of the default size and compress each batch, on this
+/// thread: the work no producer can avoid. The logs (a ring of 4096 drawn like the
+/// senders') are built before timing starts.
+fn ceiling(workload: &Workload, logs: u64, time: u32, config: &ProducerConfig) -> Measured {
+    const PACK_ID: &str = "0123456789ABCDEF-0000000000000001";
+    let mut rng = Rng::new(99);
+    let ring: Vec<(usize, Log)> = (0..4096)
+        .map(|_| {
+            let r = rng.next_u64();
+            (r as usize % 10, workload.log(r, time))
+        })
+        .collect();
+    let route = workload.route(0);
+    let trailer = LogGroupEncoder::new().finished_len(
+        route.topic(),
+        route.source(),
+        [(PACK_ID_KEY, PACK_ID)],
+    );
+    let mut encoder = LogGroupEncoder::with_capacity(config.max_batch_bytes);
+    let mut body = Vec::new();
+    let mut raw_bytes = 0u64;
+    let mut seal = |encoder: LogGroupEncoder, body: &mut Vec<u8>| {
+        let raw = encoder.finish(route.topic(), route.source(), [(PACK_ID_KEY, PACK_ID)]);
+        compress::compress_into(config.compression, &raw, body).expect("supported");
+        raw_bytes += raw.len() as u64;
+        LogGroupEncoder::with_buffer(raw)
+    };
+    let cpu = proc_stats::cpu_time("self").unwrap_or_default();
+    let start = Instant::now();
+    for i in 0..logs {
+        let log = &ring[i as usize % ring.len()].1;
+        let entry = LogGroupEncoder::encoded_log_len(log);
+        if encoder.len() + entry + trailer > config.max_batch_bytes
+            || encoder.log_count() == config.max_batch_count
+        {
+            encoder = seal(encoder, &mut body);
+        }
+        encoder.push(log);
+    }
+    if !encoder.is_empty() {
+        seal(encoder, &mut body);
+    }
+    let wall = start.elapsed();
+    let cpu = proc_stats::cpu_time("self").unwrap_or_default() - cpu;
+    Measured {
+        raw_bytes,
+        wall,
+        cpu,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The end-to-end run
+
+async fn sender(producer: Producer, workload: Arc<Workload>, seed: u64, count: u64, time: u32) {
+    let mut rng = Rng::new(seed);
+    for i in 0..count {
+        let r = rng.next_u64();
+        let route = workload.route(r);
+        if let Err(refused) = producer.send(route, workload.log(r, time)) {
+            assert!(refused.is_transient(), "send refused: {refused}");
+            producer
+                .send_async(route, refused.into_record())
+                .await
+                .expect("room within max_block");
+        }
+        if i % YIELD_EVERY == YIELD_EVERY - 1 {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+fn bench(options: &Options) -> Result<bool, String> {
+    let server = Server::start(options.server_threads)?;
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let config = ProducerConfig::new(endpoint).with_compression(options.compression);
+    let workload = Arc::new(Workload::new(1, PROJECT, LOGSTORE));
+    let time = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as u32);
+
+    println!(
+        "throughput: {} logs from {} tasks on {} worker threads; server: {} thread(s), \
+         separate process; {:?}, batches of {} KiB / {} logs, memory budget {} MiB",
+        options.logs,
+        options.senders,
+        options.workers,
+        options.server_threads,
+        options.compression,
+        config.max_batch_bytes / 1024,
+        config.max_batch_count,
+        config.memory_budget >> 20,
+    );
+
+    let ceiling_before = ceiling(&workload, options.logs, time, &config);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.workers)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let cpu_start = proc_stats::cpu_time("self").unwrap_or_default();
+    let start = Instant::now();
+    let report = runtime.block_on(async {
+        let (producer, driver) = Producer::builder(config.clone())
+            .with_credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
+            .build_with_driver()
+            .map_err(|e| format!("build the producer: {e}"))?;
+        let driver = tokio::spawn(driver);
+        let senders: Vec<_> = (0..options.senders)
+            .map(|k| {
+                let count =
+                    options.logs / options.senders + u64::from(k < options.logs % options.senders);
+                tokio::spawn(sender(
+                    producer.clone(),
+                    workload.clone(),
+                    1000 + k,
+                    count,
+                    time,
+                ))
+            })
+            .collect();
+        for s in senders {
+            s.await.map_err(|e| format!("sender task: {e}"))?;
+        }
+        let report = producer.close(None).await;
+        drop(producer);
+        driver.await.map_err(|e| format!("driver task: {e}"))?;
+        Ok::<_, String>(report)
+    })?;
+    let wall = start.elapsed();
+    let cpu = proc_stats::cpu_time("self").unwrap_or_default() - cpu_start;
+    drop(runtime);
+
+    let ceiling_after = ceiling(&workload, options.logs, time, &config);
+    let peak_rss = proc_stats::peak_rss("self").unwrap_or(0);
+    let summary = server.stop()?;
+    let total = &summary["stats"]["total"];
+    let received = total["logs"].as_u64().unwrap_or(0);
+    let raw_bytes = total["rawBytes"].as_u64().unwrap_or(0);
+    let wire_bytes = total["wireBytes"].as_u64().unwrap_or(0);
+    let rejected = summary["stats"]["rejected"].as_u64().unwrap_or(0);
+    let e2e = Measured {
+        raw_bytes,
+        wall,
+        cpu,
+    };
+    let ceiling_mb_s = (ceiling_before.raw_mb_per_s() + ceiling_after.raw_mb_per_s()) / 2.0;
+    let ceiling_cpu_gb = (ceiling_before.cpu_s_per_gb() + ceiling_after.cpu_s_per_gb()) / 2.0;
+    let budget = config.memory_budget as f64 / 1e6;
+
+    let verified = received == options.logs && report.delivered_logs == options.logs;
+    println!(
+        "received by the server: {received} logs ({}), {rejected} requests rejected; \
+         producer: {} delivered, {} failed",
+        if verified { "exactly N" } else { "MISMATCH" },
+        report.delivered_logs,
+        report.failed_logs,
+    );
+    println!(
+        "raw LogGroup bytes:     {:.1} MB ({:.0} B/log); on the wire {:.1} MB ({:.1}:1)",
+        raw_bytes as f64 / 1e6,
+        raw_bytes as f64 / options.logs as f64,
+        wire_bytes as f64 / 1e6,
+        raw_bytes as f64 / wire_bytes.max(1) as f64,
+    );
+    println!("wall time:              {:.3} s", wall.as_secs_f64());
+    println!("throughput:             {:.1} MB/s raw", e2e.raw_mb_per_s());
+    println!(
+        "logs/s:                 {:.0}",
+        options.logs as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "CPU (user+sys):         {:.2} s = {:.2} CPU s per GB raw ({:.0}% of one core)",
+        cpu.as_secs_f64(),
+        e2e.cpu_s_per_gb(),
+        100.0 * cpu.as_secs_f64() / wall.as_secs_f64(),
+    );
+    println!(
+        "peak RSS:               {:.1} MB (memory budget {budget:.1} MB + 30 MB = {:.1} MB)",
+        peak_rss as f64 / 1e6,
+        budget + 30.0,
+    );
+    println!(
+        "ceiling (encode+{:?}, 1 thread): {:.1} MB/s before, {:.1} MB/s after; {:.2} CPU s per GB",
+        options.compression,
+        ceiling_before.raw_mb_per_s(),
+        ceiling_after.raw_mb_per_s(),
+        ceiling_cpu_gb,
+    );
+    println!(
+        "ceiling ratio:          {:.2} (throughput / ceiling throughput)",
+        e2e.raw_mb_per_s() / ceiling_mb_s,
+    );
+    println!(
+        "CPU ratio:              {:.2} (ceiling CPU per GB / producer CPU per GB)",
+        ceiling_cpu_gb / e2e.cpu_s_per_gb(),
+    );
+    println!(
+        "server process:         {:.2} CPU s, peak RSS {:.1} MB (not counted above)",
+        summary["cpuSeconds"].as_f64().unwrap_or(0.0),
+        summary["peakRss"].as_f64().unwrap_or(0.0) / 1e6,
+    );
+    Ok(verified)
+}
