@@ -60,7 +60,9 @@ async fn send_with_sets_topic_source_and_bucketed_shard_key() {
         .with_credentials(Credentials::new("id", "secret"))
         .build()
         .unwrap();
-    let route = Route::new("tokio-api", "app").unwrap().with_topic("ignored");
+    let route = Route::new("tokio-api", "app")
+        .unwrap()
+        .with_topic("ignored");
     producer
         .send_with(&route, "orders", "10.0.0.7", Some("user-42"), log("hashed"))
         .unwrap();

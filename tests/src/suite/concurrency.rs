@@ -16,7 +16,7 @@ const THREADS: usize = 4;
 const TASKS: usize = 4;
 const LOGS_EACH: usize = 25_000;
 
-/// [`THREADS`] plain threads (`send`, outside any runtime) and [`TASKS`] runtime tasks
+/// Four plain threads (`send`, outside any runtime) and four runtime tasks
 /// (`send_async`, on the runtime's worker threads) send at once to one route. Every log
 /// arrives exactly once and the producer's counters agree.
 pub fn concurrent_senders_on_threads_and_tasks<R: RuntimeUnderTest>(rt: &R) {

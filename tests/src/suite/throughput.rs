@@ -40,7 +40,7 @@ fn routes(producer: &Producer) -> Vec<Route> {
     routes
 }
 
-/// Send [`MILLION`] logs round-robin over 128 routes (2 projects × 2 logstores × 4 topics ×
+/// Send 1,000,000 logs round-robin over 128 routes (2 projects × 2 logstores × 4 topics ×
 /// 8 shard hashes), close, and check that the server counted every log exactly once, per
 /// logstore, and that the producer reports every log delivered. Prints wall time and
 /// logs/s.
