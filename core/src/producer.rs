@@ -27,7 +27,7 @@ use core::time::Duration;
 use crate::config::{ConfigError, ProducerConfig};
 use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared};
 use crate::engine::{
-    DeliveryResult, Engine, EngineStats, FlushToken, PushError, Record, Route, Ticket,
+    DeliveryResult, Engine, EngineStats, FlushToken, PushError, Record, Refusal, Route, Ticket,
 };
 use crate::metrics::MetricsSnapshot;
 use crate::proto::Log;
@@ -164,14 +164,15 @@ impl Producer {
         let now = self.shared.timer.now();
         let (result, waker) = {
             let mut st = self.shared.state.lock();
-            let result = st.engine.push_with(now, record, route, make_tag);
+            let result = st.engine.push_record(now, &record, route, make_tag);
             let wake = st.engine.take_wakeup();
             (result, wake.then(|| st.driver_waker()).flatten())
         };
         if let Some(w) = waker {
             w.wake();
         }
-        result
+        // The record (its strings) is freed, or handed back, outside the lock.
+        result.map_err(|refusal| refusal.with_record(record))
     }
 
     /// Send one log or a list without waiting and without tracking its outcome (it is
@@ -381,15 +382,19 @@ impl SendFuture {
 
     /// One try; `Err` only for refusals other than a full budget.
     fn try_push(&mut self, now: Instant, waker: &Waker) -> Poll<Result<Ticket, SendError>> {
-        let record = self
-            .record
-            .take()
-            .expect("SendFuture polled after completion");
-        let notify = &mut self.notify;
-        let handle = &mut self.handle;
+        let Self {
+            shared,
+            route,
+            record,
+            notify,
+            handle,
+            deadline,
+            ..
+        } = self;
         let (result, driver) = {
-            let mut st = self.shared.state.lock();
-            let result = st.engine.push_with(now, record, &self.route, |ticket| {
+            let pending = record.as_ref().expect("SendFuture polled after completion");
+            let mut st = shared.state.lock();
+            let result = st.engine.push_record(now, pending, route, |ticket| {
                 match notify.take().expect("taken once, on acceptance") {
                     Notify::None => None,
                     Notify::Callback(cb) => Some(Completion::Callback(cb)),
@@ -402,7 +407,7 @@ impl SendFuture {
             });
             let wake = st.engine.take_wakeup();
             let driver = wake.then(|| st.driver_waker()).flatten();
-            if matches!(result, Err(PushError::BufferFull { .. })) {
+            if matches!(result, Err(Refusal::BufferFull { .. })) {
                 st.wait_for_progress(waker);
             }
             (result, driver)
@@ -410,16 +415,17 @@ impl SendFuture {
         if let Some(w) = driver {
             w.wake();
         }
+        // The record is freed, or handed back, outside the lock.
         match result {
-            Err(PushError::BufferFull { record, bytes }) => {
-                let expired = self.deadline.is_none_or(|d| now >= d);
-                if expired {
-                    return Poll::Ready(Err(PushError::BufferFull { record, bytes }));
-                }
-                self.record = Some(record);
-                Poll::Pending
+            Ok(ticket) => {
+                *record = None;
+                Poll::Ready(Ok(ticket))
             }
-            other => Poll::Ready(other),
+            Err(Refusal::BufferFull { .. }) if deadline.is_some_and(|d| now < d) => Poll::Pending,
+            Err(refusal) => {
+                let record = record.take().expect("still held");
+                Poll::Ready(Err(refusal.with_record(record)))
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ use core::time::Duration;
 pub use attempt::{Attempt, AttemptId};
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
+pub(crate) use record::Refusal;
 pub use record::{PushError, Record};
 
 use attempt::AttemptHistory;
@@ -274,8 +275,21 @@ impl<T> Engine<T> {
         make_tag: impl FnOnce(Ticket) -> Option<T>,
     ) -> Result<Ticket, PushError> {
         let record = record.into();
+        self.push_record(now, &record, route, make_tag)
+            .map_err(|refusal| refusal.with_record(record))
+    }
+
+    /// [`Engine::push_with`] on a borrowed record: the caller keeps it, to drop it (or
+    /// hand it back in a [`PushError`]) after releasing whatever lock guards the engine.
+    pub(crate) fn push_record(
+        &mut self,
+        now: Instant,
+        record: &Record,
+        route: &Route,
+        make_tag: impl FnOnce(Ticket) -> Option<T>,
+    ) -> Result<Ticket, Refusal> {
         if self.closing.is_some() {
-            return Err(PushError::Closed { record });
+            return Err(Refusal::Closed);
         }
         let room = self
             .settings
@@ -285,8 +299,7 @@ impl<T> Engine<T> {
         for (index, log) in record.as_slice().iter().enumerate() {
             let log_bytes = LogGroupEncoder::encoded_log_len(log);
             if log_bytes > room {
-                return Err(PushError::LogTooLarge {
-                    record,
+                return Err(Refusal::LogTooLarge {
                     index,
                     log_bytes,
                     room,
@@ -295,14 +308,13 @@ impl<T> Engine<T> {
             bytes = bytes.saturating_add(log_bytes);
         }
         if !self.memory.can_ever_fit(bytes) {
-            return Err(PushError::ExceedsBuffer {
-                record,
+            return Err(Refusal::ExceedsBuffer {
                 bytes,
                 memory_budget: self.memory.limit(),
             });
         }
         if !self.memory.try_reserve(bytes) {
-            return Err(PushError::BufferFull { record, bytes });
+            return Err(Refusal::BufferFull { bytes });
         }
 
         let ticket = Ticket(self.next_ticket);

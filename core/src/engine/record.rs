@@ -138,6 +138,54 @@ impl PushError {
     }
 }
 
+/// Why a push was refused, without the record: what the engine decides under the
+/// producer's lock, so that the record can be handed back (or dropped) after the lock is
+/// released.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Closed,
+    BufferFull {
+        bytes: usize,
+    },
+    LogTooLarge {
+        index: usize,
+        log_bytes: usize,
+        room: usize,
+    },
+    ExceedsBuffer {
+        bytes: usize,
+        memory_budget: usize,
+    },
+}
+
+impl Refusal {
+    /// The [`PushError`] handing `record` back.
+    pub(crate) fn with_record(self, record: Record) -> PushError {
+        match self {
+            Self::Closed => PushError::Closed { record },
+            Self::BufferFull { bytes } => PushError::BufferFull { record, bytes },
+            Self::LogTooLarge {
+                index,
+                log_bytes,
+                room,
+            } => PushError::LogTooLarge {
+                record,
+                index,
+                log_bytes,
+                room,
+            },
+            Self::ExceedsBuffer {
+                bytes,
+                memory_budget,
+            } => PushError::ExceedsBuffer {
+                record,
+                bytes,
+                memory_budget,
+            },
+        }
+    }
+}
+
 /// `Debug` never shows log contents.
 impl fmt::Debug for PushError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
