@@ -74,13 +74,15 @@ pub mod backoff;
 pub mod compress;
 pub mod config;
 pub mod credentials;
-pub mod driver;
 mod diag;
+pub mod driver;
 pub mod endpoint;
 pub mod engine;
 pub mod http;
-pub mod metrics;
 mod json;
+#[cfg(feature = "log")]
+pub mod log_logger;
+pub mod metrics;
 pub mod pack_id;
 pub mod producer;
 pub mod proto;
@@ -88,13 +90,11 @@ pub mod request;
 pub mod response;
 pub mod rt;
 pub mod shard;
+#[cfg(any(feature = "tracing-layer", feature = "log"))]
+mod ship;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod time;
-#[cfg(any(feature = "tracing-layer", feature = "log"))]
-mod ship;
 #[cfg(feature = "tracing-layer")]
 pub mod tracing_layer;
-#[cfg(feature = "log")]
-pub mod log_logger;
