@@ -122,6 +122,8 @@ pub(crate) fn check(s: &Scenario, t: &Trace) -> Summary {
     v.outcomes_match_what_the_server_accepted();
     v.refusals_are_justified();
     v.backoff_follows_the_configuration();
+    v.batches_leave_by_linger_flush_or_close();
+    v.memory_accounting_follows_outcomes();
     v.close_is_honoured();
     v.flush_waits_for_earlier_sends();
     v.credentials_rotate_and_expire_as_planned();
@@ -475,7 +477,12 @@ impl<'a> View<'a> {
                     self.assert_closed_in_time(i, at);
                 }
                 Some(DeliveryFailure::DeliveryTimeout) => {
-                    assert!(c.delivery_timeout.is_some(), "send {i}");
+                    let timeout = c.delivery_timeout.expect("configured");
+                    let accepted = send.resolved.expect("resolved").at;
+                    assert!(
+                        at.at >= accepted.saturating_add(timeout),
+                        "send {i} timed out at {at:?}, before its delivery deadline"
+                    );
                 }
                 Some(other) => panic!("send {i}: {other:?} without any request"),
             }
@@ -744,6 +751,15 @@ impl<'a> View<'a> {
                     }
                     expected = expected.max(fresh.at);
                 }
+                if let Some(timeout) = c.delivery_timeout {
+                    // Sealed at the latest when the first request left.
+                    let first_sent = self.t.exchanges[exchanges[0]].sent.at;
+                    assert!(
+                        due < first_sent.saturating_add(timeout),
+                        "retry #{next} due at {due:?}, past the delivery deadline (sealed \
+                         by {first_sent:?}, timeout {timeout:?})"
+                    );
+                }
                 let sent = self.t.exchanges[next].sent.at;
                 assert!(
                     sent >= expected,
@@ -785,6 +801,94 @@ impl<'a> View<'a> {
                 "retry #{retry} due at {from:?} left only at {until:?}, though only \
                  {busy} of {max} request slots were busy at {t:?}"
             );
+        }
+    }
+
+    /// A batch's first request leaves when linger expires (counted from the batch's
+    /// first log) or a flush / close seals it, whichever comes first, unless it waits for
+    /// the first credentials or for a request slot.
+    fn batches_leave_by_linger_flush_or_close(&self) {
+        let first_credentials = match self.s.credentials {
+            CredentialsPlan::Static => None,
+            CredentialsPlan::Rotating(_) => self
+                .t
+                .fetches
+                .iter()
+                .filter(|f| f.key_id.is_some())
+                .filter_map(|f| f.finished)
+                .min(),
+        };
+        let sealing_calls: Vec<Stamp> = self
+            .t
+            .flushes
+            .iter()
+            .map(|f| f.called)
+            .chain(self.t.closes.iter().map(|c| c.called))
+            .collect();
+        for exchanges in self.batches.values() {
+            let created = self.bodies[exchanges[0]]
+                .ids
+                .iter()
+                .map(|id| self.t.sends[self.owner[id]].resolved.expect("accepted"))
+                .min()
+                .expect("logs present");
+            let linger = created.at.saturating_add(self.s.config.linger);
+            let sealed_by = sealing_calls
+                .iter()
+                .filter(|c| **c > created)
+                .map(|c| c.at)
+                .fold(linger, Instant::min);
+            let expected = first_credentials.map_or(sealed_by, |f| sealed_by.max(f.at));
+            let sent = self.t.exchanges[exchanges[0]].sent.at;
+            if sent > expected {
+                self.hit("batch held back by busy request slots");
+                self.slots_were_busy(exchanges[0], expected, sent);
+            }
+        }
+    }
+
+    /// `buffered_bytes()` read after each send lies between the bytes of logs certainly
+    /// still held (accepted, delivered later) and those possibly held (accepted, not yet
+    /// delivered); it is zero after the final close.
+    fn memory_accounting_follows_outcomes(&self) {
+        let mut logs: Vec<(Stamp, Option<Stamp>, usize)> = Vec::new();
+        let mut delivered_at: HashMap<u64, Stamp> = HashMap::new();
+        for (e, body) in self.bodies.iter().enumerate() {
+            if self.processed[e] && self.observed(e) == Some(Observed::Status(200)) {
+                let (done, _) = self.t.exchanges[e].completed.expect("processed");
+                for &id in &body.ids {
+                    delivered_at.insert(id, done);
+                }
+            }
+        }
+        for send in self.t.sends.iter().filter(|s| s.accepted()) {
+            let accepted = send.resolved.expect("resolved");
+            for log in &send.logs {
+                let size = LogGroupEncoder::encoded_log_len(log);
+                logs.push((accepted, delivered_at.get(&id_of(log)).copied(), size));
+            }
+        }
+        for (i, send) in self.t.sends.iter().enumerate() {
+            let read = send.resolved.expect("resolved");
+            let held = logs.iter().filter(|(accepted, ..)| *accepted <= read);
+            let surely: usize = held
+                .clone()
+                .filter(|(_, delivered, _)| delivered.is_some_and(|d| d > read))
+                .map(|(.., size)| size)
+                .sum();
+            let possibly: usize = held
+                .filter(|(_, delivered, _)| delivered.is_none_or(|d| d > read))
+                .map(|(.., size)| size)
+                .sum();
+            assert!(
+                (surely..=possibly).contains(&send.buffered_after),
+                "after send {i}: buffered_bytes() = {}, but between {surely} and {possibly} \
+                 bytes of accepted logs were still without an outcome",
+                send.buffered_after
+            );
+        }
+        if let Some(end) = self.t.buffered_at_end {
+            assert_eq!(end, 0, "bytes still buffered after close returned");
         }
     }
 

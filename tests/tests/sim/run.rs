@@ -51,6 +51,8 @@ pub(crate) struct SendRecord {
     pub(crate) started: Stamp,
     pub(crate) resolved: Option<Stamp>,
     pub(crate) result: Option<Result<Ticket, Refusal>>,
+    /// `buffered_bytes()` right after the send returned.
+    pub(crate) buffered_after: usize,
     /// Outcomes received (more than one is a bug the checks report).
     pub(crate) outcomes: Vec<(Stamp, DeliveryResult)>,
 }
@@ -110,6 +112,8 @@ pub(crate) struct Trace {
     pub(crate) fetches: Vec<Fetch>,
     pub(crate) driver_done: Option<Stamp>,
     pub(crate) peak_buffered: usize,
+    /// `buffered_bytes()` once the finale's close returned.
+    pub(crate) buffered_at_end: Option<usize>,
     pub(crate) transport_peak_in_flight: usize,
     pub(crate) transport_in_flight_at_end: usize,
     pub(crate) pending_timers_at_end: usize,
@@ -208,17 +212,31 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
         .collect();
     let finale = scenario.finale;
     let main_done = driver_done.clone();
-    sim.block_on(async move {
-        join_all(clients).await;
-        match finale {
-            Finale::Close(timeout) => ctx.close(timeout, true).await,
-            Finale::DropHandles => {}
-        }
-        ctx.probe.release();
-        drop(ctx);
-        main_done.wait().await;
-    })
-    .unwrap_or_else(|e| panic!("seed {}: the simulation did not finish: {e}", scenario.seed));
+    let buffered_at_end = sim
+        .block_on(async move {
+            join_all(clients).await;
+            let buffered = match finale {
+                Finale::Close(timeout) => {
+                    ctx.close(timeout, true).await;
+                    Some(ctx.producer.buffered_bytes())
+                }
+                Finale::DropHandles => {
+                    // Dropping the last handle closes the producer (without deadline).
+                    let called = ctx.stamper.stamp();
+                    ctx.ledger.lock().unwrap().closes.push(CloseRecord {
+                        called,
+                        timeout: None,
+                        done: None,
+                    });
+                    None
+                }
+            };
+            ctx.probe.release();
+            drop(ctx);
+            main_done.wait().await;
+            buffered
+        })
+        .unwrap_or_else(|e| panic!("seed {}: the simulation did not finish: {e}", scenario.seed));
     sim.run_until_stalled()
         .unwrap_or_else(|e| panic!("seed {}: {e}", scenario.seed));
 
@@ -234,6 +252,7 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
         fetches: provider.map(|p| p.fetches()).unwrap_or_default(),
         driver_done: driver_done.get(),
         peak_buffered: probe.peak(),
+        buffered_at_end,
         transport_peak_in_flight: sim.transport().max_in_flight(),
         transport_in_flight_at_end: sim.transport().in_flight(),
         pending_timers_at_end: sim.clock().pending_timers(),
@@ -269,6 +288,7 @@ impl Ctx {
                 started: self.stamper.stamp(),
                 resolved: None,
                 result: None,
+                buffered_after: 0,
                 outcomes: Vec::new(),
             });
             ledger.sends.len() - 1
@@ -327,6 +347,7 @@ impl Ctx {
         let record = &mut ledger.sends[index];
         record.resolved = Some(resolved);
         record.result = Some(result);
+        record.buffered_after = buffered;
     }
 
     fn callback(&self, index: usize) -> impl FnOnce(DeliveryResult) + Send + 'static {
