@@ -6,6 +6,7 @@
 //!
 //! ```text
 //!  due timers ─► engine.handle_timeout
+//!  engine.poll_compress ─► CompressJob::run outside the lock ─► engine.handle_compressed
 //!  engine.poll_transmit ─► transport.send (kept in a FuturesUnordered)
 //!  engine.poll_event ─► callbacks / completion handles (outside the lock)
 //!  credentials: fetch at start, before expiry, and after a 401 (one fetch at a time)
@@ -32,6 +33,7 @@
 mod completion;
 mod lock;
 
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -48,9 +50,10 @@ pub use completion::{Callback, DeliveryHandle};
 pub(crate) use lock::Lock;
 
 use crate::backoff::BackoffPolicy;
+use crate::compress::Compressor;
 use crate::credentials::Credentials;
 use crate::diag::{self, AttemptSeen, FetchReason};
-use crate::engine::{AttemptId, DeliveryEvent, Engine};
+use crate::engine::{AttemptId, CompressJob, Compressed, DeliveryEvent, Engine};
 use crate::http::HttpResponse;
 use crate::rt::{
     CredentialsFuture, CredentialsProvider, HttpTransport, ResponseFuture, Sleep, Spawner, Task,
@@ -60,6 +63,11 @@ use crate::time::{Instant, UnixTime};
 
 /// Rounds of work one `poll` does before yielding to the executor (then it wakes itself).
 const ROUNDS_PER_POLL: usize = 32;
+
+/// Uncompressed bytes one `poll` compresses at most before yielding to the executor (about
+/// a millisecond of LZ4, a few of zstd, at the default batch size); the rest waits for the
+/// next poll.
+const COMPRESS_BYTES_PER_POLL: usize = 4 << 20;
 
 /// Credentials are refreshed this long before they expire (or at half their remaining
 /// lifetime, if that is shorter).
@@ -190,6 +198,7 @@ struct CredentialsDriver {
 
 /// What one locked engine step produced.
 struct Step {
+    jobs: Vec<CompressJob>,
     transmits: Vec<(AttemptId, crate::http::HttpRequest)>,
     events: Vec<DeliveryEvent<Completion>>,
     waiters: Vec<Waker>,
@@ -211,6 +220,12 @@ pub struct Driver {
     /// [`settled`] when waiters were last woken.
     settled: u64,
     finished: bool,
+    /// Sealed batches to compress, outside the lock (taken from the engine before it
+    /// could compress them under the lock in `poll_transmit`).
+    jobs: VecDeque<CompressJob>,
+    /// Compressed batches to hand back to the engine at the next step.
+    compressed: Vec<Compressed>,
+    compressor: Compressor,
 }
 
 impl fmt::Debug for Driver {
@@ -219,6 +234,7 @@ impl fmt::Debug for Driver {
             .field("in_flight", &self.in_flight.len())
             .field("sleep", &self.sleep.as_ref().map(|(t, _)| *t))
             .field("finished", &self.finished)
+            .field("compress_jobs", &self.jobs.len())
             .finish_non_exhaustive()
     }
 }
@@ -258,6 +274,9 @@ impl Driver {
             backoff,
             settled: 0,
             finished: false,
+            jobs: VecDeque::new(),
+            compressed: Vec::new(),
+            compressor: Compressor::new(),
         }
     }
 
@@ -278,6 +297,9 @@ impl Driver {
         }
         let engine = &mut st.engine;
         let _ = engine.take_wakeup();
+        for done in self.compressed.drain(..) {
+            engine.handle_compressed(done);
+        }
         let mut progress = false;
         // A fired sleep is trusted even if the clock reads a little earlier (clocks that
         // only advance on I/O, e.g. Workers).
@@ -286,6 +308,9 @@ impl Driver {
             engine.handle_timeout(timers_now);
             progress = true;
         }
+        // Every sealed batch becomes a job first, so `poll_transmit` never compresses
+        // under the lock.
+        let jobs: Vec<_> = core::iter::from_fn(|| engine.poll_compress()).collect();
         let mut transmits = Vec::new();
         while let Some(t) = engine.poll_transmit(now, wall) {
             transmits.push((t.attempt, t.request));
@@ -306,6 +331,7 @@ impl Driver {
         progress |= !transmits.is_empty() || !events.is_empty();
         Step {
             finished: idle && st.delivering == 0,
+            jobs,
             transmits,
             events,
             waiters,
@@ -400,6 +426,21 @@ impl Driver {
         progress
     }
 
+    /// Compress waiting batches, outside the lock, while `budget` (uncompressed bytes)
+    /// lasts; the results go back to the engine at the next step. Returns whether any ran.
+    fn compress(&mut self, budget: &mut usize) -> bool {
+        let mut ran = false;
+        while *budget > 0 {
+            let Some(job) = self.jobs.pop_front() else {
+                break;
+            };
+            *budget = budget.saturating_sub(job.raw_len());
+            self.compressed.push(job.run(&mut self.compressor));
+            ran = true;
+        }
+        ran
+    }
+
     fn start_requests(&mut self, transmits: Vec<(AttemptId, crate::http::HttpRequest)>) {
         for (attempt, request) in transmits {
             let response = self.transport.send(request);
@@ -462,9 +503,11 @@ impl Future for Driver {
         // callbacks') are not shipped back into a producer.
         let _quiet = diag::Suppressed::enter();
         let mut fired = None;
+        let mut compress_budget = COMPRESS_BYTES_PER_POLL;
         for _ in 0..ROUNDS_PER_POLL {
             let step = this.engine_step(cx, fired.take());
             let mut progress = step.progress;
+            this.jobs.extend(step.jobs);
             this.start_requests(step.transmits);
             this.deliver(step.events, step.waiters);
             if step.finished {
@@ -479,6 +522,7 @@ impl Future for Driver {
             }
             progress |= this.poll_credentials(cx, step.wants_refresh);
             progress |= this.poll_responses(cx);
+            progress |= this.compress(&mut compress_budget);
             let fetch_at = this
                 .credentials
                 .next_fetch
@@ -489,6 +533,10 @@ impl Future for Driver {
                 progress = true;
             }
             if !progress {
+                if !this.jobs.is_empty() {
+                    // Out of compression budget for this poll: come back for the rest.
+                    cx.waker().wake_by_ref();
+                }
                 return Poll::Pending;
             }
         }

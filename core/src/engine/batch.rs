@@ -8,6 +8,7 @@ use super::attempt::{AttemptHistory, AttemptId};
 use super::events::Ticket;
 use super::key::Route;
 use super::wire::Sealed;
+use crate::http::Bytes;
 use crate::proto::{Log, LogGroupEncoder};
 use crate::time::Instant;
 
@@ -86,13 +87,30 @@ pub(crate) struct SendPart<T> {
     pub(crate) owner: PartOwner<T>,
 }
 
+/// What a batch holds to send once it is sealed.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// Still open: the logs are in the open batch's encoder.
+    Open,
+    /// The finished LogGroup, waiting to be compressed (by a
+    /// [`CompressJob`](super::CompressJob), or by `poll_transmit` if no job takes it).
+    Raw(Bytes),
+    /// A [`CompressJob`](super::CompressJob) is compressing it; the LogGroup is kept to
+    /// hand the logs back should the batch fail meanwhile. `parked`: `poll_transmit` took the
+    /// batch off the ready queue because it was not compressed yet, so the job's result puts
+    /// it back.
+    Compressing { raw: Bytes, parked: bool },
+    /// Compressed and digested, with its unsigned request: ready to be signed and sent.
+    Sealed(Sealed),
+}
+
 /// A batch of one route.
 #[derive(Debug)]
 pub(crate) struct Batch<T> {
     pub(crate) route: Route,
     pub(crate) phase: Phase,
-    /// The encoded, compressed body and its unsigned request, once sealed.
-    pub(crate) sealed: Option<Sealed>,
+    /// What is sent once the batch is sealed.
+    pub(crate) body: Body,
     /// Logs in the batch.
     pub(crate) log_count: usize,
     /// Memory budget bytes held (encoded size of the logs).

@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`Engine::push`] | a caller sends a log or a list |
 //! | [`Engine::poll_timeout`] / [`Engine::handle_timeout`] | once `now` reaches the returned deadline |
+//! | [`Engine::poll_compress`] / [`Engine::handle_compressed`] | optional, before `poll_transmit`: compress sealed batches outside the engine's lock |
 //! | [`Engine::poll_transmit`] | repeatedly after any call, until `None`; send each request |
 //! | [`Engine::handle_response`] | a request finished (response or transport error) |
 //! | [`Engine::poll_event`] | repeatedly after any call, until `None`; deliver each outcome |
@@ -29,8 +30,10 @@
 //! ```
 //!
 //! A batch is keyed by its [`Route`]; logs are encoded once, straight into the batch's
-//! buffer. At seal the buffer is finished (topic, source, config tags, `__pack_id__` last),
-//! compressed and digested once; every attempt reuses that body and only re-signs.
+//! buffer. At seal the buffer is finished (topic, source, config tags, `__pack_id__` last);
+//! it is then compressed and digested once, by a [`CompressJob`] the driver runs outside
+//! its lock (or, if nobody takes the job, by `poll_transmit`). Every attempt reuses that
+//! body and only re-signs.
 
 mod attempt;
 mod batch;
@@ -39,6 +42,7 @@ mod key;
 mod memory;
 mod record;
 mod retry;
+mod seal;
 mod wire;
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -53,19 +57,21 @@ pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
 pub(crate) use record::Refusal;
 pub use record::{PushError, Record};
+pub use seal::{CompressJob, Compressed};
 
 use attempt::AttemptHistory;
-use batch::{Batch, BatchId, OpenBatch, PartOwner, Phase, SendPart, split_logs};
+use batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart, split_logs};
 use memory::MemoryBudget;
 use retry::Verdict;
 use wire::Wire;
 
 use crate::backoff::{BackoffPolicy, Rng};
+use crate::compress::Compressor;
 use crate::config::{ConfigError, ProducerConfig};
 use crate::credentials::Credentials;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{Bytes, HttpRequest, HttpResponse};
 use crate::pack_id::{PACK_ID_KEY, PackIdGenerator, PackIdPrefix};
-use crate::proto::{Log, LogGroupEncoder};
+use crate::proto::{self, Log, LogGroupEncoder};
 use crate::rt::TransportError;
 use crate::time::{Instant, UnixTime};
 
@@ -149,7 +155,7 @@ struct Closing {
 /// send's [`DeliveryEvent`] (a driver uses a callback or a completion handle).
 pub struct Engine<T> {
     settings: Settings,
-    wire: Wire,
+    wire: Arc<Wire>,
     memory: MemoryBudget,
     rng: Rng,
     credentials: Option<Credentials>,
@@ -173,6 +179,12 @@ pub struct Engine<T> {
     closing: Option<Closing>,
     stats: EngineStats,
     wakeup: bool,
+    /// Sealed batches whose body no [`CompressJob`] has taken yet.
+    to_compress: BTreeSet<BatchId>,
+    /// Compresses bodies that no job took, in [`Engine::poll_transmit`].
+    compressor: Compressor,
+    /// LogGroup buffers of compressed batches, reused by the next batches of busy routes.
+    spare_buffers: Vec<Vec<u8>>,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -206,7 +218,7 @@ impl<T> Engine<T> {
         Ok(Self {
             memory: MemoryBudget::new(config.memory_budget),
             rng: Rng::new(settings.seed),
-            wire: Wire::new(config)?,
+            wire: Arc::new(Wire::new(config)?),
             settings,
             credentials_generation: u64::from(credentials.is_some()),
             credentials,
@@ -229,6 +241,9 @@ impl<T> Engine<T> {
             closing: None,
             stats: EngineStats::default(),
             wakeup: false,
+            to_compress: BTreeSet::new(),
+            compressor: Compressor::new(),
+            spare_buffers: Vec::new(),
         })
     }
 
@@ -433,11 +448,15 @@ impl<T> Engine<T> {
                 return id;
             }
             self.seal(now, id);
+            // A busy route: give its next batch a buffer already as large as a batch.
+            let buffer = self.spare_buffers.pop();
+            return self.create_batch(now, route, buffer);
         }
-        self.create_batch(now, route)
+        self.create_batch(now, route, None)
     }
 
-    fn create_batch(&mut self, now: Instant, route: &Route) -> BatchId {
+    /// Open a batch for `route`, encoding into `buffer` if given.
+    fn create_batch(&mut self, now: Instant, route: &Route, buffer: Option<Vec<u8>>) -> BatchId {
         let id = BatchId(self.next_batch);
         self.next_batch += 1;
         self.stats.batches += 1;
@@ -471,12 +490,12 @@ impl<T> Engine<T> {
         let batch = Batch {
             route: route.clone(),
             phase: Phase::Open(OpenBatch {
-                encoder: LogGroupEncoder::new(),
+                encoder: buffer.map_or_else(LogGroupEncoder::new, LogGroupEncoder::with_buffer),
                 trailer_len,
                 pack_id,
                 linger_deadline,
             }),
-            sealed: None,
+            body: Body::Open,
             log_count: 0,
             reserved: 0,
             parts: Vec::new(),
@@ -507,7 +526,10 @@ impl<T> Engine<T> {
             batch.route.source(),
             self.wire.tags().chain(pack),
         );
-        batch.sealed = Some(self.wire.seal(&batch.route, raw));
+        // Compressing is left to a job (or to `poll_transmit`): sealing stays cheap, since
+        // it runs on the sender's side when a push fills a batch.
+        batch.body = Body::Raw(Bytes::from(raw));
+        self.to_compress.insert(id);
         if let Some(timeout) = self.settings.delivery_timeout {
             let deadline = now.saturating_add(timeout);
             batch.delivery_deadline = Some(deadline);
@@ -618,7 +640,26 @@ impl<T> Engine<T> {
             if !matches!(batch.phase, Phase::Queued) {
                 continue;
             }
-            let sealed = batch.sealed.as_ref().expect("queued batches are sealed");
+            match &mut batch.body {
+                Body::Sealed(_) => {}
+                Body::Raw(raw) => {
+                    // No job took it: compress here.
+                    let raw = core::mem::take(raw);
+                    self.to_compress.remove(&id);
+                    let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
+                    batch.body = Body::Sealed(sealed);
+                    recycle(&mut self.spare_buffers, raw, self.settings.max_batch_bytes);
+                }
+                Body::Compressing { parked, .. } => {
+                    // Sent once its job's result is in (`handle_compressed` re-queues it).
+                    *parked = true;
+                    continue;
+                }
+                Body::Open => unreachable!("queued batches are sealed"),
+            }
+            let Body::Sealed(sealed) = &batch.body else {
+                unreachable!("sealed above")
+            };
             match self.wire.sign(sealed, credentials, wall) {
                 Ok(request) => {
                     let attempt = AttemptId(self.next_attempt);
@@ -655,6 +696,58 @@ impl<T> Engine<T> {
                 }
             }
         }
+    }
+
+    /// The next sealed batch to compress, as a job to run outside the engine's lock (see
+    /// [`CompressJob`]), then to hand back with [`Engine::handle_compressed`].
+    ///
+    /// Optional: [`Engine::poll_transmit`] compresses any batch no job was taken for. A
+    /// driver that takes jobs takes them *before* calling `poll_transmit`, so that no
+    /// batch is compressed under its lock. New jobs may appear after `push` (a batch
+    /// filled), `handle_timeout` (linger), `flush` and `close`.
+    pub fn poll_compress(&mut self) -> Option<CompressJob> {
+        while let Some(id) = self.to_compress.pop_first() {
+            let Some(batch) = self.batches.get_mut(&id) else {
+                continue;
+            };
+            let Body::Raw(raw) = &mut batch.body else {
+                continue;
+            };
+            let raw = core::mem::take(raw);
+            batch.body = Body::Compressing {
+                raw: raw.clone(),
+                parked: false,
+            };
+            return Some(CompressJob {
+                batch: id,
+                route: batch.route.clone(),
+                raw,
+                wire: self.wire.clone(),
+            });
+        }
+        None
+    }
+
+    /// Take the result of a [`CompressJob`]: its batch can now be sent. Results for
+    /// batches that have finished meanwhile (e.g. failed at the close deadline) are
+    /// dropped.
+    pub fn handle_compressed(&mut self, done: Compressed) {
+        let Compressed {
+            batch: id,
+            sealed,
+            raw,
+        } = done;
+        if let Some(batch) = self.batches.get_mut(&id) {
+            if let Body::Compressing { parked, .. } = batch.body {
+                // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
+                batch.body = Body::Sealed(sealed);
+                if parked {
+                    self.ready.push_back(id);
+                    self.wakeup = true;
+                }
+            }
+        }
+        recycle(&mut self.spare_buffers, raw, self.settings.max_batch_bytes);
     }
 
     /// Feed the outcome of attempt `attempt` (finished at `now` / `wall`). Unknown attempts
@@ -816,6 +909,7 @@ impl<T> Engine<T> {
             self.deadlines.remove(&(deadline, id));
         }
         self.memory.release(batch.reserved);
+        self.to_compress.remove(&id);
 
         let logs = batch.log_count as u64;
         let attempts = batch.history.to_shared();
@@ -823,7 +917,7 @@ impl<T> Engine<T> {
         match outcome {
             Ok(()) => {
                 self.stats.delivered_logs += logs;
-                if let Some(sealed) = &batch.sealed {
+                if let Body::Sealed(sealed) = &batch.body {
                     self.stats.delivered_raw_bytes += sealed.raw_len() as u64;
                     self.stats.delivered_body_bytes += sealed.body_len() as u64;
                 }
@@ -840,11 +934,13 @@ impl<T> Engine<T> {
                 if batch.parts.is_empty() {
                     return;
                 }
-                let decoded = batch
-                    .sealed
-                    .as_ref()
-                    .map(|s| self.wire.decode_logs(s))
-                    .unwrap_or_default();
+                let decoded = match &batch.body {
+                    Body::Sealed(sealed) => self.wire.decode_logs(sealed),
+                    Body::Raw(raw) | Body::Compressing { raw, .. } => proto::decode_log_group(raw)
+                        .map(|group| group.logs)
+                        .unwrap_or_default(),
+                    Body::Open => Vec::new(),
+                };
                 let split = split_logs(decoded, &batch.parts);
                 for (part, logs) in batch.parts.into_iter().zip(split) {
                     self.stats.handed_back_logs += logs.len() as u64;
@@ -1001,6 +1097,26 @@ impl<T> Engine<T> {
     /// them.
     pub fn take_wakeup(&mut self) -> bool {
         core::mem::take(&mut self.wakeup)
+    }
+}
+
+/// LogGroup buffers kept for reuse: enough for the batches sealed between two driver polls.
+const MAX_SPARE_BUFFERS: usize = 4;
+
+/// Keep a compressed batch's LogGroup buffer for a later batch, if nothing else holds it
+/// and it is about a batch large (a smaller one would grow again; a larger one, from a
+/// single huge log, would hold memory for nothing).
+fn recycle(spare: &mut Vec<Vec<u8>>, raw: Bytes, max_batch_bytes: usize) {
+    if spare.len() >= MAX_SPARE_BUFFERS {
+        return;
+    }
+    let Ok(mut buffer) = raw.try_into_mut() else {
+        return;
+    };
+    buffer.clear();
+    let buffer = Vec::from(buffer);
+    if (max_batch_bytes / 2..=max_batch_bytes.saturating_mul(2)).contains(&buffer.capacity()) {
+        spare.push(buffer);
     }
 }
 

@@ -9,7 +9,7 @@ use core::time::Duration;
 use super::attempt::Attempt;
 use super::key::Route;
 use super::retry::Verdict;
-use crate::compress::{self, Compression};
+use crate::compress::{self, Compression, Compressor};
 use crate::config::{ConfigError, ProducerConfig};
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
@@ -78,18 +78,23 @@ impl Wire {
     }
 
     /// Compress and digest a finished LogGroup and build its unsigned request.
-    pub(crate) fn seal(&self, route: &Route, raw: Vec<u8>) -> Sealed {
+    ///
+    /// Uncompressed bodies share `raw`'s buffer; compressed ones get a buffer of exactly
+    /// their size.
+    pub(crate) fn seal(&self, route: &Route, raw: &Bytes, compressor: &mut Compressor) -> Sealed {
         let target = self.target(route);
         let version = self.signing.version;
         let body = match target.compression(self.compression) {
             Compression::None => None,
             // Only an unsupported algorithm fails, which config validation rules out;
             // sending the body uncompressed is still correct.
-            c => PreparedBody::new(c, &raw, version).ok(),
+            c => compressor
+                .compress(c, raw)
+                .ok()
+                .map(|body| PreparedBody::from_parts(Bytes::from(body), raw.len(), c, version)),
         }
         .unwrap_or_else(|| {
-            let raw_len = raw.len();
-            PreparedBody::from_parts(Bytes::from(raw), raw_len, Compression::None, version)
+            PreparedBody::from_parts(raw.clone(), raw.len(), Compression::None, version)
         });
         let request = request::put_logs_request(&self.endpoint, &target, &body, &self.user_agent);
         Sealed { request, body }
@@ -179,7 +184,7 @@ mod tests {
         let wire = Wire::new(config).unwrap();
         let route = Route::new("my-project", "app").unwrap();
         let raw = proto::LogGroupEncoder::with_capacity(64).finish("", "", wire.tags());
-        let sealed = wire.seal(&route, raw);
+        let sealed = wire.seal(&route, &Bytes::from(raw), &mut Compressor::new());
         let credentials = Credentials::new("testAccessKeyId", SECRET);
         wire.sign(&sealed, &credentials, UnixTime::from_secs(1_795_570_830))
             .unwrap()
