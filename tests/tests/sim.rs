@@ -11,12 +11,17 @@
 //! | [`run`] | runs a scenario through the real producer and records a trace |
 //! | [`check`] | the invariants, checked on the trace |
 //! | [`random`] | the seeded scenarios (`SIM_SEED`, `SIM_SCENARIOS`, `SIM_SEED_BASE`) |
+//! | [`steady`] | one simulated hour of steady traffic, timed |
+//! | [`checklist`] | spec §9 items not pinned elsewhere (see `docs/checklist.md`) |
 //!
 //! Replay a failing seed with
 //! `SIM_SEED=<n> cargo test -p sls-producer-tests --test sim -- --nocapture`.
 
 #[path = "sim/check.rs"]
 mod check;
+
+#[path = "sim/checklist.rs"]
+mod checklist;
 
 #[path = "sim/credentials.rs"]
 mod credentials;
@@ -32,6 +37,9 @@ mod scenario;
 
 #[path = "sim/server.rs"]
 mod server;
+
+#[path = "sim/steady.rs"]
+mod steady;
 
 #[path = "sim/support.rs"]
 mod support;
