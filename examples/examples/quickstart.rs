@@ -1,0 +1,370 @@
+//! Quickstart: ship 1,000,000 demo logs and print a delivery summary.
+//!
+//! ```sh
+//! cargo run --release --example quickstart                 # to a local SLS server, in-process
+//! cargo run --release --example quickstart -- --logs 5000  # fewer logs
+//! ```
+//!
+//! With nothing configured, a local SLS-compatible server starts inside the process (it
+//! checks signatures, decompresses and decodes every request like SLS, and counts what it
+//! stores). To ship to the real service instead, set `SLS_ENDPOINT` (e.g.
+//! `cn-hangzhou.log.aliyuncs.com`), `SLS_PROJECT`, `SLS_LOGSTORE` and the credentials
+//! `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (and
+//! `ALIBABA_CLOUD_SECURITY_TOKEN` for STS).
+
+use core::error::Error;
+use core::fmt;
+use core::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sls_producer_core::compress::Compression;
+use sls_producer_core::rt::Clock as _;
+use sls_producer_tests::server::{LocalSls, StoreMode};
+use sls_producer_tokio::{Credentials, Log, Producer, ProducerConfig, Route, TokioTimer};
+
+/// How many logs the quickstart sends unless `--logs N` says otherwise.
+const DEFAULT_LOGS: u64 = 1_000_000;
+
+/// The AccessKey the in-process server accepts (it checks signatures like SLS).
+const LOCAL_KEY: (&str, &str) = ("quickstart-id", "quickstart-secret");
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let logs = logs_from_args()?;
+    let target = Target::from_env_or_local().await?;
+    println!("Shipping {} demo logs to {}", Thousands(logs), target);
+    let summary = run(&target, logs, true).await?;
+    println!("{summary}");
+    target.shutdown().await;
+    if summary.failed > 0 {
+        return Err(format!("{} logs were not delivered", summary.failed).into());
+    }
+    Ok(())
+}
+
+/// `--logs N` (or `QUICKSTART_LOGS`), else [`DEFAULT_LOGS`].
+fn logs_from_args() -> Result<u64, Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let logs = match args.next().as_deref() {
+        None => match std::env::var("QUICKSTART_LOGS") {
+            Ok(n) => n.parse()?,
+            Err(_) => DEFAULT_LOGS,
+        },
+        Some("--logs" | "-n") => {
+            let n = args.next().ok_or("--logs needs a number")?;
+            n.replace(['_', ','], "").parse()?
+        }
+        Some("--help" | "-h") => {
+            println!("usage: quickstart [--logs N]   (default {DEFAULT_LOGS})");
+            std::process::exit(0);
+        }
+        Some(other) => return Err(format!("unknown argument `{other}` (try --help)").into()),
+    };
+    match args.next() {
+        Some(extra) => Err(format!("unexpected argument `{extra}` (try --help)").into()),
+        None => Ok(logs),
+    }
+}
+
+/// Where the logs go: the service named by the environment, or a local server.
+pub(crate) struct Target {
+    /// The endpoint, e.g. `cn-hangzhou.log.aliyuncs.com` or `http://127.0.0.1:PORT`.
+    pub(crate) endpoint: String,
+    /// The project.
+    pub(crate) project: String,
+    /// The logstore.
+    pub(crate) logstore: String,
+    /// The credentials to sign with.
+    pub(crate) credentials: Credentials,
+    /// The in-process server, when no endpoint is configured.
+    pub(crate) local: Option<LocalSls>,
+}
+
+impl Target {
+    /// `SLS_ENDPOINT`, `SLS_PROJECT`, `SLS_LOGSTORE` and `ALIBABA_CLOUD_*` when
+    /// `SLS_ENDPOINT` is set; otherwise a local server on this runtime.
+    pub(crate) async fn from_env_or_local() -> Result<Self, Box<dyn Error>> {
+        match std::env::var("SLS_ENDPOINT") {
+            Ok(endpoint) => {
+                let var = |name: &str| {
+                    std::env::var(name)
+                        .map_err(|_| format!("SLS_ENDPOINT is set but {name} is not"))
+                };
+                Ok(Self {
+                    endpoint,
+                    project: var("SLS_PROJECT")?,
+                    logstore: var("SLS_LOGSTORE")?,
+                    credentials: Credentials::from_env()?,
+                    local: None,
+                })
+            }
+            Err(_) => Self::local().await,
+        }
+    }
+
+    /// A local server (counting what it stores, so a million logs take no memory) that
+    /// accepts [`LOCAL_KEY`] for any project and logstore.
+    pub(crate) async fn local() -> Result<Self, Box<dyn Error>> {
+        let local = LocalSls::builder()
+            .auto_create(true)
+            .access_key(LOCAL_KEY.0, LOCAL_KEY.1)
+            .store_mode(StoreMode::CountOnly)
+            .start()
+            .await?;
+        Ok(Self {
+            endpoint: local.endpoint(),
+            project: "quickstart".to_owned(),
+            logstore: "demo".to_owned(),
+            credentials: Credentials::new(LOCAL_KEY.0, LOCAL_KEY.1),
+            local: Some(local),
+        })
+    }
+
+    /// Stop the local server, if any.
+    pub(crate) async fn shutdown(self) {
+        if let Some(local) = self.local {
+            local.shutdown().await;
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{} at {}", self.project, self.logstore, self.endpoint)?;
+        if self.local.is_some() {
+            f.write_str(" (local SLS server in this process; set SLS_ENDPOINT to ship to SLS)")?;
+        }
+        Ok(())
+    }
+}
+
+/// What happened to the logs, from the producer's metrics (and the local server's count).
+#[derive(Clone, Debug)]
+pub(crate) struct Summary {
+    /// Logs handed to the producer.
+    pub(crate) sent: u64,
+    /// Logs the server stored.
+    pub(crate) delivered: u64,
+    /// Logs that failed for good.
+    pub(crate) failed: u64,
+    /// Batches (LogGroups) built.
+    pub(crate) batches: u64,
+    /// HTTP requests made, retries included.
+    pub(crate) requests: u64,
+    /// Requests that failed and were retried.
+    pub(crate) retries: u64,
+    /// Uncompressed bytes delivered.
+    pub(crate) raw_bytes: u64,
+    /// Bytes on the wire (compressed bodies) delivered.
+    pub(crate) body_bytes: u64,
+    /// Compression used.
+    pub(crate) compression: Compression,
+    /// From the first send until every log had its outcome.
+    pub(crate) elapsed: Duration,
+    /// Logs the local server counted (none when shipping to SLS).
+    pub(crate) server_logs: Option<u64>,
+}
+
+/// Ship `logs` demo logs to `target`, with a progress bar if `progress`.
+pub(crate) async fn run(
+    target: &Target,
+    logs: u64,
+    progress: bool,
+) -> Result<Summary, Box<dyn Error>> {
+    let config = ProducerConfig::new(&target.endpoint);
+    let compression = config.compression;
+    let producer = Producer::builder(config)
+        .with_credentials(target.credentials.clone())
+        .build()?;
+    let route = Route::new(&target.project, &target.logstore)?
+        .with_topic("quickstart")
+        .with_source("demo-host");
+
+    let bar = if progress {
+        ProgressBar::new(logs)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner:.green} {elapsed_precise} [{wide_bar:.cyan/blue}] {human_pos}/{human_len} delivered ({per_sec}) {msg}",
+    )?.progress_chars("=> "));
+    let ticker = {
+        let (producer, bar) = (producer.clone(), bar.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                every.tick().await;
+                let m = producer.metrics();
+                bar.set_position(m.delivered_logs + m.failed_logs);
+                bar.set_message(format!(
+                    "sent {} · in flight {} · retries {} · buffer {:.0}%",
+                    Thousands(m.accepted_logs),
+                    m.in_flight,
+                    m.retries,
+                    m.buffer_use() * 100.0
+                ));
+            }
+        })
+    };
+
+    let clock = TokioTimer::new();
+    let started = clock.now();
+    let mut demo = DemoLogs::new(0x5eed);
+    for i in 0..logs {
+        let log = demo.next(Log::from_unix_time(producer.unix_time()), i);
+        // Waits (up to `max_block`) only when the memory budget is full: back-pressure
+        // instead of unbounded memory.
+        producer.send_async(&route, log).await?;
+    }
+    let report = producer.close(Some(Duration::from_secs(120))).await;
+    let elapsed = clock.now().saturating_duration_since(started);
+    ticker.abort();
+    let m = producer.metrics();
+    bar.set_position(m.delivered_logs + m.failed_logs);
+    bar.finish_and_clear();
+
+    Ok(Summary {
+        sent: m.accepted_logs,
+        delivered: report.delivered_logs,
+        failed: report.failed_logs,
+        batches: m.batches,
+        requests: m.requests,
+        retries: m.retries,
+        raw_bytes: m.delivered_raw_bytes,
+        body_bytes: m.delivered_body_bytes,
+        compression,
+        elapsed,
+        server_logs: target.local.as_ref().map(LocalSls::log_count),
+    })
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let ratio = self.raw_bytes as f64 / self.body_bytes.max(1) as f64;
+        writeln!(f, "Delivery summary")?;
+        writeln!(
+            f,
+            "  logs        {} sent, {} delivered, {} failed",
+            Thousands(self.sent),
+            Thousands(self.delivered),
+            Thousands(self.failed)
+        )?;
+        writeln!(
+            f,
+            "  batches     {} ({} requests, {} retries)",
+            Thousands(self.batches),
+            Thousands(self.requests),
+            Thousands(self.retries)
+        )?;
+        writeln!(
+            f,
+            "  bytes       {} raw, {} compressed ({}, {ratio:.1}x)",
+            Bytes(self.raw_bytes),
+            Bytes(self.body_bytes),
+            self.compression.header_value().unwrap_or("uncompressed")
+        )?;
+        write!(
+            f,
+            "  throughput  {} logs/s, {}/s raw, in {:.2} s",
+            Thousands((self.delivered as f64 / secs) as u64),
+            Bytes((self.raw_bytes as f64 / secs) as u64),
+            secs
+        )?;
+        if let Some(n) = self.server_logs {
+            write!(
+                f,
+                "\n  server      {} logs stored by the local SLS server",
+                Thousands(n)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Deterministic, varied web-server logs (xorshift64*; no dependency on a RNG crate).
+struct DemoLogs {
+    state: u64,
+}
+
+impl DemoLogs {
+    fn new(seed: u64) -> Self {
+        Self { state: seed | 1 }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn next(&mut self, log: Log, i: u64) -> Log {
+        const PATHS: [&str; 6] = [
+            "/",
+            "/api/orders",
+            "/api/orders/{id}",
+            "/api/users/{id}",
+            "/login",
+            "/static/app.js",
+        ];
+        const METHODS: [&str; 4] = ["GET", "GET", "POST", "PUT"];
+        let r = self.next_u64();
+        let status = match r % 100 {
+            0 => "500",
+            1..=3 => "404",
+            4..=5 => "429",
+            _ => "200",
+        };
+        let level = match status {
+            "500" => "ERROR",
+            "404" | "429" => "WARN",
+            _ => "INFO",
+        };
+        log.with_content("level", level)
+            .with_content("method", METHODS[(r >> 8) as usize % METHODS.len()])
+            .with_content("path", PATHS[(r >> 16) as usize % PATHS.len()])
+            .with_content("status", status)
+            .with_content("latency_ms", ((r >> 24) % 250 + 1).to_string())
+            .with_content("user_id", format!("u{}", (r >> 32) % 10_000))
+            .with_content("request_id", format!("{i:016x}"))
+            .with_content("message", "request handled")
+    }
+}
+
+/// A count with thousands separators.
+struct Thousands(u64);
+
+impl fmt::Display for Thousands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.0.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        f.pad(&out)
+    }
+}
+
+/// A byte count in binary units.
+struct Bytes(u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+        let mut value = self.0 as f64;
+        let mut unit = 0;
+        while value >= 1024.0 && unit < UNITS.len() - 1 {
+            value /= 1024.0;
+            unit += 1;
+        }
+        if unit == 0 {
+            write!(f, "{} B", self.0)
+        } else {
+            write!(f, "{value:.1} {}", UNITS[unit])
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The `tracing` example, run against a local SLS server: the events it raises arrive
+//! with their fields and span context, and nothing of the producer's own does.
+
+use sls_producer_core::credentials::Credentials;
+use sls_producer_core::proto::Log;
+use sls_producer_tests::server::LocalSls;
+
+#[allow(dead_code, reason = "the example's `main` is not called here")]
+#[path = "../examples/tracing.rs"]
+mod example;
+
+fn get<'a>(log: &'a Log, key: &str) -> Option<&'a str> {
+    log.contents
+        .iter()
+        .find(|c| c.key == key)
+        .map(|c| c.value.as_str())
+}
+
+#[tokio::test]
+async fn the_tracing_example_ships_its_events_to_the_local_server() {
+    let sls = LocalSls::builder()
+        .auto_create(true)
+        .access_key("example-id", "example-secret")
+        .start()
+        .await
+        .unwrap();
+    let (report, shipped) = example::run(
+        &sls.endpoint(),
+        Credentials::new("example-id", "example-secret"),
+        "tracing-project",
+        "events",
+    )
+    .await
+    .unwrap();
+    assert_eq!((shipped.shipped, shipped.dropped()), (5, 0));
+    assert_eq!((report.delivered_logs, report.failed_logs), (5, 0));
+
+    let logs = sls.logs("tracing-project", "events");
+    let messages: Vec<_> = logs.iter().map(|l| get(l, "message").unwrap()).collect();
+    assert_eq!(
+        messages,
+        [
+            "service started",
+            "request served",
+            "request served",
+            "request refused",
+            "service stopping"
+        ]
+    );
+    assert!(
+        logs.iter()
+            .all(|l| get(l, "target") == Some("tracing_example::example"))
+    );
+    let refused = &logs[3];
+    assert_eq!(get(refused, "level"), Some("ERROR"));
+    assert_eq!(get(refused, "error"), Some("not an admin"));
+    assert_eq!(get(refused, "spans"), Some("request:handler"));
+    assert_eq!(get(refused, "request.id"), Some("3"));
+    assert_eq!(get(refused, "request.path"), Some("/admin"));
+    assert_eq!(get(refused, "handler.user"), Some("carol"));
+    assert!(
+        get(refused, "location")
+            .unwrap()
+            .ends_with("examples/tracing.rs:106"),
+        "{refused:?}"
+    );
+    let served = &logs[1];
+    assert_eq!(get(served, "items"), Some("7"));
+    assert_eq!(get(served, "cached"), Some("false"));
+    assert!(
+        sls.log_groups("tracing-project", "events")
+            .iter()
+            .all(|g| g.topic() == "tracing-example")
+    );
+}
