@@ -12,8 +12,9 @@
 //! cargo test -p sls-producer-tests --test server_python
 //! ```
 //!
-//! Without the virtualenv the test is skipped with a message, unless `CI` is set (to
-//! anything but `false` or `0`): then it fails.
+//! When the virtualenv is missing the test creates it (`python3 -m venv` + `pip install`
+//! from PyPI, about 20 s once). If that is impossible (no `python3`, no network) the test is
+//! skipped with a message, unless `CI` is set (to anything but `false` or `0`): then it fails.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -33,11 +34,40 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
-/// The venv's interpreter if it can import the SDK; otherwise why not.
+/// Create the virtualenv and install the SDK into it (once; later runs reuse it).
+fn create_venv() -> Result<(), String> {
+    let dir = venv();
+    let requirements = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/requirements.txt");
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    run(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
+    run(Command::new(dir.join("bin/pip"))
+        .args(["install", "--disable-pip-version-check", "-q", "-r"])
+        .arg(&requirements))
+}
+
+/// The venv's interpreter if it can import the SDK (creating the venv if there is none);
+/// otherwise why not.
 fn python() -> Result<PathBuf, String> {
     let python = venv().join("bin/python");
     if !python.exists() {
-        return Err(format!("no Python virtualenv at {}", venv().display()));
+        create_venv().map_err(|e| {
+            format!(
+                "no Python virtualenv at {} and creating it failed: {e}",
+                venv().display()
+            )
+        })?;
     }
     let probe = Command::new(&python)
         .args(["-c", "import aliyun.log, lz4, zstd"])
