@@ -3,10 +3,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use core::future::{Future, poll_fn};
+use core::pin::Pin;
+use core::task::{Poll, Waker};
 use core::time::Duration;
 
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::{CredentialsSource, DeliveryHandle};
+use sls_producer_core::driver::{CredentialsSource, DeliveryHandle, Driver};
 use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
 use sls_producer_core::producer::{CloseReport, Producer};
 use sls_producer_core::proto::Log;
@@ -132,6 +135,42 @@ struct Ctx {
     spawner: Arc<dyn Spawner>,
     probe: MemoryProbe,
     memory_budget: usize,
+    driver: DriverSlot,
+}
+
+/// The driver future, run by a task of its own, which a client can drop at any time.
+#[derive(Clone)]
+struct DriverSlot(Arc<Mutex<(Option<Driver>, Option<Waker>)>>);
+
+impl DriverSlot {
+    fn new(driver: Driver) -> Self {
+        Self(Arc::new(Mutex::new((Some(driver), None))))
+    }
+
+    /// Drive the driver until it completes or is dropped.
+    async fn run(&self) {
+        poll_fn(|cx| {
+            let mut slot = self.0.lock().unwrap();
+            slot.1 = Some(cx.waker().clone());
+            match slot.0.as_mut() {
+                None => Poll::Ready(()),
+                Some(driver) => Pin::new(driver).poll(cx),
+            }
+        })
+        .await;
+    }
+
+    /// Take the driver out (to drop it), and wake its task so that it ends.
+    fn take(&self) -> Option<Driver> {
+        let (driver, waker) = {
+            let mut slot = self.0.lock().unwrap();
+            (slot.0.take(), slot.1.take())
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        driver
+    }
 }
 
 /// Run `scenario` to its end and return the trace (the run itself asserts nothing but
@@ -188,8 +227,10 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
     let driver_done = Flag::default();
     let done = driver_done.clone();
     let driver_stamper = stamper.clone();
+    let driver = DriverSlot::new(driver);
+    let slot = driver.clone();
     sim.spawner_handle().spawn(Task::new(async move {
-        driver.await;
+        slot.run().await;
         done.set(driver_stamper.stamp());
     }));
 
@@ -204,6 +245,7 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
         spawner: sim.spawner_handle(),
         probe: probe.clone(),
         memory_budget: scenario.config.memory_budget,
+        driver,
     };
     let clients: Vec<Client> = scenario
         .clients
@@ -218,6 +260,10 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
             let buffered = match finale {
                 Finale::Close(timeout) => {
                     ctx.close(timeout, true).await;
+                    Some(ctx.producer.buffered_bytes())
+                }
+                Finale::DropDriver => {
+                    ctx.drop_driver();
                     Some(ctx.producer.buffered_bytes())
                 }
                 Finale::DropHandles => {
@@ -273,6 +319,7 @@ impl Ctx {
                 Action::Send(spec) => self.send(spec).await,
                 Action::Flush { wait } => self.flush(wait).await,
                 Action::Close { timeout, wait } => self.close(timeout, wait).await,
+                Action::DropDriver => self.drop_driver(),
             }
         }
     }
@@ -391,6 +438,21 @@ impl Ctx {
             let done = self.stamper.stamp();
             self.ledger.lock().unwrap().flushes[index].done = Some(done);
         }
+    }
+
+    /// Drop the driver, which fails every pending send at once: recorded as a close whose
+    /// deadline is now.
+    fn drop_driver(&self) {
+        let Some(driver) = self.driver.take() else {
+            return;
+        };
+        let called = self.stamper.stamp();
+        self.ledger.lock().unwrap().closes.push(CloseRecord {
+            called,
+            timeout: Some(Duration::ZERO),
+            done: None,
+        });
+        drop(driver);
     }
 
     async fn close(&self, timeout: Option<Duration>, wait: bool) {

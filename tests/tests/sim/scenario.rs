@@ -100,6 +100,8 @@ pub(crate) enum Action {
         timeout: Option<Duration>,
         wait: bool,
     },
+    /// Drop the driver future (a runtime shutting down): every pending send fails at once.
+    DropDriver,
 }
 
 /// How the run ends once every client is done.
@@ -109,6 +111,8 @@ pub(crate) enum Finale {
     Close(Option<Duration>),
     /// Drop every `Producer` handle, then wait for the driver to complete.
     DropHandles,
+    /// Drop the driver future.
+    DropDriver,
 }
 
 /// A whole run.
@@ -167,10 +171,11 @@ impl Scenario {
         let credentials = g.credentials();
         let faults = g.faults(matches!(credentials, CredentialsPlan::Rotating(_)));
         let clients = g.clients(&config, routes.len());
-        let finale = match g.rng.below(20) {
-            0..=8 => Finale::Close(None),
-            9..=17 => Finale::Close(Some(g.duration(Duration::from_secs(10)))),
-            _ => Finale::DropHandles,
+        let finale = match g.rng.below(40) {
+            0..=17 => Finale::Close(None),
+            18..=35 => Finale::Close(Some(g.duration(Duration::from_secs(10)))),
+            36..=38 => Finale::DropHandles,
+            _ => Finale::DropDriver,
         };
         Self {
             seed,
@@ -270,7 +275,8 @@ impl Gen {
     }
 
     fn routes(&mut self) -> Vec<RouteSpec> {
-        (0..1 + self.rng.below(4))
+        let many = self.rng.chance(1, 10);
+        (0..1 + self.rng.below(if many { 16 } else { 4 }))
             .map(|i| RouteSpec {
                 project: self.pick(&["proj", "proj-b"]),
                 logstore: self.pick(&["store", "store-2"]),
@@ -325,6 +331,7 @@ impl Gen {
             outage_per_mille: self.pick(&[0, 0, 5, 20]),
             outage_max: self.ms(100, 10_000),
             slow_per_mille: self.pick(&[0, 50, 300]),
+            instant_per_mille: self.pick(&[0, 0, 500, 1000]),
             max_delay: self.ms(10, 8000),
             timeout_max: self.ms(500, 10_000),
             revoke_per_mille: if rotating { self.pick(&[0, 10, 50]) } else { 0 },
@@ -362,6 +369,11 @@ impl Gen {
                 .then(|| self.duration(Duration::from_secs(8)));
             let wait = self.rng.chance(1, 2);
             clients[client].insert(at, Action::Close { timeout, wait });
+        }
+        if self.rng.chance(1, 40) {
+            let client = self.rng.below(clients.len() as u64) as usize;
+            let at = self.rng.below(clients[client].len() as u64 + 1) as usize;
+            clients[client].insert(at, Action::DropDriver);
         }
         clients
     }

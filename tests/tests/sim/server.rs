@@ -86,6 +86,9 @@ pub(crate) struct FaultProfile {
     pub(crate) outage_max: Duration,
     /// Chance, per mille, that an answer is slow (up to `max_delay`); others take ≤ 2 ms.
     pub(crate) slow_per_mille: u64,
+    /// Chance, per mille, that an answer that is not slow comes at once, in the same
+    /// simulated instant as the request.
+    pub(crate) instant_per_mille: u64,
     /// Longest answer delay.
     pub(crate) max_delay: Duration,
     /// Longest transport timeout.
@@ -302,6 +305,8 @@ impl Server {
     fn delayed(&mut self, reply: ScriptedReply) -> ScriptedReply {
         let delay = if self.rng.chance(self.profile.slow_per_mille, 1000) {
             self.rng.duration_up_to(self.profile.max_delay)
+        } else if self.rng.chance(self.profile.instant_per_mille, 1000) {
+            Duration::ZERO
         } else {
             self.rng.duration_up_to(Duration::from_millis(2))
         };
