@@ -74,41 +74,48 @@ const MIB: usize = 1024 * 1024;
 #[non_exhaustive]
 pub struct ProducerConfig {
     /// SLS endpoint, e.g. `cn-hangzhou.log.aliyuncs.com` (https) or
-    /// `http://127.0.0.1:8080`. A bare host means https.
+    /// `http://127.0.0.1:8080`. A bare host means https. Required: `[scheme://]host[:port]`
+    /// with scheme `http` or `https`, no path.
     pub endpoint: String,
     /// Bytes of encoded logs the producer may hold (open batches, queued, in flight and
     /// awaiting retry). A send that would exceed it is refused (or waits, see
-    /// [`max_block`](Self::max_block)). Default 100 MiB.
+    /// [`max_block`](Self::max_block)). Default 100 MiB; at least
+    /// [`max_batch_bytes`](Self::max_batch_bytes).
     pub memory_budget: usize,
     /// How long an async send waits for room in the memory budget before handing the log
-    /// back. `Duration::ZERO` fails at once. The non-blocking `send` never waits. Default 60 s.
+    /// back. `Duration::ZERO` fails at once. The non-blocking `send` never waits. Default 60 s;
+    /// any duration.
     pub max_block: Duration,
-    /// Requests in flight at once, retries included. Default 50.
+    /// Requests in flight at once, retries included. Default 50; 1 ..= 10 000.
     pub max_in_flight: usize,
     /// Upper bound of one request's uncompressed LogGroup, in bytes. A batch is sealed
-    /// before a log would push it over. Default 512 KiB.
+    /// before a log would push it over. Default 512 KiB; 1 KiB ..= 30 MiB.
     pub max_batch_bytes: usize,
-    /// Upper bound of logs in one request. Default 4096.
+    /// Upper bound of logs in one request. Default 4096; 1 ..= 40 960.
     pub max_batch_count: usize,
-    /// The longest a batch stays open after its first log. Default 2 s.
+    /// The longest a batch stays open after its first log. Default 2 s; 1 ms ..= 1 day.
     pub linger: Duration,
-    /// Retries after the first attempt (so `max_retries + 1` attempts in all). Default 10.
+    /// Retries after the first attempt (so `max_retries + 1` attempts in all). Default 10;
+    /// 0 ..= 1 000.
     pub max_retries: u32,
-    /// How many attempts a [`DeliveryResult`](crate) keeps: the most recent ones. Default 11.
+    /// How many attempts a [`DeliveryResult`](crate::engine::DeliveryResult) keeps: the most
+    /// recent ones. Default 11; 1 ..= 1 000.
     pub max_reserved_attempts: usize,
-    /// Backoff between attempts. Default 100 ms doubling to 50 s, no jitter.
+    /// Backoff between attempts. Default 100 ms doubling to 50 s, no jitter. The base is
+    /// 1 ms ..= 1 hour, the maximum base ..= 1 day.
     pub backoff: BackoffPolicy,
     /// Give up on a batch this long after it was sealed, whatever the retry count.
-    /// Default none.
+    /// Default none; at least 1 ms.
     pub delivery_timeout: Option<Duration>,
     /// Collapse shard keys of hashed sends onto [`buckets`](Self::buckets) route keys.
     /// Default true.
     pub adjust_shard_hash: bool,
     /// Number of shard-key buckets: a power of two in `[1, 256]`. Default 64.
     pub buckets: u32,
-    /// HTTP statuses that are never retried (whatever the body says). Default 400 and 404.
+    /// HTTP statuses that are never retried (whatever the body says). Default 400 and 404;
+    /// each in 100 ..= 599, not 200.
     pub no_retry_status_codes: Vec<u16>,
-    /// Body compression. Default LZ4.
+    /// Body compression. Default LZ4; LZ4, zstd (feature `zstd`) or none.
     pub compression: Compression,
     /// Request signature version. Default v1 (HMAC-SHA1); v4 needs a region.
     pub signature_version: SignatureVersion,
@@ -119,24 +126,26 @@ pub struct ProducerConfig {
     /// `x-log-date` for environments whose HTTP client may not set `Date` (browsers and
     /// every other `fetch`-based runtime). v4 always uses `x-log-date`.
     pub date_header: DateHeader,
-    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`] (`sls-producer-rs/<crate version>`).
+    /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`] (`sls-producer-rs/<crate version>`);
+    /// non-empty printable ASCII.
     pub user_agent: String,
-    /// Tags added to every LogGroup (before the pack id). Default none.
+    /// Tags added to every LogGroup (before the pack id). Default none; keys non-empty.
     pub log_tags: Vec<(String, String)>,
     /// Add a `__pack_id__` tag to every LogGroup, for context browsing in the console.
     /// Default **true** (Go: false; the Java, C and official Rust producers always do).
     pub generate_pack_id: bool,
     /// Send to the MetricStore remote-write path instead of PutLogs. Default false.
     pub use_metric_store_url: bool,
-    /// Ingest processor name, sent as the `processor` query parameter. Default none.
+    /// Ingest processor name, sent as the `processor` query parameter. Default none; if set,
+    /// non-empty.
     pub processor: Option<String>,
-    /// TCP + TLS connect timeout, applied by the transport. Default 10 s.
+    /// TCP + TLS connect timeout, applied by the transport. Default 10 s; 1 ms ..= 10 min.
     pub connect_timeout: Duration,
-    /// Whole-request timeout, applied by the transport. Default 60 s.
+    /// Whole-request timeout, applied by the transport. Default 60 s; 1 ms ..= 1 hour.
     pub request_timeout: Duration,
     /// Seed of the producer's PRNG (backoff jitter, pack-id prefixes). Runtime crates mix
     /// it with entropy unless asked for reproducibility; the simulation uses it as is.
-    /// Default 0.
+    /// Default 0; any value.
     pub seed: u64,
 }
 
