@@ -190,3 +190,33 @@ fn closing_again_only_brings_the_deadline_forward_and_every_close_resolves() {
     assert!(!sim.block_on(handle).unwrap().is_success());
     assert!(producer.is_closed());
 }
+
+/// §9 "GeneratePackId=false ⇒ tags = config LogTags only" and the deliberate deviation on
+/// the default (docs/deviations.md): a default configuration adds `__pack_id__` (Go's
+/// default is off), after the configured tags, in the `PREFIX-COUNTER` format.
+#[test]
+fn pack_id_is_generated_by_default_unlike_go() {
+    let sim = SimRuntime::new(6);
+    let cfg = ProducerConfig::new("http://127.0.0.1:8080").with_log_tag("env", "test");
+    assert!(cfg.generate_pack_id);
+    let producer = start(&sim, &cfg);
+    producer.send(&route(), Log::new(1)).unwrap();
+    sim.block_on(producer.close(None)).unwrap();
+    let group = decode_body(&raw_body(&sim.transport().requests()[0].request));
+    let tags: Vec<(&str, &str)> = group
+        .log_tags
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    assert_eq!(tags[0], ("env", "test"));
+    assert_eq!(tags[1].0, "__pack_id__");
+    let (prefix, counter) = tags[1].1.split_once('-').unwrap();
+    assert_eq!(prefix.len(), 16);
+    assert!(
+        prefix
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    );
+    assert_eq!(counter, "0");
+}
