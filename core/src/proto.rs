@@ -230,6 +230,32 @@ fn put_pair(buf: &mut Vec<u8>, key: u8, k: &str, v: &str) {
     put_delimited(buf, PAIR_VALUE, v.as_bytes());
 }
 
+/// Fills a slice sized in advance with one encoded log.
+struct Writer<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
+    fn byte(&mut self, b: u8) {
+        self.out[self.at] = b;
+        self.at += 1;
+    }
+
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+}
+
 /// Streaming `LogGroup` encoder: logs are appended one at a time to the final buffer.
 ///
 /// Each [`push`](Self::push) writes field 1 (one `Log`) directly; [`finish`](Self::finish)
@@ -309,19 +335,33 @@ impl LogGroupEncoder {
         contents: impl Iterator<Item = (&'a str, &'a str)> + Clone,
     ) {
         let body = log_body_len(time, time_ns, contents.clone());
-        let buf = &mut self.buf;
-        buf.reserve(delimited_len(body));
-        buf.push(GROUP_LOGS);
-        encode_varint(body as u64, buf);
-        buf.push(LOG_TIME);
-        encode_varint(u64::from(time), buf);
+        let start = self.buf.len();
+        let end = start + delimited_len(body);
+        // Size the buffer once, then fill the entry in place: no capacity check per byte.
+        self.buf.resize(end, 0);
+        let mut out = Writer {
+            out: &mut self.buf[start..end],
+            at: 0,
+        };
+        out.byte(GROUP_LOGS);
+        out.varint(body as u64);
+        out.byte(LOG_TIME);
+        out.varint(u64::from(time));
         for (k, v) in contents {
-            put_pair(buf, LOG_CONTENTS, k, v);
+            out.byte(LOG_CONTENTS);
+            out.varint(pair_len(k, v) as u64);
+            out.byte(PAIR_KEY);
+            out.varint(k.len() as u64);
+            out.bytes(k.as_bytes());
+            out.byte(PAIR_VALUE);
+            out.varint(v.len() as u64);
+            out.bytes(v.as_bytes());
         }
         if let Some(ns) = time_ns {
-            buf.push(LOG_TIME_NS);
-            buf.extend_from_slice(&ns.to_le_bytes());
+            out.byte(LOG_TIME_NS);
+            out.bytes(&ns.to_le_bytes());
         }
+        debug_assert_eq!(out.at, end - start, "encoded_log_len is exact");
         self.logs += 1;
     }
 
