@@ -27,7 +27,8 @@ use core::time::Duration;
 use crate::config::{ConfigError, ProducerConfig};
 use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared};
 use crate::engine::{
-    DeliveryResult, Engine, EngineStats, FlushToken, PushError, Record, Refusal, Route, Ticket,
+    DeliveryResult, Engine, EngineStats, FlushToken, LogParts, LogSource, PushError, Record,
+    Refusal, Route, Ticket,
 };
 use crate::metrics::MetricsSnapshot;
 use crate::proto::Log;
@@ -161,18 +162,29 @@ impl Producer {
         record: Record,
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, SendError> {
+        let result = self.push_logs(route, &record, make_tag);
+        // The record (its strings) is freed, or handed back, outside the lock.
+        result.map_err(|refusal| refusal.with_record(record))
+    }
+
+    /// Push borrowed logs under the lock, then wake the driver if the push made work.
+    fn push_logs<L: LogSource + ?Sized>(
+        &self,
+        route: &Route,
+        logs: &L,
+        make_tag: impl FnOnce(Ticket) -> Option<Completion>,
+    ) -> Result<Ticket, Refusal> {
         let now = self.shared.timer.now();
         let (result, waker) = {
             let mut st = self.shared.state.lock();
-            let result = st.engine.push_record(now, &record, route, make_tag);
+            let result = st.engine.push_logs(now, logs, route, make_tag);
             let wake = st.engine.take_wakeup();
             (result, wake.then(|| st.driver_waker()).flatten())
         };
         if let Some(w) = waker {
             w.wake();
         }
-        // The record (its strings) is freed, or handed back, outside the lock.
-        result.map_err(|refusal| refusal.with_record(record))
+        result
     }
 
     /// Send one log or a list without waiting and without tracking its outcome (it is
@@ -184,6 +196,40 @@ impl Producer {
     /// is full, or a log can never fit a batch.
     pub fn send(&self, route: &Route, record: impl Into<Record>) -> Result<Ticket, SendError> {
         self.push(route, record.into(), |_| None)
+    }
+
+    /// Send one log given as borrowed parts — Unix seconds, optional sub-second nanoseconds
+    /// and the key/value pairs, in order — without building a [`Log`]: the pairs are
+    /// encoded straight into the batch, so an accepted send allocates nothing. Untracked,
+    /// like [`Producer::send`]; the same log as a [`Log`] encodes to the same bytes.
+    ///
+    /// ```
+    /// # use sls_producer_core::engine::Route;
+    /// # use sls_producer_core::producer::{Producer, SendError};
+    /// # fn demo(producer: &Producer, route: &Route) -> Result<(), SendError> {
+    /// let user = String::from("alice");
+    /// producer.send_parts(route, 1_700_000_000, None, &[("event", "login"), ("user", &user)])?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Producer::send`]; the refused log is handed back as an owned [`Log`] (built
+    /// only then).
+    pub fn send_parts<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        route: &Route,
+        time: u32,
+        time_ns: Option<u32>,
+        contents: &[(K, V)],
+    ) -> Result<Ticket, SendError> {
+        let parts = LogParts {
+            time,
+            time_ns,
+            contents,
+        };
+        self.push_logs(route, &parts, |_| None)
+            .map_err(|refusal| refusal.with_record(Record::Log(parts.to_log())))
     }
 
     /// Send a list of logs as one send (one outcome); see [`Producer::send`].
@@ -394,7 +440,7 @@ impl SendFuture {
         let (result, driver) = {
             let pending = record.as_ref().expect("SendFuture polled after completion");
             let mut st = shared.state.lock();
-            let result = st.engine.push_record(now, pending, route, |ticket| {
+            let result = st.engine.push_logs(now, pending, route, |ticket| {
                 match notify.take().expect("taken once, on acceptance") {
                     Notify::None => None,
                     Notify::Callback(cb) => Some(Completion::Callback(cb)),
@@ -515,5 +561,98 @@ impl Future for CloseFuture {
         }
         st.wait_for_progress(cx.waker());
         Poll::Pending
+    }
+}
+
+#[cfg(all(test, feature = "sim"))]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::compress::{self, Compression};
+    use crate::credentials::Credentials;
+    use crate::proto::decode_log_group;
+    use crate::sim::SimRuntime;
+
+    fn start(sim: &SimRuntime) -> Producer {
+        let config = ProducerConfig::new("http://127.0.0.1:8080").with_generate_pack_id(false);
+        let (producer, driver) = Producer::new(
+            &config,
+            sim.timer_handle(),
+            sim.transport_handle(),
+            Credentials::new("id", "secret"),
+        )
+        .unwrap();
+        driver.spawn_on(&*sim.spawner_handle());
+        producer
+    }
+
+    fn sent_logs(sim: &SimRuntime) -> Vec<Log> {
+        let mut logs = Vec::new();
+        for r in sim.transport().requests() {
+            let raw_len = r
+                .request
+                .header("x-log-bodyrawsize")
+                .unwrap()
+                .parse()
+                .unwrap();
+            let raw = compress::decompress(Compression::Lz4, &r.request.body, raw_len).unwrap();
+            logs.extend(decode_log_group(&raw).unwrap().logs);
+        }
+        logs
+    }
+
+    #[test]
+    fn send_parts_delivers_the_same_log_as_send() {
+        let sim = SimRuntime::new(1);
+        let producer = start(&sim);
+        let route = Route::new("proj", "store").unwrap();
+        let log = Log::new(1_700_000_000)
+            .with_content("k", "v")
+            .with_content("msg", "hello")
+            .with_time_ns(5);
+        producer
+            .send_parts(
+                &route,
+                1_700_000_000,
+                Some(5),
+                &[("k", "v"), ("msg", "hello")],
+            )
+            .unwrap();
+        producer.send(&route, log.clone()).unwrap();
+        let report = sim.block_on(producer.close(None)).unwrap();
+        assert_eq!(report.delivered_logs, 2);
+        assert_eq!(sim.transport().requests().len(), 1, "one batch");
+        assert_eq!(sent_logs(&sim), [log.clone(), log]);
+    }
+
+    #[test]
+    fn a_refused_send_parts_hands_the_log_back_as_an_owned_log() {
+        let sim = SimRuntime::new(2);
+        let producer = start(&sim);
+        let route = Route::new("proj", "store").unwrap();
+        drop(producer.close(None)); // closing starts at once; no need to wait
+        let err = producer
+            .send_parts(&route, 7, None, &[("a", "1"), ("b", "2")])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PushError::Closed {
+                record: Record::Log(Log::new(7).with_content("a", "1").with_content("b", "2"))
+            }
+        );
+        // Too large for any batch: refused before anything is reserved.
+        let sim = SimRuntime::new(3);
+        let producer = start(&sim);
+        let huge = alloc::string::String::from_utf8(alloc::vec![b'x'; 600 * 1024]).unwrap();
+        let err = producer
+            .send_parts(&route, 7, None, &[("big", huge.as_str())])
+            .unwrap_err();
+        assert!(
+            matches!(err, PushError::LogTooLarge { index: 0, .. }),
+            "{err}"
+        );
+        assert_eq!(err.into_record().into_logs()[0].contents[0].value, huge);
+        assert_eq!(producer.buffered_bytes(), 0);
     }
 }

@@ -55,7 +55,7 @@ use core::time::Duration;
 pub use attempt::{Attempt, AttemptId};
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
-pub(crate) use record::Refusal;
+pub(crate) use record::{LogParts, LogSource, Refusal};
 pub use record::{PushError, Record};
 pub use seal::{CompressJob, Compressed};
 
@@ -290,16 +290,43 @@ impl<T> Engine<T> {
         make_tag: impl FnOnce(Ticket) -> Option<T>,
     ) -> Result<Ticket, PushError> {
         let record = record.into();
-        self.push_record(now, &record, route, make_tag)
+        self.push_logs(now, &record, route, make_tag)
             .map_err(|refusal| refusal.with_record(record))
     }
 
-    /// [`Engine::push_with`] on a borrowed record: the caller keeps it, to drop it (or
-    /// hand it back in a [`PushError`]) after releasing whatever lock guards the engine.
-    pub(crate) fn push_record(
+    /// [`Engine::push`] of one log given as borrowed parts: Unix seconds, optional
+    /// sub-second nanoseconds and the key/value pairs, as for
+    /// [`LogGroupEncoder::push_parts`]. The pairs are encoded straight into the batch, so
+    /// no [`Log`] (and none of its strings) is ever built for an accepted send.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::push`]; the refused log is handed back as an owned [`Log`] (built only
+    /// then).
+    pub fn push_parts<K: AsRef<str>, V: AsRef<str>>(
         &mut self,
         now: Instant,
-        record: &Record,
+        route: &Route,
+        time: u32,
+        time_ns: Option<u32>,
+        contents: &[(K, V)],
+        tag: Option<T>,
+    ) -> Result<Ticket, PushError> {
+        let parts = LogParts {
+            time,
+            time_ns,
+            contents,
+        };
+        self.push_logs(now, &parts, route, |_| tag)
+            .map_err(|refusal| refusal.with_record(Record::Log(parts.to_log())))
+    }
+
+    /// [`Engine::push_with`] on borrowed logs: the caller keeps them, to drop them (or
+    /// hand them back in a [`PushError`]) after releasing whatever lock guards the engine.
+    pub(crate) fn push_logs<L: LogSource + ?Sized>(
+        &mut self,
+        now: Instant,
+        logs: &L,
         route: &Route,
         make_tag: impl FnOnce(Ticket) -> Option<T>,
     ) -> Result<Ticket, Refusal> {
@@ -310,9 +337,10 @@ impl<T> Engine<T> {
             .settings
             .max_batch_bytes
             .saturating_sub(self.worst_case_trailer_len(route));
+        let count = logs.count();
         let mut bytes = 0usize;
-        for (index, log) in record.as_slice().iter().enumerate() {
-            let log_bytes = LogGroupEncoder::encoded_log_len(log);
+        for index in 0..count {
+            let log_bytes = logs.encoded_len(index);
             if log_bytes > room {
                 return Err(Refusal::LogTooLarge {
                     index,
@@ -334,10 +362,10 @@ impl<T> Engine<T> {
 
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
-        self.stats.accepted_logs += record.len() as u64;
+        self.stats.accepted_logs += count as u64;
         let tag = make_tag(ticket);
 
-        if record.is_empty() {
+        if count == 0 {
             if let Some(tag) = tag {
                 self.wakeup = true;
                 self.events.push_back(DeliveryEvent {
@@ -352,14 +380,19 @@ impl<T> Engine<T> {
         // Append every log; remember which batches hold which of the send's logs.
         let track = tag.is_some();
         let mut placed: Vec<(BatchId, core::ops::Range<usize>)> = Vec::new();
-        for log in record.as_slice() {
-            let entry = LogGroupEncoder::encoded_log_len(log);
+        for index in 0..count {
+            // One log (the usual send): its size is already known.
+            let entry = if count == 1 {
+                bytes
+            } else {
+                logs.encoded_len(index)
+            };
             let id = self.open_batch_with_room(now, route, entry);
             let batch = self.batches.get_mut(&id).expect("open batch exists");
             let Phase::Open(open) = &mut batch.phase else {
                 unreachable!("open map only holds open batches")
             };
-            open.encoder.push(log);
+            logs.encode_into(index, &mut open.encoder);
             let position = batch.log_count;
             batch.log_count += 1;
             batch.reserved += entry;

@@ -4,7 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::proto::Log;
+use crate::proto::{Log, LogContent, LogGroupEncoder};
 
 /// The logs of one send: a single log or a list.
 ///
@@ -65,6 +65,68 @@ impl From<Vec<Log>> for Record {
 impl fmt::Debug for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Record({} logs)", self.len())
+    }
+}
+
+/// The logs of one push, however the caller holds them: each is encoded straight into a
+/// batch, never copied into another owned form first.
+pub(crate) trait LogSource {
+    /// Number of logs.
+    fn count(&self) -> usize;
+    /// Bytes log `index` adds to a batch (see [`LogGroupEncoder::encoded_log_len`]).
+    fn encoded_len(&self, index: usize) -> usize;
+    /// Append log `index` to `encoder`.
+    fn encode_into(&self, index: usize, encoder: &mut LogGroupEncoder);
+}
+
+impl LogSource for Record {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn encoded_len(&self, index: usize) -> usize {
+        LogGroupEncoder::encoded_log_len(&self.as_slice()[index])
+    }
+
+    fn encode_into(&self, index: usize, encoder: &mut LogGroupEncoder) {
+        encoder.push(&self.as_slice()[index]);
+    }
+}
+
+/// One log as borrowed parts: Unix seconds, optional sub-second nanoseconds and the
+/// key/value pairs (see [`LogGroupEncoder::push_parts`]).
+pub(crate) struct LogParts<'a, K, V> {
+    pub(crate) time: u32,
+    pub(crate) time_ns: Option<u32>,
+    pub(crate) contents: &'a [(K, V)],
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> LogParts<'_, K, V> {
+    /// The owned log, for handing a refused send back.
+    pub(crate) fn to_log(&self) -> Log {
+        Log {
+            time: self.time,
+            contents: self
+                .contents
+                .iter()
+                .map(|(k, v)| LogContent::new(k.as_ref(), v.as_ref()))
+                .collect(),
+            time_ns: self.time_ns,
+        }
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> LogSource for LogParts<'_, K, V> {
+    fn count(&self) -> usize {
+        1
+    }
+
+    fn encoded_len(&self, _index: usize) -> usize {
+        LogGroupEncoder::encoded_parts_len(self.time, self.time_ns, self.contents)
+    }
+
+    fn encode_into(&self, _index: usize, encoder: &mut LogGroupEncoder) {
+        encoder.push_parts(self.time, self.time_ns, self.contents);
     }
 }
 
@@ -252,3 +314,33 @@ impl fmt::Display for PushError {
 }
 
 impl core::error::Error for PushError {}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Engine, Route};
+    use crate::config::ProducerConfig;
+    use crate::credentials::Credentials;
+    use crate::http::HttpResponse;
+    use crate::proto::LogGroupEncoder;
+    use crate::time::{Instant, UnixTime};
+
+    #[test]
+    fn tagged_parts_are_tracked_like_a_log_and_counted_by_their_encoded_size() {
+        let config = ProducerConfig::new("http://127.0.0.1:8080").with_generate_pack_id(false);
+        let (now, wall) = (Instant::from_secs(1), UnixTime::from_secs(1_700_000_000));
+        let mut e: Engine<u8> =
+            Engine::new(&config, wall, Some(Credentials::new("i", "s"))).unwrap();
+        let route = Route::new("proj", "store").unwrap();
+        let contents = [("k", "v"), ("msg", "hi")];
+        e.push_parts(now, &route, 9, Some(1), &contents, Some(4))
+            .unwrap();
+        let expected = LogGroupEncoder::encoded_parts_len(9, Some(1), &contents);
+        assert_eq!(e.buffered_bytes(), expected);
+        e.flush(now);
+        let t = e.poll_transmit(now, wall).unwrap();
+        e.handle_response(now, wall, t.attempt, Ok(HttpResponse::new(200)));
+        let event = e.poll_event().unwrap();
+        assert_eq!((event.tag, event.result.is_success()), (4, true));
+        assert_eq!(e.buffered_bytes(), 0);
+    }
+}
