@@ -6,6 +6,8 @@
 //!   (sealing, compressing, signing and "sending" to a transport that answers 200 at once).
 //! * `producer_send/2_threads`: two threads sending at once into one producer; the time is
 //!   per send on each thread (both contend for the engine and with the driver).
+//! * `producer_send_parts/*`: the same with `send_parts` (borrowed key/value pairs, no
+//!   `Log` built or freed).
 //!
 //! Only the `send` calls are timed: logs are built before each chunk of 4096 sends (an
 //! application pays that too, see `encode/build_log`), and whenever more than half of the
@@ -30,7 +32,7 @@ use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::{Rng, Workload, config, credentials, spawn_producer};
+use support::{LOG_TIME, Rng, Workload, config, credentials, spawn_producer};
 
 /// Sends per timed chunk.
 const CHUNK: u64 = 4096;
@@ -44,25 +46,54 @@ fn chunk(workload: &Workload, rng: &mut Rng, n: u64) -> Vec<(Route, Log)> {
         .collect()
 }
 
+/// How the bench hands a log to the producer.
+#[derive(Clone, Copy)]
+enum Api {
+    /// `send(&route, Log)`: the log is built (untimed) and freed by `send`.
+    Log,
+    /// `send_parts(&route, time, None, &pairs)`: borrowed pairs.
+    Parts,
+}
+
 /// Time `iters` sends into `producer`, excluding log building and waits for room.
-fn timed_sends(producer: &Producer, workload: &Workload, seed: u64, iters: u64) -> Duration {
+fn timed_sends(
+    producer: &Producer,
+    workload: &Workload,
+    api: Api,
+    seed: u64,
+    iters: u64,
+) -> Duration {
     let budget = config().memory_budget;
     let mut rng = Rng::new(seed);
     let mut timed = Duration::ZERO;
     let mut done = 0;
     while done < iters {
         let n = CHUNK.min(iters - done);
-        let logs = chunk(workload, &mut rng, n);
         while producer.buffered_bytes() > budget / 2 {
             thread::sleep(Duration::from_micros(200));
         }
-        let start = Instant::now();
-        for (route, log) in logs {
-            producer
-                .send(&route, log)
-                .expect("room was made for the chunk");
+        match api {
+            Api::Log => {
+                let logs = chunk(workload, &mut rng, n);
+                let start = Instant::now();
+                for (route, log) in logs {
+                    producer
+                        .send(&route, log)
+                        .expect("room was made for the chunk");
+                }
+                timed += start.elapsed();
+            }
+            Api::Parts => {
+                let draws: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+                let start = Instant::now();
+                for r in draws {
+                    producer
+                        .send_parts(workload.route(r), LOG_TIME, None, &workload.fields(r))
+                        .expect("room was made for the chunk");
+                }
+                timed += start.elapsed();
+            }
         }
-        timed += start.elapsed();
         done += n;
     }
     timed
@@ -101,19 +132,19 @@ fn engine_push(c: &mut Criterion, workload: &Workload) {
     group.finish();
 }
 
-fn producer_send(c: &mut Criterion, workload: &Workload) {
-    let mut group = c.benchmark_group("producer_send");
+fn producer_send(c: &mut Criterion, workload: &Workload, name: &str, api: Api) {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(1));
     let (producer, driver) = spawn_producer();
     group.bench_function("1_thread", |b| {
-        b.iter_custom(|iters| timed_sends(&producer, workload, 6, iters));
+        b.iter_custom(|iters| timed_sends(&producer, workload, api, 6, iters));
     });
     group.bench_function("2_threads", |b| {
         b.iter_custom(|iters| {
             let per_thread = iters.div_ceil(2);
             thread::scope(|s| {
-                let other = s.spawn(|| timed_sends(&producer, workload, 7, per_thread));
-                let mine = timed_sends(&producer, workload, 8, per_thread);
+                let other = s.spawn(|| timed_sends(&producer, workload, api, 7, per_thread));
+                let mine = timed_sends(&producer, workload, api, 8, per_thread);
                 let other = other.join().expect("sender thread");
                 // Per send on one thread, the two threads sending at the same time.
                 (mine + other) / 2
@@ -128,7 +159,8 @@ fn producer_send(c: &mut Criterion, workload: &Workload) {
 fn send(c: &mut Criterion) {
     let workload = Workload::new(1);
     engine_push(c, &workload);
-    producer_send(c, &workload);
+    producer_send(c, &workload, "producer_send", Api::Log);
+    producer_send(c, &workload, "producer_send_parts", Api::Parts);
 }
 
 criterion_group!(benches, send);

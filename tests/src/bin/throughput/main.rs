@@ -19,8 +19,9 @@
 //!    raw MB/s over the mean of the two ceiling measurements).
 //!
 //! Each sender builds every log as an application does (owned strings: `Log` with 8
-//! contents), calls `send`, and only when the memory budget is full waits with
-//! `send_async`; it yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
+//! contents) and calls `send` (`--api log`, the default), or passes the pairs borrowed to
+//! `send_parts` (`--api parts`); only when the memory budget is full does it wait, with
+//! `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
 //! bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server counts).
 
 // A benchmark measures real time.
@@ -53,6 +54,8 @@ usage: throughput [options]
   --workers W          tokio worker threads of the producer (default: available cores)
   --server-threads S   worker threads of the server process (default 1)
   --compression C      lz4 (default), zstd or none
+  --api A              log (default): each sender builds a Log and calls send, as the Go
+                       benchmark does; parts: send_parts with borrowed key/value pairs
   -h, --help           this text";
 
 const PROJECT: &str = "bench-project";
@@ -69,6 +72,16 @@ struct Options {
     workers: usize,
     server_threads: usize,
     compression: Compression,
+    api: Api,
+}
+
+/// How senders hand logs to the producer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Api {
+    /// Build an owned `Log` per send and call `send`.
+    Log,
+    /// Call `send_parts` with borrowed key/value pairs.
+    Parts,
 }
 
 enum Mode {
@@ -85,6 +98,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         workers: cores,
         server_threads: 1,
         compression: Compression::Lz4,
+        api: Api::Log,
     };
     let mut serve = false;
     let mut args = args.peekable();
@@ -110,6 +124,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                     "zstd" => Compression::Zstd,
                     "none" => Compression::None,
                     _ => return Err(format!("--compression: unknown {v:?}")),
+                };
+            }
+            "--api" => {
+                let v = args.next().ok_or("--api needs a value")?;
+                options.api = match v.as_str() {
+                    "log" => Api::Log,
+                    "parts" => Api::Parts,
+                    _ => return Err(format!("--api: unknown {v:?}")),
                 };
             }
             other => return Err(format!("unknown argument {other:?}")),
@@ -308,12 +330,23 @@ fn ceiling(workload: &Workload, logs: u64, time: u32, config: &ProducerConfig) -
 // ---------------------------------------------------------------------------------------
 // The end-to-end run
 
-async fn sender(producer: Producer, workload: Arc<Workload>, seed: u64, count: u64, time: u32) {
+async fn sender(
+    producer: Producer,
+    workload: Arc<Workload>,
+    api: Api,
+    seed: u64,
+    count: u64,
+    time: u32,
+) {
     let mut rng = Rng::new(seed);
     for i in 0..count {
         let r = rng.next_u64();
         let route = workload.route(r);
-        if let Err(refused) = producer.send(route, workload.log(r, time)) {
+        let sent = match api {
+            Api::Log => producer.send(route, workload.log(r, time)),
+            Api::Parts => producer.send_parts(route, time, None, &workload.fields(r)),
+        };
+        if let Err(refused) = sent {
             assert!(refused.is_transient(), "send refused: {refused}");
             producer
                 .send_async(route, refused.into_record())
@@ -336,10 +369,11 @@ fn bench(options: &Options) -> Result<bool, String> {
         .map_or(0, |d| d.as_secs() as u32);
 
     println!(
-        "throughput: {} logs from {} tasks on {} worker threads; server: {} thread(s), \
-         separate process; {:?}, batches of {} KiB / {} logs, memory budget {} MiB",
+        "throughput: {} logs from {} tasks ({:?} API) on {} worker threads; server: {} \
+         thread(s), separate process; {:?}, batches of {} KiB / {} logs, memory budget {} MiB",
         options.logs,
         options.senders,
+        options.api,
         options.workers,
         options.server_threads,
         options.compression,
@@ -370,6 +404,7 @@ fn bench(options: &Options) -> Result<bool, String> {
                 tokio::spawn(sender(
                     producer.clone(),
                     workload.clone(),
+                    options.api,
                     1000 + k,
                     count,
                     time,

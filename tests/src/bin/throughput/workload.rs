@@ -70,6 +70,12 @@ impl Workload {
         log
     }
 
+    /// The contents of the log of draw `r`, borrowed.
+    pub(crate) fn fields(&self, r: u64) -> [(&str, &str); FIELDS] {
+        let row = &self.rows[(r >> 16) as usize % ROWS];
+        core::array::from_fn(|i| (self.keys[i].as_str(), row[i].as_str()))
+    }
+
     /// The route of draw `r`.
     pub(crate) fn route(&self, r: u64) -> &Route {
         &self.routes[r as usize % self.routes.len()]
@@ -90,6 +96,17 @@ mod tests {
         assert_eq!(log.contents[7].key, "content_key_8");
         assert!(log.contents.iter().all(|c| c.value.len() == 49));
         assert_eq!(LogGroupEncoder::encoded_log_len(&log), 553);
+        let fields = w.fields(12_345 << 16);
+        assert_eq!(
+            LogGroupEncoder::encoded_parts_len(1_700_000_000, None, &fields),
+            553
+        );
+        assert!(
+            fields
+                .iter()
+                .zip(&log.contents)
+                .all(|((k, v), c)| *k == c.key && *v == c.value)
+        );
         let topics: std::collections::BTreeSet<_> = (0..100)
             .map(|r| (w.route(r).topic(), w.route(r).source()))
             .collect();
