@@ -887,8 +887,11 @@ impl<'a> View<'a> {
                 send.buffered_after
             );
         }
-        if let Some(end) = self.t.buffered_at_end {
-            assert_eq!(end, 0, "bytes still buffered after close returned");
+        if let Some(m) = &self.t.metrics_at_end {
+            assert_eq!(
+                m.buffered_bytes, 0,
+                "bytes still buffered after close returned"
+            );
         }
     }
 
@@ -1031,6 +1034,60 @@ impl<'a> View<'a> {
             if self.deadline.is_none() {
                 assert_eq!(report.closed_logs, 0, "closed logs without a deadline");
             }
+        }
+        if let Some(m) = &self.t.metrics_at_end {
+            let delivered_exchanges: Vec<usize> = (0..self.bodies.len())
+                .filter(|&e| self.processed[e] && self.observed(e) == Some(Observed::Status(200)))
+                .collect();
+            let raw: usize = delivered_exchanges
+                .iter()
+                .map(|&e| self.bodies[e].raw_len)
+                .sum();
+            let body: usize = delivered_exchanges
+                .iter()
+                .map(|&e| self.t.exchanges[e].request.body.len())
+                .sum();
+            let resent: u64 = self.batches.values().map(|e| e.len() as u64 - 1).sum();
+            let retryable = (0..self.bodies.len())
+                .filter(|&e| {
+                    self.processed[e] && matches!(self.verdict_of(e), Some(Verdict::Retry { .. }))
+                })
+                .count() as u64;
+            let got = (
+                m.accepted_logs,
+                m.delivered_logs,
+                m.failed_logs,
+                m.handed_back_logs,
+                m.requests,
+                m.delivered_raw_bytes,
+                m.delivered_body_bytes,
+            );
+            let want = (
+                accepted,
+                delivered,
+                accepted - delivered,
+                tagged_failed,
+                self.t.exchanges.len() as u64,
+                raw as u64,
+                body as u64,
+            );
+            assert_eq!(
+                got, want,
+                "metrics (accepted, delivered, failed, handed back, \
+                requests, delivered raw bytes, delivered body bytes) vs the server"
+            );
+            assert!(
+                (resent..=retryable).contains(&m.retries),
+                "metrics: {} retries, but {resent} requests were resent and {retryable} \
+                 failures were retryable",
+                m.retries
+            );
+            assert!(m.batches >= self.batches.len() as u64, "metrics: batches");
+            assert_eq!(
+                (m.in_flight, m.pending_batches),
+                (0, 0),
+                "metrics after close"
+            );
         }
     }
 

@@ -11,6 +11,7 @@ use core::time::Duration;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::driver::{CredentialsSource, DeliveryHandle, Driver};
 use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
+use sls_producer_core::metrics::MetricsSnapshot;
 use sls_producer_core::producer::{CloseReport, Producer};
 use sls_producer_core::proto::Log;
 use sls_producer_core::rt::{CredentialsProvider, Spawner, Task, Timer};
@@ -115,8 +116,8 @@ pub(crate) struct Trace {
     pub(crate) fetches: Vec<Fetch>,
     pub(crate) driver_done: Option<Stamp>,
     pub(crate) peak_buffered: usize,
-    /// `buffered_bytes()` once the finale's close returned.
-    pub(crate) buffered_at_end: Option<usize>,
+    /// `metrics()` once the finale's close returned (or the driver was dropped).
+    pub(crate) metrics_at_end: Option<MetricsSnapshot>,
     pub(crate) transport_peak_in_flight: usize,
     pub(crate) transport_in_flight_at_end: usize,
     pub(crate) pending_timers_at_end: usize,
@@ -254,17 +255,17 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
         .collect();
     let finale = scenario.finale;
     let main_done = driver_done.clone();
-    let buffered_at_end = sim
+    let metrics_at_end = sim
         .block_on(async move {
             join_all(clients).await;
             let buffered = match finale {
                 Finale::Close(timeout) => {
                     ctx.close(timeout, true).await;
-                    Some(ctx.producer.buffered_bytes())
+                    Some(ctx.producer.metrics())
                 }
                 Finale::DropDriver => {
                     ctx.drop_driver();
-                    Some(ctx.producer.buffered_bytes())
+                    Some(ctx.producer.metrics())
                 }
                 Finale::DropHandles => {
                     // Dropping the last handle closes the producer (without deadline).
@@ -298,7 +299,7 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
         fetches: provider.map(|p| p.fetches()).unwrap_or_default(),
         driver_done: driver_done.get(),
         peak_buffered: probe.peak(),
-        buffered_at_end,
+        metrics_at_end,
         transport_peak_in_flight: sim.transport().max_in_flight(),
         transport_in_flight_at_end: sim.transport().in_flight(),
         pending_timers_at_end: sim.clock().pending_timers(),
