@@ -14,8 +14,22 @@
 //! | [`steady`] | one simulated hour of steady traffic, timed |
 //! | [`checklist`] | spec §9 items not pinned elsewhere (see `docs/checklist.md`) |
 //!
+//! Invariants checked on every scenario (details in [`check`]): each accepted send gets
+//! exactly one outcome; the logs reported delivered are exactly the logs of requests the
+//! server answered 200 *and the producer saw answered* (bodies decompressed and decoded),
+//! and a failure hands back exactly the others; no body exceeds the batch limits; the
+//! memory budget and the in-flight limit hold; retries follow the configured backoff
+//! (jitter replayed from the seed) and leave late only for busy slots or fresh
+//! credentials; nothing is accepted after close starts, nothing is sent after the close
+//! deadline, close and the driver finish by it; every request carries the newest
+//! credentials; counters, close reports and metrics agree with the server; nothing is
+//! left running. A response lost after the server stored the logs, or a 200 still in
+//! flight at the close deadline, is an at-least-once duplicate, never a delivery.
+//!
 //! Replay a failing seed with
-//! `SIM_SEED=<n> cargo test -p sls-producer-tests --test sim -- --nocapture`.
+//! `SIM_SEED=<n> cargo test -p sls-producer-tests --test sim -- --nocapture`
+//! (prints the scenario and its timeline); run more with `SIM_SCENARIOS=<n>` and other
+//! seeds with `SIM_SEED_BASE=<s>`.
 
 #[path = "sim/check.rs"]
 mod check;
