@@ -75,6 +75,10 @@ impl Drop for Suppressed {
 
 /// Whether a [`Suppressed`] guard is alive on this thread.
 #[cfg(any(feature = "tracing-layer", feature = "log"))]
+#[cfg_attr(
+    all(target_family = "wasm", target_os = "unknown"),
+    allow(dead_code, reason = "the layer and the logger are native-only")
+)]
 pub(crate) fn is_suppressed() -> bool {
     SUPPRESSED.with(|n| n.get() > 0)
 }
@@ -206,7 +210,13 @@ pub(crate) fn driver_dropped(before: &EngineStats, after: &EngineStats) {
 /// A shipping layer or logger started dropping events (`reason`); raised once per
 /// episode, for the application's other layers.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-#[cfg_attr(not(any(feature = "tracing-layer", feature = "log")), allow(dead_code))]
+#[cfg_attr(
+    any(
+        not(any(feature = "tracing-layer", feature = "log")),
+        all(target_family = "wasm", target_os = "unknown")
+    ),
+    allow(dead_code)
+)]
 pub(crate) fn shipping_dropping(reason: &str) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
@@ -220,7 +230,13 @@ pub(crate) fn shipping_dropping(reason: &str) {
 
 /// A shipping layer or logger could send again and reported `dropped` events into SLS.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-#[cfg_attr(not(any(feature = "tracing-layer", feature = "log")), allow(dead_code))]
+#[cfg_attr(
+    any(
+        not(any(feature = "tracing-layer", feature = "log")),
+        all(target_family = "wasm", target_os = "unknown")
+    ),
+    allow(dead_code)
+)]
 pub(crate) fn shipping_resumed(dropped: u64) {
     #[cfg(feature = "tracing")]
     tracing::info!(

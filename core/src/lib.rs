@@ -80,7 +80,12 @@ pub mod endpoint;
 pub mod engine;
 pub mod http;
 mod json;
-#[cfg(feature = "log")]
+// The layer and the logger need a `Send + Sync` producer: native targets only (on
+// `wasm32-unknown-unknown` the producer is deliberately not `Send`).
+#[cfg(all(
+    feature = "log",
+    not(all(target_family = "wasm", target_os = "unknown"))
+))]
 pub mod log_logger;
 pub mod metrics;
 pub mod pack_id;
@@ -90,11 +95,17 @@ pub mod request;
 pub mod response;
 pub mod rt;
 pub mod shard;
-#[cfg(any(feature = "tracing-layer", feature = "log"))]
+#[cfg(all(
+    any(feature = "tracing-layer", feature = "log"),
+    not(all(target_family = "wasm", target_os = "unknown"))
+))]
 mod ship;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod time;
-#[cfg(feature = "tracing-layer")]
+#[cfg(all(
+    feature = "tracing-layer",
+    not(all(target_family = "wasm", target_os = "unknown"))
+))]
 pub mod tracing_layer;

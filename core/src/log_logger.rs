@@ -1,4 +1,5 @@
-//! A [`log`] logger that ships records to SLS through a producer (feature `log`).
+//! A [`log`] logger that ships records to SLS through a producer (feature `log`; native
+//! targets, where the producer is `Send`).
 //!
 //! Each record becomes one log with the keys `level`, `target`, `message`, `location`
 //! (`file:line`, with [`SlsLoggerBuilder::with_location`]) and one key per structured

@@ -1,5 +1,5 @@
 //! A [`tracing_subscriber`] layer that ships application events to SLS through a
-//! producer (feature `tracing-layer`).
+//! producer (feature `tracing-layer`; native targets, where the producer is `Send`).
 //!
 //! ```text
 //!  tracing::info!(user = 42, "login")  ──► SlsLayer::on_event ──► Log ──► Producer::send (never waits)
