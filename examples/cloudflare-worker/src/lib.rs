@@ -1,0 +1,28 @@
+//! A Cloudflare Worker, in Rust, that ships a log of every request it serves to SLS.
+//!
+//! ```text
+//!  fetch(request, env, ctx)
+//!   ├─ producer for this request (spawn_producer: FetchTransport, WasmTimer, spawn_local)
+//!   ├─ answer the request
+//!   ├─ producer.send(log of the request)
+//!   ├─ WaitUntil::close(producer)  ── ctx.waitUntil(...) ── delivered after the response
+//!   └─ return the response
+//! ```
+//!
+//! `worker.mjs` is the Worker's entry module: it instantiates this crate's wasm (built with
+//! `wasm-bindgen --target web`) and forwards `fetch`. Configuration comes from the
+//! Worker's environment bindings: `SLS_ENDPOINT`, `SLS_PROJECT`, `SLS_LOGSTORE`,
+//! `SLS_ACCESS_KEY_ID` and `SLS_ACCESS_KEY_SECRET` (a secret: `wrangler secret put`).
+//! A Worker's code is not public, so a static AccessKey from its secrets is fine here,
+//! unlike in a web page.
+//!
+//! `test/` runs it in workerd (`workerd test`) against the local SLS server; see the
+//! README.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod worker;
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use worker::fetch;
