@@ -185,9 +185,14 @@ pub(crate) async fn run(
     } else {
         ProgressBar::hidden()
     };
-    bar.set_style(ProgressStyle::with_template(
-        "{spinner:.green} {elapsed_precise} [{wide_bar:.cyan/blue}] {human_pos}/{human_len} delivered ({per_sec}) {msg}",
-    )?.progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner:.green} {elapsed_precise} {bar:30.cyan/blue} {human_pos}/{human_len} delivered · {msg}",
+        )?
+        .progress_chars("=> "),
+    );
+    let clock = TokioTimer::new();
+    let started = clock.now();
     let ticker = {
         let (producer, bar) = (producer.clone(), bar.clone());
         tokio::spawn(async move {
@@ -195,20 +200,20 @@ pub(crate) async fn run(
             loop {
                 every.tick().await;
                 let m = producer.metrics();
-                bar.set_position(m.delivered_logs + m.failed_logs);
+                let secs = clock.now().saturating_duration_since(started).as_secs_f64();
+                let rate = (m.delivered_logs as f64 / secs.max(1e-3)) as u64;
                 bar.set_message(format!(
-                    "sent {} · in flight {} · retries {} · buffer {:.0}%",
-                    Thousands(m.accepted_logs),
+                    "{} logs/s · {} in flight · {} retries · buffer {:.0}%",
+                    Thousands(rate),
                     m.in_flight,
                     m.retries,
                     m.buffer_use() * 100.0
                 ));
+                bar.set_position(m.delivered_logs + m.failed_logs);
             }
         })
     };
 
-    let clock = TokioTimer::new();
-    let started = clock.now();
     let mut demo = DemoLogs::new(0x5eed);
     for i in 0..logs {
         let log = demo.next(Log::from_unix_time(producer.unix_time()), i);
