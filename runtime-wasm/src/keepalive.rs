@@ -4,7 +4,7 @@
 
 /// The bytes of request bodies a document may have in flight with `keepalive: true`:
 /// browsers refuse a keep-alive request that would bring the total over 64 KiB (the Fetch
-/// standard's "inflight keepalive bytes" limit). [`KeepaliveBudget`] keeps the producer's
+/// standard's "inflight keepalive bytes" limit). The transport keeps the producer's
 /// own keep-alive requests within it.
 pub const KEEPALIVE_QUOTA: usize = 64 * 1024;
 
