@@ -32,10 +32,10 @@ use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::{LOG_TIME, Rng, Workload, config, credentials, spawn_producer};
+use support::{Rng, Workload, config, credentials, spawn_producer};
 
-/// Sends per timed chunk.
-const CHUNK: u64 = 4096;
+/// Sends per timed chunk: few enough that the logs built before it are still in cache.
+const CHUNK: u64 = 256;
 
 fn chunk(workload: &Workload, rng: &mut Rng, n: u64) -> Vec<(Route, Log)> {
     (0..n)
@@ -51,7 +51,8 @@ fn chunk(workload: &Workload, rng: &mut Rng, n: u64) -> Vec<(Route, Log)> {
 enum Api {
     /// `send(&route, Log)`: the log is built (untimed) and freed by `send`.
     Log,
-    /// `send_parts(&route, time, None, &pairs)`: borrowed pairs.
+    /// `send_parts(&route, time, None, &pairs)`: pairs borrowed from a log built (untimed)
+    /// like the `Log` case's, so the data is equally in cache.
     Parts,
 }
 
@@ -84,11 +85,17 @@ fn timed_sends(
                 timed += start.elapsed();
             }
             Api::Parts => {
-                let draws: Vec<u64> = (0..n).map(|_| rng.next_u64()).collect();
+                // The same logs, built (and so in cache) before timing like the `Log`
+                // case; `send_parts` borrows their strings.
+                let logs = chunk(workload, &mut rng, n);
                 let start = Instant::now();
-                for r in draws {
+                for (route, log) in &logs {
+                    let pairs: [(&str, &str); 8] = core::array::from_fn(|i| {
+                        let c = &log.contents[i];
+                        (c.key.as_str(), c.value.as_str())
+                    });
                     producer
-                        .send_parts(workload.route(r), LOG_TIME, None, &workload.fields(r))
+                        .send_parts(route, log.time, None, &pairs)
                         .expect("room was made for the chunk");
                 }
                 timed += start.elapsed();

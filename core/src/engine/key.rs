@@ -13,13 +13,38 @@ use crate::shard::ShardKey;
 /// producer joins with `|` and so mixes up e.g. topic `a|b` with topic `a` + key `b`).
 ///
 /// Cheap to clone (reference-counted strings): build one per destination and reuse it.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Routes order lexicographically by project, logstore, topic, source and shard key.
+#[derive(Clone, PartialOrd, Ord)]
 pub struct Route {
     project: Arc<str>,
     logstore: Arc<str>,
     topic: Arc<str>,
     source: Arc<str>,
     shard_key: Option<Arc<str>>,
+    /// A hash of the fields above, kept up to date by every constructor: the engine finds a
+    /// route's open batch by it, without comparing strings on every send.
+    digest: u64,
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        // Different digests: certainly different. Equal ones: compare the fields (shared
+        // strings compare by pointer first).
+        self.digest == other.digest
+            && self.project == other.project
+            && self.logstore == other.logstore
+            && self.topic == other.topic
+            && self.source == other.source
+            && self.shard_key == other.shard_key
+    }
+}
+
+impl Eq for Route {}
+
+impl core::hash::Hash for Route {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.digest);
+    }
 }
 
 impl Route {
@@ -41,14 +66,53 @@ impl Route {
             topic: Arc::from(""),
             source: Arc::from(""),
             shard_key: None,
-        })
+            digest: 0,
+        }
+        .rehashed())
+    }
+
+    /// The same route with `digest` recomputed from its fields.
+    fn rehashed(mut self) -> Self {
+        // FNV-1a over each field, each followed by 0xFF (never part of UTF-8), so that
+        // moving bytes from one field into the next changes the digest.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes.iter().chain(&[0xFF]) {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(self.project.as_bytes());
+        eat(self.logstore.as_bytes());
+        eat(self.topic.as_bytes());
+        eat(self.source.as_bytes());
+        match &self.shard_key {
+            None => eat(b""),
+            Some(key) => {
+                eat(b"k");
+                eat(key.as_bytes());
+            }
+        }
+        self.digest = h;
+        self
+    }
+
+    /// The hash the engine finds the route's open batch by.
+    pub(crate) fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    /// The route with a forced digest, to test digest collisions.
+    #[cfg(test)]
+    pub(crate) fn with_digest(mut self, digest: u64) -> Self {
+        self.digest = digest;
+        self
     }
 
     /// Set the topic (builder style). Empty by default; it is sent even when empty.
     #[must_use]
     pub fn with_topic(mut self, topic: &str) -> Self {
         self.topic = topic.into();
-        self
+        self.rehashed()
     }
 
     /// Set the source (builder style). Empty by default; there is no implicit default such
@@ -56,7 +120,7 @@ impl Route {
     #[must_use]
     pub fn with_source(mut self, source: &str) -> Self {
         self.source = source.into();
-        self
+        self.rehashed()
     }
 
     /// Route to the shard whose range holds `key` (builder style); see
@@ -64,7 +128,7 @@ impl Route {
     #[must_use]
     pub fn with_shard_key(mut self, key: ShardKey) -> Self {
         self.shard_key = Some(key.as_str().into());
-        self
+        self.rehashed()
     }
 
     /// Route with `key` sent verbatim as the `key` query parameter (builder style), as the
@@ -73,14 +137,14 @@ impl Route {
     #[must_use]
     pub fn with_raw_shard_key(mut self, key: &str) -> Self {
         self.shard_key = (!key.is_empty()).then(|| key.into());
-        self
+        self.rehashed()
     }
 
     /// Remove the shard key (builder style): the server picks a shard.
     #[must_use]
     pub fn without_shard_key(mut self) -> Self {
         self.shard_key = None;
-        self
+        self.rehashed()
     }
 
     /// The project.
@@ -120,5 +184,54 @@ impl fmt::Debug for Route {
             d.field("shard_key", &&**key);
         }
         d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_routes_have_equal_digests_however_they_were_built() {
+        let a = Route::new("proj", "store")
+            .unwrap()
+            .with_topic("t")
+            .with_source("s");
+        let b = Route::new("proj", "store")
+            .unwrap()
+            .with_source("s")
+            .with_topic("x")
+            .with_topic("t")
+            .with_raw_shard_key("k")
+            .without_shard_key();
+        assert_eq!(a, b);
+        assert_eq!(a.digest(), b.digest());
+    }
+
+    #[test]
+    fn moving_bytes_between_fields_changes_route_and_digest() {
+        let base = Route::new("proj", "store").unwrap();
+        let pairs = [
+            (
+                base.clone().with_topic("ab"),
+                base.clone().with_topic("a").with_source("b"),
+            ),
+            (
+                base.clone().with_raw_shard_key("k"),
+                base.clone().with_source("k"),
+            ),
+            (base.clone(), base.clone().with_raw_shard_key("")),
+        ];
+        for (i, (x, y)) in pairs.iter().enumerate() {
+            if i < 2 {
+                assert_ne!(x, y, "pair {i}");
+                assert_ne!(x.digest(), y.digest(), "pair {i}");
+            } else {
+                assert_eq!(x, y, "an empty raw key is no key");
+            }
+        }
+        // Ordering stays lexicographic by field, whatever the digests.
+        let (a, b) = (base.clone().with_topic("a"), base.clone().with_topic("b"));
+        assert!(a < b);
     }
 }

@@ -40,6 +40,7 @@ mod batch;
 mod events;
 mod key;
 mod memory;
+mod open;
 mod record;
 mod retry;
 mod seal;
@@ -62,6 +63,7 @@ pub use seal::{CompressJob, Compressed};
 use attempt::AttemptHistory;
 use batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart, split_logs};
 use memory::MemoryBudget;
+use open::OpenBatches;
 use retry::Verdict;
 use wire::Wire;
 
@@ -162,7 +164,7 @@ pub struct Engine<T> {
     credentials_generation: u64,
     refresh_wanted: bool,
     batches: BTreeMap<BatchId, Batch<T>>,
-    open: BTreeMap<Route, BatchId>,
+    open: OpenBatches,
     lingers: BTreeSet<(Instant, BatchId)>,
     retries: BTreeSet<(Instant, BatchId)>,
     deadlines: BTreeSet<(Instant, BatchId)>,
@@ -224,7 +226,7 @@ impl<T> Engine<T> {
             credentials,
             refresh_wanted: false,
             batches: BTreeMap::new(),
-            open: BTreeMap::new(),
+            open: OpenBatches::default(),
             lingers: BTreeSet::new(),
             retries: BTreeSet::new(),
             deadlines: BTreeSet::new(),
@@ -468,7 +470,7 @@ impl<T> Engine<T> {
     /// The open batch of `route` if it has room for `entry` bytes; otherwise seal it and
     /// open a new one.
     fn open_batch_with_room(&mut self, now: Instant, route: &Route, entry: usize) -> BatchId {
-        if let Some(&id) = self.open.get(route) {
+        if let Some(id) = self.open.get(route) {
             let batch = &self.batches[&id];
             let Phase::Open(open) = &batch.phase else {
                 unreachable!("open map only holds open batches")
@@ -549,9 +551,7 @@ impl<T> Engine<T> {
         let Phase::Open(open) = core::mem::replace(&mut batch.phase, Phase::Queued) else {
             unreachable!("only open batches are sealed")
         };
-        if self.open.get(&batch.route) == Some(&id) {
-            self.open.remove(&batch.route);
-        }
+        self.open.remove(&batch.route, id);
         self.lingers.remove(&(open.linger_deadline, id));
         let pack = open.pack_id.as_deref().map(|p| (PACK_ID_KEY, p));
         let raw = open.encoder.finish(
@@ -573,7 +573,7 @@ impl<T> Engine<T> {
     }
 
     fn seal_all_open(&mut self, now: Instant) {
-        let open: Vec<BatchId> = self.open.values().copied().collect();
+        let open = self.open.ids();
         for id in open {
             self.seal(now, id);
         }
@@ -925,9 +925,7 @@ impl<T> Engine<T> {
         match batch.phase {
             Phase::Open(open) => {
                 self.lingers.remove(&(open.linger_deadline, id));
-                if self.open.get(&batch.route) == Some(&id) {
-                    self.open.remove(&batch.route);
-                }
+                self.open.remove(&batch.route, id);
             }
             Phase::InFlight { attempt, .. } => {
                 self.in_flight.remove(&attempt);
