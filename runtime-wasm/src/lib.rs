@@ -14,17 +14,27 @@
 //! | `WasmTimer` | [`Clock`], [`Timer`] | `performance.now()` / `Date.now()` / `setTimeout` of the global scope |
 //! | `LocalSpawner` | [`Spawner`] | `wasm_bindgen_futures::spawn_local` |
 //! | `FetchTransport` | [`HttpTransport`] | the global `fetch`, with `AbortController` timeouts and optional `keepalive` |
+//! | `PageLifeTransport` | [`HttpTransport`] | `FetchTransport`, with `keepalive` while the page is hidden, within the 64 KiB quota |
+//! | [`WebTrackingTransport`] | [`HttpTransport`] | any transport: PutLogs rewritten as anonymous web tracking (`/track`) |
+//! | `JsCredentialsProvider` | [`CredentialsProvider`] | an async JS function returning STS credentials |
+//!
+//! And the wiring: `spawn_producer` (a producer on these, signing with `x-log-date`),
+//! `flush_on_page_hide` / `PageLifeListener` (`pagehide`, `visibilitychange`), and
+//! `WaitUntil` (Cloudflare Workers: deliver a request's logs after its response through
+//! `ctx.waitUntil`). The JS class of the npm package is in `runtime-wasm/js`.
 //!
 //! Everything goes through the **global scope** (`globalThis`), never `window`: the same
 //! code runs in pages, dedicated and service workers, Node ≥ 18 and workerd.
 //!
 //! The JS-facing types exist only on `wasm32-unknown-unknown`. On other targets this crate
-//! is just the re-export of the core (so that `cargo check --workspace` works anywhere).
+//! re-exports the core and offers the target-independent `WebTrackingTransport` (so that
+//! `cargo check --workspace` works anywhere).
 //!
 //! [`Clock`]: sls_producer_core::rt::Clock
 //! [`Timer`]: sls_producer_core::rt::Timer
 //! [`Spawner`]: sls_producer_core::rt::Spawner
 //! [`HttpTransport`]: sls_producer_core::rt::HttpTransport
+//! [`CredentialsProvider`]: sls_producer_core::rt::CredentialsProvider
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The pure helpers are used by the JS-facing modules only, which exist only on wasm.

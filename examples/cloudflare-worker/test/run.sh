@@ -28,4 +28,4 @@ wasm-bindgen --target web --out-dir "$out/pkg" "target/wasm32-unknown-unknown/wa
 cp examples/cloudflare-worker/worker.mjs examples/cloudflare-worker/test/test.mjs "$out/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" examples/cloudflare-worker/test/config.capnp.in >"$out/config.capnp"
 echo "=== workerd test ($("$workerd" --version)), Worker wasm $(wc -c <"$out/pkg/${crate}_bg.wasm") bytes"
-"$workerd" test "$out/config.capnp"
+timeout 300 "$workerd" test "$out/config.capnp"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The wasm side of CI, from a fresh machine (rustup/cargo, node >= 18, npm, apt), without
+# input (CI=true is fine):
+#
+#   runtime-wasm/ci.sh
+#
+#  1. installs what is missing: the wasm32-unknown-unknown target, wasm-bindgen-cli at the
+#     Cargo.lock version, wasm-pack, chromium + chromedriver (apt), and the pinned npm tools of
+#     runtime-wasm/js-tools (binaryen's wasm-opt, workerd) into target/js-tools;
+#  2. starts sls-local (the local SLS server) and the CORS sink on free ports;
+#  3. runs the wasm-bindgen-test suites in Node, a headless Chromium page, a dedicated worker
+#     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
+#  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh), prints the .wasm size,
+#     and uses the package from Node and from a JS Worker in workerd;
+#  5. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+start=$(date +%s)
+step() { echo; echo "=== [wasm $(($(date +%s) - start))s] $*"; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi
+}
+
+step "toolchain: wasm32-unknown-unknown"
+rustup target add wasm32-unknown-unknown
+
+lock_version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+if [[ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$lock_version" ||
+      "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$lock_version" ]]; then
+  step "install wasm-bindgen-cli $lock_version (the Cargo.lock version; --locked fails on this registry)"
+  cargo install wasm-bindgen-cli --version "$lock_version" --force
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  step "install wasm-pack"
+  cargo install wasm-pack --version 0.15.1 --locked
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  step "install chromium + chromedriver (apt)"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+fi
+export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)}
+
+step "npm tools (binaryen wasm-opt, workerd) into target/js-tools"
+mkdir -p target/js-tools
+if ! cmp -s runtime-wasm/js-tools/package-lock.json target/js-tools/package-lock.json ||
+   [[ ! -x target/js-tools/node_modules/.bin/wasm-opt || ! -x target/js-tools/node_modules/.bin/workerd ]]; then
+  cp runtime-wasm/js-tools/package.json runtime-wasm/js-tools/package-lock.json target/js-tools/
+  (cd target/js-tools && npm ci --no-audit --no-fund)
+fi
+export WASM_OPT="$root/target/js-tools/node_modules/.bin/wasm-opt"
+export WORKERD="$root/target/js-tools/node_modules/.bin/workerd"
+"$WASM_OPT" --version
+"$WORKERD" --version
+
+step "sls-local and the CORS sink"
+cargo build -p sls-producer-tests --bin sls-local
+# shellcheck source=tests/support/servers.sh
+source runtime-wasm/tests/support/servers.sh
+start_wasm_test_servers
+
+step "wasm-bindgen-test suites: node, Chromium page, dedicated worker, service worker"
+runtime-wasm/tests/support/run-wasm-tests.sh node browser worker service-worker
+
+step "npm package: wasm-pack build + wasm-opt -Oz"
+mkdir -p target/sls-producer-js
+runtime-wasm/js/build.sh target/sls-producer-js/pkg | tee target/sls-producer-js/build.log
+pkg="$root/target/sls-producer-js/pkg"
+
+step "npm package from Node"
+node runtime-wasm/js/test-package/node-smoke.mjs "$pkg" "$SLS_LOCAL_URL"
+
+step "npm package in a JS Worker: workerd test"
+wd=target/sls-producer-js/workerd
+rm -rf "$wd" && mkdir -p "$wd"
+cp -r "$pkg" "$wd/pkg"
+cp runtime-wasm/js/test-package/worker.mjs runtime-wasm/js/test-package/workerd-test.mjs "$wd/"
+sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" runtime-wasm/js/test-package/config.capnp.in >"$wd/config.capnp"
+# A hung test (e.g. an unread request body) must fail, not stall CI.
+timeout 300 "$WORKERD" test "$wd/config.capnp"
+
+step "Rust Cloudflare Worker example: workerd test"
+examples/cloudflare-worker/test/run.sh
+
+step "done in $(($(date +%s) - start))s; the shipped npm package:"
+sed -n '/^=== sls-producer-js package/,$p' target/sls-producer-js/build.log
