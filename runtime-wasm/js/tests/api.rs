@@ -103,11 +103,13 @@ async fn batches_are_sealed_by_count_and_the_rest_by_flush() {
         .map(|g| field(g, "logs").unchecked_into::<Array>().length())
         .collect();
     assert_eq!(sizes, [2, 2, 1]);
-    let events: Vec<String> = stored_logs(&logstore)
+    // The two full batches travel concurrently and may arrive in either order.
+    let mut events: Vec<String> = stored_logs(&logstore)
         .await
         .into_iter()
         .map(|fields| fields[0].1.clone())
         .collect();
+    events.sort();
     assert_eq!(events, ["0", "1", "2", "3", "4"]);
     let group = &log_groups(&logstore).await[0];
     assert_eq!(field(group, "ingest").as_string().unwrap(), "putlogs");
@@ -123,6 +125,7 @@ async fn injected_server_errors_are_retried_until_delivered() {
     set(&opts, "baseRetryBackoffMs", 1);
     set(&opts, "maxRetryBackoffMs", 10);
     let producer = producer(&opts);
+    clear_faults().await;
     let busy = error_count("ServerBusy").await;
     let internal = error_count("InternalServerError").await;
     set_faults(r#"{"script":[503, 500]}"#).await;
@@ -149,6 +152,7 @@ async fn failures_go_to_on_error_with_the_last_attempt() {
     let on_error = Closure::<dyn FnMut(JsValue)>::new(move |f| seen.borrow_mut().push(f));
     set(&opts, "onError", on_error.into_js_value());
     let producer = producer(&opts);
+    clear_faults().await;
     set_faults(r#"{"script":[503]}"#).await;
     producer
         .send_list(Array::of2(&text_log("a").into(), &text_log("b").into()).into())
@@ -176,6 +180,7 @@ async fn flush_resolves_only_after_delivery() {
     set(&opts, "lingerMs", 600_000);
     let producer = producer(&opts);
     producer.send(text_log("one")).unwrap();
+    clear_faults().await;
     // 200 ms server latency: a flush that did not wait would resolve before the store.
     set_faults(r#"{"latency_ms":200}"#).await;
     resolve(producer.flush()).await;
@@ -220,6 +225,7 @@ async fn close_with_a_timeout_fails_what_cannot_be_delivered() {
     set(&opts, "baseRetryBackoffMs", 60_000);
     set(&opts, "maxRetryBackoffMs", 60_000);
     let mut producer = producer(&opts);
+    clear_faults().await;
     set_faults(r#"{"script":[503]}"#).await;
     producer.send(text_log("stuck")).unwrap();
     // The first attempt fails; the retry would come in a minute; close gives 100 ms.

@@ -118,6 +118,7 @@ async fn only_what_fits_the_keepalive_quota_goes_with_keepalive() {
     // once. 200 ms of server latency keeps them in flight together, so at most two fit
     // the 64 KiB quota; the others must go as ordinary requests.
     dispatch(&global(), "pagehide");
+    clear_faults().await;
     set_faults(r#"{"latency_ms":200}"#).await;
     let big = "y".repeat(25 * 1024);
     for _ in 0..4 {
