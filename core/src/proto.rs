@@ -348,13 +348,22 @@ impl LogGroupEncoder {
         out.byte(LOG_TIME);
         out.varint(u64::from(time));
         for (k, v) in contents {
-            out.byte(LOG_CONTENTS);
-            out.varint(pair_len(k, v) as u64);
-            out.byte(PAIR_KEY);
-            out.varint(k.len() as u64);
-            out.bytes(k.as_bytes());
-            out.byte(PAIR_VALUE);
-            out.varint(v.len() as u64);
+            let pair = pair_len(k, v);
+            if pair < 0x80 {
+                // The usual short pair: every length is a one-byte varint, so each header
+                // is one small fixed-size store.
+                out.bytes(&[LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8]);
+                out.bytes(k.as_bytes());
+                out.bytes(&[PAIR_VALUE, v.len() as u8]);
+            } else {
+                out.byte(LOG_CONTENTS);
+                out.varint(pair as u64);
+                out.byte(PAIR_KEY);
+                out.varint(k.len() as u64);
+                out.bytes(k.as_bytes());
+                out.byte(PAIR_VALUE);
+                out.varint(v.len() as u64);
+            }
             out.bytes(v.as_bytes());
         }
         if let Some(ns) = time_ns {
