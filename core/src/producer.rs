@@ -156,6 +156,33 @@ impl Producer {
         }
     }
 
+    /// Send `record` to `route`'s project and logstore with this topic, source and shard
+    /// hash, the way the Go producer's `HashSendLog(project, logstore, shardHash, topic,
+    /// source, log)` does; `shard_hash: None` lets the server pick a shard. The hash is
+    /// bucketed as in [`Producer::hashed_route`].
+    ///
+    /// For a hot path, build the route once (`route.with_topic(..).with_source(..)`, then
+    /// [`hashed_route`](Producer::hashed_route)) and call [`send`](Producer::send).
+    ///
+    /// # Errors
+    ///
+    /// As [`Producer::send`]: [`SendError`] with the record handed back.
+    pub fn send_with(
+        &self,
+        route: &Route,
+        topic: &str,
+        source: &str,
+        shard_hash: Option<&str>,
+        record: impl Into<Record>,
+    ) -> Result<Ticket, SendError> {
+        let route = route.clone().with_topic(topic).with_source(source);
+        let route = match shard_hash {
+            Some(hash) => self.hashed_route(&route, hash),
+            None => route.without_shard_key(),
+        };
+        self.send(&route, record)
+    }
+
     fn push(
         &self,
         route: &Route,

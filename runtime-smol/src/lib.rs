@@ -34,7 +34,7 @@
 //! without a tokio runtime:
 //!
 //! * [`Producer`] / [`ProducerBuilder`] — the producer on smol: `send`, `send_list`,
-//!   [`send_with`](Producer::send_with) (topic, source, shard hash), callbacks and
+//!   [`send_with`](sls_producer_core::producer::Producer::send_with) (topic, source, shard hash), callbacks and
 //!   awaitable handles, `flush().await`, `close(deadline).await`, and a blocking facade
 //!   ([`flush_blocking`](Producer::flush_blocking),
 //!   [`close_blocking`](Producer::close_blocking)) for plain threads.

@@ -11,8 +11,7 @@ use std::sync::Arc;
 
 use sls_producer_core::config::{ConfigError, ProducerConfig};
 use sls_producer_core::driver::{CredentialsSource, Driver};
-use sls_producer_core::engine::{Record, Route, Ticket};
-use sls_producer_core::producer::{CloseReport, Producer as CoreProducer, SendError};
+use sls_producer_core::producer::{CloseReport, Producer as CoreProducer};
 use sls_producer_core::rt::{CredentialsProvider, HttpTransport};
 use sls_producer_core::rt::{Spawner as _, Task};
 use smol::Executor;
@@ -27,7 +26,7 @@ use crate::{SmolSpawner, SmolTimer, SmolTransport, TransportConfig};
 /// [`send_with_callback`](CoreProducer::send_with_callback),
 /// [`send_with_handle`](CoreProducer::send_with_handle), [`flush`](CoreProducer::flush),
 /// [`close`](CoreProducer::close), [`stats`](CoreProducer::stats), …); this type adds
-/// [`Producer::send_with`] and the blocking facade ([`Producer::flush_blocking`],
+/// [`send_with`](sls_producer_core::producer::Producer::send_with) and the blocking facade ([`Producer::flush_blocking`],
 /// [`Producer::close_blocking`]) for threads outside the runtime.
 ///
 /// ```no_run
@@ -60,34 +59,6 @@ impl Producer {
     /// Start building a producer for `config`.
     pub fn builder(config: ProducerConfig) -> ProducerBuilder {
         ProducerBuilder::new(config)
-    }
-
-    /// Send `record` to `route`'s project and logstore with this topic, source and shard
-    /// hash, the way the Go producer's `HashSendLog(project, logstore, shardHash, topic,
-    /// source, log)` does; `shard_hash: None` lets the server pick a shard. The hash is
-    /// bucketed onto the configured `buckets` when `adjust_shard_hash` is on (the
-    /// default), see [`CoreProducer::hashed_route`].
-    ///
-    /// For a hot path, build the route once (`route.with_topic(..).with_source(..)`, then
-    /// [`hashed_route`](CoreProducer::hashed_route)) and call [`send`](CoreProducer::send).
-    ///
-    /// # Errors
-    ///
-    /// As [`CoreProducer::send`]: [`SendError`] with the record handed back.
-    pub fn send_with(
-        &self,
-        route: &Route,
-        topic: &str,
-        source: &str,
-        shard_hash: Option<&str>,
-        record: impl Into<Record>,
-    ) -> Result<Ticket, SendError> {
-        let route = route.clone().with_topic(topic).with_source(source);
-        let route = match shard_hash {
-            Some(hash) => self.inner.hashed_route(&route, hash),
-            None => route.without_shard_key(),
-        };
-        self.inner.send(&route, record)
     }
 
     /// [`flush`](CoreProducer::flush) for a plain thread: seal every open batch and block

@@ -30,7 +30,7 @@
 //! ```
 //!
 //! * [`Producer`] / [`ProducerBuilder`] — the producer on a tokio runtime: `send`,
-//!   `send_list`, [`send_with`](Producer::send_with) (topic, source, shard hash),
+//!   `send_list`, [`send_with`](sls_producer_core::producer::Producer::send_with) (topic, source, shard hash),
 //!   callbacks and awaitable handles, `flush().await`, `close(deadline).await`, and a
 //!   blocking facade ([`flush_blocking`](Producer::flush_blocking),
 //!   [`close_blocking`](Producer::close_blocking)) for threads outside the runtime.
