@@ -14,7 +14,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::check::{Summary, check};
 use crate::run::run;
 use crate::scenario::Scenario;
-use crate::support::wall_clock;
+use crate::support::{timed, wall_clock};
 
 /// Scenarios in the normal test run.
 pub(crate) const DEFAULT_SCENARIOS: u64 = 10_000;
@@ -47,6 +47,10 @@ fn seeded_random_scenarios_hold_every_invariant() {
         eprintln!("sim: seed {seed} passed: {summary:?}");
         return;
     }
+    timed(run_scenarios);
+}
+
+fn run_scenarios() {
     let count = env_u64("SIM_SCENARIOS").unwrap_or(DEFAULT_SCENARIOS);
     let base = env_u64("SIM_SEED_BASE").unwrap_or(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

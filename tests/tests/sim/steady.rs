@@ -15,7 +15,7 @@ use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use sls_producer_core::time::Instant;
 
 use crate::server::{MemoryProbe, Observed, ObservingTransport};
-use crate::support::{Stamper, decode_body, id_of, log_with_id, raw_body, wall_clock};
+use crate::support::{Stamper, decode_body, id_of, log_with_id, raw_body, timed, wall_clock};
 
 const HOUR: Duration = Duration::from_secs(3600);
 /// Ten logs a second: one every 100 ms.
@@ -23,6 +23,10 @@ const INTERVAL: Duration = Duration::from_millis(100);
 
 #[test]
 fn one_simulated_hour_of_steady_traffic_delivers_every_log_exactly_once() {
+    timed(steady_hour);
+}
+
+fn steady_hour() {
     let started = wall_clock();
     let mut sim = SimRuntime::new(2026);
     let mut rng = sim.rng().fork();

@@ -161,6 +161,18 @@ pub(crate) async fn join_all(clients: Vec<Client>) {
     .await;
 }
 
+/// Held by the tests that report wall times, so that they do not compete with each other
+/// for the CPU (tests of one binary run in parallel).
+static TIMED: Mutex<()> = Mutex::new(());
+
+/// Run `f` while no other timed test runs.
+pub(crate) fn timed<R>(f: impl FnOnce() -> R) -> R {
+    let _guard = TIMED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    f()
+}
+
 /// Wall-clock time, only to report how long the suite took (never used by the code under
 /// test, which reads simulated time).
 #[allow(clippy::disallowed_methods)]
