@@ -7,7 +7,9 @@
 //!
 //! 1. Starts the local server in counting mode (`StoreMode::CountOnly`, strict signature
 //!    checks) in a child process (this binary again, with `--serve`), so that the CPU and
-//!    memory figures below are the producer's alone.
+//!    memory figures below are the producer's alone. `--server null` starts a sink that
+//!    only decompresses and counts instead (see `sink.rs`): the local server spends more
+//!    CPU per log than the producer, and on a small machine it sets the pace.
 //! 2. Measures the ceiling: encoding the same logs into default-sized batches and
 //!    compressing each batch, on one thread, with nothing else (no lock, no copies, no
 //!    digest, no HTTP).
@@ -28,6 +30,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod proc_stats;
+mod sink;
 mod workload;
 
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +58,8 @@ usage: throughput [options]
   --workers W          tokio worker threads of the producer (default: available cores)
   --server-threads S   worker threads of the server process (default 1)
   --compression C      lz4 (default), zstd or none
+  --server S           local (default): the local SLS server, counting mode, strict
+                       signature checks; null: a sink that only decompresses and counts
   --api A              log (default): each sender builds a Log and calls send, as the Go
                        benchmark does; parts: send_parts with borrowed key/value pairs
   -h, --help           this text";
@@ -77,6 +82,25 @@ struct Options {
     server_threads: usize,
     compression: Compression,
     api: Api,
+    server: ServerKind,
+}
+
+/// What receives the requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ServerKind {
+    /// The local SLS server in counting mode.
+    Local,
+    /// The counting sink of [`sink`].
+    Null,
+}
+
+impl ServerKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Null => "null",
+        }
+    }
 }
 
 /// How senders hand logs to the producer.
@@ -90,7 +114,7 @@ enum Api {
 
 enum Mode {
     Bench(Options),
-    Serve { threads: usize },
+    Serve { threads: usize, kind: ServerKind },
     Help,
 }
 
@@ -103,6 +127,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         server_threads: 1,
         compression: Compression::Lz4,
         api: Api::Log,
+        server: ServerKind::Local,
     };
     let mut serve = false;
     let mut args = args.peekable();
@@ -130,6 +155,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                     _ => return Err(format!("--compression: unknown {v:?}")),
                 };
             }
+            "--server" => {
+                let v = args.next().ok_or("--server needs a value")?;
+                options.server = match v.as_str() {
+                    "local" => ServerKind::Local,
+                    "null" => ServerKind::Null,
+                    _ => return Err(format!("--server: unknown {v:?}")),
+                };
+            }
             "--api" => {
                 let v = args.next().ok_or("--api needs a value")?;
                 options.api = match v.as_str() {
@@ -144,6 +177,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
     Ok(if serve {
         Mode::Serve {
             threads: options.server_threads,
+            kind: options.server,
         }
     } else {
         Mode::Bench(options)
@@ -156,7 +190,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        Ok(Mode::Serve { threads }) => serve(threads),
+        Ok(Mode::Serve { threads, kind }) => serve(threads, kind),
         Ok(Mode::Bench(options)) => match bench(&options) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
@@ -177,32 +211,51 @@ fn main() -> ExitCode {
 
 /// Run the counting server until standard input closes, then print its totals, CPU time
 /// and peak RSS as one JSON line.
-fn serve(threads: usize) -> ExitCode {
+fn serve(threads: usize, kind: ServerKind) -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(async {
-        let sls = LocalSls::builder()
-            .project(PROJECT)
-            .logstore(PROJECT, LOGSTORE, Default::default())
-            .access_key(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
-            .store_mode(StoreMode::CountOnly)
-            .start()
-            .await
-            .expect("bind a port on 127.0.0.1");
-        println!("port {}", sls.port());
+    let until_stdin_closes = || async {
         std::io::stdout().flush().expect("stdout");
         tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new()))
             .await
             .expect("stdin reader")
             .ok();
-        let stats = sls.stats();
-        sls.shutdown().await;
+    };
+    runtime.block_on(async {
+        let stats = match kind {
+            ServerKind::Local => {
+                let sls = LocalSls::builder()
+                    .project(PROJECT)
+                    .logstore(PROJECT, LOGSTORE, Default::default())
+                    .access_key(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
+                    .store_mode(StoreMode::CountOnly)
+                    .start()
+                    .await
+                    .expect("bind a port on 127.0.0.1");
+                println!("port {}", sls.port());
+                until_stdin_closes().await;
+                let stats = sls.stats();
+                sls.shutdown().await;
+                stats.to_json()
+            }
+            ServerKind::Null => {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind a port on 127.0.0.1");
+                println!("port {}", listener.local_addr().expect("bound").port());
+                let totals = Arc::new(sink::Totals::default());
+                let server = tokio::spawn(sink::run(listener, totals.clone()));
+                until_stdin_closes().await;
+                server.abort();
+                totals.to_json()
+            }
+        };
         let cpu = proc_stats::cpu_time("self").unwrap_or_default();
         let summary = serde_json::json!({
-            "stats": stats.to_json(),
+            "stats": stats,
             "cpuSeconds": cpu.as_secs_f64(),
             "peakRss": proc_stats::peak_rss("self").unwrap_or(0),
         });
@@ -220,10 +273,11 @@ struct Server {
 }
 
 impl Server {
-    fn start(threads: usize) -> Result<Self, String> {
+    fn start(threads: usize, kind: ServerKind) -> Result<Self, String> {
         let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
         let mut child = Command::new(exe)
-            .args(["--serve", "--server-threads", &threads.to_string()])
+            .args(["--serve", "--server", kind.as_str()])
+            .args(["--server-threads", &threads.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -365,7 +419,7 @@ async fn sender(
 }
 
 fn bench(options: &Options) -> Result<bool, String> {
-    let server = Server::start(options.server_threads)?;
+    let server = Server::start(options.server_threads, options.server)?;
     let endpoint = format!("http://127.0.0.1:{}", server.port);
     let config = ProducerConfig::new(endpoint).with_compression(options.compression);
     let workload = Arc::new(Workload::new(1, PROJECT, LOGSTORE));
@@ -374,12 +428,13 @@ fn bench(options: &Options) -> Result<bool, String> {
         .map_or(0, |d| d.as_secs() as u32);
 
     println!(
-        "throughput: {} logs from {} tasks ({:?} API) on {} worker threads; server: {} \
+        "throughput: {} logs from {} tasks ({:?} API) on {} worker threads; {} server, {} \
          thread(s), separate process; {:?}, batches of {} KiB / {} logs, memory budget {} MiB",
         options.logs,
         options.senders,
         options.api,
         options.workers,
+        options.server.as_str(),
         options.server_threads,
         options.compression,
         config.max_batch_bytes / 1024,
