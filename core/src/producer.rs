@@ -27,14 +27,18 @@ use core::time::Duration;
 use crate::config::{ConfigError, ProducerConfig};
 use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared};
 use crate::engine::{
-    DeliveryResult, Engine, EngineStats, FlushToken, LogParts, LogSource, PushError, Record,
-    Refusal, Route, Ticket,
+    DeliveryResult, Encoded, Engine, EngineStats, FlushToken, LogParts, LogSource, PushError,
+    Record, Refusal, Route, Ticket,
 };
 use crate::metrics::MetricsSnapshot;
 use crate::proto::Log;
 use crate::rt::{HttpTransport, MaybeSend, Sleep, Timer};
 use crate::shard::adjust_hash;
 use crate::time::{Instant, UnixTime};
+
+/// Largest single log (encoded) that a send encodes on the stack before taking the lock;
+/// larger ones are encoded under it, straight into their batch.
+const PRE_ENCODE_MAX: usize = 1024;
 
 /// Why a send was refused. The record is handed back in every case.
 pub type SendError = PushError;
@@ -195,7 +199,28 @@ impl Producer {
     }
 
     /// Push borrowed logs under the lock, then wake the driver if the push made work.
+    ///
+    /// A single log of up to [`PRE_ENCODE_MAX`] bytes is encoded on the stack first, so
+    /// that the lock is held only to copy it into its batch: senders on several threads
+    /// encode in parallel.
     fn push_logs<L: LogSource + ?Sized>(
+        &self,
+        route: &Route,
+        logs: &L,
+        make_tag: impl FnOnce(Ticket) -> Option<Completion>,
+    ) -> Result<Ticket, Refusal> {
+        if logs.count() == 1 {
+            let len = logs.encoded_len(0);
+            if len <= PRE_ENCODE_MAX {
+                let mut entry = [0u8; PRE_ENCODE_MAX];
+                logs.encode_to_slice(0, &mut entry[..len]);
+                return self.push_locked(route, &Encoded(&entry[..len]), make_tag);
+            }
+        }
+        self.push_locked(route, logs, make_tag)
+    }
+
+    fn push_locked<L: LogSource + ?Sized>(
         &self,
         route: &Route,
         logs: &L,
@@ -647,10 +672,20 @@ mod tests {
             )
             .unwrap();
         producer.send(&route, log.clone()).unwrap();
+        // Larger than what is encoded on the stack before locking: encoded under the lock.
+        let big = alloc::string::String::from_utf8(alloc::vec![b'b'; 2 * PRE_ENCODE_MAX]).unwrap();
+        let big_log = Log::new(1).with_content("big", big.as_str());
+        producer
+            .send_parts(&route, 1, None, &[("big", big.as_str())])
+            .unwrap();
+        producer.send(&route, big_log.clone()).unwrap();
         let report = sim.block_on(producer.close(None)).unwrap();
-        assert_eq!(report.delivered_logs, 2);
+        assert_eq!(report.delivered_logs, 4);
         assert_eq!(sim.transport().requests().len(), 1, "one batch");
-        assert_eq!(sent_logs(&sim), [log.clone(), log]);
+        assert_eq!(
+            sent_logs(&sim),
+            [log.clone(), log, big_log.clone(), big_log]
+        );
     }
 
     #[test]

@@ -230,6 +230,64 @@ fn put_pair(buf: &mut Vec<u8>, key: u8, k: &str, v: &str) {
     put_delimited(buf, PAIR_VALUE, v.as_bytes());
 }
 
+/// Encode `log` as [`LogGroupEncoder::push`] would append it, into `out`, which must be
+/// exactly [`LogGroupEncoder::encoded_log_len`] bytes long.
+pub(crate) fn encode_log_into(log: &Log, out: &mut [u8]) {
+    let body = log_body_len(log.time, log.time_ns, contents_of(log));
+    write_entry(out, body, log.time, log.time_ns, contents_of(log));
+}
+
+/// Encode the parts as [`LogGroupEncoder::push_parts`] would append them, into `out`, which
+/// must be exactly [`LogGroupEncoder::encoded_parts_len`] bytes long.
+pub(crate) fn encode_parts_into<K: AsRef<str>, V: AsRef<str>>(
+    time: u32,
+    time_ns: Option<u32>,
+    contents: &[(K, V)],
+    out: &mut [u8],
+) {
+    let body = log_body_len(time, time_ns, pairs_of(contents));
+    write_entry(out, body, time, time_ns, pairs_of(contents));
+}
+
+/// Write one field-1 entry (a `Log` of `body` bytes) into `out`, exactly its size.
+fn write_entry<'a>(
+    out: &mut [u8],
+    body: usize,
+    time: u32,
+    time_ns: Option<u32>,
+    contents: impl Iterator<Item = (&'a str, &'a str)>,
+) {
+    let mut out = Writer { out, at: 0 };
+    out.byte(GROUP_LOGS);
+    out.varint(body as u64);
+    out.byte(LOG_TIME);
+    out.varint(u64::from(time));
+    for (k, v) in contents {
+        let pair = pair_len(k, v);
+        if pair < 0x80 {
+            // The usual short pair: every length is a one-byte varint, so each header is
+            // one small fixed-size store.
+            out.bytes(&[LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8]);
+            out.bytes(k.as_bytes());
+            out.bytes(&[PAIR_VALUE, v.len() as u8]);
+        } else {
+            out.byte(LOG_CONTENTS);
+            out.varint(pair as u64);
+            out.byte(PAIR_KEY);
+            out.varint(k.len() as u64);
+            out.bytes(k.as_bytes());
+            out.byte(PAIR_VALUE);
+            out.varint(v.len() as u64);
+        }
+        out.bytes(v.as_bytes());
+    }
+    if let Some(ns) = time_ns {
+        out.byte(LOG_TIME_NS);
+        out.bytes(&ns.to_le_bytes());
+    }
+    debug_assert_eq!(out.at, out.out.len(), "the entry fills its slice exactly");
+}
+
 /// Fills a slice sized in advance with one encoded log.
 struct Writer<'a> {
     out: &'a mut [u8],
@@ -339,38 +397,14 @@ impl LogGroupEncoder {
         let end = start + delimited_len(body);
         // Size the buffer once, then fill the entry in place: no capacity check per byte.
         self.buf.resize(end, 0);
-        let mut out = Writer {
-            out: &mut self.buf[start..end],
-            at: 0,
-        };
-        out.byte(GROUP_LOGS);
-        out.varint(body as u64);
-        out.byte(LOG_TIME);
-        out.varint(u64::from(time));
-        for (k, v) in contents {
-            let pair = pair_len(k, v);
-            if pair < 0x80 {
-                // The usual short pair: every length is a one-byte varint, so each header
-                // is one small fixed-size store.
-                out.bytes(&[LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8]);
-                out.bytes(k.as_bytes());
-                out.bytes(&[PAIR_VALUE, v.len() as u8]);
-            } else {
-                out.byte(LOG_CONTENTS);
-                out.varint(pair as u64);
-                out.byte(PAIR_KEY);
-                out.varint(k.len() as u64);
-                out.bytes(k.as_bytes());
-                out.byte(PAIR_VALUE);
-                out.varint(v.len() as u64);
-            }
-            out.bytes(v.as_bytes());
-        }
-        if let Some(ns) = time_ns {
-            out.byte(LOG_TIME_NS);
-            out.bytes(&ns.to_le_bytes());
-        }
-        debug_assert_eq!(out.at, end - start, "encoded_log_len is exact");
+        write_entry(&mut self.buf[start..end], body, time, time_ns, contents);
+        self.logs += 1;
+    }
+
+    /// Append one log entry encoded earlier with [`encode_log_into`] or
+    /// [`encode_parts_into`] (e.g. outside a lock that guards this encoder).
+    pub(crate) fn push_encoded(&mut self, entry: &[u8]) {
+        self.buf.extend_from_slice(entry);
         self.logs += 1;
     }
 

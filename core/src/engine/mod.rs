@@ -56,7 +56,7 @@ use core::time::Duration;
 pub use attempt::{Attempt, AttemptId};
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
-pub(crate) use record::{LogParts, LogSource, Refusal};
+pub(crate) use record::{Encoded, LogParts, LogSource, Refusal};
 pub use record::{PushError, Record};
 pub use seal::{CompressJob, Compressed};
 

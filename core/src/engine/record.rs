@@ -4,7 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::proto::{Log, LogContent, LogGroupEncoder};
+use crate::proto::{self, Log, LogContent, LogGroupEncoder};
 
 /// The logs of one send: a single log or a list.
 ///
@@ -77,6 +77,8 @@ pub(crate) trait LogSource {
     fn encoded_len(&self, index: usize) -> usize;
     /// Append log `index` to `encoder`.
     fn encode_into(&self, index: usize, encoder: &mut LogGroupEncoder);
+    /// Encode log `index` into `out`, exactly [`LogSource::encoded_len`] bytes long.
+    fn encode_to_slice(&self, index: usize, out: &mut [u8]);
 }
 
 impl LogSource for Record {
@@ -90,6 +92,10 @@ impl LogSource for Record {
 
     fn encode_into(&self, index: usize, encoder: &mut LogGroupEncoder) {
         encoder.push(&self.as_slice()[index]);
+    }
+
+    fn encode_to_slice(&self, index: usize, out: &mut [u8]) {
+        proto::encode_log_into(&self.as_slice()[index], out);
     }
 }
 
@@ -127,6 +133,32 @@ impl<K: AsRef<str>, V: AsRef<str>> LogSource for LogParts<'_, K, V> {
 
     fn encode_into(&self, _index: usize, encoder: &mut LogGroupEncoder) {
         encoder.push_parts(self.time, self.time_ns, self.contents);
+    }
+
+    fn encode_to_slice(&self, _index: usize, out: &mut [u8]) {
+        proto::encode_parts_into(self.time, self.time_ns, self.contents, out);
+    }
+}
+
+/// One log already encoded (by [`LogSource::encode_to_slice`]), e.g. before taking the
+/// lock that guards the engine, so that only a copy is made under it.
+pub(crate) struct Encoded<'a>(pub(crate) &'a [u8]);
+
+impl LogSource for Encoded<'_> {
+    fn count(&self) -> usize {
+        1
+    }
+
+    fn encoded_len(&self, _index: usize) -> usize {
+        self.0.len()
+    }
+
+    fn encode_into(&self, _index: usize, encoder: &mut LogGroupEncoder) {
+        encoder.push_encoded(self.0);
+    }
+
+    fn encode_to_slice(&self, _index: usize, out: &mut [u8]) {
+        out.copy_from_slice(self.0);
     }
 }
 
