@@ -196,11 +196,13 @@ const PAIR_KEY: u8 = 1 << 3 | 2;
 const PAIR_VALUE: u8 = 2 << 3 | 2;
 
 /// Bytes of a length-delimited field with a one-byte key whose payload is `len` bytes.
+#[inline]
 const fn delimited_len(len: usize) -> usize {
     1 + encoded_len_varint(len as u64) + len
 }
 
 /// Payload length of a `LogContent` / `LogTag` message.
+#[inline]
 const fn pair_len(key: &str, value: &str) -> usize {
     delimited_len(key.len()) + delimited_len(value.len())
 }
@@ -294,12 +296,16 @@ struct Writer<'a> {
     at: usize,
 }
 
+// `#[inline]`: the generic encoders (`push_parts`, `encode_parts_into`) are compiled in the
+// caller's crate, where these would otherwise be out-of-line calls per byte and per string.
 impl Writer<'_> {
+    #[inline]
     fn byte(&mut self, b: u8) {
         self.out[self.at] = b;
         self.at += 1;
     }
 
+    #[inline]
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.byte(v as u8 | 0x80);
@@ -308,6 +314,7 @@ impl Writer<'_> {
         self.byte(v as u8);
     }
 
+    #[inline]
     fn bytes(&mut self, bytes: &[u8]) {
         self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
         self.at += bytes.len();
