@@ -226,10 +226,12 @@ impl Producer {
         logs: &L,
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, Refusal> {
-        let now = self.shared.timer.now();
+        // The clock is read only if the push opens or seals a batch.
+        let timer = &*self.shared.timer;
+        let now = || timer.now();
         let (result, waker) = {
             let mut st = self.shared.state.lock();
-            let result = st.engine.push_logs(now, logs, route, make_tag);
+            let result = st.engine.push_logs(&now, logs, route, make_tag);
             let wake = st.engine.take_wakeup();
             (result, wake.then(|| st.driver_waker()).flatten())
         };
@@ -492,7 +494,7 @@ impl SendFuture {
         let (result, driver) = {
             let pending = record.as_ref().expect("SendFuture polled after completion");
             let mut st = shared.state.lock();
-            let result = st.engine.push_logs(now, pending, route, |ticket| {
+            let result = st.engine.push_logs(&|| now, pending, route, |ticket| {
                 match notify.take().expect("taken once, on acceptance") {
                     Notify::None => None,
                     Notify::Callback(cb) => Some(Completion::Callback(cb)),

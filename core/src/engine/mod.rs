@@ -292,7 +292,7 @@ impl<T> Engine<T> {
         make_tag: impl FnOnce(Ticket) -> Option<T>,
     ) -> Result<Ticket, PushError> {
         let record = record.into();
-        self.push_logs(now, &record, route, make_tag)
+        self.push_logs(&|| now, &record, route, make_tag)
             .map_err(|refusal| refusal.with_record(record))
     }
 
@@ -319,15 +319,17 @@ impl<T> Engine<T> {
             time_ns,
             contents,
         };
-        self.push_logs(now, &parts, route, |_| tag)
+        self.push_logs(&|| now, &parts, route, |_| tag)
             .map_err(|refusal| refusal.with_record(Record::Log(parts.to_log())))
     }
 
     /// [`Engine::push_with`] on borrowed logs: the caller keeps them, to drop them (or
     /// hand them back in a [`PushError`]) after releasing whatever lock guards the engine.
+    /// The clock `now` is read only if the push opens or seals a batch (a clock read per
+    /// send is a measurable part of its cost).
     pub(crate) fn push_logs<L: LogSource + ?Sized>(
         &mut self,
-        now: Instant,
+        now: &dyn Fn() -> Instant,
         logs: &L,
         route: &Route,
         make_tag: impl FnOnce(Ticket) -> Option<T>,
@@ -405,7 +407,7 @@ impl<T> Engine<T> {
                 }
             }
             if open.is_full(self.settings.max_batch_bytes, self.settings.max_batch_count) {
-                self.seal(now, id);
+                self.seal(now(), id);
             }
         }
 
@@ -469,7 +471,12 @@ impl<T> Engine<T> {
 
     /// The open batch of `route` if it has room for `entry` bytes; otherwise seal it and
     /// open a new one.
-    fn open_batch_with_room(&mut self, now: Instant, route: &Route, entry: usize) -> BatchId {
+    fn open_batch_with_room(
+        &mut self,
+        now: &dyn Fn() -> Instant,
+        route: &Route,
+        entry: usize,
+    ) -> BatchId {
         if let Some(id) = self.open.get(route) {
             let batch = &self.batches[&id];
             let Phase::Open(open) = &batch.phase else {
@@ -482,12 +489,13 @@ impl<T> Engine<T> {
             ) {
                 return id;
             }
+            let now = now();
             self.seal(now, id);
             // A busy route: give its next batch a buffer already as large as a batch.
             let buffer = self.spare_buffers.pop();
             return self.create_batch(now, route, buffer);
         }
-        self.create_batch(now, route, None)
+        self.create_batch(now(), route, None)
     }
 
     /// Open a batch for `route`, encoding into `buffer` if given.
