@@ -34,6 +34,17 @@
 //! Nothing in this crate reads a clock or does I/O on its own: every read of time goes
 //! through the runtime's [`rt::Clock`], which is what makes simulation tests exact.
 //!
+//! # Features
+//!
+//! | Feature | Default | What it adds |
+//! |---|---|---|
+//! | `std` | yes | a real mutex for the engine lock, `Credentials::from_env` |
+//! | `zstd` | yes | zstd bodies (pure Rust, `no_std`) |
+//! | `sim` | no | the `sim` module: manual clock, executor, scripted transport |
+//! | `tracing` | no | the producer's own diagnostics as `tracing` events (works without `std`) |
+//! | `tracing-layer` | no | `tracing_layer::SlsLayer`, shipping application events to SLS (native targets) |
+//! | `log` | no | `log_logger::SlsLogger`, shipping `log` records to SLS (native targets) |
+//!
 //! # The engine in ten lines
 //!
 //! ```
