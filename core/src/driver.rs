@@ -31,7 +31,7 @@
 )]
 
 mod completion;
-mod lock;
+pub(crate) mod lock;
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;

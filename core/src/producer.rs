@@ -25,7 +25,8 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 use crate::config::{ConfigError, ProducerConfig};
-use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared};
+use crate::driver::lock::Guard;
+use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared, State};
 use crate::engine::{
     DeliveryResult, Encoded, Engine, EngineStats, FlushToken, LogParts, LogSource, PushError,
     Record, Refusal, Route, Ticket,
@@ -200,9 +201,10 @@ impl Producer {
 
     /// Push borrowed logs under the lock, then wake the driver if the push made work.
     ///
-    /// A single log of up to [`PRE_ENCODE_MAX`] bytes is encoded on the stack first, so
-    /// that the lock is held only to copy it into its batch: senders on several threads
-    /// encode in parallel.
+    /// A single log is encoded straight into its batch when the lock is free. When another
+    /// sender holds it, a log of up to [`PRE_ENCODE_MAX`] bytes is encoded on the stack
+    /// while waiting, so that the lock is then held only to copy it into its batch: senders
+    /// on several threads encode in parallel, and an uncontended send copies nothing.
     fn push_logs<L: LogSource + ?Sized>(
         &self,
         route: &Route,
@@ -210,18 +212,35 @@ impl Producer {
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, Refusal> {
         if logs.count() == 1 {
-            let len = logs.encoded_len(0);
-            if len <= PRE_ENCODE_MAX {
-                let mut entry = [0u8; PRE_ENCODE_MAX];
-                logs.encode_to_slice(0, &mut entry[..len]);
-                return self.push_locked(route, &Encoded(&entry[..len]), make_tag);
-            }
+            return match self.shared.state.try_lock() {
+                Some(state) => self.push_locked(state, route, logs, make_tag),
+                None => self.push_one_contended(route, logs, make_tag),
+            };
         }
-        self.push_locked(route, logs, make_tag)
+        self.push_locked(self.shared.state.lock(), route, logs, make_tag)
+    }
+
+    /// [`Producer::push_logs`] of one log while another sender holds the lock: encode it
+    /// on the stack (up to [`PRE_ENCODE_MAX`] bytes) before waiting for the lock.
+    fn push_one_contended<L: LogSource + ?Sized>(
+        &self,
+        route: &Route,
+        logs: &L,
+        make_tag: impl FnOnce(Ticket) -> Option<Completion>,
+    ) -> Result<Ticket, Refusal> {
+        let len = logs.encoded_len(0);
+        if len > PRE_ENCODE_MAX {
+            return self.push_locked(self.shared.state.lock(), route, logs, make_tag);
+        }
+        let mut entry = [0u8; PRE_ENCODE_MAX];
+        logs.encode_to_slice(0, &mut entry[..len]);
+        let state = self.shared.state.lock();
+        self.push_locked(state, route, &Encoded(&entry[..len]), make_tag)
     }
 
     fn push_locked<L: LogSource + ?Sized>(
         &self,
+        mut st: Guard<'_, State>,
         route: &Route,
         logs: &L,
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
@@ -229,12 +248,10 @@ impl Producer {
         // The clock is read only if the push opens or seals a batch.
         let timer = &*self.shared.timer;
         let now = || timer.now();
-        let (result, waker) = {
-            let mut st = self.shared.state.lock();
-            let result = st.engine.push_logs(&now, logs, route, make_tag);
-            let wake = st.engine.take_wakeup();
-            (result, wake.then(|| st.driver_waker()).flatten())
-        };
+        let result = st.engine.push_logs(&now, logs, route, make_tag);
+        let wake = st.engine.take_wakeup();
+        let waker = wake.then(|| st.driver_waker()).flatten();
+        drop(st);
         if let Some(w) = waker {
             w.wake();
         }
@@ -688,6 +705,37 @@ mod tests {
             sent_logs(&sim),
             [log.clone(), log, big_log.clone(), big_log]
         );
+    }
+
+    #[test]
+    fn a_send_that_finds_the_lock_taken_delivers_the_same_log() {
+        // The path a send takes when another sender holds the lock: encoded on the stack
+        // first (or, when too large for that, under the lock), then pushed.
+        let sim = SimRuntime::new(1);
+        let producer = start(&sim);
+        let route = Route::new("proj", "store").unwrap();
+        let log = Log::new(1_700_000_000)
+            .with_content("k", "v")
+            .with_content("msg", "hello")
+            .with_time_ns(5);
+        let big = alloc::string::String::from_utf8(alloc::vec![b'b'; 2 * PRE_ENCODE_MAX]).unwrap();
+        let big_log = Log::new(1).with_content("big", big.as_str());
+        let parts = LogParts {
+            time: 1_700_000_000,
+            time_ns: Some(5),
+            contents: &[("k", "v"), ("msg", "hello")],
+        };
+        for record in [Record::Log(log.clone()), Record::Log(big_log.clone())] {
+            producer
+                .push_one_contended(&route, &record, |_| None)
+                .unwrap();
+        }
+        producer
+            .push_one_contended(&route, &parts, |_| None)
+            .unwrap();
+        let report = sim.block_on(producer.close(None)).unwrap();
+        assert_eq!(report.delivered_logs, 3);
+        assert_eq!(sent_logs(&sim), [log.clone(), big_log, log]);
     }
 
     #[test]

@@ -16,12 +16,25 @@ impl<T> Lock<T> {
 
     /// Lock. A panic while the lock was held (impossible in the engine's own code, which
     /// never calls out) does not make the producer unusable: the state is taken as is.
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    /// Lock if no one holds the lock now; `None` if someone does.
+    pub(crate) fn try_lock(&self) -> Option<Guard<'_, T>> {
+        match self.0.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
 }
+
+/// A held [`Lock`].
+#[cfg(feature = "std")]
+pub(crate) type Guard<'a, T> = std::sync::MutexGuard<'a, T>;
 
 #[cfg(not(feature = "std"))]
 pub(crate) struct Lock<T>(spin::Mutex<T>);
@@ -32,7 +45,16 @@ impl<T> Lock<T> {
         Self(spin::Mutex::new(value))
     }
 
-    pub(crate) fn lock(&self) -> spin::MutexGuard<'_, T> {
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
         self.0.lock()
     }
+
+    /// Lock if no one holds the lock now; `None` if someone does.
+    pub(crate) fn try_lock(&self) -> Option<Guard<'_, T>> {
+        self.0.try_lock()
+    }
 }
+
+/// A held [`Lock`].
+#[cfg(not(feature = "std"))]
+pub(crate) type Guard<'a, T> = spin::MutexGuard<'a, T>;
