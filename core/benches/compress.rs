@@ -10,10 +10,8 @@ use sls_producer_core::sign::{BodyDigest, SignatureVersion};
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::Workload;
-
 fn compress(c: &mut Criterion) {
-    let workload = Workload::new(1);
+    let workload = support::workload();
     let (raw, logs) = workload.batch(7, 512 * 1024);
     let lz4 = compress::compress(Compression::Lz4, &raw).expect("lz4 is always available");
     let zstd = compress::compress(Compression::Zstd, &raw).expect("zstd feature is on");

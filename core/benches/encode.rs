@@ -8,13 +8,14 @@ use sls_producer_core::proto::LogGroupEncoder;
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::{LOG_TIME, Rng, Workload};
+use sls_producer_core::sim::SimRng as Rng;
+use support::LOG_TIME;
 
 /// The default `max_batch_bytes`: the encoder is reset when a batch would be sealed.
 const BATCH: usize = 512 * 1024;
 
 fn encode(c: &mut Criterion) {
-    let workload = Workload::new(1);
+    let workload = support::workload();
     let mut group = c.benchmark_group("encode");
     let sample = workload.log(0);
     group.throughput(Throughput::Bytes(

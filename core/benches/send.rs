@@ -32,7 +32,8 @@ use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::{Rng, Workload, config, credentials, spawn_producer};
+use sls_producer_core::sim::{BenchWorkload as Workload, SimRng as Rng};
+use support::{config, credentials, spawn_producer};
 
 /// Sends per timed chunk: few enough that the logs built before it are still in cache.
 const CHUNK: u64 = 256;
@@ -164,7 +165,7 @@ fn producer_send(c: &mut Criterion, workload: &Workload, name: &str, api: Api) {
 }
 
 fn send(c: &mut Criterion) {
-    let workload = Workload::new(1);
+    let workload = support::workload();
     engine_push(c, &workload);
     producer_send(c, &workload, "producer_send", Api::Log);
     producer_send(c, &workload, "producer_send_parts", Api::Parts);

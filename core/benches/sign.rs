@@ -14,10 +14,10 @@ use sls_producer_core::time::UnixTime;
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::{Workload, credentials};
+use support::credentials;
 
 fn sign(c: &mut Criterion) {
-    let (raw, _) = Workload::new(1).batch(7, 512 * 1024);
+    let (raw, _) = support::workload().batch(7, 512 * 1024);
     let endpoint = Endpoint::parse("https://cn-hangzhou.log.aliyuncs.com").expect("valid");
     let target = PutLogsTarget::logstore("bench-project", "bench-logstore").expect("valid");
     let credentials = credentials();

@@ -2,11 +2,9 @@
 //! runtime (a clock, a timer thread, a transport that answers 200 at once, `block_on`)
 //! to run a real `Producer` and its driver without pulling an async runtime into the core.
 //!
-//! The log shape matches `tests/src/bin/throughput/workload.rs` (the end-to-end benchmark):
-//! 10 routes (`topic-{r % 5}`, `source-{r % 10}`), 8 contents `content_key_{i}` with
-//! 49-character values (40 fixed characters, a dash, a random 8-digit suffix) picked from
-//! a table of 4096 pre-generated rows, as the Go benchmark does. One log encodes to 553
-//! bytes.
+//! The logs are `sim::BenchWorkload`'s, the same as the end-to-end `throughput` binary's:
+//! 10 routes, 8 contents `content_key_{i}` with 49-character values picked from a table of
+//! 4096 pre-generated rows, as the Go benchmark does. One log encodes to 553 bytes.
 
 // Real time is what a benchmark measures; the core's rule of no ambient time is for the
 // library, not for its benches.
@@ -22,111 +20,19 @@ use std::thread::{self, Thread};
 
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::Route;
 use sls_producer_core::http::HttpResponse;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::{Log, LogGroupEncoder};
 use sls_producer_core::rt::{Clock, HttpTransport, ResponseFuture, Sleep, Timer};
 use sls_producer_core::time::{Instant, UnixTime};
 
-/// Distinct value rows, as in the Go benchmark.
-const ROWS: usize = 4096;
-/// Contents per log.
-const FIELDS: usize = 8;
 /// Log time of every generated log (fixed: the benches must not depend on the date).
 pub(crate) const LOG_TIME: u32 = 1_700_000_000;
 
-/// A seeded `SplitMix64`: enough randomness for picking rows and suffixes.
-#[derive(Clone, Debug)]
-pub(crate) struct Rng(u64);
+use sls_producer_core::sim::BenchWorkload;
 
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// The Go benchmark's logs.
-pub(crate) struct Workload {
-    keys: [String; FIELDS],
-    rows: Vec<[String; FIELDS]>,
-    routes: Vec<Route>,
-}
-
-impl Workload {
-    pub(crate) fn new(seed: u64) -> Self {
-        let mut rng = Rng::new(seed);
-        let keys = core::array::from_fn(|i| format!("content_key_{}", i + 1));
-        let rows = (0..ROWS)
-            .map(|_| {
-                let suffix = 10_000_000 + rng.next_u64() % 90_000_000;
-                core::array::from_fn(|i| {
-                    format!("{}abcdefghijklmnopqrstuvwxyz0123456789!@#-{suffix}", i + 1)
-                })
-            })
-            .collect();
-        let routes = (0..10)
-            .map(|r| {
-                Route::new("bench-project", "bench-logstore")
-                    .expect("valid names")
-                    .with_topic(&format!("topic-{}", r % 5))
-                    .with_source(&format!("source-{r}"))
-            })
-            .collect();
-        Self { keys, rows, routes }
-    }
-
-    /// One log for the random draw `r`, built as an application would (owned strings).
-    pub(crate) fn log(&self, r: u64) -> Log {
-        let row = &self.rows[(r >> 16) as usize % ROWS];
-        let mut log = Log::new(LOG_TIME);
-        log.contents.reserve_exact(FIELDS);
-        for (key, value) in self.keys.iter().zip(row) {
-            log = log.with_content(key.as_str(), value.as_str());
-        }
-        log
-    }
-
-    /// The contents of the log for `r`, borrowed.
-    pub(crate) fn fields(&self, r: u64) -> [(&str, &str); FIELDS] {
-        let row = &self.rows[(r >> 16) as usize % ROWS];
-        core::array::from_fn(|i| (self.keys[i].as_str(), row[i].as_str()))
-    }
-
-    /// The route of the draw `r`.
-    pub(crate) fn route(&self, r: u64) -> &Route {
-        &self.routes[r as usize % self.routes.len()]
-    }
-
-    /// A finished LogGroup of one route, as a batch is sealed with the default settings:
-    /// logs appended until the next one would pass `max_batch_bytes`.
-    pub(crate) fn batch(&self, seed: u64, max_batch_bytes: usize) -> (Vec<u8>, usize) {
-        let mut rng = Rng::new(seed);
-        let mut encoder = LogGroupEncoder::with_capacity(max_batch_bytes);
-        let trailer = 64;
-        loop {
-            let log = self.log(rng.next_u64());
-            if encoder.len() + LogGroupEncoder::encoded_log_len(&log) + trailer > max_batch_bytes {
-                break;
-            }
-            encoder.push(&log);
-        }
-        let logs = encoder.log_count();
-        let raw = encoder.finish(
-            "topic-0",
-            "source-0",
-            [("__pack_id__", "0123456789ABCDEF-1")],
-        );
-        (raw, logs)
-    }
+/// The Go benchmark's logs (`sim::BenchWorkload`, seed 1), every log at [`LOG_TIME`].
+pub(crate) fn workload() -> BenchWorkload {
+    BenchWorkload::new(1, "bench-project", "bench-logstore", LOG_TIME).expect("valid names")
 }
 
 /// The bench producer's configuration: the defaults, pointed at a transport that never

@@ -19,6 +19,7 @@
 //! | [`ScriptedTransport`] | [`HttpTransport`](crate::rt::HttpTransport): answers from [`ScriptedReply`]s, records [`RecordedRequest`]s |
 //! | [`SimRng`] | seeded PRNG for generating scenarios |
 //! | [`SimRuntime`] | all of the above for one seed |
+//! | [`BenchWorkload`] | the Go producer benchmark's logs, for benchmarks and load tests |
 //!
 //! Time moves only when every task waits, and then straight to the next deadline, so a
 //! scenario spanning hours of retries runs in microseconds. A run that can never finish
@@ -85,9 +86,11 @@ mod lock;
 mod rng;
 mod runtime;
 mod transport;
+mod workload;
 
 pub use clock::ManualClock;
 pub use executor::{ExecutorStats, SimError, SimExecutor, SimLimits};
 pub use rng::SimRng;
 pub use runtime::SimRuntime;
 pub use transport::{RecordedRequest, ScriptedReply, ScriptedTransport};
+pub use workload::BenchWorkload;

@@ -20,9 +20,12 @@
 //!    this process) per GB of raw LogGroup, peak RSS, and the ceiling ratio (end-to-end
 //!    raw MB/s over the mean of the two ceiling measurements).
 //!
-//! Each sender builds every log as an application does (owned strings: `Log` with 8
-//! contents) and calls `send` (`--api log`, the default), or passes the pairs borrowed to
-//! `send_parts` (`--api parts`); only when the memory budget is full does it wait, with
+//! The logs are `sim::BenchWorkload`'s ring of 4096 pre-built draws; each sender walks it
+//! in order from its own starting point, and the ceiling walks it too, so both encode the
+//! same logs from the same memory. A sender builds each log as an application does (a
+//! clone of the ring's `Log`: 8 owned key/value pairs) and calls `send` (`--api log`, the
+//! default), or passes the ring log's pairs borrowed to `send_parts` (`--api parts`, no
+//! `Log` built); only when the memory budget is full does it wait, with
 //! `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
 //! bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server counts).
 
@@ -31,7 +34,6 @@
 
 mod proc_stats;
 mod sink;
-mod workload;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
@@ -44,11 +46,10 @@ use sls_producer_core::compress::{self, Compression};
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::pack_id::PACK_ID_KEY;
-use sls_producer_core::proto::{Log, LogGroupEncoder};
+use sls_producer_core::proto::LogGroupEncoder;
+use sls_producer_core::sim::BenchWorkload;
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::Producer;
-
-use workload::{Rng, Workload};
 
 const USAGE: &str = "\
 usage: throughput [options]
@@ -335,18 +336,11 @@ impl Measured {
 }
 
 /// Encode `logs` logs into batches of the default size and compress each batch, on this
-/// thread: the work no producer can avoid. The logs (a ring of 4096 drawn like the
-/// senders') are built before timing starts.
-fn ceiling(workload: &Workload, logs: u64, time: u32, config: &ProducerConfig) -> Measured {
+/// thread: the work no producer can avoid. The logs are the senders' own: the workload's
+/// ring of pre-built draws, read in order.
+fn ceiling(workload: &BenchWorkload, logs: u64, config: &ProducerConfig) -> Measured {
     const PACK_ID: &str = "0123456789ABCDEF-0000000000000001";
-    let mut rng = Rng::new(99);
-    let ring: Vec<(usize, Log)> = (0..4096)
-        .map(|_| {
-            let r = rng.next_u64();
-            (r as usize % 10, workload.log(r, time))
-        })
-        .collect();
-    let route = workload.route(0);
+    let (route, _) = workload.draw(0);
     let trailer = LogGroupEncoder::new().finished_len(
         route.topic(),
         route.source(),
@@ -364,7 +358,7 @@ fn ceiling(workload: &Workload, logs: u64, time: u32, config: &ProducerConfig) -
     let cpu = proc_stats::cpu_time("self").unwrap_or_default();
     let start = Instant::now();
     for i in 0..logs {
-        let log = &ring[i as usize % ring.len()].1;
+        let (_, log) = workload.draw(i);
         let entry = LogGroupEncoder::encoded_log_len(log);
         if encoder.len() + entry + trailer > config.max_batch_bytes
             || encoder.log_count() == config.max_batch_count
@@ -388,21 +382,19 @@ fn ceiling(workload: &Workload, logs: u64, time: u32, config: &ProducerConfig) -
 // ---------------------------------------------------------------------------------------
 // The end-to-end run
 
+/// Send `count` logs: the workload's ring from draw `first` on.
 async fn sender(
     producer: Producer,
-    workload: Arc<Workload>,
+    workload: Arc<BenchWorkload>,
     api: Api,
-    seed: u64,
+    first: u64,
     count: u64,
-    time: u32,
 ) {
-    let mut rng = Rng::new(seed);
     for i in 0..count {
-        let r = rng.next_u64();
-        let route = workload.route(r);
+        let (route, log) = workload.draw(first + i);
         let sent = match api {
-            Api::Log => producer.send(route, workload.log(r, time)),
-            Api::Parts => producer.send_parts(route, time, None, &workload.fields(r)),
+            Api::Log => producer.send(route, log.clone()),
+            Api::Parts => producer.send_parts(route, log.time, None, &BenchWorkload::parts(log)),
         };
         if let Err(refused) = sent {
             assert!(refused.is_transient(), "send refused: {refused}");
@@ -422,10 +414,12 @@ fn bench(options: &Options) -> Result<bool, String> {
     let server = Server::start(options.server_threads, options.server)?;
     let endpoint = format!("http://127.0.0.1:{}", server.port);
     let config = ProducerConfig::new(endpoint).with_compression(options.compression);
-    let workload = Arc::new(Workload::new(1, PROJECT, LOGSTORE));
     let time = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as u32);
+    let workload = Arc::new(
+        BenchWorkload::new(1, PROJECT, LOGSTORE, time).map_err(|e| format!("workload: {e}"))?,
+    );
 
     println!(
         "throughput: {} logs from {} tasks ({:?} API) on {} worker threads; {} server, {} \
@@ -442,7 +436,7 @@ fn bench(options: &Options) -> Result<bool, String> {
         config.memory_budget >> 20,
     );
 
-    let ceiling_before = ceiling(&workload, options.logs, time, &config);
+    let ceiling_before = ceiling(&workload, options.logs, &config);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.workers)
@@ -465,9 +459,8 @@ fn bench(options: &Options) -> Result<bool, String> {
                     producer.clone(),
                     workload.clone(),
                     options.api,
-                    1000 + k,
+                    k * (BenchWorkload::RING as u64 / options.senders),
                     count,
-                    time,
                 ))
             })
             .collect();
@@ -485,7 +478,7 @@ fn bench(options: &Options) -> Result<bool, String> {
     let cpu = proc_stats::cpu_time("self").unwrap_or_default() - cpu_start;
     drop(runtime);
 
-    let ceiling_after = ceiling(&workload, options.logs, time, &config);
+    let ceiling_after = ceiling(&workload, options.logs, &config);
     let peak_rss = proc_stats::peak_rss("self").unwrap_or(0);
     let summary = server.stop()?;
     let total = &summary["stats"]["total"];

@@ -1,0 +1,269 @@
+//! [`BenchWorkload`]: the logs of the Go producer's benchmark, for benchmarks and load tests.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::SimRng;
+use crate::engine::Route;
+use crate::proto::{Log, LogGroupEncoder};
+use crate::request::InvalidName;
+
+/// The logs of the Go producer's published benchmark (`PERFORMANCE_TEST.md`), generated
+/// deterministically from a seed: the workload of this crate's benches and of the
+/// end-to-end `throughput` binary, and a realistic load for your own tests.
+///
+/// * 10 routes: topic `topic-{r % 5}`, source `source-{r}` for `r` in `0..10`;
+/// * 8 contents per log, `content_key_1` … `content_key_8`, each value 49 characters
+///   (40 fixed, a dash and an 8-digit suffix), taken from a table of
+///   [`ROWS`](Self::ROWS) pre-generated rows as the Go benchmark does;
+/// * one log encodes to [`LOG_BYTES`](Self::LOG_BYTES) bytes in a `LogGroup` (for a
+///   `time` from 2004 to 2038, a 5-byte varint).
+///
+/// Two ways to draw logs:
+///
+/// * **random draws** — [`log`](Self::log), [`fields`](Self::fields) and
+///   [`route`](Self::route) of a random `r` (a route and a row, independently);
+/// * **the ring** — [`RING`](Self::RING) draws made once in [`new`](Self::new), whose logs
+///   are already built: [`draw`](Self::draw)`(i)` walks it, so a benchmark reads each log
+///   from memory laid out in order, as an application's freshly built log is in cache,
+///   and every reader of the ring sends exactly the same logs.
+///
+/// ```
+/// use sls_producer_core::proto::LogGroupEncoder;
+/// use sls_producer_core::sim::BenchWorkload;
+///
+/// let workload = BenchWorkload::new(1, "bench-project", "bench-logstore", 1_700_000_000)?;
+/// let (route, log) = workload.draw(0);
+/// assert_eq!(log.contents.len(), BenchWorkload::FIELDS);
+/// assert_eq!(LogGroupEncoder::encoded_log_len(log), BenchWorkload::LOG_BYTES);
+/// assert!(route.topic().starts_with("topic-"));
+/// # Ok::<(), sls_producer_core::request::InvalidName>(())
+/// ```
+#[derive(Clone)]
+pub struct BenchWorkload {
+    time: u32,
+    keys: [String; Self::FIELDS],
+    rows: Vec<[String; Self::FIELDS]>,
+    routes: Vec<Route>,
+    ring: Vec<(usize, Log)>,
+}
+
+impl BenchWorkload {
+    /// Contents per log.
+    pub const FIELDS: usize = 8;
+    /// Distinct value rows, as in the Go benchmark.
+    pub const ROWS: usize = 4096;
+    /// Distinct routes (topic and source pairs).
+    pub const ROUTES: usize = 10;
+    /// Pre-built draws in the ring ([`draw`](Self::draw)).
+    pub const RING: usize = 4096;
+    /// Bytes one log adds to a `LogGroup` (time from 2004 to 2038).
+    pub const LOG_BYTES: usize = 553;
+
+    /// The workload for `seed`, its routes in `project` / `logstore`, every log at Unix
+    /// second `time`.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidName`] if `project` or `logstore` breaks the SLS naming rules.
+    pub fn new(seed: u64, project: &str, logstore: &str, time: u32) -> Result<Self, InvalidName> {
+        let mut rng = SimRng::new(seed);
+        let keys = core::array::from_fn(|i| format!("content_key_{}", i + 1));
+        let rows = (0..Self::ROWS)
+            .map(|_| {
+                let suffix = 10_000_000 + rng.below(90_000_000);
+                core::array::from_fn(|i| {
+                    format!("{}abcdefghijklmnopqrstuvwxyz0123456789!@#-{suffix}", i + 1)
+                })
+            })
+            .collect();
+        let routes = (0..Self::ROUTES)
+            .map(|r| {
+                Ok(Route::new(project, logstore)?
+                    .with_topic(&format!("topic-{}", r % 5))
+                    .with_source(&format!("source-{r}")))
+            })
+            .collect::<Result<_, InvalidName>>()?;
+        let mut workload = Self {
+            time,
+            keys,
+            rows,
+            routes,
+            ring: Vec::new(),
+        };
+        workload.ring = (0..Self::RING)
+            .map(|_| {
+                let r = rng.next_u64();
+                (r as usize % Self::ROUTES, workload.log(r))
+            })
+            .collect();
+        Ok(workload)
+    }
+
+    /// The Unix second of every log.
+    pub fn time(&self) -> u32 {
+        self.time
+    }
+
+    /// The log of random draw `r`, built as an application builds one (owned strings).
+    pub fn log(&self, r: u64) -> Log {
+        let mut log = Log::new(self.time);
+        log.contents.reserve_exact(Self::FIELDS);
+        for (key, value) in self.fields(r) {
+            log = log.with_content(key, value);
+        }
+        log
+    }
+
+    /// The contents of the log of random draw `r`, borrowed (for
+    /// [`Producer::send_parts`](crate::producer::Producer::send_parts)).
+    pub fn fields(&self, r: u64) -> [(&str, &str); Self::FIELDS] {
+        let row = &self.rows[(r >> 16) as usize % Self::ROWS];
+        core::array::from_fn(|i| (self.keys[i].as_str(), row[i].as_str()))
+    }
+
+    /// The route of random draw `r`.
+    pub fn route(&self, r: u64) -> &Route {
+        &self.routes[r as usize % Self::ROUTES]
+    }
+
+    /// Draw `i` of the ring (`i` wraps around [`RING`](Self::RING)): its route and its
+    /// already built log.
+    pub fn draw(&self, i: u64) -> (&Route, &Log) {
+        let (route, log) = &self.ring[(i % Self::RING as u64) as usize];
+        (&self.routes[*route], log)
+    }
+
+    /// The contents of `log`, borrowed: a ring log as
+    /// [`send_parts`](crate::producer::Producer::send_parts) takes it.
+    pub fn parts(log: &Log) -> [(&str, &str); Self::FIELDS] {
+        core::array::from_fn(|i| {
+            log.contents
+                .get(i)
+                .map_or(("", ""), |c| (c.key.as_str(), c.value.as_str()))
+        })
+    }
+
+    /// A finished `LogGroup` of random draws from `seed`, as a batch of route 0 is sealed
+    /// when `max_batch_bytes` is its limit, and the number of logs in it.
+    pub fn batch(&self, seed: u64, max_batch_bytes: usize) -> (Vec<u8>, usize) {
+        const PACK_ID: (&str, &str) = ("__pack_id__", "0123456789ABCDEF-1");
+        let route = &self.routes[0];
+        let mut rng = SimRng::new(seed);
+        let mut encoder = LogGroupEncoder::new();
+        let trailer = encoder.finished_len(route.topic(), route.source(), [PACK_ID]);
+        loop {
+            let fields = self.fields(rng.next_u64());
+            let entry = LogGroupEncoder::encoded_parts_len(self.time, None, &fields);
+            if encoder.len() + entry + trailer > max_batch_bytes {
+                break;
+            }
+            encoder.push_parts(self.time, None, &fields);
+        }
+        let logs = encoder.log_count();
+        (
+            encoder.finish(route.topic(), route.source(), [PACK_ID]),
+            logs,
+        )
+    }
+}
+
+/// `Debug` shows the shape, not the table.
+impl core::fmt::Debug for BenchWorkload {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BenchWorkload")
+            .field("time", &self.time)
+            .field("rows", &self.rows.len())
+            .field("routes", &self.routes.len())
+            .field("ring", &self.ring.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::collections::BTreeSet;
+
+    use super::*;
+    use crate::proto::decode_log_group;
+
+    fn workload() -> BenchWorkload {
+        BenchWorkload::new(1, "bench-project", "bench-logstore", 1_700_000_000).unwrap()
+    }
+
+    #[test]
+    fn logs_have_the_go_benchmark_shape() {
+        let w = workload();
+        let log = w.log(12_345 << 16);
+        assert_eq!(log.time, 1_700_000_000);
+        assert_eq!(log.contents.len(), BenchWorkload::FIELDS);
+        assert_eq!(log.contents[0].key, "content_key_1");
+        assert_eq!(log.contents[7].key, "content_key_8");
+        assert!(log.contents.iter().all(|c| c.value.len() == 49));
+        assert!(
+            log.contents[2]
+                .value
+                .starts_with("3abcdefghijklmnopqrstuvwxyz")
+        );
+        assert_eq!(
+            LogGroupEncoder::encoded_log_len(&log),
+            BenchWorkload::LOG_BYTES
+        );
+        let fields = w.fields(12_345 << 16);
+        assert_eq!(
+            LogGroupEncoder::encoded_parts_len(log.time, None, &fields),
+            BenchWorkload::LOG_BYTES
+        );
+        assert!(
+            fields
+                .iter()
+                .zip(&log.contents)
+                .all(|((k, v), c)| *k == c.key && *v == c.value)
+        );
+        let routes: BTreeSet<_> = (0..100)
+            .map(|r| (w.route(r).topic(), w.route(r).source()))
+            .collect();
+        assert_eq!(routes.len(), BenchWorkload::ROUTES);
+    }
+
+    #[test]
+    fn the_ring_is_deterministic_and_wraps() {
+        let (a, b) = (workload(), workload());
+        let other = BenchWorkload::new(2, "bench-project", "bench-logstore", 1).unwrap();
+        assert_eq!(a.draw(5), b.draw(5));
+        assert_eq!(a.draw(5), a.draw(5 + BenchWorkload::RING as u64));
+        assert_ne!(a.draw(5).1.contents, other.draw(5).1.contents);
+        let (_, log) = a.draw(7);
+        let parts = BenchWorkload::parts(log);
+        assert_eq!(
+            LogGroupEncoder::encoded_parts_len(log.time, None, &parts),
+            LogGroupEncoder::encoded_log_len(log)
+        );
+        let routes: BTreeSet<_> = (0..BenchWorkload::RING as u64)
+            .map(|i| a.draw(i).0.source())
+            .collect();
+        assert_eq!(
+            routes.len(),
+            BenchWorkload::ROUTES,
+            "the ring uses every route"
+        );
+        assert!(BenchWorkload::new(1, "Bad_Project", "s", 1).is_err());
+    }
+
+    #[test]
+    fn a_batch_fills_up_to_its_limit() {
+        let w = workload();
+        let limit = 64 * 1024;
+        let (raw, logs) = w.batch(7, limit);
+        assert!(raw.len() <= limit);
+        assert!(
+            raw.len() + BenchWorkload::LOG_BYTES > limit,
+            "one more log would not fit"
+        );
+        let group = decode_log_group(&raw).unwrap();
+        assert_eq!(group.logs.len(), logs);
+        assert_eq!(group.topic.as_deref(), Some("topic-0"));
+        assert_eq!(group.log_tags[0].key, "__pack_id__");
+    }
+}
