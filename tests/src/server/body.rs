@@ -1,5 +1,7 @@
 //! Request bodies: `x-log-compresstype`, `x-log-bodyrawsize`, decompression and limits.
 
+use std::borrow::Cow;
+
 use sls_producer_core::compress::{self, Compression, DecompressError};
 
 use super::auth::header;
@@ -16,14 +18,14 @@ pub(crate) enum RawSizeCheck {
     SyntaxOnly,
 }
 
-/// The uncompressed body and how it was compressed, after checking the wire size, the
-/// declared raw size and the raw size against `limits`.
-pub(crate) fn decompress_body(
+/// The uncompressed body (borrowed when it was not compressed) and how it was compressed,
+/// after checking the wire size, the declared raw size and the raw size against `limits`.
+pub(crate) fn decompress_body<'a>(
     headers: &[(String, String)],
-    body: &[u8],
+    body: &'a [u8],
     limits: &Limits,
     check: RawSizeCheck,
-) -> Result<(Compression, Vec<u8>), SlsError> {
+) -> Result<(Compression, Cow<'a, [u8]>), SlsError> {
     if body.len() > limits.max_body_bytes {
         return Err(SlsError::post_body_too_large(format!(
             "body size {} must be less than {}",
@@ -59,7 +61,7 @@ pub(crate) fn decompress_body(
         if body.len() > limits.max_raw_body_bytes {
             return Err(too_large(body.len()));
         }
-        return Ok((compression, body.to_vec()));
+        return Ok((compression, Cow::Borrowed(body)));
     }
     let raw_size = declared.ok_or_else(SlsError::missing_body_raw_size)?;
     if raw_size > limits.max_raw_body_bytes {
@@ -74,7 +76,7 @@ pub(crate) fn decompress_body(
                 }
                 other => SlsError::post_body_uncompress_error(other),
             })?;
-    Ok((compression, raw))
+    Ok((compression, Cow::Owned(raw)))
 }
 
 #[cfg(test)]
@@ -100,7 +102,7 @@ mod tests {
             ]);
             let (got_c, raw) =
                 decompress_body(&headers, &body, &Limits::SLS, RawSizeCheck::Exact).unwrap();
-            assert_eq!((got_c, raw.as_slice()), (c, RAW));
+            assert_eq!((got_c, &*raw), (c, RAW));
         }
     }
 
@@ -151,7 +153,7 @@ mod tests {
             RawSizeCheck::SyntaxOnly,
         )
         .unwrap();
-        assert_eq!(raw, RAW);
+        assert_eq!(&*raw, RAW);
     }
 
     #[test]

@@ -174,6 +174,8 @@ impl LocalSlsBuilder {
     }
 
     /// Call `f` with every accepted log group (also in counting mode), e.g. to print it.
+    /// In counting mode an observer makes the server decode every group, which it
+    /// otherwise only checks and counts.
     #[must_use]
     pub fn on_log_group(mut self, f: impl Fn(&ReceivedLogGroup) + Send + Sync + 'static) -> Self {
         self.observer = Some(Arc::new(f));

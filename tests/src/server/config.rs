@@ -58,7 +58,9 @@ pub enum StoreMode {
     /// Keep every decoded log group (tests read them back).
     #[default]
     Keep,
-    /// Keep only counters per logstore (benchmarks with millions of logs).
+    /// Keep only counters per logstore (benchmarks with millions of logs). Protobuf
+    /// bodies are checked as strictly as in `Keep` mode but not decoded (unless an
+    /// observer is set with `LocalSlsBuilder::on_log_group`).
     CountOnly,
 }
 

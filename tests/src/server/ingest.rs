@@ -14,7 +14,9 @@ use super::host::project_from_host;
 use super::received::{AuthKind, Ingest, ReceivedLogGroup};
 use super::route::{ShardTarget, TrackPixel};
 use super::service::Shared;
+use super::store::{Accepted, GroupSize};
 use super::webtrack::{LogTimes, log_group_from_json, log_group_from_query};
+use super::wire::count_logs;
 
 /// The only API version SLS serves.
 const API_VERSION: &str = "0.6.0";
@@ -97,14 +99,15 @@ fn check_count(shared: &Shared, n: usize) -> Result<(), SlsError> {
     Ok(())
 }
 
-/// `POST /logstores/{ls}[/shards/lb | /shards/route?key=]`.
+/// `POST /logstores/{ls}[/shards/lb | /shards/route?key=]`: the decoded group, or only its
+/// counts when nobody will read it.
 pub(crate) fn put_logs(
     shared: &Shared,
     req: &DataRequest,
     logstore: &str,
     target: ShardTarget,
     now: UnixTime,
-) -> Result<ReceivedLogGroup, SlsError> {
+) -> Result<Accepted, SlsError> {
     let project = req.project(shared)?;
     req.check_api_version(false)?;
     let who = req.authenticate(shared, now)?;
@@ -122,14 +125,29 @@ pub(crate) fn put_logs(
         }
     };
     let (compression, raw) = decompress_body(&req.headers, &req.body, &shared.limits, check)?;
-    let log_group = match ingest {
-        Ingest::PutLogsJson => {
-            log_group_from_json(&raw, LogTimes::FromField(now), &req.client_ip())?
+    let log_group = if ingest == Ingest::PutLogsJson {
+        let log_group = log_group_from_json(&raw, LogTimes::FromField(now), &req.client_ip())?;
+        check_count(shared, log_group.logs.len())?;
+        log_group
+    } else {
+        // The walk refuses what decoding refuses and also a missing required field, which
+        // prost would default; counting mode stops there, with nothing built.
+        let logs = count_logs(&raw).map_err(SlsError::post_body_invalid)?;
+        check_count(shared, logs)?;
+        if !shared.decodes_log_groups() {
+            return Ok(Accepted::Counted {
+                project,
+                logstore: logstore.to_owned(),
+                size: GroupSize {
+                    logs,
+                    raw_bytes: raw.len(),
+                    wire_bytes: req.body.len(),
+                },
+            });
         }
-        _ => decode_log_group(&raw).map_err(SlsError::post_body_invalid)?,
+        decode_log_group(&raw).map_err(SlsError::post_body_invalid)?
     };
-    check_count(shared, log_group.logs.len())?;
-    Ok(ReceivedLogGroup {
+    Ok(Accepted::Group(Box::new(ReceivedLogGroup {
         request_id: String::new(),
         project,
         logstore: logstore.to_owned(),
@@ -142,7 +160,7 @@ pub(crate) fn put_logs(
         wire_bytes: req.body.len(),
         raw_bytes: raw.len(),
         log_group,
-    })
+    })))
 }
 
 /// `POST /logstores/{ls}/track` (JSON body; anonymous when the logstore enables web

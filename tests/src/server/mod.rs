@@ -7,7 +7,8 @@
 //!         read body (limit) ─► fault script, latency, rate limit
 //!           ─► Host ⇒ project ─► x-log-apiversion ─► signature v1/v4, Content-MD5, STS token,
 //!              time skew (core `sign::verify_request`) ─► logstore ─► decompress (core) ─►
-//!              decode LogGroup (core) / JSON ─► limits ─► store (or count) ─► 200 + x-log-requestid
+//!              check LogGroup (wire walk) ─► limits ─► decode (core) / JSON ─► store
+//!              ─► 200 + x-log-requestid     (counting mode: walk, limits, count; no decode)
 //! ```
 //!
 //! Every refusal is an [`SlsError`]: SLS's status, a JSON `errorCode`/`errorMessage` body and
@@ -20,6 +21,8 @@ mod clock;
 mod config;
 mod control;
 mod cors;
+#[cfg(test)]
+mod count_tests;
 mod error;
 mod faults;
 mod handle;
@@ -34,6 +37,7 @@ mod route;
 mod service;
 mod store;
 mod webtrack;
+mod wire;
 
 pub use builder::LocalSlsBuilder;
 pub use clock::{ManualClock, ServerClock, SystemClock};

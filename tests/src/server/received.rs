@@ -8,6 +8,7 @@ use sls_producer_core::proto::LogGroup;
 use sls_producer_core::sign::SignatureVersion;
 
 use super::route::ShardTarget;
+use super::store::GroupSize;
 
 /// Which API delivered a log group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -114,6 +115,15 @@ impl ReceivedLogGroup {
     /// Number of logs.
     pub fn log_count(&self) -> usize {
         self.log_group.logs.len()
+    }
+
+    /// What the counters learn from this group.
+    pub(crate) fn size(&self) -> GroupSize {
+        GroupSize {
+            logs: self.log_count(),
+            raw_bytes: self.raw_bytes,
+            wire_bytes: self.wire_bytes,
+        }
     }
 
     /// The JSON form served by `GET /_sls_local/logs`.

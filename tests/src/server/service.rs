@@ -25,7 +25,7 @@ use super::received::ReceivedLogGroup;
 use super::registry::Registry;
 use super::request_id::RequestIds;
 use super::route::{Route, TrackPixel, route};
-use super::store::Store;
+use super::store::{Accepted, Store};
 
 /// Called with every accepted log group, before it is stored.
 pub(crate) type Observer = Arc<dyn Fn(&ReceivedLogGroup) + Send + Sync>;
@@ -42,6 +42,14 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) ids: RequestIds,
     pub(crate) observer: Option<Observer>,
+}
+
+impl Shared {
+    /// Whether accepted PutLogs groups are decoded: the store keeps them or an observer
+    /// reads them. Otherwise they are only checked and counted.
+    pub(crate) fn decodes_log_groups(&self) -> bool {
+        !self.store.count_only() || self.observer.is_some()
+    }
 }
 
 /// The service's error: close the connection without answering.
@@ -163,23 +171,30 @@ pub(crate) async fn handle(
             ingest::put_logs(&shared, &data, &logstore, target, now),
             None,
         ),
-        Route::TrackPost { logstore } => (ingest::track_post(&shared, &data, &logstore, now), None),
+        Route::TrackPost { logstore } => (
+            ingest::track_post(&shared, &data, &logstore, now)
+                .map(|g| Accepted::Group(Box::new(g))),
+            None,
+        ),
         Route::TrackGet { logstore, pixel } => (
-            ingest::track_get(&shared, &data, &logstore, pixel, now),
+            ingest::track_get(&shared, &data, &logstore, pixel, now)
+                .map(|g| Accepted::Group(Box::new(g))),
             Some(pixel),
         ),
         Route::Preflight | Route::Control(_) => unreachable!("answered above"),
     };
-    let mut group = match result {
-        Ok(g) => g,
+    let mut accepted = match result {
+        Ok(a) => a,
         Err(e) => return Ok(reject(&shared, &parts.headers, &e)),
     };
     let request_id = shared.ids.next(now.as_secs());
-    group.request_id.clone_from(&request_id);
-    if let Some(observer) = &shared.observer {
-        observer(&group);
+    if let Accepted::Group(group) = &mut accepted {
+        group.request_id.clone_from(&request_id);
+        if let Some(observer) = &shared.observer {
+            observer(group);
+        }
     }
-    shared.store.accept(group);
+    shared.store.accept(accepted);
     if drop_after_accept {
         shared.store.abort();
         return Err(Abort);

@@ -23,12 +23,37 @@ pub struct LogstoreStats {
 }
 
 impl LogstoreStats {
-    fn add(&mut self, g: &ReceivedLogGroup) {
+    fn add(&mut self, size: GroupSize) {
         self.log_groups += 1;
-        self.logs += g.log_count() as u64;
-        self.raw_bytes += g.raw_bytes as u64;
-        self.wire_bytes += g.wire_bytes as u64;
+        self.logs += size.logs as u64;
+        self.raw_bytes += size.raw_bytes as u64;
+        self.wire_bytes += size.wire_bytes as u64;
     }
+}
+
+/// What the counters learn from one accepted log group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct GroupSize {
+    /// Logs in the group.
+    pub(crate) logs: usize,
+    /// Bytes after decompression.
+    pub(crate) raw_bytes: usize,
+    /// Bytes on the wire.
+    pub(crate) wire_bytes: usize,
+}
+
+/// One accepted data request, as the store takes it.
+#[derive(Debug)]
+pub(crate) enum Accepted {
+    /// A decoded group: stored if the store keeps groups, counted either way.
+    Group(Box<ReceivedLogGroup>),
+    /// A group that was checked and counted but not decoded (counting mode with nobody
+    /// observing groups).
+    Counted {
+        project: String,
+        logstore: String,
+        size: GroupSize,
+    },
 }
 
 /// A snapshot of the server's counters.
@@ -134,19 +159,28 @@ impl Store {
         self.lock().stats.requests += 1;
     }
 
-    pub(crate) fn accept(&self, group: ReceivedLogGroup) {
+    /// Count an accepted group, and keep it if it is decoded and this store keeps groups.
+    pub(crate) fn accept(&self, accepted: Accepted) {
+        let (key, size, group) = match accepted {
+            Accepted::Group(g) => (
+                (g.project.clone(), g.logstore.clone()),
+                g.size(),
+                Some(g).filter(|_| self.mode == StoreMode::Keep),
+            ),
+            Accepted::Counted {
+                project,
+                logstore,
+                size,
+            } => ((project, logstore), size, None),
+        };
         {
             let mut inner = self.lock();
             let stats = &mut inner.stats;
             stats.accepted += 1;
-            stats.total.add(&group);
-            stats
-                .logstores
-                .entry((group.project.clone(), group.logstore.clone()))
-                .or_default()
-                .add(&group);
-            if self.mode == StoreMode::Keep {
-                inner.groups.push(Arc::new(group));
+            stats.total.add(size);
+            stats.logstores.entry(key).or_default().add(size);
+            if let Some(group) = group {
+                inner.groups.push(Arc::from(group));
             }
         }
         self.changed.notify_all();
