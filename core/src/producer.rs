@@ -673,69 +673,70 @@ mod tests {
         logs
     }
 
-    #[test]
-    fn send_parts_delivers_the_same_log_as_send() {
+    /// A small log, and one larger than what is encoded on the stack before locking.
+    fn small_and_big_logs() -> [Log; 2] {
+        let big = alloc::string::String::from_utf8(alloc::vec![b'b'; 2 * PRE_ENCODE_MAX]).unwrap();
+        [
+            Log::new(1_700_000_000)
+                .with_content("k", "v")
+                .with_content("msg", "hello")
+                .with_time_ns(5),
+            Log::new(1).with_content("big", big),
+        ]
+    }
+
+    fn pairs(log: &Log) -> Vec<(&str, &str)> {
+        log.contents
+            .iter()
+            .map(|c| (c.key.as_str(), c.value.as_str()))
+            .collect()
+    }
+
+    /// Each log sent once by every path `send` takes, and what the server received.
+    fn send_every_way(send: impl Fn(&Producer, &Route, &Log)) {
         let sim = SimRuntime::new(1);
         let producer = start(&sim);
         let route = Route::new("proj", "store").unwrap();
-        let log = Log::new(1_700_000_000)
-            .with_content("k", "v")
-            .with_content("msg", "hello")
-            .with_time_ns(5);
-        producer
-            .send_parts(
-                &route,
-                1_700_000_000,
-                Some(5),
-                &[("k", "v"), ("msg", "hello")],
-            )
-            .unwrap();
-        producer.send(&route, log.clone()).unwrap();
-        // Larger than what is encoded on the stack before locking: encoded under the lock.
-        let big = alloc::string::String::from_utf8(alloc::vec![b'b'; 2 * PRE_ENCODE_MAX]).unwrap();
-        let big_log = Log::new(1).with_content("big", big.as_str());
-        producer
-            .send_parts(&route, 1, None, &[("big", big.as_str())])
-            .unwrap();
-        producer.send(&route, big_log.clone()).unwrap();
+        let logs = small_and_big_logs();
+        for log in &logs {
+            send(&producer, &route, log);
+        }
         let report = sim.block_on(producer.close(None)).unwrap();
         assert_eq!(report.delivered_logs, 4);
         assert_eq!(sim.transport().requests().len(), 1, "one batch");
-        assert_eq!(
-            sent_logs(&sim),
-            [log.clone(), log, big_log.clone(), big_log]
-        );
+        let expected: Vec<Log> = logs.iter().flat_map(|l| [l.clone(), l.clone()]).collect();
+        assert_eq!(sent_logs(&sim), expected);
+    }
+
+    #[test]
+    fn send_parts_delivers_the_same_log_as_send() {
+        send_every_way(|producer, route, log| {
+            producer
+                .send_parts(route, log.time, log.time_ns, &pairs(log))
+                .unwrap();
+            producer.send(route, log.clone()).unwrap();
+        });
     }
 
     #[test]
     fn a_send_that_finds_the_lock_taken_delivers_the_same_log() {
         // The path a send takes when another sender holds the lock: encoded on the stack
         // first (or, when too large for that, under the lock), then pushed.
-        let sim = SimRuntime::new(1);
-        let producer = start(&sim);
-        let route = Route::new("proj", "store").unwrap();
-        let log = Log::new(1_700_000_000)
-            .with_content("k", "v")
-            .with_content("msg", "hello")
-            .with_time_ns(5);
-        let big = alloc::string::String::from_utf8(alloc::vec![b'b'; 2 * PRE_ENCODE_MAX]).unwrap();
-        let big_log = Log::new(1).with_content("big", big.as_str());
-        let parts = LogParts {
-            time: 1_700_000_000,
-            time_ns: Some(5),
-            contents: &[("k", "v"), ("msg", "hello")],
-        };
-        for record in [Record::Log(log.clone()), Record::Log(big_log.clone())] {
+        send_every_way(|producer, route, log| {
+            let pairs = pairs(log);
+            let parts = LogParts {
+                time: log.time,
+                time_ns: log.time_ns,
+                contents: &pairs,
+            };
             producer
-                .push_one_contended(&route, &record, |_| None)
+                .push_one_contended(route, &parts, |_| None)
                 .unwrap();
-        }
-        producer
-            .push_one_contended(&route, &parts, |_| None)
-            .unwrap();
-        let report = sim.block_on(producer.close(None)).unwrap();
-        assert_eq!(report.delivered_logs, 3);
-        assert_eq!(sent_logs(&sim), [log.clone(), big_log, log]);
+            let record = Record::Log(log.clone());
+            producer
+                .push_one_contended(route, &record, |_| None)
+                .unwrap();
+        });
     }
 
     #[test]
