@@ -8,6 +8,8 @@
 //!   per send on each thread (both contend for the engine and with the driver).
 //! * `producer_send_parts/*`: the same with `send_parts` (borrowed key/value pairs, no
 //!   `Log` built or freed).
+//! * `drop_log/*`: no send, only freeing the same `Log`s, which `send(&route, Log)` does
+//!   on the caller's thread: `producer_send` minus `drop_log` is the producer's part.
 //!
 //! Only the `send` calls are timed: logs are built before each chunk of 4096 sends (an
 //! application pays that too, see `encode/build_log`), and whenever more than half of the
@@ -18,6 +20,7 @@
 // Real time is what a benchmark measures.
 #![allow(clippy::disallowed_methods)]
 
+use core::hint::black_box;
 use core::time::Duration;
 use std::thread;
 use std::time::Instant;
@@ -32,17 +35,19 @@ use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use sls_producer_core::sim::{BenchWorkload as Workload, SimRng as Rng};
+use sls_producer_core::sim::BenchWorkload as Workload;
 use support::{config, credentials, spawn_producer};
 
 /// Sends per timed chunk: few enough that the logs built before it are still in cache.
 const CHUNK: u64 = 256;
 
-fn chunk(workload: &Workload, rng: &mut Rng, n: u64) -> Vec<(Route, Log)> {
-    (0..n)
-        .map(|_| {
-            let r = rng.next_u64();
-            (workload.route(r).clone(), workload.log(r))
+/// Draws `first..first + n` of the workload's ring, each log built (cloned) as an
+/// application builds one; the routes are borrowed, as a hot path keeps its routes.
+fn chunk(workload: &Workload, first: u64, n: u64) -> Vec<(&Route, Log)> {
+    (first..first + n)
+        .map(|i| {
+            let (route, log) = workload.draw(i);
+            (route, log.clone())
         })
         .collect()
 }
@@ -55,6 +60,9 @@ enum Api {
     /// `send_parts(&route, time, None, &pairs)`: pairs borrowed from a log built (untimed)
     /// like the `Log` case's, so the data is equally in cache.
     Parts,
+    /// No send: only what `send(&route, Log)` also does for the caller, freeing the `Log`
+    /// (its 17 allocations). `send(Log)` minus this is the producer's own cost.
+    DropLog,
 }
 
 /// Time `iters` sends into `producer`, excluding log building and waits for room.
@@ -62,11 +70,10 @@ fn timed_sends(
     producer: &Producer,
     workload: &Workload,
     api: Api,
-    seed: u64,
+    first: u64,
     iters: u64,
 ) -> Duration {
     let budget = config().memory_budget;
-    let mut rng = Rng::new(seed);
     let mut timed = Duration::ZERO;
     let mut done = 0;
     while done < iters {
@@ -74,21 +81,28 @@ fn timed_sends(
         while producer.buffered_bytes() > budget / 2 {
             thread::sleep(Duration::from_micros(200));
         }
+        let logs = chunk(workload, first + done, n);
         match api {
             Api::Log => {
-                let logs = chunk(workload, &mut rng, n);
                 let start = Instant::now();
                 for (route, log) in logs {
                     producer
-                        .send(&route, log)
+                        .send(route, log)
                         .expect("room was made for the chunk");
+                }
+                timed += start.elapsed();
+            }
+            Api::DropLog => {
+                let start = Instant::now();
+                for (route, log) in logs {
+                    black_box(route);
+                    drop(black_box(log));
                 }
                 timed += start.elapsed();
             }
             Api::Parts => {
                 // The same logs, built (and so in cache) before timing like the `Log`
                 // case; `send_parts` borrows their strings.
-                let logs = chunk(workload, &mut rng, n);
                 let start = Instant::now();
                 for (route, log) in &logs {
                     let pairs: [(&str, &str); 8] = core::array::from_fn(|i| {
@@ -116,15 +130,14 @@ fn engine_push(c: &mut Criterion, workload: &Workload) {
             let now = CoreInstant::from_secs(1);
             let mut engine: Engine<()> =
                 Engine::new(&config(), wall, Some(credentials())).expect("valid config");
-            let mut rng = Rng::new(5);
             let mut timed = Duration::ZERO;
             let mut done = 0;
             while done < iters {
                 let n = CHUNK.min(iters - done);
-                let logs = chunk(workload, &mut rng, n);
+                let logs = chunk(workload, done, n);
                 let start = Instant::now();
                 for (route, log) in logs {
-                    engine.push(now, log, &route, None).expect("room");
+                    engine.push(now, log, route, None).expect("room");
                 }
                 timed += start.elapsed();
                 done += n;
@@ -145,14 +158,15 @@ fn producer_send(c: &mut Criterion, workload: &Workload, name: &str, api: Api) {
     group.throughput(Throughput::Elements(1));
     let (producer, driver) = spawn_producer();
     group.bench_function("1_thread", |b| {
-        b.iter_custom(|iters| timed_sends(&producer, workload, api, 6, iters));
+        b.iter_custom(|iters| timed_sends(&producer, workload, api, 0, iters));
     });
     group.bench_function("2_threads", |b| {
         b.iter_custom(|iters| {
             let per_thread = iters.div_ceil(2);
+            let half = Workload::RING as u64 / 2;
             thread::scope(|s| {
-                let other = s.spawn(|| timed_sends(&producer, workload, api, 7, per_thread));
-                let mine = timed_sends(&producer, workload, api, 8, per_thread);
+                let other = s.spawn(|| timed_sends(&producer, workload, api, half, per_thread));
+                let mine = timed_sends(&producer, workload, api, 0, per_thread);
                 let other = other.join().expect("sender thread");
                 // Per send on one thread, the two threads sending at the same time.
                 (mine + other) / 2
@@ -169,6 +183,7 @@ fn send(c: &mut Criterion) {
     engine_push(c, &workload);
     producer_send(c, &workload, "producer_send", Api::Log);
     producer_send(c, &workload, "producer_send_parts", Api::Parts);
+    producer_send(c, &workload, "drop_log", Api::DropLog);
 }
 
 criterion_group!(benches, send);
