@@ -50,8 +50,11 @@ pub(crate) enum Accepted {
     /// A group that was checked and counted but not decoded (counting mode with nobody
     /// observing groups).
     Counted {
+        /// Project, from the Host header.
         project: String,
+        /// Logstore, from the path.
         logstore: String,
+        /// Its logs and bytes.
         size: GroupSize,
     },
 }
