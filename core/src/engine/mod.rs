@@ -491,9 +491,13 @@ impl<T> Engine<T> {
             }
             let now = now();
             self.seal(now, id);
-            // A busy route: give its next batch a buffer already as large as a batch.
-            let buffer = self.spare_buffers.pop();
-            return self.create_batch(now, route, buffer);
+            // A busy route: give its next batch a buffer already as large as a batch (a
+            // compressed batch's, or a new one), so that it never grows by copying.
+            let buffer = self
+                .spare_buffers
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(self.settings.max_batch_bytes));
+            return self.create_batch(now, route, Some(buffer));
         }
         self.create_batch(now(), route, None)
     }
