@@ -1,6 +1,7 @@
-//! `--server null`: a counting sink that costs next to nothing, to measure the producer
-//! when the server is not the bottleneck (on a small machine the local server, which
-//! decodes every log into owned strings, needs more CPU per log than the producer).
+//! `--server null`: a counting sink that costs next to nothing (~0.18 CPU s per GB, against
+//! ~0.45 for the local server's counting mode, which verifies the signature, the
+//! Content-MD5 and every log), to measure the producer when the server takes almost none
+//! of the machine's cores.
 //!
 //! It accepts any PutLogs request, decompresses the body (`x-log-compresstype` lz4 or
 //! zstd, size from `x-log-bodyrawsize`), counts the `LogGroup`'s logs by walking its
