@@ -15,6 +15,10 @@
 //!   would fill with a default value.
 //!
 //! Unknown fields are skipped by wire type, as prost skips them.
+//!
+//! A `Log` as encoders write it (fields in order, short ASCII contents, every length one
+//! byte) is checked by a fast path that accepts only what the full walk accepts; any other
+//! `Log`, and every fault, goes through the full walk, which reports it.
 
 use core::fmt;
 
@@ -29,6 +33,18 @@ const LEN: u8 = 2;
 const START_GROUP: u8 = 3;
 const END_GROUP: u8 = 4;
 const FIXED32: u8 = 5;
+
+// The keys of the fields encoders write, as one byte each.
+/// `Log.Time`: field 1, varint.
+const TIME_KEY: u8 = 1 << 3 | VARINT;
+/// `Log.Contents`: field 2, length-delimited.
+const CONTENTS_KEY: u8 = 2 << 3 | LEN;
+/// `Log.Time_ns`: field 4, fixed32.
+const TIME_NS_KEY: u8 = 4 << 3 | FIXED32;
+/// `LogContent.Key` / `LogTag.Key`: field 1, length-delimited.
+const PAIR_KEY_KEY: u8 = 1 << 3 | LEN;
+/// `LogContent.Value` / `LogTag.Value`: field 2, length-delimited.
+const PAIR_VALUE_KEY: u8 = 2 << 3 | LEN;
 
 /// The messages of `log.proto`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,7 +196,16 @@ impl Walker {
         Ok(logs)
     }
 
+    #[inline]
     fn log(&self, body: &[u8]) -> Result<(), WireError> {
+        if is_plain_log(body) {
+            return Ok(());
+        }
+        self.any_log(body)
+    }
+
+    /// [`Walker::log`] for any encoding.
+    fn any_log(&self, body: &[u8]) -> Result<(), WireError> {
         let mut rest = body;
         let mut has_time = false;
         while !rest.is_empty() {
@@ -249,20 +274,65 @@ impl Walker {
     }
 }
 
+/// Whether `body` is a `Log` as encoders write it: `Time`, then `Contents` that are all
+/// plain pairs (see [`is_plain_pair`]) shorter than 128 bytes, then optionally `Time_ns`,
+/// nothing else, and every byte of the contents ASCII. Then every length inside is a
+/// one-byte varint and every string is UTF-8, so a few byte compares per content and one
+/// pass over the text check it all: such a log is one [`Walker::any_log`] accepts.
+#[inline]
+fn is_plain_log(body: &[u8]) -> bool {
+    let [TIME_KEY, rest @ ..] = body else {
+        return false;
+    };
+    let mut rest = rest;
+    if varint(&mut rest).is_err() {
+        return false;
+    }
+    let contents = rest;
+    while let [CONTENTS_KEY, len, tail @ ..] = rest {
+        let Some((pair, tail)) = tail.split_at_checked(usize::from(*len)) else {
+            return false;
+        };
+        if *len >= 0x80 || !is_plain_pair_shape(pair) {
+            return false;
+        }
+        rest = tail;
+    }
+    let text = &contents[..contents.len() - rest.len()];
+    matches!(rest, [] | [TIME_NS_KEY, _, _, _, _]) && is_ascii(text)
+}
+
 /// Whether `body` is a pair as encoders write it: `Key` then `Value`, nothing else, all
 /// ASCII. Then both lengths are one-byte varints and both strings are UTF-8, so one pass
 /// over the bytes checks it all.
 #[inline]
 fn is_plain_pair(body: &[u8]) -> bool {
-    let [0x0a, key_len, rest @ ..] = body else {
+    is_plain_pair_shape(body) && is_ascii(body)
+}
+
+/// Whether `body` is `Key` then `Value`, nothing else, both lengths one byte (whether they
+/// are varints, i.e. below 128, and the strings UTF-8 is the caller's to check).
+#[inline]
+fn is_plain_pair_shape(body: &[u8]) -> bool {
+    let [PAIR_KEY_KEY, key_len, rest @ ..] = body else {
         return false;
     };
     match rest.get(usize::from(*key_len)..) {
-        Some([0x12, value_len, value @ ..]) => {
-            usize::from(*value_len) == value.len() && body.is_ascii()
-        }
+        Some([PAIR_VALUE_KEY, value_len, value @ ..]) => usize::from(*value_len) == value.len(),
         _ => false,
     }
+}
+
+/// Whether every byte of `bytes` is ASCII (below 128), eight bytes at a time.
+#[inline]
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder().iter().fold(0, |acc, b| acc | b);
+    let any = words.fold(0, |acc, w| {
+        acc | u64::from_ne_bytes(w.try_into().expect("chunks of 8"))
+    });
+    any & HIGH_BITS == 0 && tail < 0x80
 }
 
 fn expect(wire_type: u8, expected: u8, field: &'static str) -> Result<(), Fault> {
@@ -288,10 +358,15 @@ fn key(rest: &mut &[u8]) -> Result<(u32, u8), Fault> {
 /// A base-128 varint of at most 10 bytes whose value fits in a `u64`.
 #[inline]
 fn varint(rest: &mut &[u8]) -> Result<u64, Fault> {
-    match rest.split_first() {
-        Some((&b, tail)) if b < 0x80 => {
+    // One and two bytes inline: keys and lengths (a `Log` of a few hundred bytes).
+    match **rest {
+        [b, ref tail @ ..] if b < 0x80 => {
             *rest = tail;
             Ok(u64::from(b))
+        }
+        [b0, b1, ref tail @ ..] if b1 < 0x80 => {
+            *rest = tail;
+            Ok(u64::from(b0 & 0x7f) | u64::from(b1) << 7)
         }
         _ => varint_long(rest),
     }
@@ -459,6 +534,122 @@ mod tests {
         .concat();
         assert_eq!(count_logs(&body), Ok(2));
         assert_eq!(prost_count(&body), Some(2));
+    }
+
+    /// A `Log` as encoders write it: `Time`, short ASCII contents, `Time_ns`.
+    fn plain_log() -> Vec<u8> {
+        Log::new(1_700_000_000)
+            .with_content(
+                "content_key_1",
+                "ASCII text, like the values of the benchmark",
+            )
+            .with_content("k", "")
+            .with_time_ns(999_999_999)
+            .encode_to_vec()
+    }
+
+    #[test]
+    fn encoders_logs_take_the_fast_path() {
+        let bare = [key(1, VARINT), varint(1)].concat();
+        for (name, log) in [
+            ("plain", plain_log()),
+            ("short", log_body()),
+            ("bare", bare),
+        ] {
+            assert!(is_plain_log(&log), "{name}");
+            assert_eq!(count_logs(&group_of(&[&log, &log])), Ok(2), "{name}");
+        }
+    }
+
+    #[test]
+    fn logs_off_the_fast_path_get_the_full_walk() {
+        let time = [key(1, VARINT), varint(1_700_000_000)].concat();
+        let ns = [key(4, FIXED32), vec![0xff; 4]].concat();
+        let content = len_field(2, &pair(b"k", b"v"));
+        let long = "x".repeat(200);
+        let with_time = |fields: &[&[u8]]| [&[&time[..]], fields].concat().concat();
+        let valid = [
+            (
+                "a non-ASCII value",
+                with_time(&[&len_field(2, &pair(b"k", "caf\u{e9}".as_bytes()))]),
+            ),
+            (
+                "a content of 128 bytes or more",
+                with_time(&[&len_field(2, &pair(b"k", long.as_bytes()))]),
+            ),
+            ("Time_ns before a content", with_time(&[&ns, &content])),
+            ("Time_ns twice", with_time(&[&ns, &ns])),
+            ("Time after the contents", [&content[..], &time].concat()),
+            (
+                "Value before Key",
+                with_time(&[&len_field(
+                    2,
+                    &[len_field(2, b"v"), len_field(1, b"k")].concat(),
+                )]),
+            ),
+            (
+                "an unknown field",
+                with_time(&[&key(9, VARINT), &varint(1)]),
+            ),
+            (
+                "a content length as a two-byte varint",
+                with_time(&[&key(2, LEN), &[0x86, 0x00], &pair(b"k", b"v")]),
+            ),
+        ];
+        for (name, log) in valid {
+            assert!(!is_plain_log(&log), "{name}");
+            let body = group_of(&[&log]);
+            assert_eq!(count_logs(&body), Ok(1), "{name}");
+            assert_eq!(prost_count(&body), Some(1), "{name}");
+        }
+        let invalid = [
+            (
+                "a value byte above 0x7f",
+                with_time(&[&len_field(2, &pair(b"k", b"\xff"))]),
+                Fault::NotUtf8 { field: "Value" },
+            ),
+            (
+                "a content without Value",
+                with_time(&[&len_field(2, &len_field(1, b"k"))]),
+                Fault::Missing { field: "Value" },
+            ),
+            (
+                "Time_ns cut short",
+                with_time(&[&content, &ns[..4]]),
+                Fault::PastEnd,
+            ),
+            (
+                "a content length past the end",
+                with_time(&[&key(2, LEN), &varint(7), &pair(b"k", b"v")]),
+                Fault::PastEnd,
+            ),
+        ];
+        for (name, log, fault) in invalid {
+            assert!(!is_plain_log(&log), "{name}");
+            let body = group_of(&[&log]);
+            assert_eq!(count_logs(&body).map_err(|e| e.fault), Err(fault), "{name}");
+        }
+    }
+
+    #[test]
+    fn two_byte_varints_are_read_whole() {
+        // A short Logs length padded to two bytes (non-minimal, as prost reads it too)...
+        let log = log_body();
+        let padded = [key(1, LEN), vec![0x80 | log.len() as u8, 0x00], log.clone()].concat();
+        assert_eq!(count_logs(&padded), Ok(1));
+        assert_eq!(prost_count(&padded), Some(1));
+        let big = [
+            key(1, VARINT),
+            varint(1),
+            len_field(2, &pair(b"k", &[b'v'; 280])),
+        ]
+        .concat();
+        // ...and lengths of a Log and a content above 127, two bytes each.
+        assert_eq!(varint(big.len() as u64).len(), 2);
+        assert_eq!(count_logs(&group_of(&[&big])), Ok(1));
+        // A two-byte length one byte longer than the Log runs past the end.
+        let short = [key(1, LEN), varint(big.len() as u64 + 1), big].concat();
+        assert_eq!(count_logs(&short).map_err(|e| e.fault), Err(Fault::PastEnd));
     }
 
     #[test]
@@ -826,6 +1017,24 @@ mod tests {
             })
     }
 
+    /// Logs whose text is mostly short ASCII (what the fast path takes), sometimes not.
+    fn plain_ish_log() -> impl Strategy<Value = Log> {
+        let text = || prop_oneof![8 => "[ -~]{0,70}", 1 => any::<String>()];
+        (
+            any::<u32>(),
+            proptest::option::of(any::<u32>()),
+            proptest::collection::vec((text(), text()), 0..6),
+        )
+            .prop_map(|(time, time_ns, contents)| Log {
+                time,
+                time_ns,
+                contents: contents
+                    .into_iter()
+                    .map(|(k, v)| LogContent::new(k, v))
+                    .collect(),
+            })
+    }
+
     fn log_group() -> impl Strategy<Value = LogGroup> {
         (
             proptest::collection::vec(log(), 0..12),
@@ -929,6 +1138,30 @@ mod tests {
                     "prost accepts what the walk refuses: {}", e
                 ),
                 (Err(_), None) => {}
+            }
+        }
+
+        /// The fast path accepts only logs the full walk accepts, damaged or not, and takes
+        /// every log of short ASCII pairs.
+        #[test]
+        fn fast_path_accepts_only_what_the_full_walk_accepts(
+            log in plain_ish_log(),
+            damages in proptest::collection::vec(damage(), 0..3),
+        ) {
+            let mut bytes = log.encode_to_vec();
+            if damages.is_empty() {
+                let short_ascii = log.contents.iter().all(|c| {
+                    c.key.is_ascii() && c.value.is_ascii() && c.key.len() + c.value.len() < 124
+                });
+                prop_assert_eq!(is_plain_log(&bytes), short_ascii);
+            }
+            for d in &damages {
+                apply(&mut bytes, d);
+            }
+            if is_plain_log(&bytes) {
+                let walker = Walker { start: bytes.as_ptr().addr() };
+                prop_assert_eq!(walker.any_log(&bytes), Ok(()));
+                prop_assert_eq!(prost_count(&group_of(&[&bytes])), Some(1));
             }
         }
 
