@@ -8,6 +8,7 @@
 //! [`compress`] / [`compress_into`] are the producer's side. [`decompress`] is the server's
 //! side (and the tests'): it never panics on hostile input, checks that the body decodes to
 //! exactly the declared raw size, and refuses raw sizes above a limit before allocating.
+//! [`decompress_into`] does the same into a buffer the caller reuses.
 //!
 //! ```
 //! use sls_producer_core::compress::{Compression, compress, decompress};
@@ -365,21 +366,98 @@ pub fn decompress_with_limit(
     match compression {
         Compression::Lz4 => lz4_decompress(body, raw_size),
         Compression::Zstd => zstd_decompress(body, raw_size),
-        Compression::None => match body.len() {
-            n if n == raw_size => Ok(body.to_vec()),
-            n if n > raw_size => Err(DecompressError::LongerThanDeclared { raw_size }),
-            n => Err(DecompressError::ShorterThanDeclared {
-                raw_size,
-                decoded: n,
-            }),
-        },
+        Compression::None => check_stored_len(body, raw_size).map(|()| body.to_vec()),
+    }
+}
+
+/// Like [`decompress_with_limit`], but writes into `out`, replacing its contents and
+/// reusing its allocation: a server that keeps one buffer per worker neither allocates nor
+/// zero-fills a fresh buffer per body.
+///
+/// Only the bytes beyond `out`'s current length are zero-filled before decoding (the
+/// decoder overwrites the rest), so a buffer reused for bodies of similar raw size costs no
+/// `memset`. On success `out` holds exactly the `raw_size` decoded bytes; on any error it is
+/// left empty (its allocation kept), never with partly decoded or stale bytes.
+///
+/// The checks, limits and errors are those of [`decompress_with_limit`]; `raw_size` above
+/// `max_raw_size` is refused before `out` is touched, so `out` grows to at most
+/// `max_raw_size` bytes.
+///
+/// ```
+/// use sls_producer_core::compress::{Compression, compress, decompress_into};
+///
+/// let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
+/// let body = compress(Compression::Lz4, raw)?;
+/// let mut out = Vec::new();
+/// decompress_into(Compression::Lz4, &body, raw.len(), 1024, &mut out)?;
+/// assert_eq!(out, raw);
+/// // The next body reuses the buffer.
+/// decompress_into(Compression::Lz4, &body, raw.len(), 1024, &mut out)?;
+/// assert_eq!(out, raw);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`decompress_with_limit`].
+pub fn decompress_into(
+    compression: Compression,
+    body: &[u8],
+    raw_size: usize,
+    max_raw_size: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), DecompressError> {
+    let decoded = if raw_size > max_raw_size {
+        Err(DecompressError::RawSizeTooLarge {
+            raw_size,
+            max: max_raw_size,
+        })
+    } else if !compression.is_supported() {
+        Err(DecompressError::Unsupported { compression })
+    } else {
+        match compression {
+            Compression::Lz4 => {
+                out.resize(raw_size, 0);
+                lz4_decompress_exact(body, out)
+            }
+            Compression::Zstd => {
+                out.resize(raw_size, 0);
+                zstd_decompress_exact(body, out)
+            }
+            Compression::None => {
+                out.clear();
+                check_stored_len(body, raw_size).map(|()| out.extend_from_slice(body))
+            }
+        }
+    };
+    if decoded.is_err() {
+        out.clear();
+    }
+    decoded
+}
+
+/// An uncompressed body must be exactly its declared raw size.
+fn check_stored_len(body: &[u8], raw_size: usize) -> Result<(), DecompressError> {
+    match body.len() {
+        n if n == raw_size => Ok(()),
+        n if n > raw_size => Err(DecompressError::LongerThanDeclared { raw_size }),
+        n => Err(DecompressError::ShorterThanDeclared {
+            raw_size,
+            decoded: n,
+        }),
     }
 }
 
 fn lz4_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressError> {
     let mut out = vec![0; raw_size];
-    match lz4_flex::block::decompress_into(body, &mut out) {
-        Ok(n) if n == raw_size => Ok(out),
+    lz4_decompress_exact(body, &mut out).map(|()| out)
+}
+
+/// Decode an LZ4 block that must fill `out` exactly.
+fn lz4_decompress_exact(body: &[u8], out: &mut [u8]) -> Result<(), DecompressError> {
+    let raw_size = out.len();
+    match lz4_flex::block::decompress_into(body, out) {
+        Ok(n) if n == raw_size => Ok(()),
         Ok(n) => Err(DecompressError::ShorterThanDeclared {
             raw_size,
             decoded: n,
@@ -396,6 +474,13 @@ fn lz4_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressErr
 
 #[cfg(feature = "zstd")]
 fn zstd_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressError> {
+    let mut out = vec![0; raw_size];
+    zstd_decompress_exact(body, &mut out).map(|()| out)
+}
+
+/// Decode a zstd frame that must fill `out` exactly.
+#[cfg(feature = "zstd")]
+fn zstd_decompress_exact(body: &[u8], out: &mut [u8]) -> Result<(), DecompressError> {
     use ruzstd::decoding::FrameDecoder;
     use ruzstd::decoding::errors::FrameDecoderError;
 
@@ -406,11 +491,11 @@ fn zstd_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressEr
     if body.is_empty() {
         return Err(malformed("empty body".into()));
     }
+    let raw_size = out.len();
     let mut decoder = FrameDecoder::new();
     decoder.set_max_window_size(raw_size.max(MIN_ZSTD_WINDOW_LIMIT) as u64);
-    let mut out = vec![0; raw_size];
-    match decoder.decode_all(body, &mut out) {
-        Ok(n) if n == raw_size => Ok(out),
+    match decoder.decode_all(body, out) {
+        Ok(n) if n == raw_size => Ok(()),
         Ok(n) => Err(DecompressError::ShorterThanDeclared {
             raw_size,
             decoded: n,
@@ -424,6 +509,13 @@ fn zstd_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressEr
 
 #[cfg(not(feature = "zstd"))]
 fn zstd_decompress(_body: &[u8], _raw_size: usize) -> Result<Vec<u8>, DecompressError> {
+    Err(DecompressError::Unsupported {
+        compression: Compression::Zstd,
+    })
+}
+
+#[cfg(not(feature = "zstd"))]
+fn zstd_decompress_exact(_body: &[u8], _out: &mut [u8]) -> Result<(), DecompressError> {
     Err(DecompressError::Unsupported {
         compression: Compression::Zstd,
     })
@@ -530,6 +622,63 @@ mod tests {
                 .map(|b| b.is_empty()),
             compress(Compression::Zstd, &raw).map(|b| b.is_empty())
         );
+    }
+
+    #[test]
+    fn decompress_into_reuses_and_replaces_the_buffer() {
+        let raw = sample();
+        let body = compress(Compression::Lz4, &raw).unwrap();
+        // Stale bytes, longer than the body: truncated, never returned.
+        let mut out = alloc::vec![0xee; 2 * raw.len()];
+        let cap = out.capacity();
+        decompress_into(Compression::Lz4, &body, raw.len(), 4096, &mut out).unwrap();
+        assert_eq!(out, raw);
+        // A smaller body, then a larger one again: same allocation, exact contents.
+        let small = compress(Compression::Lz4, &raw[..10]).unwrap();
+        decompress_into(Compression::Lz4, &small, 10, 4096, &mut out).unwrap();
+        assert_eq!(out, &raw[..10]);
+        decompress_into(Compression::Lz4, &body, raw.len(), 4096, &mut out).unwrap();
+        assert_eq!((&out[..], out.capacity()), (&raw[..], cap));
+        decompress_into(Compression::None, &raw[..7], 7, 4096, &mut out).unwrap();
+        assert_eq!((&out[..], out.capacity()), (&raw[..7], cap));
+        // An error leaves the buffer empty, its allocation kept.
+        assert_eq!(
+            decompress_into(Compression::Lz4, &body, raw.len() + 1, 4096, &mut out),
+            Err(DecompressError::ShorterThanDeclared {
+                raw_size: raw.len() + 1,
+                decoded: raw.len()
+            })
+        );
+        assert_eq!((out.len(), out.capacity()), (0, cap));
+    }
+
+    #[test]
+    fn decompress_into_refuses_before_growing_the_buffer() {
+        let mut out = Vec::new();
+        assert_eq!(
+            decompress_into(Compression::Lz4, b"\x00", 1 << 30, 1 << 20, &mut out),
+            Err(DecompressError::RawSizeTooLarge {
+                raw_size: 1 << 30,
+                max: 1 << 20
+            })
+        );
+        if !Compression::Zstd.is_supported() {
+            assert_eq!(
+                decompress_into(Compression::Zstd, b"x", 1 << 20, 1 << 20, &mut out),
+                Err(DecompressError::Unsupported {
+                    compression: Compression::Zstd
+                })
+            );
+        }
+        assert_eq!(out.capacity(), 0, "nothing allocated for a refused body");
+        assert_eq!(
+            decompress_into(Compression::None, b"abc", 4, 1 << 20, &mut out),
+            Err(DecompressError::ShorterThanDeclared {
+                raw_size: 4,
+                decoded: 3
+            })
+        );
+        assert!(out.is_empty());
     }
 
     #[test]
@@ -818,6 +967,53 @@ mod tests {
                 if let Ok(out) = decompress(Compression::Zstd, &framed, raw_size) {
                     prop_assert_eq!(out.len(), raw_size);
                 }
+            }
+        }
+    }
+
+    /// A body to decompress: valid (compressed from compressible input), valid but declared
+    /// with another size, or damaged.
+    fn any_body() -> impl Strategy<Value = (Compression, Vec<u8>, usize)> {
+        let compression = prop_oneof![
+            Just(Compression::Lz4),
+            Just(Compression::Zstd),
+            Just(Compression::None),
+        ];
+        (
+            compression,
+            compressible(),
+            prop_oneof![Just(0isize), -3isize..3],
+            proptest::option::of((any::<proptest::sample::Index>(), any::<u8>())),
+        )
+            .prop_map(|(c, raw, size_error, flip)| {
+                let mut body = compress(c, &raw).unwrap_or_default();
+                if let Some((at, byte)) = flip.filter(|_| !body.is_empty()) {
+                    let at = at.index(body.len());
+                    body[at] ^= byte;
+                }
+                (c, body, raw.len().saturating_add_signed(size_error))
+            })
+    }
+
+    proptest! {
+        /// `decompress_into` gives what `decompress_with_limit` gives, whatever the buffer
+        /// held before, and leaves it empty on error.
+        #[test]
+        fn decompress_into_agrees_with_decompress(
+            (compression, body, raw_size) in any_body(),
+            stale in proptest::collection::vec(any::<u8>(), 0..3000),
+            max in prop_oneof![Just(DEFAULT_MAX_RAW_SIZE), 0usize..2000],
+        ) {
+            let mut out = stale;
+            let into = decompress_into(compression, &body, raw_size, max, &mut out);
+            let fresh = decompress_with_limit(compression, &body, raw_size, max);
+            match (into, fresh) {
+                (Ok(()), Ok(fresh)) => prop_assert_eq!(out, fresh),
+                (Err(e), Err(fresh)) => {
+                    prop_assert_eq!(e, fresh);
+                    prop_assert!(out.is_empty());
+                }
+                (into, fresh) => prop_assert!(false, "{:?} vs {:?}", into, fresh),
             }
         }
     }
