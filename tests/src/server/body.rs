@@ -1,7 +1,5 @@
 //! Request bodies: `x-log-compresstype`, `x-log-bodyrawsize`, decompression and limits.
 
-use std::borrow::Cow;
-
 use sls_producer_core::compress::{self, Compression, DecompressError};
 
 use super::auth::header;
@@ -18,14 +16,17 @@ pub(crate) enum RawSizeCheck {
     SyntaxOnly,
 }
 
-/// The uncompressed body (borrowed when it was not compressed) and how it was compressed,
-/// after checking the wire size, the declared raw size and the raw size against `limits`.
+/// The uncompressed body and how it was compressed, after checking the wire size, the
+/// declared raw size and the raw size against `limits`: `body` itself when it was not
+/// compressed, else `buffer`, which it is decompressed into (its allocation reused, its
+/// previous contents replaced; see [`compress::decompress_into`]).
 pub(crate) fn decompress_body<'a>(
     headers: &[(String, String)],
     body: &'a [u8],
     limits: &Limits,
     check: RawSizeCheck,
-) -> Result<(Compression, Cow<'a, [u8]>), SlsError> {
+    buffer: &'a mut Vec<u8>,
+) -> Result<(Compression, &'a [u8]), SlsError> {
     if body.len() > limits.max_body_bytes {
         return Err(SlsError::post_body_too_large(format!(
             "body size {} must be less than {}",
@@ -61,22 +62,27 @@ pub(crate) fn decompress_body<'a>(
         if body.len() > limits.max_raw_body_bytes {
             return Err(too_large(body.len()));
         }
-        return Ok((compression, Cow::Borrowed(body)));
+        return Ok((compression, body));
     }
     let raw_size = declared.ok_or_else(SlsError::missing_body_raw_size)?;
     if raw_size > limits.max_raw_body_bytes {
         return Err(too_large(raw_size));
     }
-    let raw =
-        compress::decompress_with_limit(compression, body, raw_size, limits.max_raw_body_bytes)
-            .map_err(|e| match e {
-                DecompressError::RawSizeTooLarge { raw_size, .. } => too_large(raw_size),
-                DecompressError::Unsupported { .. } => {
-                    SlsError::invalid_compress_type(compression.header_value().unwrap_or(""))
-                }
-                other => SlsError::post_body_uncompress_error(other),
-            })?;
-    Ok((compression, Cow::Owned(raw)))
+    compress::decompress_into(
+        compression,
+        body,
+        raw_size,
+        limits.max_raw_body_bytes,
+        buffer,
+    )
+    .map_err(|e| match e {
+        DecompressError::RawSizeTooLarge { raw_size, .. } => too_large(raw_size),
+        DecompressError::Unsupported { .. } => {
+            SlsError::invalid_compress_type(compression.header_value().unwrap_or(""))
+        }
+        other => SlsError::post_body_uncompress_error(other),
+    })?;
+    Ok((compression, buffer))
 }
 
 #[cfg(test)]
@@ -94,16 +100,40 @@ mod tests {
 
     #[test]
     fn lz4_and_zstd_round_trip() {
-        for c in [Compression::Lz4, Compression::Zstd] {
+        // One buffer for every body, holding the previous one's bytes each time.
+        let mut buffer = b"stale bytes of an earlier, longer body: never returned".to_vec();
+        for c in [Compression::Lz4, Compression::Zstd, Compression::Lz4] {
             let body = compress::compress(c, RAW).unwrap();
             let headers = h(&[
                 ("x-log-compresstype", c.header_value().unwrap()),
                 ("x-log-bodyrawsize", &RAW.len().to_string()),
             ]);
-            let (got_c, raw) =
-                decompress_body(&headers, &body, &Limits::SLS, RawSizeCheck::Exact).unwrap();
-            assert_eq!((got_c, &*raw), (c, RAW));
+            let (got_c, raw) = decompress_body(
+                &headers,
+                &body,
+                &Limits::SLS,
+                RawSizeCheck::Exact,
+                &mut buffer,
+            )
+            .unwrap();
+            assert_eq!((got_c, raw), (c, RAW));
         }
+    }
+
+    #[test]
+    fn an_uncompressed_body_is_used_as_is() {
+        let mut buffer = Vec::new();
+        let headers = h(&[("x-log-bodyrawsize", "40")]);
+        let (c, raw) = decompress_body(
+            &headers,
+            RAW,
+            &Limits::SLS,
+            RawSizeCheck::Exact,
+            &mut buffer,
+        )
+        .unwrap();
+        assert_eq!((c, raw.as_ptr()), (Compression::None, RAW.as_ptr()));
+        assert_eq!(buffer.capacity(), 0, "nothing copied");
     }
 
     #[test]
@@ -141,19 +171,27 @@ mod tests {
             (&[("x-log-bodyrawsize", "39")], RAW, "InvalidBodyRawSize"),
         ];
         for (headers, body, code) in cases {
-            let e =
-                decompress_body(&h(headers), body, &Limits::SLS, RawSizeCheck::Exact).unwrap_err();
+            let e = decompress_body(
+                &h(headers),
+                body,
+                &Limits::SLS,
+                RawSizeCheck::Exact,
+                &mut Vec::new(),
+            )
+            .unwrap_err();
             assert_eq!(e.code, code, "{headers:?}");
         }
         // The web STS plugin's UTF-16 length is tolerated on uncompressed JSON.
+        let mut buffer = Vec::new();
         let (_, raw) = decompress_body(
             &h(&[("x-log-bodyrawsize", "39")]),
             RAW,
             &Limits::SLS,
             RawSizeCheck::SyntaxOnly,
+            &mut buffer,
         )
         .unwrap();
-        assert_eq!(&*raw, RAW);
+        assert_eq!(raw, RAW);
     }
 
     #[test]
@@ -170,10 +208,12 @@ mod tests {
             &lz4,
             &small,
             RawSizeCheck::Exact,
+            &mut Vec::new(),
         )
         .unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (400, "PostBodyTooLarge"));
-        let e = decompress_body(&[], RAW, &small, RawSizeCheck::Exact).unwrap_err();
+        let e =
+            decompress_body(&[], RAW, &small, RawSizeCheck::Exact, &mut Vec::new()).unwrap_err();
         assert_eq!(e.code, "PostBodyTooLarge");
     }
 }

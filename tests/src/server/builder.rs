@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
 use super::auth::Keyring;
+use super::buffers::RawBuffers;
 use super::clock::{ServerClock, SystemClock};
 use super::config::{AuthMode, Limits, LogstoreOptions, StoreMode};
 use super::faults::Faults;
@@ -214,6 +215,7 @@ impl LocalSlsBuilder {
             faults: self.faults,
             ids: RequestIds::new(seed),
             observer: self.observer,
+            raw_buffers: RawBuffers::default(),
         };
         (Arc::new(shared), self.worker_threads)
     }

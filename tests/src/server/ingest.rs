@@ -124,15 +124,17 @@ pub(crate) fn put_logs(
             ));
         }
     };
-    let (compression, raw) = decompress_body(&req.headers, &req.body, &shared.limits, check)?;
+    let mut buffer = shared.raw_buffers.lease();
+    let (compression, raw) =
+        decompress_body(&req.headers, &req.body, &shared.limits, check, &mut buffer)?;
     let log_group = if ingest == Ingest::PutLogsJson {
-        let log_group = log_group_from_json(&raw, LogTimes::FromField(now), &req.client_ip())?;
+        let log_group = log_group_from_json(raw, LogTimes::FromField(now), &req.client_ip())?;
         check_count(shared, log_group.logs.len())?;
         log_group
     } else {
         // The walk refuses what decoding refuses and also a missing required field, which
         // prost would default; counting mode stops there, with nothing built.
-        let logs = count_logs(&raw).map_err(SlsError::post_body_invalid)?;
+        let logs = count_logs(raw).map_err(SlsError::post_body_invalid)?;
         check_count(shared, logs)?;
         if !shared.decodes_log_groups() {
             return Ok(Accepted::Counted {
@@ -145,7 +147,7 @@ pub(crate) fn put_logs(
                 },
             });
         }
-        decode_log_group(&raw).map_err(SlsError::post_body_invalid)?
+        decode_log_group(raw).map_err(SlsError::post_body_invalid)?
     };
     Ok(Accepted::Group(Box::new(ReceivedLogGroup {
         request_id: String::new(),
@@ -181,13 +183,15 @@ pub(crate) fn track_post(
         require_tracking(shared, &project, logstore)?;
         anonymous()
     };
+    let mut buffer = shared.raw_buffers.lease();
     let (compression, raw) = decompress_body(
         &req.headers,
         &req.body,
         &shared.limits,
         RawSizeCheck::SyntaxOnly,
+        &mut buffer,
     )?;
-    let log_group = log_group_from_json(&raw, LogTimes::Arrival(now), &req.client_ip())?;
+    let log_group = log_group_from_json(raw, LogTimes::Arrival(now), &req.client_ip())?;
     check_count(shared, log_group.logs.len())?;
     Ok(ReceivedLogGroup {
         request_id: String::new(),

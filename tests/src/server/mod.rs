@@ -16,6 +16,7 @@
 
 mod auth;
 mod body;
+mod buffers;
 mod builder;
 mod clock;
 mod config;

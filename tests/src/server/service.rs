@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
 use super::auth::Keyring;
+use super::buffers::RawBuffers;
 use super::clock::ServerClock;
 use super::config::{AuthMode, Limits};
 use super::control;
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) ids: RequestIds,
     pub(crate) observer: Option<Observer>,
+    /// Buffers that data request bodies are decompressed into.
+    pub(crate) raw_buffers: RawBuffers,
 }
 
 impl Shared {
