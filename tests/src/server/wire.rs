@@ -310,8 +310,8 @@ fn is_plain_pair(body: &[u8]) -> bool {
     is_plain_pair_shape(body) && is_ascii(body)
 }
 
-/// Whether `body` is `Key` then `Value`, nothing else, both lengths one byte (whether they
-/// are varints, i.e. below 128, and the strings UTF-8 is the caller's to check).
+/// Whether `body` is `Key` then `Value`, nothing else, each length in one byte. That those
+/// bytes are below 128 (one-byte varints) and the strings UTF-8 is the caller's to check.
 #[inline]
 fn is_plain_pair_shape(body: &[u8]) -> bool {
     let [PAIR_KEY_KEY, key_len, rest @ ..] = body else {
