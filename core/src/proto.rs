@@ -154,6 +154,37 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<LogGroup, DecodeError> {
     LogGroup::decode(bytes).map_err(|inner| DecodeError { inner })
 }
 
+/// Encode a whole `LogGroup` the way the producer does (its logs, then the topic and source,
+/// written even when `None` or empty, then its tags), with [`LogGroupEncoder`]. The
+/// `category` field is not written: the producer never sets it.
+///
+/// ```
+/// use sls_producer_core::proto::{Log, LogGroup, decode_log_group, encode_log_group};
+///
+/// let group = LogGroup {
+///     logs: vec![Log::new(1_700_000_000).with_content("k", "v")],
+///     topic: Some("t".into()),
+///     source: Some("s".into()),
+///     ..LogGroup::default()
+/// };
+/// assert_eq!(decode_log_group(&encode_log_group(&group))?, group);
+/// # Ok::<(), sls_producer_core::proto::DecodeError>(())
+/// ```
+pub fn encode_log_group(group: &LogGroup) -> Vec<u8> {
+    let mut encoder = LogGroupEncoder::new();
+    for log in &group.logs {
+        encoder.push(log);
+    }
+    encoder.finish(
+        group.topic.as_deref().unwrap_or(""),
+        group.source.as_deref().unwrap_or(""),
+        group
+            .log_tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.value.as_str())),
+    )
+}
+
 /// The bytes are not a valid `LogGroup` protobuf: truncated, a bad varint or wire type, or a
 /// string field that is not UTF-8.
 ///

@@ -12,7 +12,7 @@ use sls_producer_core::compress::{self, Compression};
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::endpoint::Endpoint;
 use sls_producer_core::http::HttpRequest;
-use sls_producer_core::proto::{Log, LogGroup, LogGroupEncoder, LogTag};
+use sls_producer_core::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::request::{
     PreparedBody, PutLogsTarget, TrackBody, TrackStyle, put_logs_request, web_tracking_request,
 };
@@ -91,20 +91,6 @@ fn group(n: usize) -> LogGroup {
     }
 }
 
-fn encode(g: &LogGroup) -> Vec<u8> {
-    let mut enc = LogGroupEncoder::new();
-    for l in &g.logs {
-        enc.push(l);
-    }
-    enc.finish(
-        g.topic.as_deref().unwrap_or(""),
-        g.source.as_deref().unwrap_or(""),
-        g.log_tags
-            .iter()
-            .map(|t| (t.key.as_str(), t.value.as_str())),
-    )
-}
-
 fn endpoint(sls: &LocalSls) -> Endpoint {
     Endpoint::parse(&sls.endpoint()).expect("endpoint parses")
 }
@@ -133,7 +119,7 @@ fn sign(req: &mut HttpRequest, creds: &Credentials, signing: &SigningConfig, at:
 
 fn signed(sls: &LocalSls, logstore: &str, g: &LogGroup, compression: Compression) -> HttpRequest {
     let v1 = SigningConfig::v1();
-    let mut req = put(sls, logstore, None, &encode(g), compression, &v1);
+    let mut req = put(sls, logstore, None, &encode_log_group(g), compression, &v1);
     sign(&mut req, &ak(), &v1, t0());
     req
 }
@@ -202,7 +188,7 @@ async fn v1_putlogs_with_each_compression_is_stored_intact() {
         );
         assert_eq!(got.access_key_id.as_deref(), Some(AK_ID));
         assert_eq!(got.target, ShardTarget::Default);
-        assert_eq!(got.raw_bytes, encode(&g).len());
+        assert_eq!(got.raw_bytes, encode_log_group(&g).len());
         assert_eq!(got.wire_bytes, req.body.len());
         assert_eq!(Some(got.request_id.as_str()), resp.request_id());
         assert_eq!(got.tag("__pack_id__"), Some("0123456789ABCDEF-0"));
@@ -219,7 +205,7 @@ async fn v1_putlogs_with_each_compression_is_stored_intact() {
 async fn shard_route_and_lb_paths_record_the_target() {
     let (sls, _) = server().await;
     let v1 = SigningConfig::v1();
-    let raw = encode(&group(1));
+    let raw = encode_log_group(&group(1));
     let mut routed = put(
         &sls,
         "app",
@@ -248,7 +234,7 @@ async fn shard_route_and_lb_paths_record_the_target() {
 async fn v4_putlogs_is_accepted_and_a_tampered_body_is_not() {
     let (sls, _) = server().await;
     let v4 = SigningConfig::v4("cn-test");
-    let raw = encode(&group(2));
+    let raw = encode_log_group(&group(2));
     let mut req = put(&sls, "app", None, &raw, Compression::Zstd, &v4);
     sign(&mut req, &ak(), &v4, t0());
     expect_ok(&sls, &req).await;
@@ -316,7 +302,7 @@ async fn keep_alive_serves_many_requests_on_one_connection() {
 async fn signature_and_key_errors() {
     let (sls, _) = server().await;
     let v1 = SigningConfig::v1();
-    let raw = encode(&group(1));
+    let raw = encode_log_group(&group(1));
 
     let mut altered = signed(&sls, "app", &group(1), Compression::Lz4);
     let auth = altered.header("authorization").unwrap().to_owned();
@@ -392,7 +378,7 @@ async fn content_md5_must_match_the_body() {
 async fn sts_tokens_are_checked_and_expire() {
     let (sls, clock) = server().await;
     let v1 = SigningConfig::v1();
-    let raw = encode(&group(1));
+    let raw = encode_log_group(&group(1));
     let with = |creds: &Credentials, at: UnixTime| {
         let mut r = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
         sign(&mut r, creds, &v1, at);
@@ -453,7 +439,7 @@ async fn sts_tokens_are_checked_and_expire() {
 async fn request_time_must_be_within_fifteen_minutes() {
     let (sls, _) = server().await;
     let v1 = SigningConfig::v1();
-    let raw = encode(&group(1));
+    let raw = encode_log_group(&group(1));
     for (offset, ok) in [
         (-14 * 60, true),
         (14 * 60, true),
@@ -488,7 +474,8 @@ async fn accept_any_key_and_auto_create_for_the_quickstart() {
     let v1 = SigningConfig::v1();
     let mut target = PutLogsTarget::logstore("anyproj", "anystore").unwrap();
     target = target.with_shard_key("00");
-    let body = PreparedBody::new(Compression::Lz4, &encode(&group(1)), v1.version).unwrap();
+    let body =
+        PreparedBody::new(Compression::Lz4, &encode_log_group(&group(1)), v1.version).unwrap();
     let mut req = put_logs_request(&endpoint(&sls), &target, &body, "");
     sign(
         &mut req,
@@ -510,7 +497,7 @@ async fn accept_any_key_and_auto_create_for_the_quickstart() {
 async fn project_logstore_and_host_errors() {
     let (sls, _) = server().await;
     let v1 = SigningConfig::v1();
-    let raw = encode(&group(1));
+    let raw = encode_log_group(&group(1));
     let mut other_project = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
     set_header(&mut other_project, "host", &sls.host_for("nope"));
     sign(&mut other_project, &ak(), &v1, t0());
@@ -548,7 +535,7 @@ async fn project_logstore_and_host_errors() {
 async fn raw_size_compression_and_protobuf_errors() {
     let (sls, _) = server().await;
     let v1 = SigningConfig::v1();
-    let raw = encode(&group(2));
+    let raw = encode_log_group(&group(2));
     let case = |f: &dyn Fn(&mut HttpRequest)| {
         let mut r = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
         f(&mut r);
@@ -940,7 +927,7 @@ async fn rate_limit_answers_write_quota_exceed_per_window() {
         &sls,
         "app",
         None,
-        &encode(&group(1)),
+        &encode_log_group(&group(1)),
         Compression::Lz4,
         &SigningConfig::v1(),
     );
@@ -1145,7 +1132,7 @@ fn as_fetch_sends(sls: &LocalSls, req: &mut HttpRequest) {
 #[tokio::test]
 async fn fetch_clients_name_the_project_in_x_forwarded_host() {
     let (sls, _) = server().await;
-    let raw = encode(&group(1));
+    let raw = encode_log_group(&group(1));
 
     // v1 with the date in x-log-date, as browsers must send it.
     let v1 = SigningConfig::v1().with_date_header(DateHeader::XLogDate);

@@ -8,7 +8,7 @@ use sls_producer_core::compress::Compression;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::endpoint::Endpoint;
 use sls_producer_core::http::HttpRequest;
-use sls_producer_core::proto::{Log, LogGroup, LogGroupEncoder, LogTag};
+use sls_producer_core::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::request::{PreparedBody, PutLogsTarget, put_logs_request};
 use sls_producer_core::sign::{SignatureVersion, SigningConfig, sign_request};
 use sls_producer_core::time::UnixTime;
@@ -46,20 +46,6 @@ fn group(n: usize, seed: u32) -> LogGroup {
     }
 }
 
-fn encode(g: &LogGroup) -> Vec<u8> {
-    let mut enc = LogGroupEncoder::new();
-    for log in &g.logs {
-        enc.push(log);
-    }
-    enc.finish(
-        g.topic.as_deref().unwrap_or(""),
-        g.source.as_deref().unwrap_or(""),
-        g.log_tags
-            .iter()
-            .map(|t| (t.key.as_str(), t.value.as_str())),
-    )
-}
-
 /// A correctly signed v1 PutLogs request carrying `raw` (valid or not).
 fn signed(sls: &LocalSls, logstore: &str, raw: &[u8], compression: Compression) -> HttpRequest {
     let endpoint = Endpoint::parse(&sls.endpoint()).expect("endpoint");
@@ -89,7 +75,7 @@ async fn counting_mode_counts_every_log_and_byte_and_keeps_nothing() {
     let (mut logs, mut raw, mut wire, mut groups) = (0, 0, 0, 0);
     for (seed, n) in [1, 7, 300].into_iter().enumerate() {
         for compression in [Compression::Lz4, Compression::Zstd, Compression::None] {
-            let bytes = encode(&group(n, seed as u32));
+            let bytes = encode_log_group(&group(n, seed as u32));
             let req = signed(&sls, "app", &bytes, compression);
             assert_eq!(send(&mut c, &req).await.status, 200);
             logs += n as u64;
@@ -98,7 +84,12 @@ async fn counting_mode_counts_every_log_and_byte_and_keeps_nothing() {
             groups += 1;
         }
     }
-    let other = signed(&sls, "other", &encode(&group(4, 9)), Compression::Lz4);
+    let other = signed(
+        &sls,
+        "other",
+        &encode_log_group(&group(4, 9)),
+        Compression::Lz4,
+    );
     assert_eq!(send(&mut c, &other).await.status, 200);
 
     let stats = sls.stats();
@@ -119,10 +110,10 @@ async fn counting_mode_counts_every_log_and_byte_and_keeps_nothing() {
 
 #[tokio::test]
 async fn malformed_bodies_are_post_body_invalid_in_both_modes() {
-    let valid = encode(&group(3, 0));
+    let valid = encode_log_group(&group(3, 0));
     // A Log without its required Time: prost would decode it with time 0; SLS refuses it.
     let no_time = vec![0x0a, 0x08, 0x12, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, b'v'];
-    let not_utf8 = encode(&LogGroup {
+    let not_utf8 = encode_log_group(&LogGroup {
         logs: vec![Log::new(1).with_content("k", "\u{e9}")],
         ..LogGroup::default()
     })
@@ -172,9 +163,19 @@ async fn counting_mode_still_limits_logs_per_request() {
         .await
         .unwrap();
     let mut c = TestClient::connect(sls.addr()).await.unwrap();
-    let five = signed(&sls, "app", &encode(&group(5, 1)), Compression::Lz4);
+    let five = signed(
+        &sls,
+        "app",
+        &encode_log_group(&group(5, 1)),
+        Compression::Lz4,
+    );
     assert_eq!(send(&mut c, &five).await.status, 200);
-    let six = signed(&sls, "app", &encode(&group(6, 2)), Compression::Lz4);
+    let six = signed(
+        &sls,
+        "app",
+        &encode_log_group(&group(6, 2)),
+        Compression::Lz4,
+    );
     let resp = send(&mut c, &six).await;
     assert_eq!(
         (resp.status, resp.error_code().as_deref()),
@@ -193,7 +194,7 @@ async fn an_observer_gets_decoded_groups_in_counting_mode() {
         .await
         .unwrap();
     let g = group(4, 3);
-    let req = signed(&sls, "app", &encode(&g), Compression::Zstd);
+    let req = signed(&sls, "app", &encode_log_group(&g), Compression::Zstd);
     let mut c = TestClient::connect(sls.addr()).await.unwrap();
     assert_eq!(send(&mut c, &req).await.status, 200);
     assert_eq!(*seen.lock().unwrap(), vec![g]);

@@ -1001,11 +1001,15 @@ mod tests {
         ]
     }
 
-    fn log() -> impl Strategy<Value = Log> {
+    /// Logs with up to `max_contents - 1` pairs of `text`.
+    fn log_of<S>(text: impl Fn() -> S, max_contents: usize) -> impl Strategy<Value = Log>
+    where
+        S: Strategy<Value = String>,
+    {
         (
             any::<u32>(),
             proptest::option::of(any::<u32>()),
-            proptest::collection::vec((text(), text()), 0..8),
+            proptest::collection::vec((text(), text()), 0..max_contents),
         )
             .prop_map(|(time, time_ns, contents)| Log {
                 time,
@@ -1017,22 +1021,13 @@ mod tests {
             })
     }
 
+    fn log() -> impl Strategy<Value = Log> {
+        log_of(text, 8)
+    }
+
     /// Logs whose text is mostly short ASCII (what the fast path takes), sometimes not.
     fn plain_ish_log() -> impl Strategy<Value = Log> {
-        let text = || prop_oneof![8 => "[ -~]{0,70}", 1 => any::<String>()];
-        (
-            any::<u32>(),
-            proptest::option::of(any::<u32>()),
-            proptest::collection::vec((text(), text()), 0..6),
-        )
-            .prop_map(|(time, time_ns, contents)| Log {
-                time,
-                time_ns,
-                contents: contents
-                    .into_iter()
-                    .map(|(k, v)| LogContent::new(k, v))
-                    .collect(),
-            })
+        log_of(|| prop_oneof![8 => "[ -~]{0,70}", 1 => any::<String>()], 6)
     }
 
     fn log_group() -> impl Strategy<Value = LogGroup> {
