@@ -459,7 +459,7 @@ mod tests {
     use prost::Message as _;
     use prost::encoding::encode_varint;
     use sls_producer_core::proto::{
-        Log, LogContent, LogGroup, LogGroupEncoder, LogTag, decode_log_group,
+        Log, LogContent, LogGroup, LogTag, decode_log_group, encode_log_group,
     };
 
     use super::*;
@@ -1102,16 +1102,7 @@ mod tests {
 
         #[test]
         fn walk_counts_the_producers_encoding(g in log_group()) {
-            let mut enc = LogGroupEncoder::new();
-            for log in &g.logs {
-                enc.push(log);
-            }
-            let tags = g.log_tags.iter().map(|t| (t.key.as_str(), t.value.as_str()));
-            let bytes = enc.finish(
-                g.topic.as_deref().unwrap_or(""),
-                g.source.as_deref().unwrap_or(""),
-                tags,
-            );
+            let bytes = encode_log_group(&g);
             prop_assert_eq!(count_logs(&bytes), Ok(g.logs.len()));
         }
 
