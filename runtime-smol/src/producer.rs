@@ -16,6 +16,8 @@ use sls_producer_core::rt::{CredentialsProvider, HttpTransport};
 use sls_producer_core::rt::{Spawner as _, Task};
 use smol::Executor;
 
+use sls_producer_hyper::BuilderParts;
+
 use crate::{SmolSpawner, SmolTimer, SmolTransport, TransportConfig};
 
 /// A producer whose driver runs on smol (its global executor or one you own).
@@ -182,10 +184,7 @@ impl core::error::Error for BlockingError {}
 ///   (keep it running for as long as the producer is used). `build` works from any thread.
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ProducerBuilder {
-    config: ProducerConfig,
-    credentials: Option<CredentialsSource>,
-    transport_config: Option<TransportConfig>,
-    transport: Option<Arc<dyn HttpTransport>>,
+    parts: BuilderParts,
     spawner: SmolSpawner,
 }
 
@@ -193,40 +192,12 @@ impl ProducerBuilder {
     /// A builder for `config` (see [`Producer::builder`]).
     pub fn new(config: ProducerConfig) -> Self {
         Self {
-            config,
-            credentials: None,
-            transport_config: None,
-            transport: None,
+            parts: BuilderParts::new(config),
             spawner: SmolSpawner::global(),
         }
     }
 
-    /// Sign with these credentials: a [`Credentials`](crate::Credentials) value (static
-    /// keys, optionally with an STS token) or a [`CredentialsSource`].
-    pub fn with_credentials(mut self, credentials: impl Into<CredentialsSource>) -> Self {
-        self.credentials = Some(credentials.into());
-        self
-    }
-
-    /// Sign with credentials from `provider`, asked at start, shortly before they expire,
-    /// and when the server rejects them; one fetch runs at a time.
-    pub fn with_credentials_provider(self, provider: impl CredentialsProvider + 'static) -> Self {
-        let provider: Arc<dyn CredentialsProvider> = Arc::new(provider);
-        self.with_credentials(provider)
-    }
-
-    /// Use these transport settings instead of [`TransportConfig::for_producer`].
-    pub fn with_transport_config(mut self, config: TransportConfig) -> Self {
-        self.transport_config = Some(config);
-        self
-    }
-
-    /// Use this HTTP transport instead of a [`SmolTransport`] (a proxy-aware client, a
-    /// test double). The configuration's timeouts are then the transport's business.
-    pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
+    sls_producer_hyper::producer_builder_setters!(SmolTransport);
 
     /// Run the driver and the transport's connections on `executor` instead of smol's
     /// global executor.
@@ -261,18 +232,13 @@ impl ProducerBuilder {
     }
 
     fn build_parts(self) -> Result<(Producer, Driver), BuildError> {
-        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
         let timer = Arc::new(SmolTimer::new());
-        let transport = match self.transport {
-            Some(transport) => transport,
-            None => {
-                let config = self
-                    .transport_config
-                    .unwrap_or_else(|| TransportConfig::for_producer(&self.config));
-                Arc::new(SmolTransport::with_spawner(config, self.spawner))
-            }
-        };
-        let (inner, driver) = CoreProducer::new(&self.config, timer, transport, credentials)?;
+        let spawner = self.spawner;
+        let (config, credentials, transport) = self
+            .parts
+            .resolve(|config| Arc::new(SmolTransport::with_spawner(config, spawner)))
+            .ok_or(BuildError::MissingCredentials)?;
+        let (inner, driver) = CoreProducer::new(&config, timer, transport, credentials)?;
         Ok((Producer { inner }, driver))
     }
 }
@@ -280,10 +246,7 @@ impl ProducerBuilder {
 impl fmt::Debug for ProducerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProducerBuilder")
-            .field("config", &self.config)
-            .field("credentials", &self.credentials)
-            .field("transport_config", &self.transport_config)
-            .field("custom_transport", &self.transport.is_some())
+            .field("parts", &self.parts)
             .field("spawner", &self.spawner)
             .finish()
     }

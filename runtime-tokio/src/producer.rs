@@ -12,6 +12,8 @@ use sls_producer_core::rt::{CredentialsProvider, HttpTransport};
 use tokio::runtime::Handle;
 
 use crate::block::block_on;
+use sls_producer_hyper::BuilderParts;
+
 use crate::{TokioSpawner, TokioTimer, TokioTransport, TransportConfig};
 
 /// A producer whose driver runs on a tokio runtime.
@@ -149,10 +151,7 @@ impl core::error::Error for BlockingError {}
 ///   [`with_handle`](ProducerBuilder::with_handle) (then `build` works from any thread).
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ProducerBuilder {
-    config: ProducerConfig,
-    credentials: Option<CredentialsSource>,
-    transport_config: Option<TransportConfig>,
-    transport: Option<Arc<dyn HttpTransport>>,
+    parts: BuilderParts,
     handle: Option<Handle>,
 }
 
@@ -160,40 +159,12 @@ impl ProducerBuilder {
     /// A builder for `config` (see [`Producer::builder`]).
     pub fn new(config: ProducerConfig) -> Self {
         Self {
-            config,
-            credentials: None,
-            transport_config: None,
-            transport: None,
+            parts: BuilderParts::new(config),
             handle: None,
         }
     }
 
-    /// Sign with these credentials: a [`Credentials`](crate::Credentials) value (static
-    /// keys, optionally with an STS token) or a [`CredentialsSource`].
-    pub fn with_credentials(mut self, credentials: impl Into<CredentialsSource>) -> Self {
-        self.credentials = Some(credentials.into());
-        self
-    }
-
-    /// Sign with credentials from `provider`, asked at start, shortly before they expire,
-    /// and when the server rejects them; one fetch runs at a time.
-    pub fn with_credentials_provider(self, provider: impl CredentialsProvider + 'static) -> Self {
-        let provider: Arc<dyn CredentialsProvider> = Arc::new(provider);
-        self.with_credentials(provider)
-    }
-
-    /// Use these transport settings instead of [`TransportConfig::for_producer`].
-    pub fn with_transport_config(mut self, config: TransportConfig) -> Self {
-        self.transport_config = Some(config);
-        self
-    }
-
-    /// Use this HTTP transport instead of a [`TokioTransport`] (a proxy-aware client, a
-    /// test double). The configuration's timeouts are then the transport's business.
-    pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
+    sls_producer_hyper::producer_builder_setters!(TokioTransport);
 
     /// Run the driver on the runtime behind `handle` instead of the current one.
     pub fn with_handle(mut self, handle: Handle) -> Self {
@@ -230,17 +201,14 @@ impl ProducerBuilder {
             Some(handle) => handle,
             None => Handle::try_current().map_err(|_| BuildError::NoRuntime)?,
         };
-        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
         // The timer reads the runtime's clock (paused in tests) from the start.
         let _context = handle.enter();
         let timer = Arc::new(TokioTimer::new());
-        let transport = self.transport.unwrap_or_else(|| {
-            let config = self
-                .transport_config
-                .unwrap_or_else(|| TransportConfig::for_producer(&self.config));
-            Arc::new(TokioTransport::new(config))
-        });
-        let (inner, driver) = CoreProducer::new(&self.config, timer, transport, credentials)?;
+        let (config, credentials, transport) = self
+            .parts
+            .resolve(|config| Arc::new(TokioTransport::new(config)))
+            .ok_or(BuildError::MissingCredentials)?;
+        let (inner, driver) = CoreProducer::new(&config, timer, transport, credentials)?;
         Ok((Producer { inner }, driver, handle.clone()))
     }
 }
@@ -248,10 +216,7 @@ impl ProducerBuilder {
 impl fmt::Debug for ProducerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProducerBuilder")
-            .field("config", &self.config)
-            .field("credentials", &self.credentials)
-            .field("transport_config", &self.transport_config)
-            .field("custom_transport", &self.transport.is_some())
+            .field("parts", &self.parts)
             .field("handle", &self.handle.is_some())
             .finish()
     }
