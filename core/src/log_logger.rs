@@ -65,29 +65,7 @@ impl SlsLoggerBuilder {
         self
     }
 
-    /// Add a `location` key with the record's `file:line`. Default off.
-    pub fn with_location(mut self, yes: bool) -> Self {
-        self.location = yes;
-        self
-    }
-
-    /// Also ignore records of `target` (an exact target, or a prefix followed by `::` or
-    /// `_`). Besides the producer's own targets, which are always ignored.
-    pub fn ignore_target(mut self, target: impl Into<Cow<'static, str>>) -> Self {
-        self.ignored.push(target.into());
-        self
-    }
-
-    /// Replace [`DEFAULT_IGNORED_TARGETS`] with `targets` (the producer's own targets stay
-    /// ignored).
-    pub fn ignored_targets<I, T>(mut self, targets: I) -> Self
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<Cow<'static, str>>,
-    {
-        self.ignored = targets.into_iter().map(Into::into).collect();
-        self
-    }
+    crate::ship::ship_builder_setters!("record", "records");
 
     /// The logger.
     pub fn build(self) -> SlsLogger {

@@ -261,6 +261,42 @@ pub(crate) fn push_field(log: &mut Log, reserved: &[&str], name: &str, value: St
         .push(crate::proto::LogContent::new(key.into_owned(), value));
 }
 
+/// The target-filter setters of a shipping builder (`SlsLoggerBuilder`,
+/// `SlsLayerBuilder`) with `location: bool` and `ignored: Vec<Cow<'static, str>>` fields;
+/// `$one` / `$many` name what it ships ("record" / "records") in the docs.
+macro_rules! ship_builder_setters {
+    ($one:literal, $many:literal) => {
+        #[doc = concat!("Add a `location` key with the ", $one, "'s `file:line`. Default off.")]
+        pub fn with_location(mut self, yes: bool) -> Self {
+            self.location = yes;
+            self
+        }
+
+        #[doc = concat!(
+            "Also ignore ", $many, " of `target` (an exact target, or a prefix followed by ",
+            "`::` or `_`). Besides the producer's own targets, which are always ignored."
+        )]
+        pub fn ignore_target(mut self, target: impl Into<Cow<'static, str>>) -> Self {
+            self.ignored.push(target.into());
+            self
+        }
+
+        /// Replace [`DEFAULT_IGNORED_TARGETS`] with `targets` (the producer's own targets
+        /// stay ignored). Only clear the defaults if the transport's libraries cannot log
+        /// through this logger or subscriber.
+        pub fn ignored_targets<I, T>(mut self, targets: I) -> Self
+        where
+            I: IntoIterator<Item = T>,
+            T: Into<Cow<'static, str>>,
+        {
+            self.ignored = targets.into_iter().map(Into::into).collect();
+            self
+        }
+    };
+}
+
+pub(crate) use ship_builder_setters;
+
 #[cfg(test)]
 mod tests {
     use super::*;
