@@ -135,14 +135,15 @@ impl BenchWorkload {
         (&self.routes[*route], log)
     }
 
-    /// The contents of `log`, borrowed: a ring log as
-    /// [`send_parts`](crate::producer::Producer::send_parts) takes it.
-    pub fn parts(log: &Log) -> [(&str, &str); Self::FIELDS] {
-        core::array::from_fn(|i| {
-            log.contents
-                .get(i)
-                .map_or(("", ""), |c| (c.key.as_str(), c.value.as_str()))
-        })
+    /// Draw `i` of the ring as [`send_parts`](crate::producer::Producer::send_parts)
+    /// takes it: its route, its time and its contents borrowed from the built log.
+    pub fn draw_parts(&self, i: u64) -> (&Route, u32, [(&str, &str); Self::FIELDS]) {
+        let (route, log) = self.draw(i);
+        let parts = core::array::from_fn(|f| {
+            let c = &log.contents[f];
+            (c.key.as_str(), c.value.as_str())
+        });
+        (route, log.time, parts)
     }
 
     /// A finished `LogGroup` of random draws from `seed`, as a batch of route 0 is sealed
@@ -234,11 +235,14 @@ mod tests {
         assert_eq!(a.draw(5), b.draw(5));
         assert_eq!(a.draw(5), a.draw(5 + BenchWorkload::RING as u64));
         assert_ne!(a.draw(5).1.contents, other.draw(5).1.contents);
-        let (_, log) = a.draw(7);
-        let parts = BenchWorkload::parts(log);
-        assert_eq!(
-            LogGroupEncoder::encoded_parts_len(log.time, None, &parts),
-            LogGroupEncoder::encoded_log_len(log)
+        let (route, log) = a.draw(7);
+        let (parts_route, time, parts) = a.draw_parts(7);
+        assert_eq!((parts_route, time), (route, log.time));
+        assert!(
+            parts
+                .iter()
+                .zip(&log.contents)
+                .all(|((k, v), c)| *k == c.key && *v == c.value)
         );
         let routes: BTreeSet<_> = (0..BenchWorkload::RING as u64)
             .map(|i| a.draw(i).0.source())

@@ -393,10 +393,15 @@ async fn sender(
     count: u64,
 ) {
     for i in 0..count {
-        let (route, log) = workload.draw(first + i);
-        let sent = match api {
-            Api::Log => producer.send(route, log.clone()),
-            Api::Parts => producer.send_parts(route, log.time, None, &BenchWorkload::parts(log)),
+        let (route, sent) = match api {
+            Api::Log => {
+                let (route, log) = workload.draw(first + i);
+                (route, producer.send(route, log.clone()))
+            }
+            Api::Parts => {
+                let (route, time, parts) = workload.draw_parts(first + i);
+                (route, producer.send_parts(route, time, None, &parts))
+            }
         };
         if let Err(refused) = sent {
             assert!(refused.is_transient(), "send refused: {refused}");
