@@ -28,14 +28,22 @@ pub struct Route {
 
 impl PartialEq for Route {
     fn eq(&self, other: &Self) -> bool {
-        // Different digests: certainly different. Equal ones: compare the fields (shared
-        // strings compare by pointer first).
+        // Different digests: certainly different. Equal ones: compare the fields, shared
+        // strings (a route and its clones, the usual case) by pointer only. `Arc`'s own `==`
+        // does not: its pointer shortcut needs a sized `T`, so `Arc<str>` compares bytes.
+        fn same(a: &Arc<str>, b: &Arc<str>) -> bool {
+            Arc::ptr_eq(a, b) || a == b
+        }
         self.digest == other.digest
-            && self.project == other.project
-            && self.logstore == other.logstore
-            && self.topic == other.topic
-            && self.source == other.source
-            && self.shard_key == other.shard_key
+            && same(&self.project, &other.project)
+            && same(&self.logstore, &other.logstore)
+            && same(&self.topic, &other.topic)
+            && same(&self.source, &other.source)
+            && match (&self.shard_key, &other.shard_key) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same(a, b),
+                _ => false,
+            }
     }
 }
 
