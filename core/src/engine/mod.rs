@@ -396,7 +396,7 @@ impl<T> Engine<T> {
             let Phase::Open(open) = &mut batch.phase else {
                 unreachable!("open map only holds open batches")
             };
-            logs.encode_into(index, &mut open.encoder);
+            logs.encode_into(index, entry, &mut open.encoder);
             let position = batch.log_count;
             batch.log_count += 1;
             batch.reserved += entry;
@@ -496,7 +496,7 @@ impl<T> Engine<T> {
             let buffer = self
                 .spare_buffers
                 .pop()
-                .unwrap_or_else(|| Vec::with_capacity(self.settings.max_batch_bytes));
+                .unwrap_or_else(|| alloc::vec![0; self.settings.max_batch_bytes]);
             return self.create_batch(now, route, Some(buffer));
         }
         self.create_batch(now(), route, None)
@@ -693,7 +693,12 @@ impl<T> Engine<T> {
                     self.to_compress.remove(&id);
                     let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
                     batch.body = Body::Sealed(sealed);
-                    recycle(&mut self.spare_buffers, raw, self.settings.max_batch_bytes);
+                    recycle(
+                        &mut self.spare_buffers,
+                        raw,
+                        self.settings.max_batch_bytes,
+                        self.open.len(),
+                    );
                 }
                 Body::Compressing { parked, .. } => {
                     // Sent once its job's result is in (`handle_compressed` re-queues it).
@@ -792,7 +797,12 @@ impl<T> Engine<T> {
                 }
             }
         }
-        recycle(&mut self.spare_buffers, raw, self.settings.max_batch_bytes);
+        recycle(
+            &mut self.spare_buffers,
+            raw,
+            self.settings.max_batch_bytes,
+            self.open.len(),
+        );
     }
 
     /// Feed the outcome of attempt `attempt` (finished at `now` / `wall`). Unknown attempts
@@ -1143,20 +1153,29 @@ impl<T> Engine<T> {
     }
 }
 
-/// LogGroup buffers kept for reuse: enough for the batches sealed between two driver polls.
-const MAX_SPARE_BUFFERS: usize = 4;
+/// LogGroup buffers kept for reuse at least: enough for the batches sealed between two
+/// driver polls.
+const MIN_SPARE_BUFFERS: usize = 4;
+
+/// LogGroup buffers kept for reuse at most, however many routes are open.
+const MAX_SPARE_BUFFERS: usize = 32;
 
 /// Keep a compressed batch's LogGroup buffer for a later batch, if nothing else holds it
 /// and it is about a batch large (a smaller one would grow again; a larger one, from a
 /// single huge log, would hold memory for nothing).
-fn recycle(spare: &mut Vec<Vec<u8>>, raw: Bytes, max_batch_bytes: usize) {
-    if spare.len() >= MAX_SPARE_BUFFERS {
+///
+/// Up to one buffer per open route is kept (within the bounds above): routes that fill at
+/// the same rate roll over together, and each rollover without a spare buffer allocates
+/// (and initializes) a new one.
+fn recycle(spare: &mut Vec<Vec<u8>>, raw: Bytes, max_batch_bytes: usize, open_routes: usize) {
+    if spare.len() >= open_routes.clamp(MIN_SPARE_BUFFERS, MAX_SPARE_BUFFERS) {
         return;
     }
-    let Ok(mut buffer) = raw.try_into_mut() else {
+    let Ok(buffer) = raw.try_into_mut() else {
         return;
     };
-    buffer.clear();
+    // Not cleared: the next batch overwrites the old bytes instead of zeroing them first
+    // (see `LogGroupEncoder::with_buffer`).
     let buffer = Vec::from(buffer);
     if (max_batch_bytes / 2..=max_batch_bytes.saturating_mul(2)).contains(&buffer.capacity()) {
         spare.push(buffer);

@@ -75,8 +75,8 @@ pub(crate) trait LogSource {
     fn count(&self) -> usize;
     /// Bytes log `index` adds to a batch (see [`LogGroupEncoder::encoded_log_len`]).
     fn encoded_len(&self, index: usize) -> usize;
-    /// Append log `index` to `encoder`.
-    fn encode_into(&self, index: usize, encoder: &mut LogGroupEncoder);
+    /// Append log `index`, of [`LogSource::encoded_len`] `entry`, to `encoder`.
+    fn encode_into(&self, index: usize, entry: usize, encoder: &mut LogGroupEncoder);
     /// Encode log `index` into `out`, exactly [`LogSource::encoded_len`] bytes long.
     fn encode_to_slice(&self, index: usize, out: &mut [u8]);
 }
@@ -90,8 +90,8 @@ impl LogSource for Record {
         LogGroupEncoder::encoded_log_len(&self.as_slice()[index])
     }
 
-    fn encode_into(&self, index: usize, encoder: &mut LogGroupEncoder) {
-        encoder.push(&self.as_slice()[index]);
+    fn encode_into(&self, index: usize, entry: usize, encoder: &mut LogGroupEncoder) {
+        encoder.push_log_sized(entry, &self.as_slice()[index]);
     }
 
     fn encode_to_slice(&self, index: usize, out: &mut [u8]) {
@@ -131,8 +131,8 @@ impl<K: AsRef<str>, V: AsRef<str>> LogSource for LogParts<'_, K, V> {
         LogGroupEncoder::encoded_parts_len(self.time, self.time_ns, self.contents)
     }
 
-    fn encode_into(&self, _index: usize, encoder: &mut LogGroupEncoder) {
-        encoder.push_parts(self.time, self.time_ns, self.contents);
+    fn encode_into(&self, _index: usize, entry: usize, encoder: &mut LogGroupEncoder) {
+        encoder.push_parts_sized(entry, self.time, self.time_ns, self.contents);
     }
 
     fn encode_to_slice(&self, _index: usize, out: &mut [u8]) {
@@ -153,7 +153,7 @@ impl LogSource for Encoded<'_> {
         self.0.len()
     }
 
-    fn encode_into(&self, _index: usize, encoder: &mut LogGroupEncoder) {
+    fn encode_into(&self, _index: usize, _entry: usize, encoder: &mut LogGroupEncoder) {
         encoder.push_encoded(self.0);
     }
 

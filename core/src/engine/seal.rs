@@ -221,7 +221,10 @@ mod tests {
         for _ in 0..20 {
             let job = push_until_rollover(&mut e);
             e.handle_compressed(job.run(&mut compressor));
-            assert!(e.spare_buffers.len() <= super::super::MAX_SPARE_BUFFERS);
+            assert!(
+                e.spare_buffers.len() <= super::super::MIN_SPARE_BUFFERS,
+                "one route"
+            );
         }
         // Reused buffers carry nothing over: every log arrives once, in order.
         e.flush(NOW);
@@ -231,5 +234,37 @@ mod tests {
             e.handle_response(NOW, WALL, t.attempt, Ok(HttpResponse::new(200)));
         }
         assert_eq!(sent, (0..pushed).map(big).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn routes_rolling_over_together_keep_a_spare_buffer_each() {
+        use super::super::{MAX_SPARE_BUFFERS, MIN_SPARE_BUFFERS};
+        let config = config().with_max_batch_bytes(64 * 1024);
+        let mut e = engine(&config);
+        let big = |i: u32| Log::new(0).with_content("k", format!("{i:01000}"));
+        let routes: Vec<Route> = (0..40)
+            .map(|r| route().with_topic(&format!("t{r}")))
+            .collect();
+        let mut compressor = Compressor::new();
+        let mut most = 0;
+        for round in 0..3 {
+            // Every route fills its batch in turn, then all roll over in one burst.
+            for i in 0..70 {
+                for r in &routes[..10 + 15 * round] {
+                    e.push(NOW, big(i), r, None).unwrap();
+                }
+            }
+            while let Some(job) = e.poll_compress() {
+                e.handle_compressed(job.run(&mut compressor));
+                most = most.max(e.spare_buffers.len());
+            }
+            let open = e.open.len();
+            assert!(e.spare_buffers.len() <= open.clamp(MIN_SPARE_BUFFERS, MAX_SPARE_BUFFERS));
+        }
+        assert!(
+            most > MIN_SPARE_BUFFERS,
+            "more than the minimum kept: {most}"
+        );
+        assert_eq!(most, MAX_SPARE_BUFFERS, "40 routes, at most the maximum");
     }
 }
