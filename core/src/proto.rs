@@ -391,6 +391,9 @@ pub struct LogGroupEncoder {
     logs: usize,
 }
 
+/// Bytes a [`LogGroupEncoder`] initializes ahead of its encoding at once.
+const INIT_STEP: usize = 64 * 1024;
+
 impl PartialEq for LogGroupEncoder {
     fn eq(&self, other: &Self) -> bool {
         self.logs == other.logs && self.bytes() == other.bytes()
@@ -410,15 +413,8 @@ impl LogGroupEncoder {
     }
 
     /// An empty encoder whose buffer can take `bytes` bytes before reallocating.
-    ///
-    /// The buffer is allocated zeroed (`calloc`: fresh pages from the operating system
-    /// come zeroed for free) so that no log pays for initializing its bytes.
     pub fn with_capacity(bytes: usize) -> Self {
-        Self {
-            buf: alloc::vec![0; bytes],
-            len: 0,
-            logs: 0,
-        }
+        Self::with_buffer(Vec::with_capacity(bytes))
     }
 
     /// An empty encoder that reuses `buf`'s allocation (its contents are overwritten, never
@@ -442,9 +438,10 @@ impl LogGroupEncoder {
         let start = self.len;
         let end = start + n;
         if end > self.buf.len() {
-            // Initialize what is missing once, as far as the capacity already goes (a
-            // reused buffer's tail beyond its last batch, a new one's growth).
-            let to = end.max(self.buf.capacity());
+            // Initialize what is missing a step ahead (up to the capacity), so that a new
+            // buffer is zeroed in a few large pieces, and its pages are touched only as
+            // logs arrive. A reused buffer is initialized already.
+            let to = end.max((end + INIT_STEP).min(self.buf.capacity()));
             self.buf.resize(to, 0);
         }
         self.len = end;
