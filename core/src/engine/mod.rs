@@ -187,6 +187,8 @@ pub struct Engine<T> {
     compressor: Compressor,
     /// LogGroup buffers of compressed batches, reused by the next batches of busy routes.
     spare_buffers: Vec<Vec<u8>>,
+    /// [`CompressJob`]s handed out whose result has not come back.
+    jobs_out: usize,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -246,6 +248,7 @@ impl<T> Engine<T> {
             to_compress: BTreeSet::new(),
             compressor: Compressor::new(),
             spare_buffers: Vec::new(),
+            jobs_out: 0,
         })
     }
 
@@ -391,23 +394,14 @@ impl<T> Engine<T> {
             } else {
                 logs.encoded_len(index)
             };
-            let id = self.open_batch_with_room(now, route, entry);
-            let batch = self.batches.get_mut(&id).expect("open batch exists");
-            let Phase::Open(open) = &mut batch.phase else {
-                unreachable!("open map only holds open batches")
-            };
-            logs.encode_into(index, entry, &mut open.encoder);
-            let position = batch.log_count;
-            batch.log_count += 1;
-            batch.reserved += entry;
+            let (id, position) = self.append(now, route, entry, |encoder| {
+                logs.encode_into(index, entry, encoder);
+            });
             if track {
                 match placed.last_mut() {
                     Some((last, range)) if *last == id => range.end = position + 1,
                     _ => placed.push((id, position..position + 1)),
                 }
-            }
-            if open.is_full(self.settings.max_batch_bytes, self.settings.max_batch_count) {
-                self.seal(now(), id);
             }
         }
 
@@ -469,25 +463,27 @@ impl<T> Engine<T> {
         )
     }
 
-    /// The open batch of `route` if it has room for `entry` bytes; otherwise seal it and
-    /// open a new one.
-    fn open_batch_with_room(
+    /// Append one log of `entry` bytes, written by `encode`, to the open batch of `route`
+    /// (sealed first and replaced by a new one if it has no room); seal the batch if it is
+    /// full then. Returns the batch and the log's position in it.
+    ///
+    /// The usual send (the open batch has room) looks its batch up once.
+    fn append(
         &mut self,
         now: &dyn Fn() -> Instant,
         route: &Route,
         entry: usize,
-    ) -> BatchId {
-        if let Some(id) = self.open.get(route) {
-            let batch = &self.batches[&id];
-            let Phase::Open(open) = &batch.phase else {
-                unreachable!("open map only holds open batches")
-            };
-            if open.has_room(
-                entry,
-                self.settings.max_batch_bytes,
-                self.settings.max_batch_count,
-            ) {
-                return id;
+        encode: impl FnOnce(&mut LogGroupEncoder),
+    ) -> (BatchId, usize) {
+        let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
+        let id = if let Some(id) = self.open.get(route) {
+            let batch = self.batches.get_mut(&id).expect("open batch exists");
+            if open_phase(batch).has_room(entry, limits.0, limits.1) {
+                let (position, full) = fill(batch, entry, encode, limits);
+                if full {
+                    self.seal(now(), id);
+                }
+                return (id, position);
             }
             let now = now();
             self.seal(now, id);
@@ -496,10 +492,17 @@ impl<T> Engine<T> {
             let buffer = self
                 .spare_buffers
                 .pop()
-                .unwrap_or_else(|| alloc::vec![0; self.settings.max_batch_bytes]);
-            return self.create_batch(now, route, Some(buffer));
+                .unwrap_or_else(|| Vec::with_capacity(self.settings.max_batch_bytes));
+            self.create_batch(now, route, Some(buffer))
+        } else {
+            self.create_batch(now(), route, None)
+        };
+        let batch = self.batches.get_mut(&id).expect("batch just opened");
+        let (position, full) = fill(batch, entry, encode, limits);
+        if full {
+            self.seal(now(), id);
         }
-        self.create_batch(now(), route, None)
+        (id, position)
     }
 
     /// Open a batch for `route`, encoding into `buffer` if given.
@@ -622,6 +625,9 @@ impl<T> Engine<T> {
                 break;
             }
             self.seal(now, id);
+            // A batch that lingered out before it filled: traffic is slow, so the spare
+            // buffers kept for a burst go back to the allocator.
+            self.spare_buffers.truncate(MIN_SPARE_BUFFERS);
         }
         while let Some(&(at, id)) = self.retries.first() {
             if at > now {
@@ -693,11 +699,16 @@ impl<T> Engine<T> {
                     self.to_compress.remove(&id);
                     let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
                     batch.body = Body::Sealed(sealed);
+                    let wanted = spare_buffers_wanted(
+                        self.memory.limit(),
+                        self.settings.max_batch_bytes,
+                        self.open.len() + self.to_compress.len() + self.jobs_out,
+                    );
                     recycle(
                         &mut self.spare_buffers,
                         raw,
                         self.settings.max_batch_bytes,
-                        self.open.len(),
+                        wanted,
                     );
                 }
                 Body::Compressing { parked, .. } => {
@@ -768,6 +779,7 @@ impl<T> Engine<T> {
                 raw: raw.clone(),
                 parked: false,
             };
+            self.jobs_out += 1;
             return Some(CompressJob {
                 batch: id,
                 route: batch.route.clone(),
@@ -787,6 +799,7 @@ impl<T> Engine<T> {
             sealed,
             raw,
         } = done;
+        self.jobs_out = self.jobs_out.saturating_sub(1);
         if let Some(batch) = self.batches.get_mut(&id) {
             if let Body::Compressing { parked, .. } = batch.body {
                 // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
@@ -797,11 +810,16 @@ impl<T> Engine<T> {
                 }
             }
         }
+        let wanted = spare_buffers_wanted(
+            self.memory.limit(),
+            self.settings.max_batch_bytes,
+            self.open.len() + self.to_compress.len() + self.jobs_out,
+        );
         recycle(
             &mut self.spare_buffers,
             raw,
             self.settings.max_batch_bytes,
-            self.open.len(),
+            wanted,
         );
     }
 
@@ -1153,22 +1171,56 @@ impl<T> Engine<T> {
     }
 }
 
-/// LogGroup buffers kept for reuse at least: enough for the batches sealed between two
-/// driver polls.
+/// The open state of a batch the open map points to.
+fn open_phase<T>(batch: &mut Batch<T>) -> &mut OpenBatch {
+    let Phase::Open(open) = &mut batch.phase else {
+        unreachable!("open map only holds open batches")
+    };
+    open
+}
+
+/// Write one log of `entry` bytes into open `batch` with `encode`: the log's position in
+/// the batch, and whether the batch is full now (`limits`: its bytes and logs at most).
+fn fill<T>(
+    batch: &mut Batch<T>,
+    entry: usize,
+    encode: impl FnOnce(&mut LogGroupEncoder),
+    limits: (usize, usize),
+) -> (usize, bool) {
+    let open = open_phase(batch);
+    encode(&mut open.encoder);
+    let full = open.is_full(limits.0, limits.1);
+    let position = batch.log_count;
+    batch.log_count += 1;
+    batch.reserved += entry;
+    (position, full)
+}
+
+/// LogGroup buffers kept for reuse however full the memory budget is: enough for the
+/// batches sealed between two driver polls.
 const MIN_SPARE_BUFFERS: usize = 4;
 
-/// LogGroup buffers kept for reuse at most, however many routes are open.
-const MAX_SPARE_BUFFERS: usize = 32;
-
-/// Keep a compressed batch's LogGroup buffer for a later batch, if nothing else holds it
-/// and it is about a batch large (a smaller one would grow again; a larger one, from a
-/// single huge log, would hold memory for nothing).
+/// How many LogGroup buffers to keep for reuse when `live` buffers hold uncompressed
+/// batches (open, sealed, being compressed): as many as, together with those, a memory
+/// budget of `limit` bytes holds in batches of `max_batch_bytes`, and at least
+/// [`MIN_SPARE_BUFFERS`].
 ///
-/// Up to one buffer per open route is kept (within the bounds above): routes that fill at
-/// the same rate roll over together, and each rollover without a spare buffer allocates
-/// (and initializes) a new one.
-fn recycle(spare: &mut Vec<Vec<u8>>, raw: Bytes, max_batch_bytes: usize, open_routes: usize) {
-    if spare.len() >= open_routes.clamp(MIN_SPARE_BUFFERS, MAX_SPARE_BUFFERS) {
+/// A buffer is then allocated only when no spare one is left, and the batch buffers ever
+/// allocated stay within about the memory budget: rather than freed and allocated again,
+/// which with several allocator arenas (one per thread) leaves peak memory well above what
+/// is live at any time. Those beyond the minimum are dropped when a batch is sealed by
+/// its linger time (traffic too slow to fill it).
+fn spare_buffers_wanted(limit: usize, max_batch_bytes: usize, live: usize) -> usize {
+    (limit / max_batch_bytes.max(1))
+        .saturating_sub(live)
+        .max(MIN_SPARE_BUFFERS)
+}
+
+/// Keep a compressed batch's LogGroup buffer for a later batch, if fewer than `wanted` are
+/// kept, nothing else holds it and it is about a batch large (a smaller one would grow
+/// again; a larger one, from a single huge log, would hold memory for nothing).
+fn recycle(spare: &mut Vec<Vec<u8>>, raw: Bytes, max_batch_bytes: usize, wanted: usize) {
+    if spare.len() >= wanted {
         return;
     }
     let Ok(buffer) = raw.try_into_mut() else {

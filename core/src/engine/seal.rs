@@ -237,34 +237,61 @@ mod tests {
     }
 
     #[test]
-    fn routes_rolling_over_together_keep_a_spare_buffer_each() {
-        use super::super::{MAX_SPARE_BUFFERS, MIN_SPARE_BUFFERS};
-        let config = config().with_max_batch_bytes(64 * 1024);
+    fn spare_buffers_fill_the_budget_left_by_live_batches() {
+        use super::super::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
+        const BATCH: usize = 64 * 1024;
+        let mut config = config().with_max_batch_bytes(BATCH);
+        config.memory_budget = 32 * BATCH;
         let mut e = engine(&config);
         let big = |i: u32| Log::new(0).with_content("k", format!("{i:01000}"));
-        let routes: Vec<Route> = (0..40)
+        let routes: Vec<Route> = (0..10)
             .map(|r| route().with_topic(&format!("t{r}")))
             .collect();
         let mut compressor = Compressor::new();
         let mut most = 0;
-        for round in 0..3 {
-            // Every route fills its batch in turn, then all roll over in one burst.
-            for i in 0..70 {
-                for r in &routes[..10 + 15 * round] {
-                    e.push(NOW, big(i), r, None).unwrap();
+        for round in 0..4 {
+            // Every route fills its batch in turn, so all roll over in one burst.
+            for i in 0..60 {
+                for r in &routes {
+                    e.push(NOW, big(round * 100 + i), r, None).unwrap();
                 }
             }
             while let Some(job) = e.poll_compress() {
                 e.handle_compressed(job.run(&mut compressor));
+                let live = e.open.len() + e.to_compress.len() + e.jobs_out;
+                assert!(
+                    e.spare_buffers.len() <= spare_buffers_wanted(32 * BATCH, BATCH, live),
+                    "spare and live buffers stay within the budget"
+                );
                 most = most.max(e.spare_buffers.len());
             }
-            let open = e.open.len();
-            assert!(e.spare_buffers.len() <= open.clamp(MIN_SPARE_BUFFERS, MAX_SPARE_BUFFERS));
+            while let Some(t) = e.poll_transmit(NOW, WALL) {
+                e.handle_response(NOW, WALL, t.attempt, Ok(HttpResponse::new(200)));
+            }
         }
-        assert!(
-            most > MIN_SPARE_BUFFERS,
-            "more than the minimum kept: {most}"
+        assert!(most > MIN_SPARE_BUFFERS, "a spare buffer per route: {most}");
+        assert!(most <= 32 - 10, "not beyond the budget: {most}");
+
+        // A batch sealed by its linger time: traffic is slow, the extra buffers go.
+        e.push(NOW, big(0), &routes[0], None).unwrap();
+        let linger = e.poll_timeout().expect("the linger deadline");
+        e.handle_timeout(linger);
+        assert_eq!(e.spare_buffers.len(), MIN_SPARE_BUFFERS);
+    }
+
+    #[test]
+    fn spare_buffers_wanted_is_the_budget_left_by_live_buffers() {
+        use super::super::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
+        const BATCH: usize = 512 * 1024;
+        let budget = 100 * 1024 * 1024;
+        assert_eq!(spare_buffers_wanted(budget, BATCH, 0), 200);
+        assert_eq!(spare_buffers_wanted(budget, BATCH, 150), 50);
+        assert_eq!(spare_buffers_wanted(budget, BATCH, 199), MIN_SPARE_BUFFERS);
+        assert_eq!(spare_buffers_wanted(budget, BATCH, 500), MIN_SPARE_BUFFERS);
+        assert_eq!(
+            spare_buffers_wanted(BATCH, 0, 3),
+            BATCH - 3,
+            "no division by zero"
         );
-        assert_eq!(most, MAX_SPARE_BUFFERS, "40 routes, at most the maximum");
     }
 }
