@@ -595,10 +595,24 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let tags_len: usize = tags
-        .into_iter()
+    trailer_len_with(topic, source, tags_len(tags))
+}
+
+/// Bytes the tags (field 6) add to a finished `LogGroup`.
+pub(crate) fn tags_len<I, K, V>(tags: I) -> usize
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    tags.into_iter()
         .map(|(k, v)| delimited_len(pair_len(k.as_ref(), v.as_ref())))
-        .sum();
+        .sum()
+}
+
+/// Bytes [`LogGroupEncoder::finish`] appends for `topic`, `source` and tags of `tags_len`
+/// bytes (see [`tags_len`]).
+pub(crate) const fn trailer_len_with(topic: &str, source: &str, tags_len: usize) -> usize {
     delimited_len(topic.len()) + delimited_len(source.len()) + tags_len
 }
 

@@ -158,6 +158,8 @@ struct Closing {
 pub struct Engine<T> {
     settings: Settings,
     wire: Arc<Wire>,
+    /// Bytes the tags of a batch take at most (the shared tags and the widest pack id).
+    worst_tags_len: usize,
     memory: MemoryBudget,
     rng: Rng,
     credentials: Option<Credentials>,
@@ -219,10 +221,18 @@ impl<T> Engine<T> {
     ) -> Result<Self, ConfigError> {
         config.validate()?;
         let settings = Settings::from_config(config);
+        let wire = Wire::new(config)?;
+        // The tags of every batch, and the widest pack id one can have.
+        const WIDEST_PACK_ID: &str = "0123456789ABCDEF-FFFFFFFFFFFFFFFF";
+        let pack = settings
+            .generate_pack_id
+            .then_some((PACK_ID_KEY, WIDEST_PACK_ID));
+        let worst_tags_len = proto::tags_len(wire.tags().chain(pack));
         Ok(Self {
             memory: MemoryBudget::new(config.memory_budget),
             rng: Rng::new(settings.seed),
-            wire: Arc::new(Wire::new(config)?),
+            wire: Arc::new(wire),
+            worst_tags_len,
             settings,
             credentials_generation: u64::from(credentials.is_some()),
             credentials,
@@ -451,16 +461,7 @@ impl<T> Engine<T> {
     /// The largest trailer (topic, source, tags, pack id) any batch of `route` can have:
     /// a log that fits next to it fits into every fresh batch of the route.
     fn worst_case_trailer_len(&self, route: &Route) -> usize {
-        const WIDEST_PACK_ID: &str = "0123456789ABCDEF-FFFFFFFFFFFFFFFF";
-        let pack = self
-            .settings
-            .generate_pack_id
-            .then_some((PACK_ID_KEY, WIDEST_PACK_ID));
-        LogGroupEncoder::new().finished_len(
-            route.topic(),
-            route.source(),
-            self.wire.tags().chain(pack),
-        )
+        proto::trailer_len_with(route.topic(), route.source(), self.worst_tags_len)
     }
 
     /// Append one log of `entry` bytes, written by `encode`, to the open batch of `route`
