@@ -191,6 +191,8 @@ pub struct Engine<T> {
     spare_buffers: Vec<Vec<u8>>,
     /// [`CompressJob`]s handed out whose result has not come back.
     jobs_out: usize,
+    /// Bytes of the compressed bodies batches hold (sealed, not finished).
+    sealed_bytes: usize,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -259,6 +261,7 @@ impl<T> Engine<T> {
             compressor: Compressor::new(),
             spare_buffers: Vec::new(),
             jobs_out: 0,
+            sealed_bytes: 0,
         })
     }
 
@@ -699,11 +702,13 @@ impl<T> Engine<T> {
                     let raw = core::mem::take(raw);
                     self.to_compress.remove(&id);
                     let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
+                    self.sealed_bytes += sealed.body_len();
                     batch.body = Body::Sealed(sealed);
                     let wanted = spare_buffers_wanted(
                         self.memory.limit(),
                         self.settings.max_batch_bytes,
                         self.open.len() + self.to_compress.len() + self.jobs_out,
+                        self.sealed_bytes,
                     );
                     recycle(
                         &mut self.spare_buffers,
@@ -804,6 +809,7 @@ impl<T> Engine<T> {
         if let Some(batch) = self.batches.get_mut(&id) {
             if let Body::Compressing { parked, .. } = batch.body {
                 // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
+                self.sealed_bytes += sealed.body_len();
                 batch.body = Body::Sealed(sealed);
                 if parked {
                     self.ready.push_back(id);
@@ -815,6 +821,7 @@ impl<T> Engine<T> {
             self.memory.limit(),
             self.settings.max_batch_bytes,
             self.open.len() + self.to_compress.len() + self.jobs_out,
+            self.sealed_bytes,
         );
         recycle(
             &mut self.spare_buffers,
@@ -963,6 +970,9 @@ impl<T> Engine<T> {
         let Some(batch) = self.batches.remove(&id) else {
             return;
         };
+        if let Body::Sealed(sealed) = &batch.body {
+            self.sealed_bytes -= sealed.body_len();
+        }
         match batch.phase {
             Phase::Open(open) => {
                 self.lingers.remove(&(open.linger_deadline, id));
@@ -1202,18 +1212,25 @@ fn fill<T>(
 const MIN_SPARE_BUFFERS: usize = 4;
 
 /// How many LogGroup buffers to keep for reuse when `live` buffers hold uncompressed
-/// batches (open, sealed, being compressed): as many as, together with those, a memory
-/// budget of `limit` bytes holds in batches of `max_batch_bytes`, and at least
-/// [`MIN_SPARE_BUFFERS`].
+/// batches (open, sealed, being compressed) and compressed bodies of `sealed_bytes` are
+/// held: as many as, together with those, fit a memory budget of `limit` bytes in batches
+/// of `max_batch_bytes`, and at least [`MIN_SPARE_BUFFERS`].
 ///
-/// A buffer is then allocated only when no spare one is left, and the batch buffers ever
-/// allocated stay within about the memory budget: rather than freed and allocated again,
-/// which with several allocator arenas (one per thread) leaves peak memory well above what
-/// is live at any time. Those beyond the minimum are dropped when a batch is sealed by
-/// its linger time (traffic too slow to fill it).
-fn spare_buffers_wanted(limit: usize, max_batch_bytes: usize, live: usize) -> usize {
-    (limit / max_batch_bytes.max(1))
+/// A buffer is then allocated only when no spare one is left, and what the batches hold
+/// (buffers, compressed bodies) stays within about the memory budget: buffers circulate
+/// rather than being freed and allocated again, which with one allocator arena per thread
+/// leaves peak memory well above what is live at any time. Those beyond the minimum are
+/// dropped when a batch is sealed by its linger time (traffic too slow to fill it).
+fn spare_buffers_wanted(
+    limit: usize,
+    max_batch_bytes: usize,
+    live: usize,
+    sealed_bytes: usize,
+) -> usize {
+    let batch = max_batch_bytes.max(1);
+    (limit / batch)
         .saturating_sub(live)
+        .saturating_sub(sealed_bytes.div_ceil(batch))
         .max(MIN_SPARE_BUFFERS)
 }
 

@@ -260,7 +260,8 @@ mod tests {
                 e.handle_compressed(job.run(&mut compressor));
                 let live = e.open.len() + e.to_compress.len() + e.jobs_out;
                 assert!(
-                    e.spare_buffers.len() <= spare_buffers_wanted(32 * BATCH, BATCH, live),
+                    e.spare_buffers.len()
+                        <= spare_buffers_wanted(32 * BATCH, BATCH, live, e.sealed_bytes),
                     "spare and live buffers stay within the budget"
                 );
                 most = most.max(e.spare_buffers.len());
@@ -284,13 +285,24 @@ mod tests {
         use super::super::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
         const BATCH: usize = 512 * 1024;
         let budget = 100 * 1024 * 1024;
-        assert_eq!(spare_buffers_wanted(budget, BATCH, 0), 200);
-        assert_eq!(spare_buffers_wanted(budget, BATCH, 150), 50);
-        assert_eq!(spare_buffers_wanted(budget, BATCH, 199), MIN_SPARE_BUFFERS);
-        assert_eq!(spare_buffers_wanted(budget, BATCH, 500), MIN_SPARE_BUFFERS);
+        assert_eq!(spare_buffers_wanted(budget, BATCH, 0, 0), 200);
+        assert_eq!(spare_buffers_wanted(budget, BATCH, 150, 0), 50);
         assert_eq!(
-            spare_buffers_wanted(BATCH, 0, 3),
-            BATCH - 3,
+            spare_buffers_wanted(budget, BATCH, 150, BATCH * 5 / 2),
+            47,
+            "compressed bodies count too, rounded up to buffers"
+        );
+        assert_eq!(
+            spare_buffers_wanted(budget, BATCH, 199, 0),
+            MIN_SPARE_BUFFERS
+        );
+        assert_eq!(
+            spare_buffers_wanted(budget, BATCH, 500, 0),
+            MIN_SPARE_BUFFERS
+        );
+        assert_eq!(
+            spare_buffers_wanted(BATCH, 0, 3, 3),
+            BATCH - 6,
             "no division by zero"
         );
     }
