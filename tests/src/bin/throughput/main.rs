@@ -450,6 +450,8 @@ fn bench(options: &Options) -> Result<bool, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("tokio runtime: {e}"))?;
+    // What the process holds before the producer: the runtime, the workload, the binary.
+    let rss_before = proc_stats::rss("self").unwrap_or(0);
     let cpu_start = proc_stats::cpu_time("self").unwrap_or_default();
     let start = Instant::now();
     let report = runtime.block_on(async {
@@ -536,8 +538,10 @@ fn bench(options: &Options) -> Result<bool, String> {
         100.0 * cpu.as_secs_f64() / wall.as_secs_f64(),
     );
     println!(
-        "peak RSS:               {:.1} MB (memory budget {budget:.1} MB + 30 MB = {:.1} MB)",
+        "peak RSS:               {:.1} MB ({:.1} MB before the producer started; limit: \
+         memory budget {budget:.1} MB + 30 MB = {:.1} MB)",
         peak_rss as f64 / 1e6,
+        rss_before as f64 / 1e6,
         budget + 30.0,
     );
     println!(

@@ -30,6 +30,12 @@ pub(crate) fn peak_rss(pid: &str) -> Option<u64> {
     parse_kib_field(&status, "VmHWM:").map(|kib| kib * 1024)
 }
 
+/// Resident set size now (`VmRSS`) of process `pid`, in bytes.
+pub(crate) fn rss(pid: &str) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_kib_field(&status, "VmRSS:").map(|kib| kib * 1024)
+}
+
 fn parse_kib_field(status: &str, name: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(name))?;
     let mut parts = line[name.len()..].split_whitespace();
@@ -60,5 +66,6 @@ mod tests {
     fn this_process_can_be_measured() {
         assert!(cpu_time("self").is_some());
         assert!(peak_rss("self").is_some_and(|b| b > 0));
+        assert!(rss("self").is_some_and(|b| b > 0 && b <= peak_rss("self").unwrap()));
     }
 }
