@@ -41,6 +41,7 @@ mod events;
 mod key;
 mod memory;
 mod open;
+mod pool;
 mod record;
 mod retry;
 mod seal;
@@ -64,6 +65,7 @@ use attempt::AttemptHistory;
 use batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart, split_logs};
 use memory::MemoryBudget;
 use open::OpenBatches;
+use pool::BufferPool;
 use retry::Verdict;
 use wire::Wire;
 
@@ -188,11 +190,7 @@ pub struct Engine<T> {
     /// Compresses bodies that no job took, in [`Engine::poll_transmit`].
     compressor: Compressor,
     /// LogGroup buffers of compressed batches, reused by the next batches of busy routes.
-    spare_buffers: Vec<Vec<u8>>,
-    /// [`CompressJob`]s handed out whose result has not come back.
-    jobs_out: usize,
-    /// Bytes of the compressed bodies batches hold (sealed, not finished).
-    sealed_bytes: usize,
+    pool: BufferPool,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -259,9 +257,7 @@ impl<T> Engine<T> {
             wakeup: false,
             to_compress: BTreeSet::new(),
             compressor: Compressor::new(),
-            spare_buffers: Vec::new(),
-            jobs_out: 0,
-            sealed_bytes: 0,
+            pool: BufferPool::default(),
         })
     }
 
@@ -494,8 +490,8 @@ impl<T> Engine<T> {
             // A busy route: give its next batch a buffer already as large as a batch (a
             // compressed batch's, or a new one), so that it never grows by copying.
             let buffer = self
-                .spare_buffers
-                .pop()
+                .pool
+                .take()
                 .unwrap_or_else(|| Vec::with_capacity(self.settings.max_batch_bytes));
             self.create_batch(now, route, Some(buffer))
         } else {
@@ -631,7 +627,7 @@ impl<T> Engine<T> {
             self.seal(now, id);
             // A batch that lingered out before it filled: traffic is slow, so the spare
             // buffers kept for a burst go back to the allocator.
-            self.spare_buffers.truncate(MIN_SPARE_BUFFERS);
+            self.pool.shrink();
         }
         while let Some(&(at, id)) = self.retries.first() {
             if at > now {
@@ -702,19 +698,13 @@ impl<T> Engine<T> {
                     let raw = core::mem::take(raw);
                     self.to_compress.remove(&id);
                     let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
-                    self.sealed_bytes += sealed.body_len();
+                    self.pool.sealed_bytes += sealed.body_len();
                     batch.body = Body::Sealed(sealed);
-                    let wanted = spare_buffers_wanted(
+                    self.pool.keep(
+                        raw,
                         self.memory.limit(),
                         self.settings.max_batch_bytes,
-                        self.open.len() + self.to_compress.len() + self.jobs_out,
-                        self.sealed_bytes,
-                    );
-                    recycle(
-                        &mut self.spare_buffers,
-                        raw,
-                        self.settings.max_batch_bytes,
-                        wanted,
+                        self.open.len() + self.to_compress.len(),
                     );
                 }
                 Body::Compressing { parked, .. } => {
@@ -785,7 +775,7 @@ impl<T> Engine<T> {
                 raw: raw.clone(),
                 parked: false,
             };
-            self.jobs_out += 1;
+            self.pool.jobs_out += 1;
             return Some(CompressJob {
                 batch: id,
                 route: batch.route.clone(),
@@ -805,11 +795,11 @@ impl<T> Engine<T> {
             sealed,
             raw,
         } = done;
-        self.jobs_out = self.jobs_out.saturating_sub(1);
+        self.pool.jobs_out = self.pool.jobs_out.saturating_sub(1);
         if let Some(batch) = self.batches.get_mut(&id) {
             if let Body::Compressing { parked, .. } = batch.body {
                 // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
-                self.sealed_bytes += sealed.body_len();
+                self.pool.sealed_bytes += sealed.body_len();
                 batch.body = Body::Sealed(sealed);
                 if parked {
                     self.ready.push_back(id);
@@ -817,17 +807,11 @@ impl<T> Engine<T> {
                 }
             }
         }
-        let wanted = spare_buffers_wanted(
+        self.pool.keep(
+            raw,
             self.memory.limit(),
             self.settings.max_batch_bytes,
-            self.open.len() + self.to_compress.len() + self.jobs_out,
-            self.sealed_bytes,
-        );
-        recycle(
-            &mut self.spare_buffers,
-            raw,
-            self.settings.max_batch_bytes,
-            wanted,
+            self.open.len() + self.to_compress.len(),
         );
     }
 
@@ -971,7 +955,7 @@ impl<T> Engine<T> {
             return;
         };
         if let Body::Sealed(sealed) = &batch.body {
-            self.sealed_bytes -= sealed.body_len();
+            self.pool.sealed_bytes -= sealed.body_len();
         }
         match batch.phase {
             Phase::Open(open) => {
@@ -1205,51 +1189,6 @@ fn fill<T>(
     batch.log_count += 1;
     batch.reserved += entry;
     (position, full)
-}
-
-/// LogGroup buffers kept for reuse however full the memory budget is: enough for the
-/// batches sealed between two driver polls.
-const MIN_SPARE_BUFFERS: usize = 4;
-
-/// How many LogGroup buffers to keep for reuse when `live` buffers hold uncompressed
-/// batches (open, sealed, being compressed) and compressed bodies of `sealed_bytes` are
-/// held: as many as, together with those, fit a memory budget of `limit` bytes in batches
-/// of `max_batch_bytes`, and at least [`MIN_SPARE_BUFFERS`].
-///
-/// A buffer is then allocated only when no spare one is left, and what the batches hold
-/// (buffers, compressed bodies) stays within about the memory budget: buffers circulate
-/// rather than being freed and allocated again, which with one allocator arena per thread
-/// leaves peak memory well above what is live at any time. Those beyond the minimum are
-/// dropped when a batch is sealed by its linger time (traffic too slow to fill it).
-fn spare_buffers_wanted(
-    limit: usize,
-    max_batch_bytes: usize,
-    live: usize,
-    sealed_bytes: usize,
-) -> usize {
-    let batch = max_batch_bytes.max(1);
-    (limit / batch)
-        .saturating_sub(live)
-        .saturating_sub(sealed_bytes.div_ceil(batch))
-        .max(MIN_SPARE_BUFFERS)
-}
-
-/// Keep a compressed batch's LogGroup buffer for a later batch, if fewer than `wanted` are
-/// kept, nothing else holds it and it is about a batch large (a smaller one would grow
-/// again; a larger one, from a single huge log, would hold memory for nothing).
-fn recycle(spare: &mut Vec<Vec<u8>>, raw: Bytes, max_batch_bytes: usize, wanted: usize) {
-    if spare.len() >= wanted {
-        return;
-    }
-    let Ok(buffer) = raw.try_into_mut() else {
-        return;
-    };
-    // Not cleared: the next batch overwrites the old bytes instead of zeroing them first
-    // (see `LogGroupEncoder::with_buffer`).
-    let buffer = Vec::from(buffer);
-    if (max_batch_bytes / 2..=max_batch_bytes.saturating_mul(2)).contains(&buffer.capacity()) {
-        spare.push(buffer);
-    }
 }
 
 impl Settings {

@@ -212,17 +212,17 @@ mod tests {
             }
         };
         let first = push_until_rollover(&mut e);
-        assert!(e.spare_buffers.is_empty());
+        assert!(e.pool.len() == 0);
         e.handle_compressed(first.run(&mut compressor));
-        assert_eq!(e.spare_buffers.len(), 1, "the first batch's buffer is kept");
+        assert_eq!(e.pool.len(), 1, "the first batch's buffer is kept");
         let second = push_until_rollover(&mut e);
-        assert!(e.spare_buffers.is_empty(), "and taken by the next batch");
+        assert!(e.pool.len() == 0, "and taken by the next batch");
         e.handle_compressed(second.run(&mut compressor));
         for _ in 0..20 {
             let job = push_until_rollover(&mut e);
             e.handle_compressed(job.run(&mut compressor));
             assert!(
-                e.spare_buffers.len() <= super::super::MIN_SPARE_BUFFERS,
+                e.pool.len() <= super::super::pool::MIN_SPARE_BUFFERS,
                 "one route"
             );
         }
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn spare_buffers_fill_the_budget_left_by_live_batches() {
-        use super::super::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
+        use super::super::pool::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
         const BATCH: usize = 64 * 1024;
         let mut config = config().with_max_batch_bytes(BATCH);
         config.memory_budget = 32 * BATCH;
@@ -258,13 +258,13 @@ mod tests {
             }
             while let Some(job) = e.poll_compress() {
                 e.handle_compressed(job.run(&mut compressor));
-                let live = e.open.len() + e.to_compress.len() + e.jobs_out;
+                let live = e.open.len() + e.to_compress.len() + e.pool.jobs_out;
                 assert!(
-                    e.spare_buffers.len()
-                        <= spare_buffers_wanted(32 * BATCH, BATCH, live, e.sealed_bytes),
+                    e.pool.len()
+                        <= spare_buffers_wanted(32 * BATCH, BATCH, live, e.pool.sealed_bytes),
                     "spare and live buffers stay within the budget"
                 );
-                most = most.max(e.spare_buffers.len());
+                most = most.max(e.pool.len());
             }
             while let Some(t) = e.poll_transmit(NOW, WALL) {
                 e.handle_response(NOW, WALL, t.attempt, Ok(HttpResponse::new(200)));
@@ -277,33 +277,6 @@ mod tests {
         e.push(NOW, big(0), &routes[0], None).unwrap();
         let linger = e.poll_timeout().expect("the linger deadline");
         e.handle_timeout(linger);
-        assert_eq!(e.spare_buffers.len(), MIN_SPARE_BUFFERS);
-    }
-
-    #[test]
-    fn spare_buffers_wanted_is_the_budget_left_by_live_buffers() {
-        use super::super::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
-        const BATCH: usize = 512 * 1024;
-        let budget = 100 * 1024 * 1024;
-        assert_eq!(spare_buffers_wanted(budget, BATCH, 0, 0), 200);
-        assert_eq!(spare_buffers_wanted(budget, BATCH, 150, 0), 50);
-        assert_eq!(
-            spare_buffers_wanted(budget, BATCH, 150, BATCH * 5 / 2),
-            47,
-            "compressed bodies count too, rounded up to buffers"
-        );
-        assert_eq!(
-            spare_buffers_wanted(budget, BATCH, 199, 0),
-            MIN_SPARE_BUFFERS
-        );
-        assert_eq!(
-            spare_buffers_wanted(budget, BATCH, 500, 0),
-            MIN_SPARE_BUFFERS
-        );
-        assert_eq!(
-            spare_buffers_wanted(BATCH, 0, 3, 3),
-            BATCH - 6,
-            "no division by zero"
-        );
+        assert_eq!(e.pool.len(), MIN_SPARE_BUFFERS);
     }
 }
