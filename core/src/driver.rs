@@ -6,7 +6,8 @@
 //!
 //! ```text
 //!  due timers ─► engine.handle_timeout
-//!  engine.poll_compress ─► CompressJob::run outside the lock ─► engine.handle_compressed
+//!  engine.poll_compress ─► CompressJob::run outside the lock (here or in a
+//!                          CompressHelper) ─► engine.handle_compressed
 //!  engine.poll_transmit ─► transport.send (kept in a FuturesUnordered)
 //!  engine.poll_event ─► callbacks / completion handles (outside the lock)
 //!  credentials: fetch at start, before expiry, and after a 401 (one fetch at a time)
@@ -15,7 +16,9 @@
 //! ```
 //!
 //! It never spawns anything: run it with your runtime's spawn (or
-//! [`Driver::spawn_on`]), or `select!` it with your own work. It completes once the
+//! [`Driver::spawn_on`]), or `select!` it with your own work. On a runtime with several
+//! threads, [`Driver::compress_helper`]s spawned next to it share the compression (see
+//! [`CompressHelper`]; the tokio and smol builders spawn them). It completes once the
 //! producer is closed (explicitly, or because every [`Producer`] handle was dropped) and
 //! every send has its outcome. Dropping it before that fails every pending send with
 //! [`DeliveryFailure::Closed`](crate::engine::DeliveryFailure::Closed), handing the logs
@@ -31,9 +34,9 @@
 )]
 
 mod completion;
+mod helper;
 pub(crate) mod lock;
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -47,6 +50,8 @@ use futures_util::stream::FuturesUnordered;
 
 pub(crate) use completion::Completion;
 pub use completion::{Callback, DeliveryHandle};
+pub use helper::CompressHelper;
+use helper::CompressQueue;
 pub(crate) use lock::Lock;
 
 use crate::backoff::BackoffPolicy;
@@ -141,6 +146,9 @@ impl State {
 /// The producer's shared core.
 pub(crate) struct Shared {
     pub(crate) state: Lock<State>,
+    /// Compression jobs and results, shared with [`CompressHelper`]s (a lock of its own,
+    /// never held together with `state` by a helper).
+    compress: Lock<CompressQueue>,
     pub(crate) timer: Arc<dyn Timer>,
     pub(crate) max_block: Duration,
 }
@@ -160,6 +168,7 @@ impl Shared {
                 handles: 1,
                 driver_gone: false,
             }),
+            compress: Lock::new(CompressQueue::default()),
             timer,
             max_block,
         }
@@ -220,10 +229,9 @@ pub struct Driver {
     /// [`settled`] when waiters were last woken.
     settled: u64,
     finished: bool,
-    /// Sealed batches to compress, outside the lock (taken from the engine before it
-    /// could compress them under the lock in `poll_transmit`).
-    jobs: VecDeque<CompressJob>,
-    /// Compressed batches to hand back to the engine at the next step.
+    /// Batches this driver compressed, to hand back to the engine at the next step (the
+    /// jobs wait in the shared [`CompressQueue`]: taken from the engine before it could
+    /// compress them under the lock in `poll_transmit`).
     compressed: Vec<Compressed>,
     compressor: Compressor,
 }
@@ -234,7 +242,7 @@ impl fmt::Debug for Driver {
             .field("in_flight", &self.in_flight.len())
             .field("sleep", &self.sleep.as_ref().map(|(t, _)| *t))
             .field("finished", &self.finished)
-            .field("compress_jobs", &self.jobs.len())
+            .field("compress_jobs", &self.shared.compress.lock().len())
             .finish_non_exhaustive()
     }
 }
@@ -274,7 +282,6 @@ impl Driver {
             backoff,
             settled: 0,
             finished: false,
-            jobs: VecDeque::new(),
             compressed: Vec::new(),
             compressor: Compressor::new(),
         }
@@ -285,11 +292,50 @@ impl Driver {
         spawner.spawn(Task::new(self));
     }
 
+    /// A task that compresses sealed batches alongside this driver: spawn it (any number
+    /// of them) on a runtime with several threads, and compression is no longer limited
+    /// to the driver's one task. See [`CompressHelper`].
+    pub fn compress_helper(&self) -> CompressHelper {
+        CompressHelper::new(self.shared.clone())
+    }
+
+    /// Spawn `helpers` [`compress_helper`](Self::compress_helper)s on `spawner`.
+    pub fn spawn_helpers_on(&self, spawner: &dyn Spawner, helpers: usize) {
+        for _ in 0..helpers {
+            spawner.spawn(Task::new(self.compress_helper()));
+        }
+    }
+
+    /// Batches the [`CompressHelper`]s compressed so far.
+    pub fn helped(&self) -> u64 {
+        self.shared.compress.lock().helped()
+    }
+
+    /// Queue `jobs` for the driver and its helpers, and wake idle helpers.
+    fn queue_jobs(&self, jobs: Vec<CompressJob>, cx: &Context<'_>) {
+        if jobs.is_empty() {
+            return;
+        }
+        let idle = self.shared.compress.lock().push(jobs, cx.waker());
+        for helper in idle {
+            helper.wake();
+        }
+    }
+
+    /// No more compression: end the helpers.
+    fn close_helpers(&self) {
+        let idle = self.shared.compress.lock().close();
+        for helper in idle {
+            helper.wake();
+        }
+    }
+
     /// Feed the engine: timers, requests, outcomes. Runs under the lock; calls nothing
     /// outside the engine.
     fn engine_step(&mut self, cx: &Context<'_>, fired: Option<Instant>) -> Step {
         let timer = &self.shared.timer;
         let (now, wall) = (timer.now(), timer.unix_time());
+        let helped = self.shared.compress.lock().take_done();
         let mut st = self.shared.state.lock();
         match &st.driver_waker {
             Some(w) if w.will_wake(cx.waker()) => {}
@@ -297,7 +343,7 @@ impl Driver {
         }
         let engine = &mut st.engine;
         let _ = engine.take_wakeup();
-        for done in self.compressed.drain(..) {
+        for done in self.compressed.drain(..).chain(helped) {
             engine.handle_compressed(done);
         }
         let mut progress = false;
@@ -431,7 +477,7 @@ impl Driver {
     fn compress(&mut self, budget: &mut usize) -> bool {
         let mut ran = false;
         while *budget > 0 {
-            let Some(job) = self.jobs.pop_front() else {
+            let Some(job) = self.shared.compress.lock().pop() else {
                 break;
             };
             *budget = budget.saturating_sub(job.raw_len());
@@ -507,11 +553,12 @@ impl Future for Driver {
         for _ in 0..ROUNDS_PER_POLL {
             let step = this.engine_step(cx, fired.take());
             let mut progress = step.progress;
-            this.jobs.extend(step.jobs);
+            this.queue_jobs(step.jobs, cx);
             this.start_requests(step.transmits);
             this.deliver(step.events, step.waiters);
             if step.finished {
                 this.finished = true;
+                this.close_helpers();
                 let stats = this.shared.state.lock().engine.stats();
                 diag::closed(&stats);
                 // Abandoned requests (given up at the close deadline) are dropped here.
@@ -533,7 +580,7 @@ impl Future for Driver {
                 progress = true;
             }
             if !progress {
-                if !this.jobs.is_empty() {
+                if this.shared.compress.lock().len() > 0 {
                     // Out of compression budget for this poll: come back for the rest.
                     cx.waker().wake_by_ref();
                 }
@@ -554,6 +601,7 @@ impl Drop for Driver {
         // Nothing will drive the engine any more: give every pending send its outcome now
         // (Closed, logs handed back) rather than leave it waiting forever.
         let _quiet = diag::Suppressed::enter();
+        self.close_helpers();
         let now = self.shared.timer.now();
         let (events, waiters, before, after) = {
             let mut st = self.shared.state.lock();

@@ -13,6 +13,7 @@
 //! | [`random`] | the seeded scenarios (`SIM_SEED`, `SIM_SCENARIOS`, `SIM_SEED_BASE`) |
 //! | [`steady`] | one simulated hour of steady traffic, timed |
 //! | [`checklist`] | spec §9 items not pinned elsewhere (see `docs/checklist.md`) |
+//! | [`helpers`] | compression helpers next to the driver |
 //!
 //! Invariants checked on every scenario (details in [`check`]): each accepted send gets
 //! exactly one outcome; the logs reported delivered are exactly the logs of requests the
@@ -39,6 +40,9 @@ mod checklist;
 
 #[path = "sim/credentials.rs"]
 mod credentials;
+
+#[path = "sim/helpers.rs"]
+mod helpers;
 
 #[path = "sim/random.rs"]
 mod random;

@@ -224,6 +224,7 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
     )
     .unwrap_or_else(|e| panic!("seed {}: invalid generated config: {e}", scenario.seed));
     probe.watch(producer.clone());
+    driver.spawn_helpers_on(&*sim.spawner_handle(), scenario.helpers);
 
     let driver_done = Flag::default();
     let done = driver_done.clone();

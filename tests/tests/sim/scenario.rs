@@ -125,6 +125,8 @@ pub(crate) struct Scenario {
     pub(crate) faults: FaultProfile,
     pub(crate) clients: Vec<Vec<Action>>,
     pub(crate) finale: Finale,
+    /// Compression helpers spawned next to the driver.
+    pub(crate) helpers: usize,
 }
 
 impl fmt::Debug for Scenario {
@@ -135,6 +137,7 @@ impl fmt::Debug for Scenario {
         writeln!(f, "  routes: {:?}", self.routes)?;
         writeln!(f, "  credentials: {:?}", self.credentials)?;
         writeln!(f, "  faults: {:?}", self.faults)?;
+        writeln!(f, "  compression helpers: {}", self.helpers)?;
         for (i, actions) in self.clients.iter().enumerate() {
             writeln!(f, "  client {i}:")?;
             for a in actions {
@@ -177,6 +180,8 @@ impl Scenario {
             36..=38 => Finale::DropHandles,
             _ => Finale::DropDriver,
         };
+        // Drawn last, so that every earlier draw of a seed is what it was before helpers.
+        let helpers = g.rng.below(3) as usize;
         Self {
             seed,
             config,
@@ -185,6 +190,7 @@ impl Scenario {
             faults,
             clients,
             finale,
+            helpers,
         }
     }
 }
