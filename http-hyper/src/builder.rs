@@ -17,6 +17,18 @@ pub struct BuilderParts {
     credentials: Option<CredentialsSource>,
     transport_config: Option<TransportConfig>,
     transport: Option<Arc<dyn HttpTransport>>,
+    compress_helpers: Option<usize>,
+}
+
+/// Compression helpers by default at most, however many threads the machine has.
+pub const MAX_DEFAULT_COMPRESS_HELPERS: usize = 3;
+
+/// The compression helpers a builder spawns by default: one fewer than the threads the
+/// machine can run at once, at most [`MAX_DEFAULT_COMPRESS_HELPERS`] (none on one thread).
+pub fn default_compress_helpers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(0, |n| n.get() - 1)
+        .min(MAX_DEFAULT_COMPRESS_HELPERS)
 }
 
 /// What [`BuilderParts::resolve`] hands to the runtime: the configuration, the credentials
@@ -31,7 +43,21 @@ impl BuilderParts {
             credentials: None,
             transport_config: None,
             transport: None,
+            compress_helpers: None,
         }
+    }
+
+    /// Spawn `helpers` compression helpers next to the driver instead of the default.
+    pub fn set_compress_helpers(&mut self, helpers: usize) {
+        self.compress_helpers = Some(helpers);
+    }
+
+    /// The compression helpers to spawn next to the driver
+    /// ([`Driver::compress_helper`](sls_producer_core::driver::Driver::compress_helper)):
+    /// the number given, or [`default_compress_helpers`].
+    pub fn compress_helpers(&self) -> usize {
+        self.compress_helpers
+            .unwrap_or_else(default_compress_helpers)
     }
 
     /// Sign with `credentials`.
@@ -78,6 +104,7 @@ impl fmt::Debug for BuilderParts {
             .field("credentials", &self.credentials)
             .field("transport_config", &self.transport_config)
             .field("custom_transport", &self.transport.is_some())
+            .field("compress_helpers", &self.compress_helpers())
             .finish()
     }
 }
@@ -121,6 +148,17 @@ macro_rules! producer_builder_setters {
         )]
         pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
             self.parts.set_transport(transport);
+            self
+        }
+
+        /// Spawn `helpers` tasks that compress sealed batches next to the driver (see
+        /// [`Driver::compress_helper`]) instead of the default: one fewer than the threads
+        /// the machine can run at once, at most
+        /// [`MAX_DEFAULT_COMPRESS_HELPERS`](sls_producer_hyper::MAX_DEFAULT_COMPRESS_HELPERS).
+        /// `0` leaves all compression to the driver. Only `build` spawns them; with
+        /// `build_with_driver`, spawn [`Driver::compress_helper`]s yourself.
+        pub fn with_compress_helpers(mut self, helpers: usize) -> Self {
+            self.parts.set_compress_helpers(helpers);
             self
         }
     };
@@ -199,5 +237,25 @@ mod tests {
         let shown = format!("{parts:?}");
         assert!(!shown.contains("very-secret"), "{shown}");
         assert!(shown.contains("custom_transport: false"), "{shown}");
+    }
+
+    #[test]
+    fn compress_helpers_default_to_the_spare_threads_within_a_cap() {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut parts = BuilderParts::new(config());
+        assert_eq!(
+            parts.compress_helpers(),
+            (threads - 1).min(MAX_DEFAULT_COMPRESS_HELPERS)
+        );
+        assert_eq!(parts.compress_helpers(), default_compress_helpers());
+        parts.set_compress_helpers(0);
+        assert_eq!(parts.compress_helpers(), 0, "none: the driver compresses");
+        parts.set_compress_helpers(7);
+        assert_eq!(
+            parts.compress_helpers(),
+            7,
+            "beyond the default cap when asked"
+        );
+        assert!(format!("{parts:?}").contains("compress_helpers: 7"));
     }
 }

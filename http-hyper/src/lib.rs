@@ -35,7 +35,7 @@ mod error;
 mod request;
 mod response;
 
-pub use builder::{BuilderParts, Resolved};
+pub use builder::{BuilderParts, MAX_DEFAULT_COMPRESS_HELPERS, Resolved, default_compress_helpers};
 pub use config::TransportConfig;
 pub use error::{error_chain, find_source, hyper_error_kind};
 pub use request::{absolute_uri, origin_uri, to_hyper_request};

@@ -67,7 +67,7 @@ pub use sls_producer_core::driver::{CredentialsSource, DeliveryHandle};
 pub use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
 pub use sls_producer_core::producer::{CloseReport, SendError};
 pub use sls_producer_core::proto::Log;
-pub use sls_producer_hyper::TransportConfig;
+pub use sls_producer_hyper::{TransportConfig, default_compress_helpers};
 pub use spawner::SmolSpawner;
 pub use timer::SmolTimer;
 pub use transport::SmolTransport;

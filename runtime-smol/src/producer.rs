@@ -213,7 +213,9 @@ impl ProducerBuilder {
     /// [`BuildError`]: the configuration is invalid or no credentials were given.
     pub fn build(self) -> Result<Producer, BuildError> {
         let spawner = self.spawner.clone();
+        let helpers = self.parts.compress_helpers();
         let (producer, driver) = self.build_parts()?;
+        driver.spawn_helpers_on(&spawner, helpers);
         spawner.spawn(Task::new(MarkedDriver(driver)));
         Ok(producer)
     }

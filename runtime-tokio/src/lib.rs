@@ -63,7 +63,7 @@ pub use sls_producer_core::driver::{CredentialsSource, DeliveryHandle};
 pub use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
 pub use sls_producer_core::producer::{CloseReport, SendError};
 pub use sls_producer_core::proto::Log;
-pub use sls_producer_hyper::TransportConfig;
+pub use sls_producer_hyper::{TransportConfig, default_compress_helpers};
 pub use spawner::TokioSpawner;
 pub use timer::TokioTimer;
 pub use transport::TokioTransport;

@@ -148,7 +148,8 @@ impl core::error::Error for BlockingError {}
 ///   [`TransportConfig`] or transport.
 /// * **Runtime**: the driver is spawned on the runtime of the thread that calls
 ///   [`build`](ProducerBuilder::build), or on the one given with
-///   [`with_handle`](ProducerBuilder::with_handle) (then `build` works from any thread).
+///   [`with_handle`](ProducerBuilder::with_handle) (then `build` works from any thread),
+///   with [compression helpers](ProducerBuilder::with_compress_helpers) next to it.
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct ProducerBuilder {
     parts: BuilderParts,
@@ -179,8 +180,11 @@ impl ProducerBuilder {
     /// [`BuildError`]: the configuration is invalid, no credentials were given, or there
     /// is no runtime to spawn on.
     pub fn build(self) -> Result<Producer, BuildError> {
+        let helpers = self.parts.compress_helpers();
         let (producer, driver, handle) = self.build_parts()?;
-        driver.spawn_on(&TokioSpawner::new(handle));
+        let spawner = TokioSpawner::new(handle);
+        driver.spawn_helpers_on(&spawner, helpers);
+        driver.spawn_on(&spawner);
         Ok(producer)
     }
 

@@ -71,6 +71,8 @@ impl RuntimeUnderTest for Smol {
         Producer::builder(config)
             .with_credentials(credentials)
             .with_executor(self.executor.clone())
+            // Two helpers whatever the machine: the suite runs compression on three tasks.
+            .with_compress_helpers(2)
             .build()
             .expect("a valid producer")
     }

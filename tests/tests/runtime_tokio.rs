@@ -1,5 +1,6 @@
 //! The cross-runtime suite ([`sls_producer_tests::suite`]) on tokio: a multi-thread
-//! runtime, producers built with `sls_producer_tokio::Producer::builder`.
+//! runtime, producers built with `sls_producer_tokio::Producer::builder` (with two
+//! compression helpers).
 
 use core::future::Future;
 use core::time::Duration;
@@ -39,6 +40,8 @@ impl RuntimeUnderTest for Tokio {
         Producer::builder(config)
             .with_credentials(credentials)
             .with_handle(self.runtime.handle().clone())
+            // Two helpers whatever the machine: the suite runs compression on three tasks.
+            .with_compress_helpers(2)
             .build()
             .expect("a valid producer")
     }

@@ -59,6 +59,8 @@ usage: throughput [options]
   --logs N             logs to send (default 2000000)
   --senders K          sender tasks (default 10, as the Go benchmark)
   --workers W          tokio worker threads of the producer (default: available cores)
+  --helpers H          compression helpers next to the driver (default: as the tokio
+                       builder, one fewer than the available cores, at most 3; 0: none)
   --server-threads S   worker threads of the server process (default 1)
   --compression C      lz4 (default), zstd or none
   --server S           local (default): the local SLS server, counting mode, strict
@@ -82,6 +84,7 @@ struct Options {
     logs: u64,
     senders: u64,
     workers: usize,
+    helpers: usize,
     server_threads: usize,
     compression: Compression,
     api: Api,
@@ -127,6 +130,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         logs: 2_000_000,
         senders: 10,
         workers: cores,
+        helpers: sls_producer_tokio::default_compress_helpers(),
         server_threads: 1,
         compression: Compression::Lz4,
         api: Api::Log,
@@ -148,6 +152,12 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
             "--logs" => options.logs = number("--logs")?,
             "--senders" => options.senders = number("--senders")?,
             "--workers" => options.workers = number("--workers")? as usize,
+            "--helpers" => {
+                let v = args.next().ok_or("--helpers needs a value")?;
+                options.helpers = v
+                    .parse()
+                    .map_err(|_| format!("--helpers: {v:?} is not a number"))?;
+            }
             "--server-threads" => options.server_threads = number("--server-threads")? as usize,
             "--compression" => {
                 let v = args.next().ok_or("--compression needs a value")?;
@@ -429,12 +439,14 @@ fn bench(options: &Options) -> Result<bool, String> {
     );
 
     println!(
-        "throughput: {} logs from {} tasks ({:?} API) on {} worker threads; {} server, {} \
-         thread(s), separate process; {:?}, batches of {} KiB / {} logs, memory budget {} MiB",
+        "throughput: {} logs from {} tasks ({:?} API) on {} worker threads, {} compression \
+         helper(s); {} server, {} thread(s), separate process; {:?}, batches of {} KiB / {} \
+         logs, memory budget {} MiB",
         options.logs,
         options.senders,
         options.api,
         options.workers,
+        options.helpers,
         options.server.as_str(),
         options.server_threads,
         options.compression,
@@ -459,6 +471,9 @@ fn bench(options: &Options) -> Result<bool, String> {
             .with_credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
             .build_with_driver()
             .map_err(|e| format!("build the producer: {e}"))?;
+        for _ in 0..options.helpers {
+            tokio::spawn(driver.compress_helper());
+        }
         let driver = tokio::spawn(driver);
         let senders: Vec<_> = (0..options.senders)
             .map(|k| {
