@@ -133,8 +133,10 @@ impl Future for CompressHelper {
                 // The driver is gone: nothing takes the result any more.
                 return Poll::Ready(());
             }
+            // Wake the driver for the first result it has not seen; it takes them all.
+            let first = queue.done.is_empty();
             queue.done.push(done);
-            queue.driver.clone()
+            if first { queue.driver.clone() } else { None }
         };
         if let Some(driver) = driver {
             driver.wake();
