@@ -14,7 +14,7 @@ use sls_producer_core::proto::Log;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use sls_producer_core::time::Instant;
 
-use crate::support::{decode_body, raw_body};
+use crate::support::{decode_body, producer_on, raw_body};
 
 fn config() -> ProducerConfig {
     ProducerConfig::new("http://127.0.0.1:8080").with_generate_pack_id(false)
@@ -25,13 +25,7 @@ fn route() -> Route {
 }
 
 fn start(sim: &SimRuntime, config: &ProducerConfig) -> Producer {
-    let (producer, driver) = Producer::new(
-        config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
+    let (producer, driver) = producer_on(sim, config);
     driver.spawn_on(&*sim.spawner_handle());
     producer
 }

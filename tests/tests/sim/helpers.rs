@@ -1,29 +1,27 @@
 //! Compression helpers next to the driver ([`Driver::compress_helper`]), on the sim
 //! runtime. The random scenarios also run with 0–2 helpers; these pin what helpers do.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use core::future::Future as _;
-use core::future::poll_fn;
+use core::future::{Future as _, poll_fn};
 use core::pin::Pin;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
 use sls_producer_core::driver::Driver;
 use sls_producer_core::engine::Route;
-use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::Log;
 use sls_producer_core::rt::Task;
 use sls_producer_core::sim::SimRuntime;
 
-use crate::support::{decode_body, raw_body};
+use crate::support::{decode_body, id_of, log_with_id, producer_on, raw_body};
 
-fn log(i: u64) -> Log {
-    Log::new(1_700_000_000)
-        .with_content("id", i.to_string())
-        .with_content("pad", "x".repeat(1000))
+fn config() -> ProducerConfig {
+    ProducerConfig::new("http://127.0.0.1:8080").with_max_batch_bytes(16 * 1024)
+}
+
+fn route() -> Route {
+    Route::new("proj", "store").unwrap()
 }
 
 /// Run `driver` as a task; once it completes, `helped` holds the batches its helpers
@@ -41,22 +39,14 @@ fn spawn_counting(sim: &SimRuntime, mut driver: Driver, helped: Arc<AtomicU64>) 
 #[test]
 fn helpers_compress_batches_and_every_log_arrives_once() {
     let sim = SimRuntime::new(11);
-    let config = ProducerConfig::new("http://127.0.0.1:8080").with_max_batch_bytes(16 * 1024);
-    let (producer, driver) = Producer::new(
-        &config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
+    let (producer, driver) = producer_on(&sim, &config());
     driver.spawn_helpers_on(&*sim.spawner_handle(), 2);
     let helped = Arc::new(AtomicU64::new(0));
     spawn_counting(&sim, driver, helped.clone());
-    let route = Route::new("proj", "store").unwrap();
     // ~6 MB: more than the driver compresses in one poll, so helpers get batches.
     const LOGS: u64 = 6000;
     for i in 0..LOGS {
-        producer.send(&route, log(i)).unwrap();
+        producer.send(&route(), log_with_id(i, 1000)).unwrap();
     }
     let report = sim.block_on(producer.close(None)).unwrap();
     sim.run_until_stalled().unwrap();
@@ -68,8 +58,7 @@ fn helpers_compress_batches_and_every_log_arrives_once() {
     let requests = sim.transport().requests();
     for r in &requests {
         for l in decode_body(&raw_body(&r.request)).logs {
-            let id: u64 = l.contents[0].value.parse().unwrap();
-            assert!(seen.insert(id), "log {id} sent twice");
+            assert!(seen.insert(id_of(&l)), "log {} sent twice", id_of(&l));
         }
     }
     assert_eq!(seen.len() as u64, LOGS);
@@ -87,19 +76,11 @@ fn helpers_compress_batches_and_every_log_arrives_once() {
 #[test]
 fn helpers_end_when_the_driver_is_dropped_and_a_helper_never_polled_holds_nothing_up() {
     let sim = SimRuntime::new(12);
-    let config = ProducerConfig::new("http://127.0.0.1:8080").with_max_batch_bytes(16 * 1024);
-    let (producer, driver) = Producer::new(
-        &config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
+    let (producer, driver) = producer_on(&sim, &config());
     // Created and never polled: the driver compresses everything itself.
     let idle = driver.compress_helper();
-    let route = Route::new("proj", "store").unwrap();
     for i in 0..200 {
-        producer.send(&route, log(i)).unwrap();
+        producer.send(&route(), log_with_id(i, 1000)).unwrap();
     }
     let helped = Arc::new(AtomicU64::new(0));
     spawn_counting(&sim, driver, helped.clone());
@@ -111,20 +92,20 @@ fn helpers_end_when_the_driver_is_dropped_and_a_helper_never_polled_holds_nothin
 
     // A helper spawned next to a driver that is then dropped completes.
     let sim = SimRuntime::new(13);
-    let (producer, driver) = Producer::new(
-        &config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
+    let (producer, driver) = producer_on(&sim, &config());
     driver.spawn_helpers_on(&*sim.spawner_handle(), 1);
     sim.run_until_stalled().unwrap();
-    let before = sim.executor().stats();
-    assert_eq!(before.completed, 0, "the helper waits for work");
+    assert_eq!(
+        sim.executor().stats().completed,
+        0,
+        "the helper waits for work"
+    );
     drop(driver);
     sim.run_until_stalled().unwrap();
     let after = sim.executor().stats();
     assert_eq!(after.completed, after.spawned, "the helper ended");
-    assert!(producer.send(&route, log(0)).is_err(), "no driver: refused");
+    assert!(
+        producer.send(&route(), log_with_id(0, 0)).is_err(),
+        "no driver: refused"
+    );
 }

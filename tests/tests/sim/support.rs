@@ -9,10 +9,14 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Poll, Waker};
 
 use sls_producer_core::compress::{Compression, decompress};
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::credentials::Credentials;
+use sls_producer_core::driver::Driver;
 use sls_producer_core::http::HttpRequest;
+use sls_producer_core::producer::Producer;
 use sls_producer_core::proto::{Log, LogGroup, decode_log_group};
 use sls_producer_core::rt::Clock;
-use sls_producer_core::sim::ManualClock;
+use sls_producer_core::sim::{ManualClock, SimRuntime};
 use sls_producer_core::time::Instant;
 
 /// When something happened: the simulated instant, then the order of events within that
@@ -51,6 +55,18 @@ impl Stamper {
             seq: self.next.fetch_add(1, Ordering::Relaxed),
         }
     }
+}
+
+/// A producer for `config` on `sim` (its clock and scripted transport, static keys), and
+/// its driver, not spawned yet.
+pub(crate) fn producer_on(sim: &SimRuntime, config: &ProducerConfig) -> (Producer, Driver) {
+    Producer::new(
+        config,
+        sim.timer_handle(),
+        sim.transport_handle(),
+        Credentials::new("id", "secret"),
+    )
+    .expect("a valid configuration")
 }
 
 /// Unix seconds every simulated log carries (the sim clock's default epoch).
