@@ -698,7 +698,7 @@ impl<T> Engine<T> {
                     let raw = core::mem::take(raw);
                     self.to_compress.remove(&id);
                     let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
-                    self.pool.sealed_bytes += sealed.body_len();
+                    self.pool.body_sealed(sealed.body_len());
                     batch.body = Body::Sealed(sealed);
                     self.pool.keep(
                         raw,
@@ -775,7 +775,7 @@ impl<T> Engine<T> {
                 raw: raw.clone(),
                 parked: false,
             };
-            self.pool.jobs_out += 1;
+            self.pool.job_out();
             return Some(CompressJob {
                 batch: id,
                 route: batch.route.clone(),
@@ -795,11 +795,11 @@ impl<T> Engine<T> {
             sealed,
             raw,
         } = done;
-        self.pool.jobs_out = self.pool.jobs_out.saturating_sub(1);
+        self.pool.job_back();
         if let Some(batch) = self.batches.get_mut(&id) {
             if let Body::Compressing { parked, .. } = batch.body {
                 // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
-                self.pool.sealed_bytes += sealed.body_len();
+                self.pool.body_sealed(sealed.body_len());
                 batch.body = Body::Sealed(sealed);
                 if parked {
                     self.ready.push_back(id);
@@ -955,7 +955,7 @@ impl<T> Engine<T> {
             return;
         };
         if let Body::Sealed(sealed) = &batch.body {
-            self.pool.sealed_bytes -= sealed.body_len();
+            self.pool.body_dropped(sealed.body_len());
         }
         match batch.phase {
             Phase::Open(open) => {

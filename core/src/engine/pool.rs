@@ -20,22 +20,57 @@ pub(crate) struct BufferPool {
     spare: Vec<Vec<u8>>,
     /// [`CompressJob`](super::CompressJob)s handed out whose result has not come back
     /// (each holds a batch's buffer).
-    pub(crate) jobs_out: usize,
+    jobs_out: usize,
     /// Bytes of the compressed bodies batches hold (sealed, not finished).
-    pub(crate) sealed_bytes: usize,
+    sealed_bytes: usize,
 }
 
 impl BufferPool {
+    /// A [`CompressJob`](super::CompressJob) took a batch's buffer.
+    pub(crate) fn job_out(&mut self) {
+        self.jobs_out += 1;
+    }
+
+    /// A job's result came back (its buffer is offered to [`keep`](Self::keep)).
+    pub(crate) fn job_back(&mut self) {
+        self.jobs_out = self.jobs_out.saturating_sub(1);
+    }
+
+    /// A batch now holds a compressed body of `len` bytes.
+    pub(crate) fn body_sealed(&mut self, len: usize) {
+        self.sealed_bytes += len;
+    }
+
+    /// A batch holding a compressed body of `len` bytes finished.
+    pub(crate) fn body_dropped(&mut self, len: usize) {
+        self.sealed_bytes -= len;
+    }
+
+    /// How many spare buffers to keep now (see [`spare_buffers_wanted`]), with
+    /// `uncompressed` batches holding a buffer no job holds (open or sealed).
+    pub(crate) fn wanted(
+        &self,
+        limit: usize,
+        max_batch_bytes: usize,
+        uncompressed: usize,
+    ) -> usize {
+        spare_buffers_wanted(
+            limit,
+            max_batch_bytes,
+            uncompressed + self.jobs_out,
+            self.sealed_bytes,
+        )
+    }
+
     /// A spare buffer, if one is kept.
     pub(crate) fn take(&mut self) -> Option<Vec<u8>> {
         self.spare.pop()
     }
 
     /// Keep a compressed batch's LogGroup buffer `raw` for a later batch, if fewer than
-    /// wanted are kept (see [`spare_buffers_wanted`]; `uncompressed`: batches whose buffer
-    /// no job holds, open or sealed), nothing else holds it and it is about a batch large (a
-    /// smaller one would grow again; a larger one, from a single huge log, would hold memory
-    /// for nothing).
+    /// [`wanted`](Self::wanted) are kept, nothing else holds it and it is about a batch
+    /// large (a smaller one would grow again; a larger one, from a single huge log, would
+    /// hold memory for nothing).
     pub(crate) fn keep(
         &mut self,
         raw: Bytes,
@@ -43,9 +78,7 @@ impl BufferPool {
         max_batch_bytes: usize,
         uncompressed: usize,
     ) {
-        let live = uncompressed + self.jobs_out;
-        if self.spare.len() >= spare_buffers_wanted(limit, max_batch_bytes, live, self.sealed_bytes)
-        {
+        if self.spare.len() >= self.wanted(limit, max_batch_bytes, uncompressed) {
             return;
         }
         let Ok(buffer) = raw.try_into_mut() else {
@@ -75,7 +108,7 @@ impl BufferPool {
 /// batches (open, sealed, being compressed) and compressed bodies of `sealed_bytes` are
 /// held: as many as, together with those, fit a memory budget of `limit` bytes in batches
 /// of `max_batch_bytes`, and at least [`MIN_SPARE_BUFFERS`].
-pub(crate) fn spare_buffers_wanted(
+fn spare_buffers_wanted(
     limit: usize,
     max_batch_bytes: usize,
     live: usize,

@@ -212,11 +212,11 @@ mod tests {
             }
         };
         let first = push_until_rollover(&mut e);
-        assert!(e.pool.len() == 0);
+        assert_eq!(e.pool.len(), 0);
         e.handle_compressed(first.run(&mut compressor));
         assert_eq!(e.pool.len(), 1, "the first batch's buffer is kept");
         let second = push_until_rollover(&mut e);
-        assert!(e.pool.len() == 0, "and taken by the next batch");
+        assert_eq!(e.pool.len(), 0, "and taken by the next batch");
         e.handle_compressed(second.run(&mut compressor));
         for _ in 0..20 {
             let job = push_until_rollover(&mut e);
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn spare_buffers_fill_the_budget_left_by_live_batches() {
-        use super::super::pool::{MIN_SPARE_BUFFERS, spare_buffers_wanted};
+        use super::super::pool::MIN_SPARE_BUFFERS;
         const BATCH: usize = 64 * 1024;
         let mut config = config().with_max_batch_bytes(BATCH);
         config.memory_budget = 32 * BATCH;
@@ -258,10 +258,9 @@ mod tests {
             }
             while let Some(job) = e.poll_compress() {
                 e.handle_compressed(job.run(&mut compressor));
-                let live = e.open.len() + e.to_compress.len() + e.pool.jobs_out;
+                let uncompressed = e.open.len() + e.to_compress.len();
                 assert!(
-                    e.pool.len()
-                        <= spare_buffers_wanted(32 * BATCH, BATCH, live, e.pool.sealed_bytes),
+                    e.pool.len() <= e.pool.wanted(32 * BATCH, BATCH, uncompressed),
                     "spare and live buffers stay within the budget"
                 );
                 most = most.max(e.pool.len());
