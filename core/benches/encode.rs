@@ -63,12 +63,40 @@ fn encode(c: &mut Criterion) {
         });
     });
 
+    // The same logs as `EncodedLog`s: their bytes are copied, nothing is re-encoded.
+    group.bench_function("push_encoded_log", |b| {
+        let mut rng = Rng::new(2);
+        let logs: Vec<_> = (0..1024)
+            .map(|_| workload.encoded_log(rng.next_u64()))
+            .collect();
+        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
+        let mut i = 0;
+        b.iter(|| {
+            if encoder.len() > BATCH - 1024 {
+                let full = core::mem::take(&mut encoder);
+                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
+            }
+            encoder.push_encoded_log(&logs[i % logs.len()]);
+            i += 1;
+        });
+    });
+
     // Building the `Log` itself (what an application pays before `send`), for scale.
     group.bench_function("build_log", |b| {
         let mut rng = Rng::new(3);
         b.iter_batched(
             || rng.next_u64(),
             |r| workload.log(r),
+            BatchSize::SmallInput,
+        );
+    });
+
+    // Building the same log as an `EncodedLog` (one buffer sized for it).
+    group.bench_function("build_encoded_log", |b| {
+        let mut rng = Rng::new(3);
+        b.iter_batched(
+            || rng.next_u64(),
+            |r| workload.encoded_log(r),
             BatchSize::SmallInput,
         );
     });

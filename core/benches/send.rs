@@ -8,6 +8,8 @@
 //!   per send on each thread (both contend for the engine and with the driver).
 //! * `producer_send_parts/*`: the same with `send_parts` (borrowed key/value pairs, no
 //!   `Log` built or freed).
+//! * `producer_send_encoded/*`: the same with `send(&route, EncodedLog)`: an owned log in
+//!   one buffer (built untimed like the `Log`), copied into the batch and freed by `send`.
 //! * `drop_log/*`: no send, only freeing the same `Log`s, which `send(&route, Log)` does
 //!   on the caller's thread: `producer_send` minus `drop_log` is the producer's part.
 //!
@@ -29,7 +31,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sls_producer_core::engine::{Engine, Route};
 use sls_producer_core::http::HttpResponse;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::Log;
+use sls_producer_core::proto::{EncodedLog, Log};
 use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
@@ -60,6 +62,9 @@ enum Api {
     /// `send_parts(&route, time, None, &pairs)`: pairs borrowed from a log built (untimed)
     /// like the `Log` case's, so the data is equally in cache.
     Parts,
+    /// `send(&route, EncodedLog)`: the same log built (untimed) as an `EncodedLog`, which
+    /// `send` copies and frees (one allocation).
+    Encoded,
     /// No send: only what `send(&route, Log)` also does for the caller, freeing the `Log`
     /// (its 17 allocations). `send(Log)` minus this is the producer's own cost.
     DropLog,
@@ -84,6 +89,19 @@ fn timed_sends(
         let logs = chunk(workload, first + done, n);
         match api {
             Api::Log => {
+                let start = Instant::now();
+                for (route, log) in logs {
+                    producer
+                        .send(route, log)
+                        .expect("room was made for the chunk");
+                }
+                timed += start.elapsed();
+            }
+            Api::Encoded => {
+                let logs: Vec<_> = logs
+                    .iter()
+                    .map(|(route, log)| (*route, EncodedLog::from(log)))
+                    .collect();
                 let start = Instant::now();
                 for (route, log) in logs {
                     producer
@@ -183,6 +201,7 @@ fn send(c: &mut Criterion) {
     engine_push(c, &workload);
     producer_send(c, &workload, "producer_send", Api::Log);
     producer_send(c, &workload, "producer_send_parts", Api::Parts);
+    producer_send(c, &workload, "producer_send_encoded", Api::Encoded);
     producer_send(c, &workload, "drop_log", Api::DropLog);
 }
 

@@ -28,8 +28,6 @@
 //! [`Producer::flush`] or [`Producer::close`] to wait.
 
 use alloc::borrow::Cow;
-use alloc::format;
-use alloc::string::ToString as _;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -39,8 +37,8 @@ use log::{LevelFilter, Metadata, Record};
 
 use crate::engine::Route;
 use crate::producer::Producer;
-use crate::proto::Log;
-use crate::ship::{Shipper, default_ignored, push_field};
+use crate::proto::EncodedLog;
+use crate::ship::{Shipper, default_ignored, push_field_fmt, push_located};
 
 pub use crate::ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};
 
@@ -124,7 +122,7 @@ impl SlsLogger {
         Ok(handle)
     }
 
-    fn record_log(&self, record: &Record<'_>) -> Log {
+    fn record_log(&self, record: &Record<'_>) -> EncodedLog {
         let mut log = self
             .shipper
             .new_log()
@@ -132,14 +130,10 @@ impl SlsLogger {
             .with_content("target", record.target());
         if self.location {
             if let (Some(file), Some(line)) = (record.file(), record.line()) {
-                log = log.with_content("location", format!("{file}:{line}"));
+                push_located(&mut log, file, line);
             }
         }
-        let message = match record.args().as_str() {
-            Some(s) => s.to_string(),
-            None => record.args().to_string(),
-        };
-        log = log.with_content("message", message);
+        push_field_fmt(&mut log, &[], "message", *record.args());
         let _ = record.key_values().visit(&mut PairWriter(&mut log));
         log
     }
@@ -175,11 +169,11 @@ impl log::Log for SlsLogger {
 }
 
 /// Appends a record's key-value pairs to a log.
-struct PairWriter<'a>(&'a mut Log);
+struct PairWriter<'a>(&'a mut EncodedLog);
 
 impl<'kvs> VisitSource<'kvs> for PairWriter<'_> {
     fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        push_field(self.0, RESERVED, key.as_str(), value.to_string());
+        push_field_fmt(self.0, RESERVED, key.as_str(), format_args!("{value}"));
         Ok(())
     }
 }

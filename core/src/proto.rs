@@ -30,6 +30,9 @@ use prost::encoding::{encode_varint, encoded_len_varint};
 
 use crate::time::UnixTime;
 
+mod encoded_log;
+pub use encoded_log::{Contents, EncodedLog};
+
 /// One key/value pair of a log (`LogContent` in `log.proto`).
 #[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
 pub struct LogContent {
@@ -262,10 +265,16 @@ fn log_body_len<'a>(
     time_ns: Option<u32>,
     contents: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> usize {
-    let time_len = 1 + varint_len(u64::from(time));
     let contents_len: usize = contents.map(|(k, v)| delimited_len(pair_len(k, v))).sum();
+    frame_len(time, time_ns) + contents_len
+}
+
+/// Bytes of a `Log` message's fields other than its contents: time and `time_ns`.
+#[inline]
+const fn frame_len(time: u32, time_ns: Option<u32>) -> usize {
+    let time_len = 1 + varint_len(time as u64);
     let time_ns_len = if time_ns.is_some() { 1 + 4 } else { 0 };
-    time_len + contents_len + time_ns_len
+    time_len + time_ns_len
 }
 
 fn put_delimited(buf: &mut Vec<u8>, key: u8, bytes: &[u8]) {
@@ -309,33 +318,11 @@ fn write_entry<'a>(
     contents: impl Iterator<Item = (&'a str, &'a str)>,
 ) {
     let mut out = Writer { out, at: 0 };
-    out.byte(GROUP_LOGS);
-    out.varint(body as u64);
-    out.byte(LOG_TIME);
-    out.varint(u64::from(time));
+    out.log_head(body, time);
     for (k, v) in contents {
-        let pair = pair_len(k, v);
-        if pair < 0x80 {
-            // The usual short pair: every length is a one-byte varint, so each header is
-            // one small fixed-size store.
-            out.bytes(&[LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8]);
-            out.bytes(k.as_bytes());
-            out.bytes(&[PAIR_VALUE, v.len() as u8]);
-        } else {
-            out.byte(LOG_CONTENTS);
-            out.varint(pair as u64);
-            out.byte(PAIR_KEY);
-            out.varint(k.len() as u64);
-            out.bytes(k.as_bytes());
-            out.byte(PAIR_VALUE);
-            out.varint(v.len() as u64);
-        }
-        out.bytes(v.as_bytes());
+        out.pair(k, v);
     }
-    if let Some(ns) = time_ns {
-        out.byte(LOG_TIME_NS);
-        out.bytes(&ns.to_le_bytes());
-    }
+    out.log_tail(time_ns);
     debug_assert_eq!(out.at, out.out.len(), "the entry fills its slice exactly");
 }
 
@@ -367,6 +354,46 @@ impl Writer<'_> {
     fn bytes(&mut self, bytes: &[u8]) {
         self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
         self.at += bytes.len();
+    }
+
+    /// A field-1 entry's key and length, then the `Log`'s time (field 1).
+    #[inline]
+    fn log_head(&mut self, body: usize, time: u32) {
+        self.byte(GROUP_LOGS);
+        self.varint(body as u64);
+        self.byte(LOG_TIME);
+        self.varint(u64::from(time));
+    }
+
+    /// One `Contents` entry (field 2 of `Log`): key, length and the `LogContent`.
+    #[inline]
+    fn pair(&mut self, k: &str, v: &str) {
+        let pair = pair_len(k, v);
+        if pair < 0x80 {
+            // The usual short pair: every length is a one-byte varint, so each header is
+            // one small fixed-size store.
+            self.bytes(&[LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8]);
+            self.bytes(k.as_bytes());
+            self.bytes(&[PAIR_VALUE, v.len() as u8]);
+        } else {
+            self.byte(LOG_CONTENTS);
+            self.varint(pair as u64);
+            self.byte(PAIR_KEY);
+            self.varint(k.len() as u64);
+            self.bytes(k.as_bytes());
+            self.byte(PAIR_VALUE);
+            self.varint(v.len() as u64);
+        }
+        self.bytes(v.as_bytes());
+    }
+
+    /// The `Log`'s `time_ns` (field 4), when it has one.
+    #[inline]
+    fn log_tail(&mut self, time_ns: Option<u32>) {
+        if let Some(ns) = time_ns {
+            self.byte(LOG_TIME_NS);
+            self.bytes(&ns.to_le_bytes());
+        }
     }
 }
 
@@ -774,7 +801,7 @@ mod tests {
         assert!(decode_log_group(&[0x1a, 0x01, 0xff]).is_err());
     }
 
-    fn text() -> impl Strategy<Value = String> {
+    pub(super) fn text() -> impl Strategy<Value = String> {
         // Empty, short, and long (> 127 bytes, so length varints take two bytes) strings of
         // arbitrary Unicode scalar values.
         prop_oneof![
@@ -785,7 +812,7 @@ mod tests {
         ]
     }
 
-    fn log() -> impl Strategy<Value = Log> {
+    pub(super) fn log() -> impl Strategy<Value = Log> {
         (
             any::<u32>(),
             proptest::option::of(any::<u32>()),
@@ -814,7 +841,7 @@ mod tests {
             topic in text(),
             source in text(),
             tags in proptest::collection::vec((text(), text()), 0..5),
-            borrowed in any::<bool>(),
+            how in 0..3u8,
             start in 0..3u8,
             garbage in proptest::collection::vec(any::<u8>(), 0..3000),
         ) {
@@ -835,10 +862,14 @@ mod tests {
                     predicted,
                     LogGroupEncoder::encoded_parts_len(log.time, log.time_ns, &parts)
                 );
-                if borrowed {
-                    enc.push_parts(log.time, log.time_ns, &parts);
-                } else {
-                    enc.push(log);
+                match how {
+                    0 => enc.push(log),
+                    1 => enc.push_parts(log.time, log.time_ns, &parts),
+                    _ => {
+                        let encoded = EncodedLog::from(log);
+                        prop_assert_eq!(encoded.entry_len(), predicted);
+                        enc.push_encoded_log(&encoded);
+                    }
                 }
                 prop_assert_eq!(enc.len() - before, predicted);
                 fresh.push(log);

@@ -3,7 +3,6 @@
 
 use alloc::borrow::Cow;
 use alloc::format;
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -12,7 +11,10 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::diag::{self, Suppressed};
 use crate::engine::{PushError, Route};
 use crate::producer::Producer;
-use crate::proto::Log;
+use crate::proto::EncodedLog;
+
+/// Capacity of a shipped log's buffer: room for a few ordinary fields before it grows.
+const FIRST_LOG_CAPACITY: usize = 256;
 
 /// Target prefixes whose events are never shipped, whatever the configuration: the
 /// producer's own crates (`sls_producer_core`, `sls_producer_tokio`, …).
@@ -170,13 +172,15 @@ impl Shipper {
     }
 
     /// A log stamped with the producer's wall clock.
-    pub(crate) fn new_log(&self) -> Log {
-        Log::from_unix_time(self.producer.unix_time())
+    pub(crate) fn new_log(&self) -> EncodedLog {
+        let mut log = EncodedLog::from_unix_time(self.producer.unix_time());
+        log.reserve(FIRST_LOG_CAPACITY);
+        log
     }
 
     /// Send `log` without waiting; count it as shipped or dropped. A pending drop count is
     /// reported into SLS first, as soon as there is room again.
-    pub(crate) fn ship(&self, log: Log) {
+    pub(crate) fn ship(&self, log: EncodedLog) {
         // Nothing raised while sending may be shipped again (and the engine lock must
         // never be taken twice on this thread).
         let _quiet = Suppressed::enter();
@@ -251,14 +255,39 @@ fn covers(prefix: &str, target: &str) -> bool {
 }
 
 /// Appends `name = value` to `log`, renaming keys the layer or logger sets itself.
-pub(crate) fn push_field(log: &mut Log, reserved: &[&str], name: &str, value: String) {
-    let key = if reserved.contains(&name) {
+pub(crate) fn push_field(log: &mut EncodedLog, reserved: &[&str], name: &str, value: &str) {
+    log.push(field_key(reserved, name), value);
+}
+
+/// Appends `name = value` to `log`, the value formatted straight into it (renaming keys as
+/// [`push_field`]). A value whose formatting fails is recorded as [`UNFORMATTABLE`].
+pub(crate) fn push_field_fmt(
+    log: &mut EncodedLog,
+    reserved: &[&str],
+    name: &str,
+    value: fmt::Arguments<'_>,
+) {
+    let key = field_key(reserved, name);
+    if log.push_fmt(&key, value).is_err() {
+        log.push(key, UNFORMATTABLE);
+    }
+}
+
+/// Appends `location = file:line` to `log`.
+pub(crate) fn push_located(log: &mut EncodedLog, file: &str, line: u32) {
+    push_field_fmt(log, &[], "location", format_args!("{file}:{line}"));
+}
+
+/// The value recorded for a field whose `Debug` or `Display` implementation failed.
+pub(crate) const UNFORMATTABLE: &str = "<formatting failed>";
+
+/// The key of field `name`: `field.{name}` if the layer or logger sets `name` itself.
+fn field_key<'a>(reserved: &[&str], name: &'a str) -> Cow<'a, str> {
+    if reserved.contains(&name) {
         Cow::Owned(format!("field.{name}"))
     } else {
         Cow::Borrowed(name)
-    };
-    log.contents
-        .push(crate::proto::LogContent::new(key.into_owned(), value));
+    }
 }
 
 /// The target-filter setters of a shipping builder (`SlsLoggerBuilder`,

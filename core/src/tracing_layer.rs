@@ -72,8 +72,8 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::engine::Route;
 use crate::producer::Producer;
-use crate::proto::Log;
-use crate::ship::{Shipper, default_ignored, push_field};
+use crate::proto::EncodedLog;
+use crate::ship::{Shipper, default_ignored, push_field, push_field_fmt, push_located};
 
 pub use crate::ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};
 
@@ -162,7 +162,7 @@ impl SlsLayer {
         self.shipper.producer()
     }
 
-    fn event_log<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> Log
+    fn event_log<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> EncodedLog
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
@@ -174,7 +174,7 @@ impl SlsLayer {
             .with_content("target", meta.target());
         if self.location {
             if let (Some(file), Some(line)) = (meta.file(), meta.line()) {
-                log = log.with_content("location", format!("{file}:{line}"));
+                push_located(&mut log, file, line);
             }
         }
         event.record(&mut FieldWriter(&mut log));
@@ -204,11 +204,11 @@ impl SlsLayer {
                     Some(p) => format!("{p}.{name}"),
                     None => (*name).to_string(),
                 };
-                push_field(&mut log, RESERVED, &key, value.clone());
+                push_field(&mut log, RESERVED, &key, value);
             }
         }
         if !names.is_empty() {
-            log = log.with_content("spans", names);
+            log.push("spans", names);
         }
         log
     }
@@ -284,25 +284,19 @@ impl Visit for SpanValues {
     }
 }
 
-/// Appends an event's fields to a log.
-struct FieldWriter<'a>(&'a mut Log);
-
-impl FieldWriter<'_> {
-    fn push(&mut self, field: &Field, value: String) {
-        push_field(self.0, RESERVED, field.name(), value);
-    }
-}
+/// Appends an event's fields to a log, each value written straight into it.
+struct FieldWriter<'a>(&'a mut EncodedLog);
 
 impl Visit for FieldWriter<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.push(field, value.to_string());
+        push_field(self.0, RESERVED, field.name(), value);
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn core::error::Error + 'static)) {
-        self.push(field, value.to_string());
+        push_field_fmt(self.0, RESERVED, field.name(), format_args!("{value}"));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.push(field, format!("{value:?}"));
+        push_field_fmt(self.0, RESERVED, field.name(), format_args!("{value:?}"));
     }
 }

@@ -126,6 +126,35 @@ fn an_event_becomes_one_log_with_its_fields_and_span_context() {
     assert_eq!(u64::from(log.time), wall.as_secs());
 }
 
+/// A value whose `Debug` fails after writing part of itself.
+struct Unformattable;
+
+impl core::fmt::Debug for Unformattable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("half")?;
+        Err(core::fmt::Error)
+    }
+}
+
+#[test]
+fn a_field_whose_debug_fails_is_recorded_as_such_and_the_others_are_kept() {
+    let sim = SimRuntime::new(1);
+    let producer = start(&sim, &config());
+    with_layer(layer(&producer).build(), || {
+        tracing::info!(bad = ?Unformattable, long = %"x".repeat(300), "event");
+    });
+    sim.block_on(producer.flush()).unwrap();
+
+    let logs = shipped(&sim);
+    assert_eq!(logs.len(), 1);
+    assert_eq!(
+        keys(&logs[0]),
+        ["level", "target", "message", "bad", "long"]
+    );
+    assert_eq!(get(&logs[0], "bad"), Some("<formatting failed>"));
+    assert_eq!(get(&logs[0], "long"), Some("x".repeat(300).as_str()));
+}
+
 #[test]
 fn span_field_modes_and_reserved_names() {
     let sim = SimRuntime::new(2);

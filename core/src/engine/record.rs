@@ -4,9 +4,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::proto::{self, Log, LogContent, LogGroupEncoder};
+use crate::proto::{self, EncodedLog, Log, LogContent, LogGroupEncoder};
 
-/// The logs of one send: a single log or a list.
+/// The logs of one send: a single log (a [`Log`] or an [`EncodedLog`]) or a list.
 ///
 /// A list is accepted or refused as a whole, and has one outcome (one
 /// [`DeliveryEvent`](super::DeliveryEvent)), even when it spans several batches.
@@ -16,13 +16,15 @@ pub enum Record {
     Log(Log),
     /// A list of logs, in order (may be empty).
     List(Vec<Log>),
+    /// One log kept in its wire form (one allocation; sending it copies its bytes).
+    Encoded(EncodedLog),
 }
 
 impl Record {
     /// Number of logs.
     pub fn len(&self) -> usize {
         match self {
-            Self::Log(_) => 1,
+            Self::Log(_) | Self::Encoded(_) => 1,
             Self::List(logs) => logs.len(),
         }
     }
@@ -32,21 +34,38 @@ impl Record {
         self.len() == 0
     }
 
-    /// The logs as a slice.
-    pub fn as_slice(&self) -> &[Log] {
+    /// The logs as [`Log`]s (an [`EncodedLog`] converted), cloned.
+    pub fn to_logs(&self) -> Vec<Log> {
         match self {
-            Self::Log(log) => core::slice::from_ref(log),
-            Self::List(logs) => logs,
+            Self::Log(log) => vec![log.clone()],
+            Self::List(logs) => logs.clone(),
+            Self::Encoded(log) => vec![log.to_log()],
         }
     }
 
-    /// The logs as a vector.
+    /// The logs as [`Log`]s (an [`EncodedLog`] converted).
     pub fn into_logs(self) -> Vec<Log> {
         match self {
             Self::Log(log) => vec![log],
             Self::List(logs) => logs,
+            Self::Encoded(log) => vec![log.to_log()],
         }
     }
+
+    /// Log `index` as a [`Log`] or an [`EncodedLog`].
+    fn get(&self, index: usize) -> One<'_> {
+        match self {
+            Self::Log(log) => One::Log(log),
+            Self::List(logs) => One::Log(&logs[index]),
+            Self::Encoded(log) => One::Encoded(log),
+        }
+    }
+}
+
+/// One log of a [`Record`], however it is held.
+enum One<'a> {
+    Log(&'a Log),
+    Encoded(&'a EncodedLog),
 }
 
 impl From<Log> for Record {
@@ -58,6 +77,12 @@ impl From<Log> for Record {
 impl From<Vec<Log>> for Record {
     fn from(logs: Vec<Log>) -> Self {
         Self::List(logs)
+    }
+}
+
+impl From<EncodedLog> for Record {
+    fn from(log: EncodedLog) -> Self {
+        Self::Encoded(log)
     }
 }
 
@@ -87,15 +112,24 @@ impl LogSource for Record {
     }
 
     fn encoded_len(&self, index: usize) -> usize {
-        LogGroupEncoder::encoded_log_len(&self.as_slice()[index])
+        match self.get(index) {
+            One::Log(log) => LogGroupEncoder::encoded_log_len(log),
+            One::Encoded(log) => log.entry_len(),
+        }
     }
 
     fn encode_into(&self, index: usize, entry: usize, encoder: &mut LogGroupEncoder) {
-        encoder.push_log_sized(entry, &self.as_slice()[index]);
+        match self.get(index) {
+            One::Log(log) => encoder.push_log_sized(entry, log),
+            One::Encoded(log) => encoder.push_encoded_log(log),
+        }
     }
 
     fn encode_to_slice(&self, index: usize, out: &mut [u8]) {
-        proto::encode_log_into(&self.as_slice()[index], out);
+        match self.get(index) {
+            One::Log(log) => proto::encode_log_into(log, out),
+            One::Encoded(log) => log.write_entry(out),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::SimRng;
 use crate::engine::Route;
-use crate::proto::{Log, LogGroupEncoder};
+use crate::proto::{EncodedLog, Log, LogGroupEncoder};
 use crate::request::InvalidName;
 
 /// The logs of the Go producer's published benchmark (`PERFORMANCE_TEST.md`), generated
@@ -116,6 +116,20 @@ impl BenchWorkload {
         log
     }
 
+    /// The log of random draw `r` as an [`EncodedLog`], built as an application on a hot
+    /// path builds one (pair by pair into a buffer sized for the log).
+    pub fn encoded_log(&self, r: u64) -> EncodedLog {
+        self.encode(&self.fields(r))
+    }
+
+    fn encode(&self, fields: &[(&str, &str)]) -> EncodedLog {
+        let mut log = EncodedLog::with_capacity(self.time, Self::LOG_BYTES);
+        for (key, value) in fields {
+            log.push(key, value);
+        }
+        log
+    }
+
     /// The contents of the log of random draw `r`, borrowed (for
     /// [`Producer::send_parts`](crate::producer::Producer::send_parts)).
     pub fn fields(&self, r: u64) -> [(&str, &str); Self::FIELDS] {
@@ -144,6 +158,13 @@ impl BenchWorkload {
             (c.key.as_str(), c.value.as_str())
         });
         (route, log.time, parts)
+    }
+
+    /// Draw `i` of the ring with its log built anew as an [`EncodedLog`] (as
+    /// [`encoded_log`](Self::encoded_log)) from the ring log's pairs.
+    pub fn draw_encoded(&self, i: u64) -> (&Route, EncodedLog) {
+        let (route, _, parts) = self.draw_parts(i);
+        (route, self.encode(&parts))
     }
 
     /// A finished `LogGroup` of random draws from `seed`, as a batch of route 0 is sealed

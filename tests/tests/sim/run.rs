@@ -13,13 +13,13 @@ use sls_producer_core::driver::{CredentialsSource, DeliveryHandle, Driver};
 use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
 use sls_producer_core::metrics::MetricsSnapshot;
 use sls_producer_core::producer::{CloseReport, Producer};
-use sls_producer_core::proto::Log;
+use sls_producer_core::proto::{EncodedLog, Log};
 use sls_producer_core::rt::{CredentialsProvider, Spawner, Task, Timer};
 use sls_producer_core::sim::{ExecutorStats, SimLimits, SimRuntime};
 use sls_producer_core::time::Instant;
 
 use crate::credentials::{Fetch, RotatingProvider};
-use crate::scenario::{Action, CredentialsPlan, Finale, Notify, Scenario, SendSpec};
+use crate::scenario::{Action, CredentialsPlan, Finale, Notify, Scenario, SendSpec, Shape};
 use crate::server::{Decision, Exchange, MemoryProbe, ObservingTransport, Server};
 use crate::support::{Client, Flag, Stamp, Stamper, join_all};
 
@@ -342,10 +342,10 @@ impl Ctx {
             });
             ledger.sends.len() - 1
         };
-        let record = if spec.list {
-            Record::List(spec.logs.clone())
-        } else {
-            Record::Log(spec.logs[0].clone())
+        let record = match spec.shape {
+            Shape::List => Record::List(spec.logs.clone()),
+            Shape::Encoded => Record::Encoded(EncodedLog::from(&spec.logs[0])),
+            Shape::Log => Record::Log(spec.logs[0].clone()),
         };
         let route = &self.routes[spec.route];
         let p = &self.producer;
@@ -369,7 +369,7 @@ impl Ctx {
         let buffered = p.buffered_bytes();
         self.probe.record(buffered);
         let result = result.map_err(|e| {
-            let back = e.record().as_slice().to_vec();
+            let back = e.record().to_logs();
             assert_eq!(back, spec.logs, "a refused record comes back unchanged");
             match e {
                 PushError::Closed { .. } => Refusal::Closed,

@@ -76,13 +76,24 @@ impl Notify {
     }
 }
 
+/// How a send hands its logs over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// One `Log`.
+    Log,
+    /// One `EncodedLog`.
+    Encoded,
+    /// A list (one outcome for all of its logs, possibly none).
+    List,
+}
+
 /// One send.
 #[derive(Clone, Debug)]
 pub(crate) struct SendSpec {
     pub(crate) route: usize,
     pub(crate) logs: Vec<Log>,
-    /// Sent as a list (one outcome for all of `logs`, possibly empty) or as one log.
-    pub(crate) list: bool,
+    /// How the logs are handed to the producer.
+    pub(crate) shape: Shape,
     pub(crate) notify: Notify,
     /// `send_async*` (waits up to `max_block` for room) instead of `send*`.
     pub(crate) wait_for_room: bool,
@@ -144,9 +155,9 @@ impl fmt::Debug for Scenario {
                 match a {
                     Action::Send(s) => writeln!(
                         f,
-                        "    send route={} {} logs={:?} notify={:?} async={}",
+                        "    send route={} {:?} logs={:?} notify={:?} async={}",
                         s.route,
-                        if s.list { "list" } else { "log" },
+                        s.shape,
                         s.logs.iter().map(crate::support::id_of).collect::<Vec<_>>(),
                         s.notify,
                         s.wait_for_room
@@ -385,8 +396,12 @@ impl Gen {
     }
 
     fn send(&mut self, config: &ProducerConfig, routes: usize) -> SendSpec {
-        let list = self.rng.chance(3, 10);
-        let count = if !list {
+        let shape = match self.rng.below(10) {
+            0..=2 => Shape::List,
+            3..=5 => Shape::Encoded,
+            _ => Shape::Log,
+        };
+        let count = if shape != Shape::List {
             1
         } else {
             match self.rng.below(20) {
@@ -409,7 +424,7 @@ impl Gen {
         SendSpec {
             route: self.rng.below(routes as u64) as usize,
             logs,
-            list,
+            shape,
             notify: match self.rng.below(10) {
                 0 | 1 => Notify::None,
                 2..=5 => Notify::Callback,

@@ -27,7 +27,8 @@
 //! same logs from the same memory. A sender builds each log as an application does (a
 //! clone of the ring's `Log`: 8 owned key/value pairs) and calls `send` (`--api log`, the
 //! default), or passes the ring log's pairs borrowed to `send_parts` (`--api parts`, no
-//! `Log` built); only when the memory budget is full does it wait, with
+//! `Log` built), or builds an `EncodedLog` from them (one buffer) and calls `send`
+//! (`--api encoded`); only when the memory budget is full does it wait, with
 //! `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
 //! bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server counts).
 
@@ -66,7 +67,8 @@ usage: throughput [options]
   --server S           local (default): the local SLS server, counting mode, strict
                        signature checks; null: a sink that only decompresses and counts
   --api A              log (default): each sender builds a Log and calls send, as the Go
-                       benchmark does; parts: send_parts with borrowed key/value pairs
+                       benchmark does; parts: send_parts with borrowed key/value pairs;
+                       encoded: each sender builds an EncodedLog and calls send
   -h, --help           this text";
 
 const PROJECT: &str = "bench-project";
@@ -116,6 +118,8 @@ enum Api {
     Log,
     /// Call `send_parts` with borrowed key/value pairs.
     Parts,
+    /// Build an owned `EncodedLog` per send and call `send`.
+    Encoded,
 }
 
 enum Mode {
@@ -181,6 +185,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                 options.api = match v.as_str() {
                     "log" => Api::Log,
                     "parts" => Api::Parts,
+                    "encoded" => Api::Encoded,
                     _ => return Err(format!("--api: unknown {v:?}")),
                 };
             }
@@ -411,6 +416,10 @@ async fn sender(
             Api::Parts => {
                 let (route, time, parts) = workload.draw_parts(first + i);
                 (route, producer.send_parts(route, time, None, &parts))
+            }
+            Api::Encoded => {
+                let (route, log) = workload.draw_encoded(first + i);
+                (route, producer.send(route, log))
             }
         };
         if let Err(refused) = sent {
