@@ -2,8 +2,11 @@
 //!
 //! `cargo bench -p sls-producer-core --bench encode`
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use sls_producer_core::proto::LogGroupEncoder;
+use criterion::measurement::WallTime;
+use criterion::{
+    BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
+};
+use sls_producer_core::proto::{EncodedLog, LogGroupEncoder};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
@@ -23,63 +26,32 @@ fn encode(c: &mut Criterion) {
     ));
 
     // `push` of a prebuilt `Log` into a buffer that is reused batch after batch.
-    group.bench_function("push_log", |b| {
-        let mut rng = Rng::new(2);
-        let logs: Vec<_> = (0..1024).map(|_| workload.log(rng.next_u64())).collect();
-        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
-        let mut i = 0;
-        b.iter(|| {
-            if encoder.len() > BATCH - 1024 {
-                let full = core::mem::take(&mut encoder);
-                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
-            }
-            encoder.push(&logs[i % logs.len()]);
-            i += 1;
-        });
-    });
+    let mut rng = Rng::new(2);
+    let logs: Vec<_> = (0..1024).map(|_| workload.log(rng.next_u64())).collect();
+    bench_push(&mut group, "push_log", &logs, LogGroupEncoder::push);
 
     // The same logs given as borrowed key/value pairs.
-    group.bench_function("push_parts", |b| {
-        let mut rng = Rng::new(2);
-        let logs: Vec<_> = (0..1024).map(|_| workload.log(rng.next_u64())).collect();
-        let pairs: Vec<[(&str, &str); 8]> = logs
-            .iter()
-            .map(|log| {
-                core::array::from_fn(|i| {
-                    let c = &log.contents[i];
-                    (c.key.as_str(), c.value.as_str())
-                })
+    let pairs: Vec<[(&str, &str); 8]> = logs
+        .iter()
+        .map(|log| {
+            core::array::from_fn(|i| {
+                let c = &log.contents[i];
+                (c.key.as_str(), c.value.as_str())
             })
-            .collect();
-        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
-        let mut i = 0;
-        b.iter(|| {
-            if encoder.len() > BATCH - 1024 {
-                let full = core::mem::take(&mut encoder);
-                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
-            }
-            encoder.push_parts(LOG_TIME, None, &pairs[i % pairs.len()]);
-            i += 1;
-        });
+        })
+        .collect();
+    bench_push(&mut group, "push_parts", &pairs, |encoder, pairs| {
+        encoder.push_parts(LOG_TIME, None, pairs);
     });
 
     // The same logs as `EncodedLog`s: their bytes are copied, nothing is re-encoded.
-    group.bench_function("push_encoded_log", |b| {
-        let mut rng = Rng::new(2);
-        let logs: Vec<_> = (0..1024)
-            .map(|_| workload.encoded_log(rng.next_u64()))
-            .collect();
-        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
-        let mut i = 0;
-        b.iter(|| {
-            if encoder.len() > BATCH - 1024 {
-                let full = core::mem::take(&mut encoder);
-                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
-            }
-            encoder.push_encoded_log(&logs[i % logs.len()]);
-            i += 1;
-        });
-    });
+    let encoded: Vec<EncodedLog> = logs.iter().map(EncodedLog::from).collect();
+    bench_push(
+        &mut group,
+        "push_encoded_log",
+        &encoded,
+        LogGroupEncoder::push_encoded_log,
+    );
 
     // Building the `Log` itself (what an application pays before `send`), for scale.
     group.bench_function("build_log", |b| {
@@ -104,6 +76,28 @@ fn encode(c: &mut Criterion) {
 }
 
 const NO_TAGS: [(&str, &str); 0] = [];
+
+/// Bench `push`ing one of `logs` (in turn) into an encoder whose buffer is reused batch
+/// after batch, as a producer's are.
+fn bench_push<T>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    logs: &[T],
+    push: impl Fn(&mut LogGroupEncoder, &T),
+) {
+    group.bench_function(name, |b| {
+        let mut encoder = LogGroupEncoder::with_capacity(BATCH);
+        let mut i = 0;
+        b.iter(|| {
+            if encoder.len() > BATCH - 1024 {
+                let full = core::mem::take(&mut encoder);
+                encoder = LogGroupEncoder::with_buffer(full.finish("", "", NO_TAGS));
+            }
+            push(&mut encoder, &logs[i % logs.len()]);
+            i += 1;
+        });
+    });
+}
 
 criterion_group!(benches, encode);
 criterion_main!(benches);

@@ -28,20 +28,18 @@ use std::thread;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sls_producer_core::engine::Record;
 use sls_producer_core::engine::{Engine, Route};
 use sls_producer_core::http::HttpResponse;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::{EncodedLog, Log};
+use sls_producer_core::proto::Log;
 use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
 use sls_producer_core::sim::BenchWorkload as Workload;
-use support::{config, credentials, spawn_producer};
-
-/// Sends per timed chunk: few enough that the logs built before it are still in cache.
-const CHUNK: u64 = 256;
+use support::{CHUNK, config, credentials, spawn_producer, timed_in_chunks};
 
 /// Draws `first..first + n` of the workload's ring, each log built (cloned) as an
 /// application builds one; the routes are borrowed, as a hot path keeps its routes.
@@ -70,6 +68,17 @@ enum Api {
     DropLog,
 }
 
+/// Time `send` of each of `logs`.
+fn time_sends<R: Into<Record>>(producer: &Producer, logs: Vec<(&Route, R)>) -> Duration {
+    let start = Instant::now();
+    for (route, log) in logs {
+        producer
+            .send(route, log)
+            .expect("room was made for the chunk");
+    }
+    start.elapsed()
+}
+
 /// Time `iters` sends into `producer`, excluding log building and waits for room.
 fn timed_sends(
     producer: &Producer,
@@ -78,49 +87,27 @@ fn timed_sends(
     first: u64,
     iters: u64,
 ) -> Duration {
-    let budget = config().memory_budget;
-    let mut timed = Duration::ZERO;
-    let mut done = 0;
-    while done < iters {
-        let n = CHUNK.min(iters - done);
-        while producer.buffered_bytes() > budget / 2 {
-            thread::sleep(Duration::from_micros(200));
-        }
-        let logs = chunk(workload, first + done, n);
+    timed_in_chunks(producer, iters, |done, n| {
+        let first = first + done;
         match api {
-            Api::Log => {
-                let start = Instant::now();
-                for (route, log) in logs {
-                    producer
-                        .send(route, log)
-                        .expect("room was made for the chunk");
-                }
-                timed += start.elapsed();
-            }
+            Api::Log => time_sends(producer, chunk(workload, first, n)),
             Api::Encoded => {
-                let logs: Vec<_> = logs
-                    .iter()
-                    .map(|(route, log)| (*route, EncodedLog::from(log)))
-                    .collect();
-                let start = Instant::now();
-                for (route, log) in logs {
-                    producer
-                        .send(route, log)
-                        .expect("room was made for the chunk");
-                }
-                timed += start.elapsed();
+                let logs = (first..first + n).map(|i| workload.draw_encoded(i));
+                time_sends(producer, logs.collect())
             }
             Api::DropLog => {
+                let logs = chunk(workload, first, n);
                 let start = Instant::now();
                 for (route, log) in logs {
                     black_box(route);
                     drop(black_box(log));
                 }
-                timed += start.elapsed();
+                start.elapsed()
             }
             Api::Parts => {
                 // The same logs, built (and so in cache) before timing like the `Log`
                 // case; `send_parts` borrows their strings.
+                let logs = chunk(workload, first, n);
                 let start = Instant::now();
                 for (route, log) in &logs {
                     let pairs: [(&str, &str); 8] = core::array::from_fn(|i| {
@@ -131,12 +118,10 @@ fn timed_sends(
                         .send_parts(route, log.time, None, &pairs)
                         .expect("room was made for the chunk");
                 }
-                timed += start.elapsed();
+                start.elapsed()
             }
         }
-        done += n;
-    }
-    timed
+    })
 }
 
 fn engine_push(c: &mut Criterion, workload: &Workload) {

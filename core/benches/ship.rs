@@ -9,7 +9,6 @@
 #![allow(clippy::disallowed_methods)]
 
 use core::time::Duration;
-use std::thread;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -23,29 +22,15 @@ use tracing_subscriber::prelude::*;
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
 
-use support::{config, spawn_producer};
-
-/// Events per timed chunk.
-const CHUNK: u64 = 256;
+use support::{spawn_producer, timed_in_chunks};
 
 /// Time `iters` calls of `event(n)`, waiting (untimed) for room between chunks.
 fn timed(producer: &Producer, iters: u64, mut event: impl FnMut(u64)) -> Duration {
-    let budget = config().memory_budget;
-    let mut timed = Duration::ZERO;
-    let mut done = 0;
-    while done < iters {
-        let n = CHUNK.min(iters - done);
-        while producer.buffered_bytes() > budget / 2 {
-            thread::sleep(Duration::from_micros(200));
-        }
+    timed_in_chunks(producer, iters, |first, n| {
         let start = Instant::now();
-        for i in done..done + n {
-            event(i);
-        }
-        timed += start.elapsed();
-        done += n;
-    }
-    timed
+        (first..first + n).for_each(&mut event);
+        start.elapsed()
+    })
 }
 
 fn route() -> Route {

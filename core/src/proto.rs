@@ -376,15 +376,28 @@ impl Writer<'_> {
             self.bytes(k.as_bytes());
             self.bytes(&[PAIR_VALUE, v.len() as u8]);
         } else {
-            self.byte(LOG_CONTENTS);
-            self.varint(pair as u64);
-            self.byte(PAIR_KEY);
-            self.varint(k.len() as u64);
-            self.bytes(k.as_bytes());
-            self.byte(PAIR_VALUE);
-            self.varint(v.len() as u64);
+            self.pair_head(k, v.len());
         }
         self.bytes(v.as_bytes());
+    }
+
+    /// A `Contents` entry up to its value's bytes: key and length of the entry, the
+    /// `LogContent`'s key field, then the key and length of its value of `value_len` bytes.
+    #[inline]
+    fn pair_head(&mut self, k: &str, value_len: usize) {
+        self.byte(LOG_CONTENTS);
+        self.varint((delimited_len(k.len()) + delimited_len(value_len)) as u64);
+        self.byte(PAIR_KEY);
+        self.varint(k.len() as u64);
+        self.bytes(k.as_bytes());
+        self.byte(PAIR_VALUE);
+        self.varint(value_len as u64);
+    }
+
+    /// Bytes [`pair_head`](Self::pair_head) writes.
+    const fn pair_head_len(k: &str, value_len: usize) -> usize {
+        let pair = delimited_len(k.len()) + delimited_len(value_len);
+        delimited_len(pair) - pair + delimited_len(k.len()) + 1 + varint_len(value_len as u64)
     }
 
     /// The `Log`'s `time_ns` (field 4), when it has one.

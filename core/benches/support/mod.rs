@@ -45,6 +45,32 @@ pub(crate) fn credentials() -> Credentials {
     Credentials::new("benchAccessKeyId", "benchAccessKeySecret")
 }
 
+/// Operations per timed chunk: few enough that the logs built before it are still in cache.
+pub(crate) const CHUNK: u64 = 256;
+
+/// Time `iters` operations on `producer` in chunks of [`CHUNK`]: `chunk(first, n)` runs
+/// operations `first..first + n` and returns the time they took (whatever it prepares
+/// before starting its clock is not counted). Before each chunk, while more than half of
+/// the memory budget is in use, wait (untimed) for the driver to catch up.
+pub(crate) fn timed_in_chunks(
+    producer: &Producer,
+    iters: u64,
+    mut chunk: impl FnMut(u64, u64) -> Duration,
+) -> Duration {
+    let budget = config().memory_budget;
+    let mut timed = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = CHUNK.min(iters - done);
+        while producer.buffered_bytes() > budget / 2 {
+            thread::sleep(Duration::from_micros(200));
+        }
+        timed += chunk(done, n);
+        done += n;
+    }
+    timed
+}
+
 // ---------------------------------------------------------------------------------------
 // A minimal std runtime
 

@@ -7,7 +7,7 @@ use prost::encoding::decode_varint;
 
 use super::{
     LOG_CONTENTS, Log, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, delimited_len,
-    frame_len, pair_len, varint_len,
+    frame_len, pair_len,
 };
 use crate::time::UnixTime;
 
@@ -163,23 +163,12 @@ impl EncodedLog {
         // Now that the value's length is known, write the real header (never longer than
         // the room left for it) and move the value up against it.
         let value_len = self.contents.len() - value_at;
-        let pair = delimited_len(key.len()) + delimited_len(value_len);
-        let head = 1
-            + varint_len(pair as u64)
-            + delimited_len(key.len())
-            + 1
-            + varint_len(value_len as u64);
+        let head = Writer::pair_head_len(key, value_len);
         let mut out = Writer {
             out: &mut self.contents[start..start + head],
             at: 0,
         };
-        out.byte(LOG_CONTENTS);
-        out.varint(pair as u64);
-        out.byte(PAIR_KEY);
-        out.varint(key.len() as u64);
-        out.bytes(key.as_bytes());
-        out.byte(PAIR_VALUE);
-        out.varint(value_len as u64);
+        out.pair_head(key, value_len);
         debug_assert_eq!(out.at, head);
         self.contents.copy_within(value_at.., start + head);
         self.contents.truncate(start + head + value_len);
