@@ -326,6 +326,18 @@ fn write_entry<'a>(
     debug_assert_eq!(out.at, out.out.len(), "the entry fills its slice exactly");
 }
 
+/// The headers of a `Contents` entry of `pair < 0x80` bytes, whose lengths are all one-byte
+/// varints: the one before the key (entry key and length, key field and length) and the
+/// one between key and value (value field and length).
+#[inline(always)]
+const fn short_pair_heads(pair: usize, k: &str, v: &str) -> ([u8; 4], [u8; 2]) {
+    debug_assert!(pair < 0x80);
+    (
+        [LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8],
+        [PAIR_VALUE, v.len() as u8],
+    )
+}
+
 /// Fills a slice sized in advance with one encoded log.
 struct Writer<'a> {
     out: &'a mut [u8],
@@ -374,9 +386,10 @@ impl Writer<'_> {
         if pair < 0x80 {
             // The usual short pair: every length is a one-byte varint, so each header is
             // one small fixed-size store.
-            self.bytes(&[LOG_CONTENTS, pair as u8, PAIR_KEY, k.len() as u8]);
+            let (before_key, before_value) = short_pair_heads(pair, k, v);
+            self.bytes(&before_key);
             self.bytes(k.as_bytes());
-            self.bytes(&[PAIR_VALUE, v.len() as u8]);
+            self.bytes(&before_value);
         } else {
             self.pair_head(k, v.len());
         }

@@ -7,7 +7,7 @@ use prost::encoding::decode_varint;
 
 use super::{
     LOG_CONTENTS, Log, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, delimited_len,
-    frame_len, pair_len,
+    frame_len, pair_len, short_pair_heads,
 };
 use crate::time::UnixTime;
 
@@ -121,14 +121,25 @@ impl EncodedLog {
     /// Append a key/value pair.
     pub fn push(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) {
         let (key, value) = (key.as_ref(), value.as_ref());
-        let start = self.contents.len();
-        self.contents
-            .resize(start + delimited_len(pair_len(key, value)), 0);
-        let mut out = Writer {
-            out: &mut self.contents[start..],
-            at: 0,
-        };
-        out.pair(key, value);
+        let pair = pair_len(key, value);
+        if pair < 0x80 {
+            // The usual short pair, appended piece by piece: nothing zeroed first (which
+            // made building a log ~40 % slower).
+            let (before_key, before_value) = short_pair_heads(pair, key, value);
+            self.contents.reserve(delimited_len(pair));
+            self.contents.extend_from_slice(&before_key);
+            self.contents.extend_from_slice(key.as_bytes());
+            self.contents.extend_from_slice(&before_value);
+            self.contents.extend_from_slice(value.as_bytes());
+        } else {
+            let start = self.contents.len();
+            self.contents.resize(start + delimited_len(pair), 0);
+            let mut out = Writer {
+                out: &mut self.contents[start..],
+                at: 0,
+            };
+            out.pair(key, value);
+        }
         self.pairs += 1;
     }
 
