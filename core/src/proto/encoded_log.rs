@@ -255,6 +255,21 @@ impl From<&Log> for EncodedLog {
     }
 }
 
+impl From<Log> for EncodedLog {
+    fn from(log: Log) -> Self {
+        Self::from(&log)
+    }
+}
+
+/// Appends each `(key, value)` pair in order, as [`EncodedLog::push`].
+impl<K: AsRef<str>, V: AsRef<str>> Extend<(K, V)> for EncodedLog {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
+        for (key, value) in pairs {
+            self.push(key, value);
+        }
+    }
+}
+
 impl From<EncodedLog> for Log {
     fn from(log: EncodedLog) -> Self {
         log.to_log()
@@ -349,6 +364,7 @@ mod tests {
     use crate::proto::tests::{log, text};
     use alloc::format;
     use alloc::string::String;
+    use alloc::vec;
     use proptest::prelude::*;
 
     /// A value whose `Display` fails after writing part of itself.
@@ -375,6 +391,21 @@ mod tests {
             log.contents().collect::<Vec<_>>(),
             [("k", "v"), ("n", "42")]
         );
+    }
+
+    #[test]
+    fn extend_and_conversions_keep_the_pairs_in_order() {
+        let mut log = EncodedLog::new(5).with_time_ns(6);
+        log.extend([("a", "1"), ("b", "2")]);
+        log.extend(vec![(String::from("c"), String::from("3"))]);
+        let expected = Log::new(5)
+            .with_time_ns(6)
+            .with_content("a", "1")
+            .with_content("b", "2")
+            .with_content("c", "3");
+        assert_eq!(log.to_log(), expected);
+        assert_eq!(EncodedLog::from(expected.clone()), log);
+        assert_eq!(Log::from(log), expected);
     }
 
     #[test]

@@ -124,9 +124,7 @@ impl BenchWorkload {
 
     fn encode(&self, fields: &[(&str, &str)]) -> EncodedLog {
         let mut log = EncodedLog::with_capacity(self.time, Self::LOG_BYTES);
-        for (key, value) in fields {
-            log.push(key, value);
-        }
+        log.extend(fields.iter().copied());
         log
     }
 
