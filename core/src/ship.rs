@@ -279,7 +279,7 @@ pub(crate) fn push_located(log: &mut EncodedLog, file: &str, line: u32) {
 }
 
 /// The value recorded for a field whose `Debug` or `Display` implementation failed.
-pub(crate) const UNFORMATTABLE: &str = "<formatting failed>";
+const UNFORMATTABLE: &str = "<formatting failed>";
 
 /// The key of field `name`: `field.{name}` if the layer or logger sets `name` itself.
 fn field_key<'a>(reserved: &[&str], name: &'a str) -> Cow<'a, str> {

@@ -257,7 +257,7 @@ impl<T> Engine<T> {
             wakeup: false,
             to_compress: BTreeSet::new(),
             compressor: Compressor::new(),
-            pool: BufferPool::default(),
+            pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),
         })
     }
 
@@ -700,12 +700,8 @@ impl<T> Engine<T> {
                     let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
                     self.pool.body_sealed(sealed.body_len());
                     batch.body = Body::Sealed(sealed);
-                    self.pool.keep(
-                        raw,
-                        self.memory.limit(),
-                        self.settings.max_batch_bytes,
-                        self.open.len() + self.to_compress.len(),
-                    );
+                    self.pool
+                        .keep(raw, self.open.len() + self.to_compress.len());
                 }
                 Body::Compressing { parked, .. } => {
                     // Sent once its job's result is in (`handle_compressed` re-queues it).
@@ -807,12 +803,8 @@ impl<T> Engine<T> {
                 }
             }
         }
-        self.pool.keep(
-            raw,
-            self.memory.limit(),
-            self.settings.max_batch_bytes,
-            self.open.len() + self.to_compress.len(),
-        );
+        self.pool
+            .keep(raw, self.open.len() + self.to_compress.len());
     }
 
     /// Feed the outcome of attempt `attempt` (finished at `now` / `wall`). Unknown attempts

@@ -15,8 +15,12 @@ pub(crate) const MIN_SPARE_BUFFERS: usize = 4;
 /// only when no spare one is left, and what the batches hold stays within about the
 /// budget: buffers circulate rather than being freed and allocated again, which with one
 /// allocator arena per thread leaves peak memory well above what is live at any time.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct BufferPool {
+    /// The memory budget.
+    limit: usize,
+    /// A batch's size limit: the size of the buffers kept.
+    max_batch_bytes: usize,
     spare: Vec<Vec<u8>>,
     /// [`CompressJob`](super::CompressJob)s handed out whose result has not come back
     /// (each holds a batch's buffer).
@@ -26,6 +30,17 @@ pub(crate) struct BufferPool {
 }
 
 impl BufferPool {
+    /// An empty pool for a memory budget of `limit` bytes in batches of `max_batch_bytes`.
+    pub(crate) const fn new(limit: usize, max_batch_bytes: usize) -> Self {
+        Self {
+            limit,
+            max_batch_bytes,
+            spare: Vec::new(),
+            jobs_out: 0,
+            sealed_bytes: 0,
+        }
+    }
+
     /// A [`CompressJob`](super::CompressJob) took a batch's buffer.
     pub(crate) fn job_out(&mut self) {
         self.jobs_out += 1;
@@ -48,15 +63,10 @@ impl BufferPool {
 
     /// How many spare buffers to keep now (see [`spare_buffers_wanted`]), with
     /// `uncompressed` batches holding a buffer no job holds (open or sealed).
-    pub(crate) fn wanted(
-        &self,
-        limit: usize,
-        max_batch_bytes: usize,
-        uncompressed: usize,
-    ) -> usize {
+    pub(crate) fn wanted(&self, uncompressed: usize) -> usize {
         spare_buffers_wanted(
-            limit,
-            max_batch_bytes,
+            self.limit,
+            self.max_batch_bytes,
             uncompressed + self.jobs_out,
             self.sealed_bytes,
         )
@@ -71,14 +81,8 @@ impl BufferPool {
     /// [`wanted`](Self::wanted) are kept, nothing else holds it and it is about a batch
     /// large (a smaller one would grow again; a larger one, from a single huge log, would
     /// hold memory for nothing).
-    pub(crate) fn keep(
-        &mut self,
-        raw: Bytes,
-        limit: usize,
-        max_batch_bytes: usize,
-        uncompressed: usize,
-    ) {
-        if self.spare.len() >= self.wanted(limit, max_batch_bytes, uncompressed) {
+    pub(crate) fn keep(&mut self, raw: Bytes, uncompressed: usize) {
+        if self.spare.len() >= self.wanted(uncompressed) {
             return;
         }
         let Ok(buffer) = raw.try_into_mut() else {
@@ -87,7 +91,8 @@ impl BufferPool {
         // Not cleared: the next batch overwrites the old bytes instead of zeroing them first
         // (see `LogGroupEncoder::with_buffer`).
         let buffer = Vec::from(buffer);
-        if (max_batch_bytes / 2..=max_batch_bytes.saturating_mul(2)).contains(&buffer.capacity()) {
+        let batch = self.max_batch_bytes;
+        if (batch / 2..=batch.saturating_mul(2)).contains(&buffer.capacity()) {
             self.spare.push(buffer);
         }
     }
@@ -154,28 +159,18 @@ mod tests {
     #[test]
     fn only_unshared_buffers_about_a_batch_large_are_kept() {
         const BATCH: usize = 1024;
-        let mut pool = BufferPool::default();
+        let mut pool = BufferPool::new(100 * BATCH, BATCH);
         let shared = Bytes::from(alloc::vec![1u8; BATCH]);
         let other = shared.clone();
-        pool.keep(shared, 100 * BATCH, BATCH, 0);
+        pool.keep(shared, 0);
         assert_eq!(pool.len(), 0, "another holder");
         drop(other);
-        pool.keep(
-            Bytes::from(alloc::vec![1u8; BATCH / 4]),
-            100 * BATCH,
-            BATCH,
-            0,
-        );
+        pool.keep(Bytes::from(alloc::vec![1u8; BATCH / 4]), 0);
         assert_eq!(pool.len(), 0, "too small");
-        pool.keep(
-            Bytes::from(alloc::vec![1u8; BATCH * 3]),
-            100 * BATCH,
-            BATCH,
-            0,
-        );
+        pool.keep(Bytes::from(alloc::vec![1u8; BATCH * 3]), 0);
         assert_eq!(pool.len(), 0, "too large");
         for _ in 0..10 {
-            pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 100 * BATCH, BATCH, 0);
+            pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 0);
         }
         assert_eq!(pool.len(), 10);
         let reused = pool.take().expect("a spare one");

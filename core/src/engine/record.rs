@@ -104,6 +104,11 @@ pub(crate) trait LogSource {
     fn encode_into(&self, index: usize, entry: usize, encoder: &mut LogGroupEncoder);
     /// Encode log `index` into `out`, exactly [`LogSource::encoded_len`] bytes long.
     fn encode_to_slice(&self, index: usize, out: &mut [u8]);
+    /// Whether log `index` is held in its wire form already, so that encoding it ahead of
+    /// the engine lock would only copy it once more.
+    fn is_encoded(&self, _index: usize) -> bool {
+        false
+    }
 }
 
 impl LogSource for Record {
@@ -130,6 +135,10 @@ impl LogSource for Record {
             One::Log(log) => proto::encode_log_into(log, out),
             One::Encoded(log) => log.write_entry(out),
         }
+    }
+
+    fn is_encoded(&self, index: usize) -> bool {
+        matches!(self.get(index), One::Encoded(_))
     }
 }
 
@@ -193,6 +202,10 @@ impl LogSource for Encoded<'_> {
 
     fn encode_to_slice(&self, _index: usize, out: &mut [u8]) {
         out.copy_from_slice(self.0);
+    }
+
+    fn is_encoded(&self, _index: usize) -> bool {
+        true
     }
 }
 

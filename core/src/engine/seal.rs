@@ -260,7 +260,7 @@ mod tests {
                 e.handle_compressed(job.run(&mut compressor));
                 let uncompressed = e.open.len() + e.to_compress.len();
                 assert!(
-                    e.pool.len() <= e.pool.wanted(32 * BATCH, BATCH, uncompressed),
+                    e.pool.len() <= e.pool.wanted(uncompressed),
                     "spare and live buffers stay within the budget"
                 );
                 most = most.max(e.pool.len());

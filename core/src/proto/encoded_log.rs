@@ -6,8 +6,8 @@ use core::fmt;
 use prost::encoding::decode_varint;
 
 use super::{
-    LOG_CONTENTS, Log, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, delimited_len,
-    frame_len, pair_len, short_pair_heads,
+    LOG_CONTENTS, Log, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, contents_of,
+    delimited_len, frame_len, pair_len, short_pair_heads,
 };
 use crate::time::UnixTime;
 
@@ -241,16 +241,12 @@ impl EncodedLog {
 
 impl From<&Log> for EncodedLog {
     fn from(log: &Log) -> Self {
-        let bytes = log
-            .contents
-            .iter()
-            .map(|c| delimited_len(pair_len(&c.key, &c.value)))
+        let bytes = contents_of(log)
+            .map(|(k, v)| delimited_len(pair_len(k, v)))
             .sum();
         let mut encoded = Self::with_capacity(log.time, bytes);
         encoded.time_ns = log.time_ns;
-        for c in &log.contents {
-            encoded.push(&c.key, &c.value);
-        }
+        encoded.extend(contents_of(log));
         encoded
     }
 }
