@@ -6,7 +6,7 @@ use criterion::measurement::WallTime;
 use criterion::{
     BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
 };
-use sls_producer_core::proto::{EncodedLog, LogGroupEncoder};
+use sls_producer_core::proto::LogGroupEncoder;
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
@@ -25,33 +25,23 @@ fn encode(c: &mut Criterion) {
         LogGroupEncoder::encoded_log_len(&sample) as u64
     ));
 
-    // `push` of a prebuilt `Log` into a buffer that is reused batch after batch.
+    // `push` of a prebuilt `Log` into a buffer that is reused batch after batch: its
+    // bytes are copied, nothing is re-encoded.
     let mut rng = Rng::new(2);
     let logs: Vec<_> = (0..1024).map(|_| workload.log(rng.next_u64())).collect();
     bench_push(&mut group, "push_log", &logs, LogGroupEncoder::push);
 
-    // The same logs given as borrowed key/value pairs.
+    // The same logs given as borrowed key/value pairs, encoded into the batch.
     let pairs: Vec<[(&str, &str); 8]> = logs
         .iter()
         .map(|log| {
-            core::array::from_fn(|i| {
-                let c = &log.contents[i];
-                (c.key.as_str(), c.value.as_str())
-            })
+            let mut pairs = log.contents();
+            core::array::from_fn(|_| pairs.next().expect("8 pairs"))
         })
         .collect();
     bench_push(&mut group, "push_parts", &pairs, |encoder, pairs| {
         encoder.push_parts(LOG_TIME, None, pairs);
     });
-
-    // The same logs as `EncodedLog`s: their bytes are copied, nothing is re-encoded.
-    let encoded: Vec<EncodedLog> = logs.iter().map(EncodedLog::from).collect();
-    bench_push(
-        &mut group,
-        "push_encoded_log",
-        &encoded,
-        LogGroupEncoder::push_encoded_log,
-    );
 
     // Building the `Log` itself (what an application pays before `send`), for scale.
     group.bench_function("build_log", |b| {
@@ -59,16 +49,6 @@ fn encode(c: &mut Criterion) {
         b.iter_batched(
             || rng.next_u64(),
             |r| workload.log(r),
-            BatchSize::SmallInput,
-        );
-    });
-
-    // Building the same log as an `EncodedLog` (one buffer sized for it).
-    group.bench_function("build_encoded_log", |b| {
-        let mut rng = Rng::new(3);
-        b.iter_batched(
-            || rng.next_u64(),
-            |r| workload.encoded_log(r),
             BatchSize::SmallInput,
         );
     });

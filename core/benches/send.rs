@@ -8,12 +8,10 @@
 //!   per send on each thread (both contend for the engine and with the driver).
 //! * `producer_send_parts/*`: the same with `send_parts` (borrowed key/value pairs, no
 //!   `Log` built or freed).
-//! * `producer_send_encoded/*`: the same with `send(&route, EncodedLog)`: an owned log in
-//!   one buffer (built untimed like the `Log`), copied into the batch and freed by `send`.
 //! * `drop_log/*`: no send, only freeing the same `Log`s, which `send(&route, Log)` does
 //!   on the caller's thread: `producer_send` minus `drop_log` is the producer's part.
 //!
-//! Only the `send` calls are timed: logs are built before each chunk of 4096 sends (an
+//! Only the `send` calls are timed: logs are built before each chunk of 256 sends (an
 //! application pays that too, see `encode/build_log`), and whenever more than half of the
 //! memory budget is in use the sender waits, untimed, for the driver to catch up.
 //!
@@ -41,30 +39,23 @@ mod support;
 use sls_producer_core::sim::BenchWorkload as Workload;
 use support::{CHUNK, config, credentials, spawn_producer, timed_in_chunks};
 
-/// Draws `first..first + n` of the workload's ring, each log built (cloned) as an
-/// application builds one; the routes are borrowed, as a hot path keeps its routes.
+/// Draws `first..first + n` of the workload's ring, each log built as an application
+/// builds one; the routes are borrowed, as a hot path keeps its routes.
 fn chunk(workload: &Workload, first: u64, n: u64) -> Vec<(&Route, Log)> {
-    (first..first + n)
-        .map(|i| {
-            let (route, log) = workload.draw(i);
-            (route, log.clone())
-        })
-        .collect()
+    (first..first + n).map(|i| workload.draw_built(i)).collect()
 }
 
 /// How the bench hands a log to the producer.
 #[derive(Clone, Copy)]
 enum Api {
-    /// `send(&route, Log)`: the log is built (untimed) and freed by `send`.
+    /// `send(&route, Log)`: the log is built (untimed), copied into the batch and freed by
+    /// `send`.
     Log,
     /// `send_parts(&route, time, None, &pairs)`: pairs borrowed from a log built (untimed)
     /// like the `Log` case's, so the data is equally in cache.
     Parts,
-    /// `send(&route, EncodedLog)`: the same log built (untimed) as an `EncodedLog`, which
-    /// `send` copies and frees (one allocation).
-    Encoded,
     /// No send: only what `send(&route, Log)` also does for the caller, freeing the `Log`
-    /// (its 17 allocations). `send(Log)` minus this is the producer's own cost.
+    /// (its one buffer). `send(Log)` minus this is the producer's own cost.
     DropLog,
 }
 
@@ -91,10 +82,6 @@ fn timed_sends(
         let first = first + done;
         match api {
             Api::Log => time_sends(producer, chunk(workload, first, n)),
-            Api::Encoded => {
-                let logs = (first..first + n).map(|i| workload.draw_encoded(i));
-                time_sends(producer, logs.collect())
-            }
             Api::DropLog => {
                 let logs = chunk(workload, first, n);
                 let start = Instant::now();
@@ -105,17 +92,23 @@ fn timed_sends(
                 start.elapsed()
             }
             Api::Parts => {
-                // The same logs, built (and so in cache) before timing like the `Log`
-                // case; `send_parts` borrows their strings.
+                // The same logs, built (and so in cache) before timing like the `Log` case;
+                // `send_parts` borrows their pairs.
                 let logs = chunk(workload, first, n);
+                let parts: Vec<(&Route, [(&str, &str); 8])> = logs
+                    .iter()
+                    .map(|(route, log)| {
+                        let mut pairs = log.contents();
+                        (
+                            *route,
+                            core::array::from_fn(|_| pairs.next().expect("8 pairs")),
+                        )
+                    })
+                    .collect();
                 let start = Instant::now();
-                for (route, log) in &logs {
-                    let pairs: [(&str, &str); 8] = core::array::from_fn(|i| {
-                        let c = &log.contents[i];
-                        (c.key.as_str(), c.value.as_str())
-                    });
+                for (route, pairs) in &parts {
                     producer
-                        .send_parts(route, log.time, None, &pairs)
+                        .send_parts(route, support::LOG_TIME, None, pairs)
                         .expect("room was made for the chunk");
                 }
                 start.elapsed()
@@ -186,7 +179,6 @@ fn send(c: &mut Criterion) {
     engine_push(c, &workload);
     producer_send(c, &workload, "producer_send", Api::Log);
     producer_send(c, &workload, "producer_send_parts", Api::Parts);
-    producer_send(c, &workload, "producer_send_encoded", Api::Encoded);
     producer_send(c, &workload, "drop_log", Api::DropLog);
 }
 

@@ -37,7 +37,7 @@ use log::{LevelFilter, Metadata, Record};
 
 use crate::engine::Route;
 use crate::producer::Producer;
-use crate::proto::EncodedLog;
+use crate::proto::Log;
 use crate::ship::{Shipper, default_ignored, push_field_fmt, push_located};
 
 pub use crate::ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};
@@ -122,7 +122,7 @@ impl SlsLogger {
         Ok(handle)
     }
 
-    fn record_log(&self, record: &Record<'_>) -> EncodedLog {
+    fn record_log(&self, record: &Record<'_>) -> Log {
         let mut log = self
             .shipper
             .new_log()
@@ -169,7 +169,7 @@ impl log::Log for SlsLogger {
 }
 
 /// Appends a record's key-value pairs to a log.
-struct PairWriter<'a>(&'a mut EncodedLog);
+struct PairWriter<'a>(&'a mut Log);
 
 impl<'kvs> VisitSource<'kvs> for PairWriter<'_> {
     fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {

@@ -195,17 +195,18 @@ impl Producer {
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, SendError> {
         let result = self.push_logs(route, &record, make_tag);
-        // The record (its strings) is freed, or handed back, outside the lock.
+        // The record (its buffers) is freed, or handed back, outside the lock.
         result.map_err(|refusal| refusal.with_record(record))
     }
 
     /// Push borrowed logs under the lock, then wake the driver if the push made work.
     ///
-    /// A single log is encoded straight into its batch when the lock is free. When another
-    /// sender holds it, a log of up to [`PRE_ENCODE_MAX`] bytes is encoded on the stack
-    /// while waiting, so that the lock is then held only to copy it into its batch: senders
-    /// on several threads encode in parallel, and an uncontended send copies nothing. A log
-    /// held encoded already (an `EncodedLog`) just waits for the lock: it is copied once.
+    /// A single log given as parts is encoded straight into its batch when the lock is free.
+    /// When another sender holds it, a log of up to [`PRE_ENCODE_MAX`] bytes is encoded on
+    /// the stack while waiting, so that the lock is then held only to copy it into its
+    /// batch: senders on several threads encode in parallel, and an uncontended send copies
+    /// nothing. A [`Log`] is held encoded already, so it just waits for the lock: it is
+    /// copied once.
     fn push_logs<L: LogSource + ?Sized>(
         &self,
         route: &Route,
@@ -262,10 +263,11 @@ impl Producer {
     /// Send one log or a list without waiting and without tracking its outcome (it is
     /// counted in [`Producer::stats`]).
     ///
-    /// `record` is a [`Log`], a `Vec<Log>` or an [`EncodedLog`](crate::proto::EncodedLog).
-    /// On a hot path prefer the `EncodedLog` (one allocation to build and free, where a
-    /// `Log` has two per pair, and copied into the batch without re-encoding) or, when the
-    /// pairs are borrowed strings at hand, [`send_parts`](Producer::send_parts).
+    /// `record` is a [`Log`] or a `Vec<Log>`. A `Log` holds its pairs encoded in one
+    /// buffer, so sending it copies its bytes into the batch (nothing is re-encoded) and
+    /// frees that buffer. When the pairs are borrowed strings at hand,
+    /// [`send_parts`](Producer::send_parts) copies them into the batch without building a
+    /// `Log` at all.
     ///
     /// # Errors
     ///
@@ -648,7 +650,7 @@ mod tests {
     use super::*;
     use crate::compress::{self, Compression};
     use crate::credentials::Credentials;
-    use crate::proto::{EncodedLog, decode_log_group};
+    use crate::proto::decode_log_group;
     use crate::sim::SimRuntime;
 
     fn start(sim: &SimRuntime) -> Producer {
@@ -692,10 +694,7 @@ mod tests {
     }
 
     fn pairs(log: &Log) -> Vec<(&str, &str)> {
-        log.contents
-            .iter()
-            .map(|c| (c.key.as_str(), c.value.as_str()))
-            .collect()
+        log.contents().collect()
     }
 
     /// Each log sent once by every path `send` takes, and what the server received.
@@ -718,49 +717,49 @@ mod tests {
     fn send_parts_delivers_the_same_log_as_send() {
         send_every_way(|producer, route, log| {
             producer
-                .send_parts(route, log.time, log.time_ns, &pairs(log))
+                .send_parts(route, log.time(), log.time_ns(), &pairs(log))
                 .unwrap();
             producer.send(route, log.clone()).unwrap();
         });
     }
 
     #[test]
-    fn an_encoded_log_is_delivered_as_the_same_log() {
+    fn a_list_is_delivered_as_its_logs_in_order() {
         send_every_way(|producer, route, log| {
-            producer.send(route, EncodedLog::from(log)).unwrap();
-            producer.send(route, log.clone()).unwrap();
+            producer
+                .send(route, alloc::vec![log.clone(), log.clone()])
+                .unwrap();
         });
     }
 
     #[test]
-    fn a_refused_encoded_log_is_handed_back_unchanged() {
+    fn a_refused_log_is_handed_back_unchanged() {
         let sim = SimRuntime::new(2);
         let producer = start(&sim);
         let route = Route::new("proj", "store").unwrap();
         drop(producer.close(None));
-        let log = EncodedLog::new(7).with_content("a", "1");
+        let log = Log::new(7).with_content("a", "1");
         let err = producer.send(&route, log.clone()).unwrap_err();
-        assert_eq!(err.into_record(), Record::Encoded(log));
+        assert_eq!(err.into_record(), Record::Log(log));
     }
 
     #[test]
     fn a_send_that_finds_the_lock_taken_delivers_the_same_log() {
-        // The path a send takes when another sender holds the lock: encoded on the stack
-        // first (or, when too large for that, under the lock), then pushed.
+        // The path `send_parts` takes when another sender holds the lock: encoded on the
+        // stack first (or, when too large for that, under the lock), then pushed. (A `Log`
+        // just waits for the lock: it is encoded already.)
         send_every_way(|producer, route, log| {
             let pairs = pairs(log);
             let parts = LogParts {
-                time: log.time,
-                time_ns: log.time_ns,
+                time: log.time(),
+                time_ns: log.time_ns(),
                 contents: &pairs,
             };
             producer
                 .push_one_contended(route, &parts, |_| None)
                 .unwrap();
-            let record = Record::Log(log.clone());
-            producer
-                .push_one_contended(route, &record, |_| None)
-                .unwrap();
+            assert!(Record::Log(log.clone()).is_encoded(0));
+            producer.send(route, log.clone()).unwrap();
         });
     }
 
@@ -790,7 +789,8 @@ mod tests {
             matches!(err, PushError::LogTooLarge { index: 0, .. }),
             "{err}"
         );
-        assert_eq!(err.into_record().into_logs()[0].contents[0].value, huge);
+        let back = err.into_record().into_logs();
+        assert_eq!(back[0].contents().next(), Some(("big", huge.as_str())));
         assert_eq!(producer.buffered_bytes(), 0);
     }
 }

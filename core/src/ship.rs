@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::diag::{self, Suppressed};
 use crate::engine::{PushError, Route};
 use crate::producer::Producer;
-use crate::proto::EncodedLog;
+use crate::proto::Log;
 
 /// Capacity of a shipped log's buffer: room for a few ordinary fields before it grows.
 const FIRST_LOG_CAPACITY: usize = 256;
@@ -172,15 +172,15 @@ impl Shipper {
     }
 
     /// A log stamped with the producer's wall clock.
-    pub(crate) fn new_log(&self) -> EncodedLog {
-        let mut log = EncodedLog::from_unix_time(self.producer.unix_time());
+    pub(crate) fn new_log(&self) -> Log {
+        let mut log = Log::from_unix_time(self.producer.unix_time());
         log.reserve(FIRST_LOG_CAPACITY);
         log
     }
 
     /// Send `log` without waiting; count it as shipped or dropped. A pending drop count is
     /// reported into SLS first, as soon as there is room again.
-    pub(crate) fn ship(&self, log: EncodedLog) {
+    pub(crate) fn ship(&self, log: Log) {
         // Nothing raised while sending may be shipped again (and the engine lock must
         // never be taken twice on this thread).
         let _quiet = Suppressed::enter();
@@ -255,14 +255,14 @@ fn covers(prefix: &str, target: &str) -> bool {
 }
 
 /// Appends `name = value` to `log`, renaming keys the layer or logger sets itself.
-pub(crate) fn push_field(log: &mut EncodedLog, reserved: &[&str], name: &str, value: &str) {
+pub(crate) fn push_field(log: &mut Log, reserved: &[&str], name: &str, value: &str) {
     log.push(field_key(reserved, name), value);
 }
 
 /// Appends `name = value` to `log`, the value formatted straight into it (renaming keys as
 /// [`push_field`]). A value whose formatting fails is recorded as [`UNFORMATTABLE`].
 pub(crate) fn push_field_fmt(
-    log: &mut EncodedLog,
+    log: &mut Log,
     reserved: &[&str],
     name: &str,
     value: fmt::Arguments<'_>,
@@ -274,7 +274,7 @@ pub(crate) fn push_field_fmt(
 }
 
 /// Appends `location = file:line` to `log`.
-pub(crate) fn push_located(log: &mut EncodedLog, file: &str, line: u32) {
+pub(crate) fn push_located(log: &mut Log, file: &str, line: u32) {
     push_field_fmt(log, &[], "location", format_args!("{file}:{line}"));
 }
 

@@ -72,7 +72,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::engine::Route;
 use crate::producer::Producer;
-use crate::proto::EncodedLog;
+use crate::proto::Log;
 use crate::ship::{Shipper, default_ignored, push_field, push_field_fmt, push_located};
 
 pub use crate::ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};
@@ -162,7 +162,7 @@ impl SlsLayer {
         self.shipper.producer()
     }
 
-    fn event_log<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> EncodedLog
+    fn event_log<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> Log
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
@@ -285,7 +285,7 @@ impl Visit for SpanValues {
 }
 
 /// Appends an event's fields to a log, each value written straight into it.
-struct FieldWriter<'a>(&'a mut EncodedLog);
+struct FieldWriter<'a>(&'a mut Log);
 
 impl Visit for FieldWriter<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {

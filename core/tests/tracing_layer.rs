@@ -45,14 +45,11 @@ fn shipped(sim: &SimRuntime) -> Vec<Log> {
 }
 
 fn get<'a>(log: &'a Log, key: &str) -> Option<&'a str> {
-    log.contents
-        .iter()
-        .find(|c| c.key == key)
-        .map(|c| c.value.as_str())
+    log.get(key)
 }
 
 fn keys(log: &Log) -> Vec<&str> {
-    log.contents.iter().map(|c| c.key.as_str()).collect()
+    log.contents().map(|(k, _)| k).collect()
 }
 
 /// Run `f` with a subscriber made of `layer` only, on this thread.
@@ -123,7 +120,7 @@ fn an_event_becomes_one_log_with_its_fields_and_span_context() {
     assert_eq!(get(log, "spans"), Some("request:auth"));
     // Stamped with the producer's (simulated) wall clock.
     let wall = producer.unix_time();
-    assert_eq!(u64::from(log.time), wall.as_secs());
+    assert_eq!(u64::from(log.time()), wall.as_secs());
 }
 
 /// A value whose `Debug` fails after writing part of itself.

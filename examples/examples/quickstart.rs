@@ -20,7 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sls_producer_core::compress::Compression;
 use sls_producer_core::rt::Clock as _;
 use sls_producer_tests::server::{LocalSls, StoreMode};
-use sls_producer_tokio::{Credentials, EncodedLog, Producer, ProducerConfig, Route, TokioTimer};
+use sls_producer_tokio::{Credentials, Log, Producer, ProducerConfig, Route, TokioTimer};
 
 /// How many logs the quickstart sends unless `--logs N` says otherwise.
 const DEFAULT_LOGS: u64 = 1_000_000;
@@ -216,7 +216,7 @@ pub(crate) async fn run(
 
     let mut demo = DemoLogs::new(0x5eed);
     for i in 0..logs {
-        let log = demo.next(EncodedLog::from_unix_time(producer.unix_time()), i)?;
+        let log = demo.next(Log::from_unix_time(producer.unix_time()), i)?;
         // Waits (up to `max_block`) only when the memory budget is full: back-pressure
         // instead of unbounded memory.
         producer.send_async(&route, log).await?;
@@ -304,9 +304,9 @@ impl DemoLogs {
         self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    /// The `i`th demo log, its pairs written into `log`: an `EncodedLog` keeps them in
-    /// one buffer, numbers formatted in place, so a log costs one allocation.
-    fn next(&mut self, mut log: EncodedLog, i: u64) -> Result<EncodedLog, fmt::Error> {
+    /// The `i`th demo log, its pairs written into `log`: a `Log` keeps them in one
+    /// buffer, numbers formatted in place, so a log costs one allocation.
+    fn next(&mut self, mut log: Log, i: u64) -> Result<Log, fmt::Error> {
         const PATHS: [&str; 6] = [
             "/",
             "/api/orders",

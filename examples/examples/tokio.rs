@@ -11,7 +11,7 @@ use core::error::Error;
 use core::time::Duration;
 
 use sls_producer_examples::Destination;
-use sls_producer_tokio::{EncodedLog, Log, Producer, ProducerConfig, Route};
+use sls_producer_tokio::{Log, Producer, ProducerConfig, Route};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -29,10 +29,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     for n in 0..100 {
         producer.send(&route, log("tick").with_content("n", n.to_string()))?;
     }
-    // On a hot path, an `EncodedLog` keeps its pairs in one buffer (one allocation, values
-    // formatted in place) and is copied into its batch as it is.
+    // A `Log` keeps its pairs in one buffer (one allocation) and is copied into its batch
+    // as it is; `push_fmt` formats a value in place, without a `String` of its own.
     for n in 0..100 {
-        let mut hot = EncodedLog::from_unix_time(producer.unix_time()).with_content("msg", "hot");
+        let mut hot = log("hot");
         hot.push_fmt("n", format_args!("{n}"))?;
         producer.send(&route, hot)?;
     }

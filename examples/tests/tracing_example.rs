@@ -10,10 +10,7 @@ use sls_producer_tests::server::LocalSls;
 mod example;
 
 fn get<'a>(log: &'a Log, key: &str) -> Option<&'a str> {
-    log.contents
-        .iter()
-        .find(|c| c.key == key)
-        .map(|c| c.value.as_str())
+    log.get(key)
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ pub use sls_producer_core::credentials::Credentials;
 pub use sls_producer_core::driver::{CredentialsSource, DeliveryHandle};
 pub use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
 pub use sls_producer_core::producer::{CloseReport, SendError};
-pub use sls_producer_core::proto::{EncodedLog, Log};
+pub use sls_producer_core::proto::Log;
 pub use sls_producer_hyper::{TransportConfig, default_compress_helpers};
 pub use spawner::TokioSpawner;
 pub use timer::TokioTimer;

@@ -141,11 +141,7 @@ pub(crate) fn to_web_tracking(
         group.source.as_deref().unwrap_or(""),
     );
     for log in &group.logs {
-        body.push_log(
-            log.contents
-                .iter()
-                .map(|c| (c.key.as_str(), c.value.as_str())),
-        );
+        body.push_log(log.contents());
     }
     let json = body.finish(
         group

@@ -277,7 +277,7 @@ trait Times {
 
 impl Times for sls_producer_tests::server::ReceivedLogGroup {
     fn logs_times(&self) -> Vec<u32> {
-        self.log_group.logs.iter().map(|l| l.time).collect()
+        self.log_group.logs.iter().map(Log::time).collect()
     }
 }
 
@@ -592,7 +592,7 @@ async fn body_and_log_count_limits() {
     .await;
 
     let mut big = group(1);
-    big.logs[0].contents[0].value = "x".repeat(9000);
+    big.logs[0] = Log::new(1_700_000_000).with_content("msg", "x".repeat(9000));
     // Compresses well below the wire limit, but the raw size is over.
     expect_error(
         &sls,
@@ -636,10 +636,10 @@ async fn web_tracking_post_in_both_styles() {
         assert_eq!(g.tag("app"), Some("demo"));
         assert_eq!(g.log_count(), 2);
         assert!(
-            g.log_group.logs.iter().all(|l| l.time == T0 as u32),
+            g.log_group.logs.iter().all(|l| l.time() == T0 as u32),
             "arrival time"
         );
-        assert_eq!(g.log_group.logs[1].contents[0].value, "/about");
+        assert_eq!(g.log_group.logs[1].contents().next().unwrap().1, "/about");
     }
 
     // A logstore without web tracking refuses anonymous writes.
@@ -766,9 +766,8 @@ async fn web_tracking_get_forms() {
     let got = sls.log_groups("proj", "web");
     let kv = |i: usize| -> Vec<(String, String)> {
         got[i].log_group.logs[0]
-            .contents
-            .iter()
-            .map(|c| (c.key.clone(), c.value.clone()))
+            .contents()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect()
     };
     assert_eq!(got[0].topic(), "t");

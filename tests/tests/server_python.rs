@@ -144,8 +144,11 @@ async fn python_sdk_is_accepted_and_tampering_is_refused() {
         assert_eq!(g.log_count(), 3);
         assert_eq!(g.tag("origin"), Some("python"));
         let first = &g.log_group.logs[0];
-        assert_eq!((first.time, first.time_ns), (1_700_000_000, Some(1000)));
-        assert_eq!(first.contents[1].value, "caf\u{e9} \u{4f60}\u{597d}");
+        assert_eq!((first.time(), first.time_ns()), (1_700_000_000, Some(1000)));
+        assert_eq!(
+            first.contents().nth(1).unwrap().1,
+            "caf\u{e9} \u{4f60}\u{597d}"
+        );
     }
     assert_eq!(
         groups[3].hash_key(),

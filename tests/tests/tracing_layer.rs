@@ -34,10 +34,7 @@ fn producer(sls: &LocalSls) -> Producer {
 }
 
 fn get<'a>(log: &'a Log, key: &str) -> Option<&'a str> {
-    log.contents
-        .iter()
-        .find(|c| c.key == key)
-        .map(|c| c.value.as_str())
+    log.get(key)
 }
 
 /// On a current-thread runtime the driver runs on the thread whose subscriber holds the

@@ -159,7 +159,7 @@ mod tests {
         let split = split_logs(logs, &parts);
         let times: Vec<Vec<u32>> = split
             .iter()
-            .map(|l| l.iter().map(|log| log.time).collect())
+            .map(|l| l.iter().map(|log| log.time()).collect())
             .collect();
         assert_eq!(times, vec![vec![0], vec![2, 3], vec![5]]);
     }

@@ -4,9 +4,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::proto::{self, EncodedLog, Log, LogContent, LogGroupEncoder};
+use crate::proto::{self, Log, LogGroupEncoder};
 
-/// The logs of one send: a single log (a [`Log`] or an [`EncodedLog`]) or a list.
+/// The logs of one send: a single [`Log`] or a list.
 ///
 /// A list is accepted or refused as a whole, and has one outcome (one
 /// [`DeliveryEvent`](super::DeliveryEvent)), even when it spans several batches.
@@ -16,15 +16,13 @@ pub enum Record {
     Log(Log),
     /// A list of logs, in order (may be empty).
     List(Vec<Log>),
-    /// One log kept in its wire form (one allocation; sending it copies its bytes).
-    Encoded(EncodedLog),
 }
 
 impl Record {
     /// Number of logs.
     pub fn len(&self) -> usize {
         match self {
-            Self::Log(_) | Self::Encoded(_) => 1,
+            Self::Log(_) => 1,
             Self::List(logs) => logs.len(),
         }
     }
@@ -34,38 +32,21 @@ impl Record {
         self.len() == 0
     }
 
-    /// The logs as [`Log`]s (an [`EncodedLog`] converted), cloned.
-    pub fn to_logs(&self) -> Vec<Log> {
+    /// The logs, in order.
+    pub fn as_slice(&self) -> &[Log] {
         match self {
-            Self::Log(log) => vec![log.clone()],
-            Self::List(logs) => logs.clone(),
-            Self::Encoded(log) => vec![log.to_log()],
+            Self::Log(log) => core::slice::from_ref(log),
+            Self::List(logs) => logs,
         }
     }
 
-    /// The logs as [`Log`]s (an [`EncodedLog`] converted).
+    /// The logs, in order.
     pub fn into_logs(self) -> Vec<Log> {
         match self {
             Self::Log(log) => vec![log],
             Self::List(logs) => logs,
-            Self::Encoded(log) => vec![log.to_log()],
         }
     }
-
-    /// Log `index` as a [`Log`] or an [`EncodedLog`].
-    fn get(&self, index: usize) -> One<'_> {
-        match self {
-            Self::Log(log) => One::Log(log),
-            Self::List(logs) => One::Log(&logs[index]),
-            Self::Encoded(log) => One::Encoded(log),
-        }
-    }
-}
-
-/// One log of a [`Record`], however it is held.
-enum One<'a> {
-    Log(&'a Log),
-    Encoded(&'a EncodedLog),
 }
 
 impl From<Log> for Record {
@@ -77,12 +58,6 @@ impl From<Log> for Record {
 impl From<Vec<Log>> for Record {
     fn from(logs: Vec<Log>) -> Self {
         Self::List(logs)
-    }
-}
-
-impl From<EncodedLog> for Record {
-    fn from(log: EncodedLog) -> Self {
-        Self::Encoded(log)
     }
 }
 
@@ -117,28 +92,19 @@ impl LogSource for Record {
     }
 
     fn encoded_len(&self, index: usize) -> usize {
-        match self.get(index) {
-            One::Log(log) => LogGroupEncoder::encoded_log_len(log),
-            One::Encoded(log) => log.entry_len(),
-        }
+        self.as_slice()[index].entry_len()
     }
 
-    fn encode_into(&self, index: usize, entry: usize, encoder: &mut LogGroupEncoder) {
-        match self.get(index) {
-            One::Log(log) => encoder.push_log_sized(entry, log),
-            One::Encoded(log) => encoder.push_encoded_log(log),
-        }
+    fn encode_into(&self, index: usize, _entry: usize, encoder: &mut LogGroupEncoder) {
+        encoder.push(&self.as_slice()[index]);
     }
 
     fn encode_to_slice(&self, index: usize, out: &mut [u8]) {
-        match self.get(index) {
-            One::Log(log) => proto::encode_log_into(log, out),
-            One::Encoded(log) => log.write_entry(out),
-        }
+        self.as_slice()[index].write_entry(out);
     }
 
-    fn is_encoded(&self, index: usize) -> bool {
-        matches!(self.get(index), One::Encoded(_))
+    fn is_encoded(&self, _index: usize) -> bool {
+        true
     }
 }
 
@@ -153,15 +119,10 @@ pub(crate) struct LogParts<'a, K, V> {
 impl<K: AsRef<str>, V: AsRef<str>> LogParts<'_, K, V> {
     /// The owned log, for handing a refused send back.
     pub(crate) fn to_log(&self) -> Log {
-        Log {
-            time: self.time,
-            contents: self
-                .contents
-                .iter()
-                .map(|(k, v)| LogContent::new(k.as_ref(), v.as_ref()))
-                .collect(),
-            time_ns: self.time_ns,
-        }
+        let mut log = Log::new(self.time);
+        log.set_time_ns(self.time_ns);
+        log.extend(self.contents.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+        log
     }
 }
 

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use super::SimRng;
 use crate::engine::Route;
-use crate::proto::{EncodedLog, Log, LogGroupEncoder};
+use crate::proto::{Log, LogGroupEncoder};
 use crate::request::InvalidName;
 
 /// The logs of the Go producer's published benchmark (`PERFORMANCE_TEST.md`), generated
@@ -35,7 +35,7 @@ use crate::request::InvalidName;
 ///
 /// let workload = BenchWorkload::new(1, "bench-project", "bench-logstore", 1_700_000_000)?;
 /// let (route, log) = workload.draw(0);
-/// assert_eq!(log.contents.len(), BenchWorkload::FIELDS);
+/// assert_eq!(log.content_count(), BenchWorkload::FIELDS);
 /// assert_eq!(LogGroupEncoder::encoded_log_len(log), BenchWorkload::LOG_BYTES);
 /// assert!(route.topic().starts_with("topic-"));
 /// # Ok::<(), sls_producer_core::request::InvalidName>(())
@@ -46,7 +46,8 @@ pub struct BenchWorkload {
     keys: [String; Self::FIELDS],
     rows: Vec<[String; Self::FIELDS]>,
     routes: Vec<Route>,
-    ring: Vec<(usize, Log)>,
+    /// The draws `r` of the ring, each with its log built.
+    ring: Vec<(u64, Log)>,
 }
 
 impl BenchWorkload {
@@ -95,7 +96,7 @@ impl BenchWorkload {
         workload.ring = (0..Self::RING)
             .map(|_| {
                 let r = rng.next_u64();
-                (r as usize % Self::ROUTES, workload.log(r))
+                (r, workload.log(r))
             })
             .collect();
         Ok(workload)
@@ -106,25 +107,11 @@ impl BenchWorkload {
         self.time
     }
 
-    /// The log of random draw `r`, built as an application builds one (owned strings).
+    /// The log of random draw `r`, built as an application builds one: pair by pair, into
+    /// a buffer sized for the log.
     pub fn log(&self, r: u64) -> Log {
-        let mut log = Log::new(self.time);
-        log.contents.reserve_exact(Self::FIELDS);
-        for (key, value) in self.fields(r) {
-            log = log.with_content(key, value);
-        }
-        log
-    }
-
-    /// The log of random draw `r` as an [`EncodedLog`], built as an application on a hot
-    /// path builds one (pair by pair into a buffer sized for the log).
-    pub fn encoded_log(&self, r: u64) -> EncodedLog {
-        self.encode(&self.fields(r))
-    }
-
-    fn encode(&self, fields: &[(&str, &str)]) -> EncodedLog {
-        let mut log = EncodedLog::with_capacity(self.time, Self::LOG_BYTES);
-        log.extend(fields.iter().copied());
+        let mut log = Log::with_capacity(self.time, Self::LOG_BYTES);
+        log.extend(self.fields(r));
         log
     }
 
@@ -143,26 +130,22 @@ impl BenchWorkload {
     /// Draw `i` of the ring (`i` wraps around [`RING`](Self::RING)): its route and its
     /// already built log.
     pub fn draw(&self, i: u64) -> (&Route, &Log) {
-        let (route, log) = &self.ring[(i % Self::RING as u64) as usize];
-        (&self.routes[*route], log)
+        let (r, log) = &self.ring[(i % Self::RING as u64) as usize];
+        (self.route(*r), log)
+    }
+
+    /// Draw `i` of the ring with its log built anew (as [`log`](Self::log) builds it), as
+    /// an application builds each log it sends.
+    pub fn draw_built(&self, i: u64) -> (&Route, Log) {
+        let (r, _) = &self.ring[(i % Self::RING as u64) as usize];
+        (self.route(*r), self.log(*r))
     }
 
     /// Draw `i` of the ring as [`send_parts`](crate::producer::Producer::send_parts)
-    /// takes it: its route, its time and its contents borrowed from the built log.
+    /// takes it: its route, its time and its contents, borrowed from the table of rows.
     pub fn draw_parts(&self, i: u64) -> (&Route, u32, [(&str, &str); Self::FIELDS]) {
-        let (route, log) = self.draw(i);
-        let parts = core::array::from_fn(|f| {
-            let c = &log.contents[f];
-            (c.key.as_str(), c.value.as_str())
-        });
-        (route, log.time, parts)
-    }
-
-    /// Draw `i` of the ring with its log built anew as an [`EncodedLog`] (as
-    /// [`encoded_log`](Self::encoded_log)) from the ring log's pairs.
-    pub fn draw_encoded(&self, i: u64) -> (&Route, EncodedLog) {
-        let (route, _, parts) = self.draw_parts(i);
-        (route, self.encode(&parts))
+        let (r, _) = &self.ring[(i % Self::RING as u64) as usize];
+        (self.route(*r), self.time, self.fields(*r))
     }
 
     /// A finished `LogGroup` of random draws from `seed`, as a batch of route 0 is sealed
@@ -216,31 +199,23 @@ mod tests {
     fn logs_have_the_go_benchmark_shape() {
         let w = workload();
         let log = w.log(12_345 << 16);
-        assert_eq!(log.time, 1_700_000_000);
-        assert_eq!(log.contents.len(), BenchWorkload::FIELDS);
-        assert_eq!(log.contents[0].key, "content_key_1");
-        assert_eq!(log.contents[7].key, "content_key_8");
-        assert!(log.contents.iter().all(|c| c.value.len() == 49));
-        assert!(
-            log.contents[2]
-                .value
-                .starts_with("3abcdefghijklmnopqrstuvwxyz")
-        );
+        let pairs: Vec<_> = log.contents().collect();
+        assert_eq!(log.time(), 1_700_000_000);
+        assert_eq!(pairs.len(), BenchWorkload::FIELDS);
+        assert_eq!(pairs[0].0, "content_key_1");
+        assert_eq!(pairs[7].0, "content_key_8");
+        assert!(pairs.iter().all(|(_, v)| v.len() == 49));
+        assert!(pairs[2].1.starts_with("3abcdefghijklmnopqrstuvwxyz"));
         assert_eq!(
             LogGroupEncoder::encoded_log_len(&log),
             BenchWorkload::LOG_BYTES
         );
         let fields = w.fields(12_345 << 16);
         assert_eq!(
-            LogGroupEncoder::encoded_parts_len(log.time, None, &fields),
+            LogGroupEncoder::encoded_parts_len(log.time(), None, &fields),
             BenchWorkload::LOG_BYTES
         );
-        assert!(
-            fields
-                .iter()
-                .zip(&log.contents)
-                .all(|((k, v), c)| *k == c.key && *v == c.value)
-        );
+        assert_eq!(fields[..], pairs[..]);
         let routes: BTreeSet<_> = (0..100)
             .map(|r| (w.route(r).topic(), w.route(r).source()))
             .collect();
@@ -253,16 +228,12 @@ mod tests {
         let other = BenchWorkload::new(2, "bench-project", "bench-logstore", 1).unwrap();
         assert_eq!(a.draw(5), b.draw(5));
         assert_eq!(a.draw(5), a.draw(5 + BenchWorkload::RING as u64));
-        assert_ne!(a.draw(5).1.contents, other.draw(5).1.contents);
+        assert!(!a.draw(5).1.contents().eq(other.draw(5).1.contents()));
         let (route, log) = a.draw(7);
         let (parts_route, time, parts) = a.draw_parts(7);
-        assert_eq!((parts_route, time), (route, log.time));
-        assert!(
-            parts
-                .iter()
-                .zip(&log.contents)
-                .all(|((k, v), c)| *k == c.key && *v == c.value)
-        );
+        assert_eq!((parts_route, time), (route, log.time()));
+        assert!(log.contents().eq(parts));
+        assert_eq!(a.draw_built(7), (route, log.clone()));
         let routes: BTreeSet<_> = (0..BenchWorkload::RING as u64)
             .map(|i| a.draw(i).0.source())
             .collect();

@@ -48,7 +48,7 @@ pub(crate) fn logs(range: core::ops::Range<u32>) -> Vec<Log> {
 /// The `i` values of logs (as produced by [`log`]).
 pub(crate) fn ids(logs: &[Log]) -> Vec<u32> {
     logs.iter()
-        .map(|l| l.contents[0].value.parse().unwrap())
+        .map(|l| l.get("i").unwrap().parse().unwrap())
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! JS objects to logs.
 
 use js_sys::{Array, JSON, Object};
-use sls_producer_core::proto::{Log, LogContent};
+use sls_producer_core::proto::Log;
 use sls_producer_core::time::UnixTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -32,7 +32,6 @@ pub(crate) fn log_from_js(value: &JsValue, now: UnixTime) -> Result<Log, JsValue
     }
     let entries = Object::entries(value.unchecked_ref());
     let mut log = Log::from_unix_time(now);
-    log.contents.reserve(entries.length() as usize);
     for entry in entries.iter() {
         let entry: Array = entry.unchecked_into();
         let Some(key) = entry.get(0).as_string() else {
@@ -41,13 +40,13 @@ pub(crate) fn log_from_js(value: &JsValue, now: UnixTime) -> Result<Log, JsValue
         let value = entry.get(1);
         if key == TIME_FIELD {
             if let Some(secs) = value.as_f64().filter(|s| s.is_finite() && *s >= 0.0) {
-                log.time = secs as u32;
-                log.time_ns = None;
+                log.set_time(secs as u32);
+                log.set_time_ns(None);
                 continue;
             }
         }
         if let Some(text) = field_text(&value)? {
-            log.contents.push(LogContent { key, value: text });
+            log.push(key, text);
         }
     }
     Ok(log)

@@ -142,9 +142,9 @@ impl ReceivedLogGroup {
             .iter()
             .map(|l| {
                 serde_json::json!({
-                    "time": l.time,
-                    "timeNs": l.time_ns,
-                    "contents": pairs(&mut l.contents.iter().map(|c| (c.key.as_str(), c.value.as_str()))),
+                    "time": l.time(),
+                    "timeNs": l.time_ns(),
+                    "contents": pairs(&mut l.contents()),
                 })
             })
             .collect();
@@ -201,15 +201,10 @@ impl fmt::Display for ReceivedLogGroup {
         let n = self.log_group.logs.len();
         write!(f, " {n} log{}", if n == 1 { "" } else { "s" })?;
         if let Some(first) = self.log_group.logs.first() {
-            write!(f, ": t={} {{", first.time)?;
-            for (i, c) in first.contents.iter().enumerate() {
+            write!(f, ": t={} {{", first.time())?;
+            for (i, (key, value)) in first.contents().enumerate() {
                 let sep = if i == 0 { "" } else { ", " };
-                write!(
-                    f,
-                    "{sep}{}={}",
-                    c.key.escape_debug(),
-                    c.value.escape_debug()
-                )?;
+                write!(f, "{sep}{}={}", key.escape_debug(), value.escape_debug())?;
             }
             f.write_str("}")?;
             if n > 1 {

@@ -1,6 +1,6 @@
 //! The JSON body of web tracking and of the web STS plugin, and the GET tracking form.
 
-use sls_producer_core::proto::{Log, LogContent, LogGroup, LogTag};
+use sls_producer_core::proto::{Log, LogGroup, LogTag};
 use sls_producer_core::time::UnixTime;
 
 use super::error::SlsError;
@@ -59,13 +59,13 @@ pub(crate) fn log_group_from_json(
             for (k, v) in fields {
                 if k == "__time__" {
                     if honour {
-                        log.time = log_time(v).ok_or_else(|| {
+                        log.set_time(log_time(v).ok_or_else(|| {
                             SlsError::post_body_invalid(format!("__time__ {v} is not a Unix time"))
-                        })?;
+                        })?);
                     }
                     continue;
                 }
-                log.contents.push(LogContent::new(k.as_str(), text(v)));
+                log.push(k, text(v));
             }
             Ok(log)
         })
@@ -94,11 +94,11 @@ pub(crate) fn log_group_from_query(
         match k.as_str() {
             "APIVersion" | "__time__" => {}
             "__topic__" => topic.clone_from(v),
-            _ => log.contents.push(LogContent::new(k.as_str(), v.as_str())),
+            _ => log.push(k, v),
         }
     }
     for (k, v) in extra {
-        log.contents.push(LogContent::new(*k, v.as_str()));
+        log.push(k, v);
     }
     LogGroup {
         logs: vec![log],
@@ -139,12 +139,8 @@ mod tests {
         assert_eq!(g.source.as_deref(), Some("10.0.0.1"));
         assert_eq!(g.log_tags, vec![LogTag::new("tk", "tv")]);
         assert_eq!(g.logs.len(), 1);
-        assert_eq!(g.logs[0].time, 1_700_000_000);
-        let kv: Vec<(&str, &str)> = g.logs[0]
-            .contents
-            .iter()
-            .map(|c| (c.key.as_str(), c.value.as_str()))
-            .collect();
+        assert_eq!(g.logs[0].time(), 1_700_000_000);
+        let kv: Vec<(&str, &str)> = g.logs[0].contents().collect();
         assert_eq!(kv, [("a", "1"), ("n", "2"), ("o", r#"{"x":true}"#)]);
     }
 
@@ -153,9 +149,9 @@ mod tests {
         let body = br#"{"__source__":"s","__logs__":[{"__time__":1600000000,"k":"v"},{"__time__":"1600000001"},{"k":"w"}]}"#;
         let g = log_group_from_json(body, LogTimes::FromField(T), "ip").unwrap();
         assert_eq!(g.source.as_deref(), Some("s"));
-        let times: Vec<u32> = g.logs.iter().map(|l| l.time).collect();
+        let times: Vec<u32> = g.logs.iter().map(|l| l.time()).collect();
         assert_eq!(times, [1_600_000_000, 1_600_000_001, 1_700_000_000]);
-        assert!(g.logs[1].contents.is_empty());
+        assert!(g.logs[1].content_count() == 0);
     }
 
     #[test]
@@ -188,11 +184,7 @@ mod tests {
         ];
         let g = log_group_from_query(&q, T, "1.2.3.4", &[("__userAgent__", "UA".to_owned())]);
         assert_eq!(g.topic.as_deref(), Some("web"));
-        let kv: Vec<(&str, &str)> = g.logs[0]
-            .contents
-            .iter()
-            .map(|c| (c.key.as_str(), c.value.as_str()))
-            .collect();
+        let kv: Vec<(&str, &str)> = g.logs[0].contents().collect();
         assert_eq!(kv, [("k1", "v1"), ("k2", "v 2"), ("__userAgent__", "UA")]);
     }
 }

@@ -458,9 +458,7 @@ mod tests {
     use proptest::prelude::*;
     use prost::Message as _;
     use prost::encoding::encode_varint;
-    use sls_producer_core::proto::{
-        Log, LogContent, LogGroup, LogTag, decode_log_group, encode_log_group,
-    };
+    use sls_producer_core::proto::{Log, LogGroup, LogTag, decode_log_group, encode_log_group};
 
     use super::*;
 
@@ -1011,13 +1009,11 @@ mod tests {
             proptest::option::of(any::<u32>()),
             proptest::collection::vec((text(), text()), 0..max_contents),
         )
-            .prop_map(|(time, time_ns, contents)| Log {
-                time,
-                time_ns,
-                contents: contents
-                    .into_iter()
-                    .map(|(k, v)| LogContent::new(k, v))
-                    .collect(),
+            .prop_map(|(time, time_ns, contents)| {
+                let mut log = Log::new(time);
+                log.set_time_ns(time_ns);
+                log.extend(contents);
+                log
             })
     }
 
@@ -1136,8 +1132,8 @@ mod tests {
         ) {
             let mut bytes = log.encode_to_vec();
             if damages.is_empty() {
-                let short_ascii = log.contents.iter().all(|c| {
-                    c.key.is_ascii() && c.value.is_ascii() && c.key.len() + c.value.len() < 124
+                let short_ascii = log.contents().all(|(k, v)| {
+                    k.is_ascii() && v.is_ascii() && k.len() + v.len() < 124
                 });
                 prop_assert_eq!(is_plain_log(&bytes), short_ascii);
             }

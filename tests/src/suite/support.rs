@@ -50,10 +50,7 @@ pub(crate) fn numbered_log(sender: &str, n: usize) -> Log {
 
 /// The `id` field of a suite log.
 pub(crate) fn id_of(log: &Log) -> &str {
-    log.contents
-        .iter()
-        .find(|c| c.key == "id")
-        .map_or("", |c| c.value.as_str())
+    log.get("id").unwrap_or("")
 }
 
 /// How many times the server stored each log id of `project`/`logstore`.

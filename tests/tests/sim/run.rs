@@ -13,7 +13,7 @@ use sls_producer_core::driver::{CredentialsSource, DeliveryHandle, Driver};
 use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
 use sls_producer_core::metrics::MetricsSnapshot;
 use sls_producer_core::producer::{CloseReport, Producer};
-use sls_producer_core::proto::{EncodedLog, Log};
+use sls_producer_core::proto::Log;
 use sls_producer_core::rt::{CredentialsProvider, Spawner, Task, Timer};
 use sls_producer_core::sim::{ExecutorStats, SimLimits, SimRuntime};
 use sls_producer_core::time::Instant;
@@ -344,7 +344,6 @@ impl Ctx {
         };
         let record = match spec.shape {
             Shape::List => Record::List(spec.logs.clone()),
-            Shape::Encoded => Record::Encoded(EncodedLog::from(&spec.logs[0])),
             Shape::Log => Record::Log(spec.logs[0].clone()),
         };
         let route = &self.routes[spec.route];
@@ -369,7 +368,7 @@ impl Ctx {
         let buffered = p.buffered_bytes();
         self.probe.record(buffered);
         let result = result.map_err(|e| {
-            let back = e.record().to_logs();
+            let back = e.record().as_slice();
             assert_eq!(back, spec.logs, "a refused record comes back unchanged");
             match e {
                 PushError::Closed { .. } => Refusal::Closed,

@@ -81,8 +81,6 @@ impl Notify {
 pub(crate) enum Shape {
     /// One `Log`.
     Log,
-    /// One `EncodedLog`.
-    Encoded,
     /// A list (one outcome for all of its logs, possibly none).
     List,
 }
@@ -398,7 +396,6 @@ impl Gen {
     fn send(&mut self, config: &ProducerConfig, routes: usize) -> SendSpec {
         let shape = match self.rng.below(10) {
             0..=2 => Shape::List,
-            3..=5 => Shape::Encoded,
             _ => Shape::Log,
         };
         let count = if shape != Shape::List {

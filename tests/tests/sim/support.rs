@@ -84,10 +84,8 @@ pub(crate) fn log_with_id(id: u64, pad: usize) -> Log {
 
 /// The `id` of a log made by [`log_with_id`].
 pub(crate) fn id_of(log: &Log) -> u64 {
-    log.contents
-        .iter()
-        .find(|c| c.key == "id")
-        .and_then(|c| c.value.parse().ok())
+    log.get("id")
+        .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("log without a numeric id: {log:?}"))
 }
 

@@ -22,13 +22,12 @@
 //!    this process) per GB of raw LogGroup, peak RSS, and the ceiling ratio (end-to-end
 //!    raw MB/s over the mean of the two ceiling measurements).
 //!
-//! The logs are `sim::BenchWorkload`'s ring of 4096 pre-built draws; each sender walks it
-//! in order from its own starting point, and the ceiling walks it too, so both encode the
-//! same logs from the same memory. A sender builds each log as an application does (a
-//! clone of the ring's `Log`: 8 owned key/value pairs) and calls `send` (`--api log`, the
-//! default), or passes the ring log's pairs borrowed to `send_parts` (`--api parts`, no
-//! `Log` built), or builds an `EncodedLog` from them (one buffer) and calls `send`
-//! (`--api encoded`); only when the memory budget is full does it wait, with
+//! The logs are `sim::BenchWorkload`'s ring of 4096 draws; each sender walks it in order
+//! from its own starting point, and the ceiling walks it too, so both encode the same
+//! pairs from the same memory (the workload's table of rows). A sender builds each log as
+//! an application does (a `Log` built from the draw's 8 key/value pairs) and calls `send`
+//! (`--api log`, the default), or passes the pairs borrowed to `send_parts` (`--api
+//! parts`, no `Log` built); only when the memory budget is full does it wait, with
 //! `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
 //! bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server counts).
 
@@ -67,8 +66,7 @@ usage: throughput [options]
   --server S           local (default): the local SLS server, counting mode, strict
                        signature checks; null: a sink that only decompresses and counts
   --api A              log (default): each sender builds a Log and calls send, as the Go
-                       benchmark does; parts: send_parts with borrowed key/value pairs;
-                       encoded: each sender builds an EncodedLog and calls send
+                       benchmark does; parts: send_parts with borrowed key/value pairs
   -h, --help           this text";
 
 const PROJECT: &str = "bench-project";
@@ -118,8 +116,6 @@ enum Api {
     Log,
     /// Call `send_parts` with borrowed key/value pairs.
     Parts,
-    /// Build an owned `EncodedLog` per send and call `send`.
-    Encoded,
 }
 
 enum Mode {
@@ -185,7 +181,6 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                 options.api = match v.as_str() {
                     "log" => Api::Log,
                     "parts" => Api::Parts,
-                    "encoded" => Api::Encoded,
                     _ => return Err(format!("--api: unknown {v:?}")),
                 };
             }
@@ -354,7 +349,7 @@ impl Measured {
 
 /// Encode `logs` logs into batches of the default size and compress each batch, on this
 /// thread: the work no producer can avoid. The logs are the senders' own: the workload's
-/// ring of pre-built draws, read in order.
+/// ring of draws, read in order, each encoded from its borrowed key/value pairs.
 fn ceiling(workload: &BenchWorkload, logs: u64, config: &ProducerConfig) -> Measured {
     const PACK_ID: &str = "0123456789ABCDEF-0000000000000001";
     let (route, _) = workload.draw(0);
@@ -375,14 +370,14 @@ fn ceiling(workload: &BenchWorkload, logs: u64, config: &ProducerConfig) -> Meas
     let cpu = proc_stats::cpu_time("self").unwrap_or_default();
     let start = Instant::now();
     for i in 0..logs {
-        let (_, log) = workload.draw(i);
-        let entry = LogGroupEncoder::encoded_log_len(log);
+        let (_, time, parts) = workload.draw_parts(i);
+        let entry = LogGroupEncoder::encoded_parts_len(time, None, &parts);
         if encoder.len() + entry + trailer > config.max_batch_bytes
             || encoder.log_count() == config.max_batch_count
         {
             encoder = seal(encoder, &mut body);
         }
-        encoder.push(log);
+        encoder.push_parts(time, None, &parts);
     }
     if !encoder.is_empty() {
         seal(encoder, &mut body);
@@ -410,16 +405,12 @@ async fn sender(
     for i in 0..count {
         let (route, sent) = match api {
             Api::Log => {
-                let (route, log) = workload.draw(first + i);
-                (route, producer.send(route, log.clone()))
+                let (route, log) = workload.draw_built(first + i);
+                (route, producer.send(route, log))
             }
             Api::Parts => {
                 let (route, time, parts) = workload.draw_parts(first + i);
                 (route, producer.send_parts(route, time, None, &parts))
-            }
-            Api::Encoded => {
-                let (route, log) = workload.draw_encoded(first + i);
-                (route, producer.send(route, log))
             }
         };
         if let Err(refused) = sent {

@@ -1,54 +1,50 @@
-//! [`EncodedLog`]: an owned log kept in its wire form, one allocation however many fields.
+//! [`Log`]: one log entry, owned and kept in its wire form: one allocation however many
+//! fields.
 
 use alloc::vec::Vec;
 use core::fmt;
 
-use prost::encoding::decode_varint;
+use prost::bytes::{Buf, BufMut};
+use prost::encoding::{self, DecodeContext, WireType, decode_varint};
 
 use super::{
-    LOG_CONTENTS, Log, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, contents_of,
-    delimited_len, frame_len, pair_len, short_pair_heads,
+    LOG_CONTENTS, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, delimited_len,
+    frame_len, pair_len, short_pair_heads,
 };
 use crate::time::UnixTime;
 
 /// Longest varint of a `usize` length (64 bits, 7 per byte).
 const MAX_VARINT: usize = 10;
 
-/// An owned log kept in its protobuf encoding: its key/value pairs live in one buffer,
-/// already in the form they take in a batch.
+/// One log entry (`Log` in `log.proto`): a time, optional sub-second nanoseconds and
+/// key/value pairs, kept in its protobuf encoding.
 ///
-/// Building one costs one allocation (none when [`clear`](Self::clear)ed and reused) however
-/// many pairs it has, where a [`Log`] allocates twice per pair; sending it copies its bytes
-/// into the batch and frees that one buffer. Use it where a log must be owned (built in one
-/// place and sent from another, handed back on refusal) and sending is hot; when the pairs
-/// are at hand as borrowed strings, [`Producer::send_parts`] copies them straight into the
-/// batch without any owned log.
-///
-/// A `Log` and an `EncodedLog` with the same time, `time_ns` and pairs encode to the same
-/// bytes; [`to_log`](Self::to_log) and `From<&Log>` convert between them.
+/// The pairs live in one buffer, already in the form they take in a batch: building a log
+/// costs one allocation however many pairs it has (none when [`clear`](Self::clear)ed and
+/// reused), sending it copies its bytes into the batch, and dropping it frees that one
+/// buffer. [`push_fmt`](Self::push_fmt) formats a value straight into the buffer, without
+/// a `String` in between. When the pairs are at hand as borrowed strings,
+/// [`Producer::send_parts`] copies them into the batch without building a log at all.
 ///
 /// ```
-/// use sls_producer_core::proto::{EncodedLog, Log};
+/// use sls_producer_core::proto::Log;
 ///
-/// let mut log = EncodedLog::new(1_700_000_000).with_content("event", "login");
+/// let mut log = Log::new(1_700_000_000).with_content("event", "login");
 /// log.push("user", "alice");
 /// log.push_fmt("attempt", format_args!("{}", 3))?;
 /// assert_eq!(log.contents().collect::<Vec<_>>(), [("event", "login"), ("user", "alice"), ("attempt", "3")]);
-/// assert_eq!(
-///     log.to_log(),
-///     Log::new(1_700_000_000)
-///         .with_content("event", "login")
-///         .with_content("user", "alice")
-///         .with_content("attempt", "3")
-/// );
+/// assert_eq!(log.content_count(), 3);
 /// # Ok::<(), core::fmt::Error>(())
 /// ```
 ///
-/// `Debug` shows the time and sizes, never the contents.
+/// It is also the `Log` message of a decoded [`LogGroup`](super::LogGroup) (it implements
+/// [`prost::Message`]): decoding checks each pair as prost checks a `LogContent` (UTF-8)
+/// and stores it in the same form. Two logs are equal when their time, `time_ns` and pairs
+/// (in order) are.
 ///
 /// [`Producer::send_parts`]: crate::producer::Producer::send_parts
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct EncodedLog {
+pub struct Log {
     time: u32,
     time_ns: Option<u32>,
     /// The `Contents` entries (field 2 of `Log`) in order, each exactly as a batch holds it;
@@ -57,7 +53,7 @@ pub struct EncodedLog {
     pairs: usize,
 }
 
-impl EncodedLog {
+impl Log {
     /// A log at `time_secs` (Unix seconds) with no contents and no `time_ns`.
     pub const fn new(time_secs: u32) -> Self {
         Self {
@@ -78,7 +74,7 @@ impl EncodedLog {
     }
 
     /// A log at wall-clock time `t`: its whole seconds (saturating at `u32::MAX`, i.e. in
-    /// 2106) and sub-second nanoseconds, as [`Log::from_unix_time`].
+    /// 2106) and its sub-second nanoseconds as `time_ns`.
     pub fn from_unix_time(t: UnixTime) -> Self {
         Self {
             time_ns: Some(t.subsec_nanos()),
@@ -195,6 +191,11 @@ impl EncodedLog {
         }
     }
 
+    /// The value of the first pair whose key is `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.contents().find_map(|(k, v)| (k == key).then_some(v))
+    }
+
     /// Number of key/value pairs.
     pub fn content_count(&self) -> usize {
         self.pairs
@@ -206,8 +207,8 @@ impl EncodedLog {
         self.pairs = 0;
     }
 
-    /// Bytes this log adds to a batch: the whole `LogGroup` field-1 entry, as
-    /// [`LogGroupEncoder::encoded_log_len`] of the equivalent [`Log`].
+    /// Bytes this log adds to a batch: the whole `LogGroup` field-1 entry, with its key and
+    /// length prefix.
     pub fn entry_len(&self) -> usize {
         delimited_len(self.body_len())
     }
@@ -215,18 +216,6 @@ impl EncodedLog {
     /// Length of the `Log` message.
     fn body_len(&self) -> usize {
         frame_len(self.time, self.time_ns) + self.contents.len()
-    }
-
-    /// The same log as a [`Log`] (each key and value copied into its own `String`).
-    pub fn to_log(&self) -> Log {
-        Log {
-            time: self.time,
-            contents: self
-                .contents()
-                .map(|(k, v)| LogContent::new(k, v))
-                .collect(),
-            time_ns: self.time_ns,
-        }
     }
 
     /// Write the field-1 entry, of [`entry_len`](Self::entry_len) bytes, into `out`.
@@ -239,26 +228,8 @@ impl EncodedLog {
     }
 }
 
-impl From<&Log> for EncodedLog {
-    fn from(log: &Log) -> Self {
-        let bytes = contents_of(log)
-            .map(|(k, v)| delimited_len(pair_len(k, v)))
-            .sum();
-        let mut encoded = Self::with_capacity(log.time, bytes);
-        encoded.time_ns = log.time_ns;
-        encoded.extend(contents_of(log));
-        encoded
-    }
-}
-
-impl From<Log> for EncodedLog {
-    fn from(log: Log) -> Self {
-        Self::from(&log)
-    }
-}
-
-/// Appends each `(key, value)` pair in order, as [`EncodedLog::push`].
-impl<K: AsRef<str>, V: AsRef<str>> Extend<(K, V)> for EncodedLog {
+/// Appends each `(key, value)` pair in order, as [`Log::push`].
+impl<K: AsRef<str>, V: AsRef<str>> Extend<(K, V)> for Log {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
         for (key, value) in pairs {
             self.push(key, value);
@@ -266,32 +237,82 @@ impl<K: AsRef<str>, V: AsRef<str>> Extend<(K, V)> for EncodedLog {
     }
 }
 
-impl From<EncodedLog> for Log {
-    fn from(log: EncodedLog) -> Self {
-        log.to_log()
-    }
-}
-
-impl fmt::Debug for EncodedLog {
+/// Shows the time, `time_ns` and the pairs, as a decoded protobuf message would.
+impl fmt::Debug for Log {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncodedLog")
+        f.debug_struct("Log")
             .field("time", &self.time)
             .field("time_ns", &self.time_ns)
-            .field("content_count", &self.pairs)
-            .field("bytes", &self.contents.len())
+            .field("contents", &ContentsDebug(self.contents()))
             .finish()
     }
 }
 
+struct ContentsDebug<'a>(Contents<'a>);
+
+impl fmt::Debug for ContentsDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.clone()).finish()
+    }
+}
+
+/// The `Log` message of `log.proto`, so that a [`LogGroup`](super::LogGroup) of these
+/// encodes and decodes with prost. Encoding writes the stored bytes; decoding takes each
+/// `Contents` entry as a prost [`LogContent`] (a string that is not UTF-8 is an error, a
+/// missing key or value is empty, unknown fields are skipped) and stores it as
+/// [`push`](Log::push) does.
+impl prost::Message for Log {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        encoding::uint32::encode(1, &self.time, buf);
+        buf.put_slice(&self.contents);
+        if let Some(ns) = &self.time_ns {
+            encoding::fixed32::encode(4, ns, buf);
+        }
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), prost::DecodeError> {
+        match tag {
+            1 => encoding::uint32::merge(wire_type, &mut self.time, buf, ctx),
+            2 => {
+                let mut pair = LogContent::default();
+                encoding::message::merge(wire_type, &mut pair, buf, ctx)?;
+                self.push(&pair.key, &pair.value);
+                Ok(())
+            }
+            4 => {
+                let mut ns = 0;
+                encoding::fixed32::merge(wire_type, &mut ns, buf, ctx)?;
+                self.time_ns = Some(ns);
+                Ok(())
+            }
+            _ => encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.body_len()
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
 impl LogGroupEncoder {
-    /// Append one [`EncodedLog`]: its bytes are copied, nothing is re-encoded.
-    pub fn push_encoded_log(&mut self, log: &EncodedLog) {
+    /// Append one log: its bytes are copied, nothing is re-encoded.
+    pub fn push(&mut self, log: &Log) {
         log.write_entry(self.claim(log.entry_len()));
         self.logs += 1;
     }
 }
 
-/// The key/value pairs of an [`EncodedLog`], in order ([`EncodedLog::contents`]).
+/// The key/value pairs of a [`Log`], in order ([`Log::contents`]).
 #[derive(Clone)]
 pub struct Contents<'a> {
     rest: &'a [u8],
@@ -301,17 +322,17 @@ pub struct Contents<'a> {
 impl<'a> Contents<'a> {
     /// Take one length-delimited field (`key` expected) off the front of `bytes`.
     fn field(bytes: &mut &'a [u8], key: u8) -> &'a [u8] {
-        let (&found, rest) = bytes.split_first().expect("an EncodedLog's own encoding");
+        let (&found, rest) = bytes.split_first().expect("an Log's own encoding");
         debug_assert_eq!(found, key);
         *bytes = rest;
-        let len = decode_varint(bytes).expect("an EncodedLog's own encoding") as usize;
+        let len = decode_varint(bytes).expect("an Log's own encoding") as usize;
         let (field, rest) = bytes.split_at(len);
         *bytes = rest;
         field
     }
 
     fn text(bytes: &[u8]) -> &str {
-        core::str::from_utf8(bytes).expect("an EncodedLog holds only the &str it was given")
+        core::str::from_utf8(bytes).expect("an Log holds only the &str it was given")
     }
 }
 
@@ -357,7 +378,7 @@ impl fmt::Write for Appender<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::tests::{log, text};
+    use crate::proto::tests::{ProstLog, log, text};
     use alloc::format;
     use alloc::string::String;
     use alloc::vec;
@@ -375,7 +396,7 @@ mod tests {
 
     #[test]
     fn a_failed_format_leaves_the_log_as_it_was() {
-        let mut log = EncodedLog::new(5).with_content("k", "v");
+        let mut log = Log::new(5).with_content("k", "v");
         let before = log.clone();
         assert_eq!(
             log.push_fmt("bad", format_args!("{}", Failing)),
@@ -390,8 +411,8 @@ mod tests {
     }
 
     #[test]
-    fn extend_and_conversions_keep_the_pairs_in_order() {
-        let mut log = EncodedLog::new(5).with_time_ns(6);
+    fn extend_appends_the_pairs_in_order() {
+        let mut log = Log::new(5).with_time_ns(6);
         log.extend([("a", "1"), ("b", "2")]);
         log.extend(vec![(String::from("c"), String::from("3"))]);
         let expected = Log::new(5)
@@ -399,26 +420,26 @@ mod tests {
             .with_content("a", "1")
             .with_content("b", "2")
             .with_content("c", "3");
-        assert_eq!(log.to_log(), expected);
-        assert_eq!(EncodedLog::from(expected.clone()), log);
-        assert_eq!(Log::from(log), expected);
+        assert_eq!(log, expected);
+        assert_eq!(
+            log.contents().collect::<Vec<_>>(),
+            [("a", "1"), ("b", "2"), ("c", "3")]
+        );
+        assert_eq!((log.get("b"), log.get("d")), (Some("2"), None));
     }
 
     #[test]
-    fn debug_shows_sizes_never_contents() {
-        let log = EncodedLog::new(5).with_content("password", "SECRET");
-        let dbg = format!("{log:?}");
-        assert!(
-            !dbg.contains("SECRET") && !dbg.contains("password"),
-            "{dbg}"
+    fn debug_shows_time_and_pairs() {
+        let log = Log::new(5).with_content("user", "alice");
+        assert_eq!(
+            format!("{log:?}"),
+            r#"Log { time: 5, time_ns: None, contents: {"user": "alice"} }"#
         );
-        assert!(dbg.contains("content_count: 1"), "{dbg}");
-        assert!(!format!("{:?}", log.contents()).contains("SECRET"));
     }
 
     #[test]
     fn clear_keeps_the_buffer_and_the_time() {
-        let mut log = EncodedLog::new(5)
+        let mut log = Log::new(5)
             .with_time_ns(7)
             .with_content("k", "v".repeat(100));
         let capacity = log.contents.capacity();
@@ -428,12 +449,40 @@ mod tests {
             (log.time(), log.time_ns(), log.contents.capacity()),
             (5, Some(7), capacity)
         );
-        assert_eq!(log.to_log(), Log::new(5).with_time_ns(7));
+        assert_eq!(log, Log::new(5).with_time_ns(7));
+    }
+
+    #[test]
+    fn decoding_takes_fields_in_any_order_and_stores_them_as_push_does() {
+        // time_ns before the contents, a pair with its value before its key and an unknown
+        // field in it, an unknown field of the log, and time last.
+        let bytes = [
+            0x25, 9, 0, 0, 0, // time_ns = 9
+            0x12, 0x0b, 0x12, 0x01, b'v', 0x18, 0x07, 0x0a, 0x01, b'k', 0x12, 0x01, b'w', 0x12,
+            0x00, // a pair with neither key nor value
+            0x38, 0x01, // field 7, varint: unknown
+            0x08, 0x05, // time = 5
+        ];
+        let decoded = <Log as prost::Message>::decode(&bytes[..]).unwrap();
+        // A repeated `value` field: the last one wins, as in prost.
+        assert_eq!(
+            decoded,
+            Log::new(5)
+                .with_time_ns(9)
+                .with_content("k", "w")
+                .with_content("", "")
+        );
+        // A truncated pair, or one that is not UTF-8, is refused, as prost refuses a
+        // `LogContent`.
+        let truncated = [0x12, 0x09, 0x0a, 0x01, b'k'];
+        let bad_utf8 = [0x12, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, 0xff];
+        assert!(<Log as prost::Message>::decode(&truncated[..]).is_err());
+        assert!(<Log as prost::Message>::decode(&bad_utf8[..]).is_err());
     }
 
     proptest! {
         #[test]
-        fn pushed_or_formatted_pairs_encode_as_the_log_does(
+        fn pushed_or_formatted_pairs_encode_as_prost_does(
             log in log(),
             formatted in proptest::collection::vec(any::<bool>(), 10),
             reused in text(),
@@ -441,29 +490,34 @@ mod tests {
             // Built pair by pair on a reused buffer, some values formatted into place
             // (lengths across the one-, two- and three-byte varint boundaries come from
             // `text()`, repeated below for the longest).
-            let mut encoded = EncodedLog::with_capacity(0, 3).with_content("old", &reused);
-            encoded.clear();
-            encoded.set_time(log.time);
-            encoded.set_time_ns(log.time_ns);
-            for (c, fmt) in log.contents.iter().zip(formatted.iter().cycle()) {
+            let oracle = ProstLog::from(&log);
+            let mut built = Log::with_capacity(0, 3).with_content("old", &reused);
+            built.clear();
+            built.set_time(oracle.time);
+            built.set_time_ns(oracle.time_ns);
+            for (c, fmt) in oracle.contents.iter().zip(formatted.iter().cycle()) {
                 if *fmt {
-                    encoded.push_fmt(&c.key, format_args!("{}", c.value)).unwrap();
+                    built.push_fmt(&c.key, format_args!("{}", c.value)).unwrap();
                 } else {
-                    encoded.push(&c.key, &c.value);
+                    built.push(&c.key, &c.value);
                 }
             }
-            prop_assert_eq!(&encoded, &EncodedLog::from(&log));
-            prop_assert_eq!(encoded.content_count(), log.contents.len());
-            prop_assert_eq!(encoded.contents().len(), log.contents.len());
-            prop_assert!(encoded.contents().eq(log.contents.iter().map(|c| (c.key.as_str(), c.value.as_str()))));
-            prop_assert_eq!(encoded.to_log(), log.clone());
-            prop_assert_eq!(encoded.entry_len(), LogGroupEncoder::encoded_log_len(&log));
+            prop_assert_eq!(&built, &log);
+            prop_assert_eq!(built.content_count(), oracle.contents.len());
+            prop_assert_eq!(built.contents().len(), oracle.contents.len());
+            prop_assert!(built.contents().eq(oracle.contents.iter().map(|c| (c.key.as_str(), c.value.as_str()))));
 
-            let mut via_log = LogGroupEncoder::new();
-            via_log.push(&log);
-            let mut via_encoded = LogGroupEncoder::new();
-            via_encoded.push_encoded_log(&encoded);
-            prop_assert_eq!(via_encoded.finish("t", "s", [("a", "b")]), via_log.finish("t", "s", [("a", "b")]));
+            // The message encodes as prost's derived one, decodes back, and its batch
+            // entry is that message, length-delimited, as field 1.
+            let message = prost::Message::encode_to_vec(&built);
+            prop_assert_eq!(&message, &prost::Message::encode_to_vec(&oracle));
+            prop_assert_eq!(&<Log as prost::Message>::decode(&message[..]).unwrap(), &built);
+            let mut entry = vec![0; built.entry_len()];
+            built.write_entry(&mut entry);
+            let mut expected = vec![0x0a];
+            encoding::encode_varint(message.len() as u64, &mut expected);
+            expected.extend_from_slice(&message);
+            prop_assert_eq!(entry, expected);
         }
 
         #[test]
@@ -473,9 +527,9 @@ mod tests {
             repeat in prop_oneof![0usize..4, 100usize..200, 20_000usize..20_100],
         ) {
             let value: String = unit.repeat(repeat.min(40_000 / unit.len().max(1)));
-            let mut formatted = EncodedLog::new(1);
+            let mut formatted = Log::new(1);
             formatted.push_fmt(&key, format_args!("{value}{}", "")).unwrap();
-            prop_assert_eq!(formatted, EncodedLog::new(1).with_content(&key, &value));
+            prop_assert_eq!(formatted, Log::new(1).with_content(&key, &value));
         }
     }
 }
