@@ -209,8 +209,8 @@ async fn an_observer_gets_decoded_groups_in_counting_mode() {
 enum Flaw {
     /// None: a correct request.
     Sound,
-    /// `Content-MD5` is the digest of another body of the same length; the signature
-    /// (over the header) is right.
+    /// `Content-MD5` (v4: `x-log-content-sha256`) is the digest of another body of the
+    /// same length; the signature (over the header) is right.
     WrongMd5,
     /// No `Content-MD5` header (the signature, made with it, no longer matches either).
     NoMd5,
@@ -222,9 +222,14 @@ enum Flaw {
 
 /// A v1 PutLogs request of `raw`, LZ4-compressed, to `app`, with `flaw`.
 fn flawed(sls: &LocalSls, raw: &[u8], flaw: Flaw) -> HttpRequest {
+    flawed_signed(sls, raw, flaw, &SigningConfig::v1())
+}
+
+/// [`flawed`], signed as `config` says (for v4 the digest is `x-log-content-sha256`).
+fn flawed_signed(sls: &LocalSls, raw: &[u8], flaw: Flaw, config: &SigningConfig) -> HttpRequest {
     let endpoint = Endpoint::parse(&sls.endpoint()).expect("endpoint");
     let target = PutLogsTarget::logstore("proj", "app").expect("names");
-    let body = PreparedBody::new(Compression::Lz4, raw, SignatureVersion::V1).expect("compresses");
+    let body = PreparedBody::new(Compression::Lz4, raw, config.version).expect("compresses");
     let mut req = put_logs_request(&endpoint, &target, &body, "");
     let mut digest = body.digest().clone();
     let mut secret = AK.1;
@@ -233,7 +238,7 @@ fn flawed(sls: &LocalSls, raw: &[u8], flaw: Flaw) -> HttpRequest {
         Flaw::WrongMd5 => {
             let mut other = req.body.to_vec();
             other[0] ^= 1;
-            digest = BodyDigest::for_version(SignatureVersion::V1, &other);
+            digest = BodyDigest::for_version(config.version, &other);
         }
         Flaw::WrongSignature => secret = "anotherAccessKeySecret",
         Flaw::WrongRawSize => {
@@ -245,14 +250,7 @@ fn flawed(sls: &LocalSls, raw: &[u8], flaw: Flaw) -> HttpRequest {
         }
     }
     let creds = Credentials::new(AK.0, secret);
-    sign_request(
-        &mut req,
-        &creds,
-        &SigningConfig::v1(),
-        UnixTime::from_secs(T0),
-        &digest,
-    )
-    .expect("signs");
+    sign_request(&mut req, &creds, config, UnixTime::from_secs(T0), &digest).expect("signs");
     if flaw == Flaw::NoMd5 {
         req.headers.retain(|(name, _)| name != "content-md5");
     }
@@ -303,6 +301,28 @@ async fn sampling_compares_the_md5_of_the_first_request_and_then_one_in_n() {
     assert_eq!((app.log_groups, app.logs), (4, 16));
     assert_eq!((stats.accepted, stats.rejected), (4, 3));
     assert_eq!(stats.errors_with_code("InvalidContentMD5"), 3);
+}
+
+#[tokio::test]
+async fn sampling_compares_the_sha256_of_v4_requests_like_the_md5_of_v1() {
+    let sls = builder(StoreMode::CountOnly)
+        .deep_check_every(every(2))
+        .start()
+        .await
+        .unwrap();
+    let v4 = SigningConfig::v4("cn-test");
+    let raw = encode_log_group(&group(2, 0));
+    let reqs: Vec<_> = (0..4)
+        .map(|_| flawed_signed(&sls, &raw, Flaw::WrongMd5, &v4))
+        .collect();
+    // v4 signs the payload hash: SLS answers a body that does not match it as a bad
+    // signature.
+    let mismatch = err(401, "SignatureNotMatch");
+    assert_eq!(
+        answers(&sls, &reqs).await,
+        [mismatch.clone(), ok(), mismatch, ok()]
+    );
+    assert_eq!(sls.log_count(), 4);
 }
 
 #[tokio::test]
