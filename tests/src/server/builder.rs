@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::net::{Ipv4Addr, SocketAddr};
+use core::num::NonZeroU32;
 use std::io;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use super::auth::Keyring;
 use super::buffers::RawBuffers;
 use super::clock::{ServerClock, SystemClock};
 use super::config::{AuthMode, Limits, LogstoreOptions, StoreMode};
+use super::depth::DeepChecks;
 use super::faults::Faults;
 use super::handle::LocalSls;
 use super::listener::serve;
@@ -27,8 +29,8 @@ use super::store::Store;
 /// starts one.
 ///
 /// Defaults: an ephemeral port on 127.0.0.1, no projects, strict authentication with no
-/// keys, [`Limits::SLS`], every log group kept, the system clock, endpoint hosts
-/// `127.0.0.1` and `localhost`.
+/// keys, [`Limits::SLS`], every log group kept, every request checked deeply, the system
+/// clock, endpoint hosts `127.0.0.1` and `localhost`.
 pub struct LocalSlsBuilder {
     port: u16,
     projects: Vec<String>,
@@ -38,6 +40,7 @@ pub struct LocalSlsBuilder {
     credentials: Vec<Credentials>,
     limits: Limits,
     store_mode: StoreMode,
+    deep_check_every: NonZeroU32,
     clock: Arc<dyn ServerClock>,
     endpoint_hosts: Vec<String>,
     faults: Faults,
@@ -56,6 +59,7 @@ impl Default for LocalSlsBuilder {
             credentials: Vec::new(),
             limits: Limits::SLS,
             store_mode: StoreMode::Keep,
+            deep_check_every: NonZeroU32::MIN,
             clock: Arc::new(SystemClock),
             endpoint_hosts: vec!["127.0.0.1".to_owned(), "localhost".to_owned()],
             faults: Faults::default(),
@@ -152,6 +156,28 @@ impl LocalSlsBuilder {
         self
     }
 
+    /// In counting mode, check only one PutLogs request in `n` deeply (default: every
+    /// one): the first, then the (n+1)th, the (2n+1)th… counted per server over every
+    /// PutLogs request that gets past injected faults and the rate limit, accepted or not.
+    ///
+    /// The other requests skip the two costliest checks: the body digest is required
+    /// (`Content-MD5` on a v1 request with a body, `x-log-content-sha256` on v4) but not
+    /// compared with the body, and only the `LogGroup`'s own fields are walked, to count
+    /// its logs, so a fault inside a log (a missing `Time`, a value that is not UTF-8)
+    /// passes. Every request is still authenticated (the signature covers the digest
+    /// header), its headers, sizes and limits checked, its body decompressed to the
+    /// declared `x-log-bodyrawsize`, and its logs counted exactly.
+    ///
+    /// For a benchmark that wants the count and a producer's bad requests caught at a
+    /// fraction of the server's CPU. It applies only when groups are not decoded: in
+    /// [`StoreMode::Keep`] or with an observer ([`LocalSlsBuilder::on_log_group`]) every
+    /// request is checked deeply. Web tracking requests are always checked deeply.
+    #[must_use]
+    pub fn deep_check_every(mut self, n: NonZeroU32) -> Self {
+        self.deep_check_every = n;
+        self
+    }
+
     /// The clock for request skew, token expiry and rate-limit windows.
     #[must_use]
     pub fn clock(mut self, clock: impl ServerClock) -> Self {
@@ -216,6 +242,7 @@ impl LocalSlsBuilder {
             ids: RequestIds::new(seed),
             observer: self.observer,
             raw_buffers: RawBuffers::default(),
+            deep_checks: DeepChecks::new(self.deep_check_every),
         };
         (Arc::new(shared), self.worker_threads)
     }
@@ -286,6 +313,7 @@ impl fmt::Debug for LocalSlsBuilder {
             .field("credentials", &self.credentials)
             .field("limits", &self.limits)
             .field("store_mode", &self.store_mode)
+            .field("deep_check_every", &self.deep_check_every)
             .field("endpoint_hosts", &self.endpoint_hosts)
             .finish_non_exhaustive()
     }

@@ -60,7 +60,8 @@ pub enum StoreMode {
     Keep,
     /// Keep only counters per logstore (benchmarks with millions of logs). Protobuf
     /// bodies are checked as strictly as in `Keep` mode but not decoded (unless an
-    /// observer is set with `LocalSlsBuilder::on_log_group`).
+    /// observer is set with `LocalSlsBuilder::on_log_group`); with
+    /// `LocalSlsBuilder::deep_check_every` only a sample of them gets every check.
     CountOnly,
 }
 

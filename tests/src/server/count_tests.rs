@@ -1,7 +1,9 @@
 //! The protobuf PutLogs path end to end, in counting mode (checked and counted, not
 //! decoded) and in keeping mode: the same bodies are accepted and refused, and the
-//! counters are exact.
+//! counters are exact. Then deep checks on a sample of requests
+//! ([`LocalSlsBuilder::deep_check_every`]): what the others skip, and what they do not.
 
+use core::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
 use sls_producer_core::compress::Compression;
@@ -10,7 +12,7 @@ use sls_producer_core::endpoint::Endpoint;
 use sls_producer_core::http::HttpRequest;
 use sls_producer_core::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::request::{PreparedBody, PutLogsTarget, put_logs_request};
-use sls_producer_core::sign::{SignatureVersion, SigningConfig, sign_request};
+use sls_producer_core::sign::{BodyDigest, SignatureVersion, SigningConfig, sign_request};
 use sls_producer_core::time::UnixTime;
 
 use super::{Limits, LocalSls, LocalSlsBuilder, LogstoreOptions, ManualClock, StoreMode};
@@ -200,4 +202,215 @@ async fn an_observer_gets_decoded_groups_in_counting_mode() {
     assert_eq!(*seen.lock().unwrap(), vec![g]);
     assert_eq!(sls.log_count(), 4);
     assert!(sls.received().is_empty());
+}
+
+/// How a request built by [`flawed`] departs from a correct one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flaw {
+    /// None: a correct request.
+    Sound,
+    /// `Content-MD5` (v4: `x-log-content-sha256`) is the digest of another body of the
+    /// same length; the signature (over the header) is right.
+    WrongMd5,
+    /// No `Content-MD5` header (the signature, made with it, no longer matches either).
+    NoMd5,
+    /// Signed with another secret.
+    WrongSignature,
+    /// `x-log-bodyrawsize` one more than the body decompresses to (signed).
+    WrongRawSize,
+}
+
+/// A v1 PutLogs request of `raw`, LZ4-compressed, to `app`, with `flaw`.
+fn flawed(sls: &LocalSls, raw: &[u8], flaw: Flaw) -> HttpRequest {
+    flawed_signed(sls, raw, flaw, &SigningConfig::v1())
+}
+
+/// [`flawed`], signed as `config` says (for v4 the digest is `x-log-content-sha256`).
+fn flawed_signed(sls: &LocalSls, raw: &[u8], flaw: Flaw, config: &SigningConfig) -> HttpRequest {
+    let endpoint = Endpoint::parse(&sls.endpoint()).expect("endpoint");
+    let target = PutLogsTarget::logstore("proj", "app").expect("names");
+    let body = PreparedBody::new(Compression::Lz4, raw, config.version).expect("compresses");
+    let mut req = put_logs_request(&endpoint, &target, &body, "");
+    let mut digest = body.digest().clone();
+    let mut secret = AK.1;
+    match flaw {
+        Flaw::Sound | Flaw::NoMd5 => {}
+        Flaw::WrongMd5 => {
+            let mut other = req.body.to_vec();
+            other[0] ^= 1;
+            digest = BodyDigest::for_version(config.version, &other);
+        }
+        Flaw::WrongSignature => secret = "anotherAccessKeySecret",
+        Flaw::WrongRawSize => {
+            for (name, value) in &mut req.headers {
+                if name == "x-log-bodyrawsize" {
+                    *value = (raw.len() + 1).to_string();
+                }
+            }
+        }
+    }
+    let creds = Credentials::new(AK.0, secret);
+    sign_request(&mut req, &creds, config, UnixTime::from_secs(T0), &digest).expect("signs");
+    if flaw == Flaw::NoMd5 {
+        req.headers.retain(|(name, _)| name != "content-md5");
+    }
+    req
+}
+
+fn every(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).expect("not zero")
+}
+
+/// Status and error code of each answer to `reqs`, sent in order on one connection.
+async fn answers(sls: &LocalSls, reqs: &[HttpRequest]) -> Vec<(u16, Option<String>)> {
+    let mut c = TestClient::connect(sls.addr()).await.unwrap();
+    let mut out = Vec::new();
+    for req in reqs {
+        let resp = send(&mut c, req).await;
+        out.push((resp.status, resp.error_code()));
+    }
+    out
+}
+
+fn ok() -> (u16, Option<String>) {
+    (200, None)
+}
+
+fn err(status: u16, code: &str) -> (u16, Option<String>) {
+    (status, Some(code.to_owned()))
+}
+
+#[tokio::test]
+async fn sampling_compares_the_md5_of_the_first_request_and_then_one_in_n() {
+    let sls = builder(StoreMode::CountOnly)
+        .deep_check_every(every(3))
+        .start()
+        .await
+        .unwrap();
+    let reqs: Vec<_> = (1..=7)
+        .map(|n| flawed(&sls, &encode_log_group(&group(n, n as u32)), Flaw::WrongMd5))
+        .collect();
+    let md5 = err(400, "InvalidContentMD5");
+    assert_eq!(
+        answers(&sls, &reqs).await,
+        [md5.clone(), ok(), ok(), md5.clone(), ok(), ok(), md5]
+    );
+    // Requests 2, 3, 5 and 6 were accepted: 2 + 3 + 5 + 6 logs, each counted once.
+    let stats = sls.stats();
+    let app = stats.logstore("proj", "app");
+    assert_eq!((app.log_groups, app.logs), (4, 16));
+    assert_eq!((stats.accepted, stats.rejected), (4, 3));
+    assert_eq!(stats.errors_with_code("InvalidContentMD5"), 3);
+}
+
+#[tokio::test]
+async fn sampling_compares_the_sha256_of_v4_requests_like_the_md5_of_v1() {
+    let sls = builder(StoreMode::CountOnly)
+        .deep_check_every(every(2))
+        .start()
+        .await
+        .unwrap();
+    let v4 = SigningConfig::v4("cn-test");
+    let raw = encode_log_group(&group(2, 0));
+    let reqs: Vec<_> = (0..4)
+        .map(|_| flawed_signed(&sls, &raw, Flaw::WrongMd5, &v4))
+        .collect();
+    // v4 signs the payload hash: SLS answers a body that does not match it as a bad
+    // signature.
+    let mismatch = err(401, "SignatureNotMatch");
+    assert_eq!(
+        answers(&sls, &reqs).await,
+        [mismatch.clone(), ok(), mismatch, ok()]
+    );
+    assert_eq!(sls.log_count(), 4);
+}
+
+#[tokio::test]
+async fn sampling_still_authenticates_and_limits_every_request() {
+    let sls = builder(StoreMode::CountOnly)
+        .deep_check_every(every(3))
+        .start()
+        .await
+        .unwrap();
+    let raw = encode_log_group(&group(5, 1));
+    // Three of each flaw: one deep request (1, 4, 7, 10) and two shallow ones.
+    let mut reqs = Vec::new();
+    for flaw in [Flaw::WrongSignature, Flaw::NoMd5, Flaw::WrongRawSize] {
+        reqs.extend((0..3).map(|_| flawed(&sls, &raw, flaw)));
+    }
+    reqs.extend((0..3).map(|_| flawed(&sls, &raw, Flaw::Sound)));
+    let signature = err(401, "SignatureNotMatch");
+    let no_md5 = err(400, "MissingContentMD5");
+    let raw_size = err(400, "PostBodyUncompressError");
+    let expected = [
+        [signature.clone(), signature.clone(), signature],
+        [no_md5.clone(), no_md5.clone(), no_md5],
+        [raw_size.clone(), raw_size.clone(), raw_size],
+        [ok(), ok(), ok()],
+    ]
+    .concat();
+    assert_eq!(answers(&sls, &reqs).await, expected);
+    let stats = sls.stats();
+    assert_eq!((stats.accepted, stats.rejected), (3, 9));
+    assert_eq!(stats.logstore("proj", "app").logs, 15);
+}
+
+#[tokio::test]
+async fn shallow_requests_walk_only_the_groups_own_fields() {
+    let sls = builder(StoreMode::CountOnly)
+        .deep_check_every(every(2))
+        .start()
+        .await
+        .unwrap();
+    // One Log without its required Time: only the walk into the log finds it.
+    let no_time = [0x0a, 0x08, 0x12, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, b'v'];
+    let valid = encode_log_group(&group(3, 0));
+    let truncated = &valid[..valid.len() - 3];
+    let reqs = [
+        flawed(&sls, &no_time, Flaw::Sound),
+        flawed(&sls, &no_time, Flaw::Sound),
+        flawed(&sls, truncated, Flaw::Sound),
+        flawed(&sls, truncated, Flaw::Sound),
+    ];
+    let invalid = err(400, "PostBodyInvalid");
+    assert_eq!(
+        answers(&sls, &reqs).await,
+        [invalid.clone(), ok(), invalid.clone(), invalid]
+    );
+    assert_eq!(sls.log_count(), 1);
+}
+
+#[tokio::test]
+async fn by_default_every_request_is_checked_deeply() {
+    let sls = builder(StoreMode::CountOnly).start().await.unwrap();
+    let no_time = [0x0a, 0x08, 0x12, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, b'v'];
+    let raw = encode_log_group(&group(2, 0));
+    let mut reqs: Vec<_> = (0..4).map(|_| flawed(&sls, &raw, Flaw::WrongMd5)).collect();
+    reqs.extend((0..4).map(|_| flawed(&sls, &no_time, Flaw::Sound)));
+    let expected = [
+        vec![err(400, "InvalidContentMD5"); 4],
+        vec![err(400, "PostBodyInvalid"); 4],
+    ]
+    .concat();
+    assert_eq!(answers(&sls, &reqs).await, expected);
+    assert_eq!(sls.log_count(), 0);
+}
+
+#[tokio::test]
+async fn decoded_groups_are_always_checked_deeply() {
+    let keep = builder(StoreMode::Keep).deep_check_every(every(2));
+    let observed = builder(StoreMode::CountOnly)
+        .deep_check_every(every(2))
+        .on_log_group(|_| {});
+    for (name, b) in [("keep", keep), ("observer", observed)] {
+        let sls = b.start().await.unwrap();
+        let raw = encode_log_group(&group(2, 0));
+        let reqs: Vec<_> = (0..4).map(|_| flawed(&sls, &raw, Flaw::WrongMd5)).collect();
+        assert_eq!(
+            answers(&sls, &reqs).await,
+            vec![err(400, "InvalidContentMD5"); 4],
+            "{name}"
+        );
+        assert_eq!(sls.log_count(), 0, "{name}");
+    }
 }

@@ -9,6 +9,7 @@ use sls_producer_core::time::UnixTime;
 
 use super::auth::{self, AuthContext, Authenticated, header};
 use super::body::{RawSizeCheck, decompress_body};
+use super::depth::Depth;
 use super::error::SlsError;
 use super::host::project_from_host;
 use super::received::{AuthKind, Ingest, ReceivedLogGroup};
@@ -16,7 +17,7 @@ use super::route::{ShardTarget, TrackPixel};
 use super::service::Shared;
 use super::store::{Accepted, GroupSize};
 use super::webtrack::{LogTimes, log_group_from_json, log_group_from_query};
-use super::wire::count_logs;
+use super::wire::{count_logs, count_top_level_logs};
 
 /// The only API version SLS serves.
 const API_VERSION: &str = "0.6.0";
@@ -49,19 +50,25 @@ impl DataRequest {
         Ok(project.to_owned())
     }
 
-    fn auth_context<'a>(&self, shared: &'a Shared, now: UnixTime) -> AuthContext<'a> {
+    fn auth_context<'a>(&self, shared: &'a Shared, now: UnixTime, depth: Depth) -> AuthContext<'a> {
         AuthContext {
             mode: shared.auth_mode,
             keyring: &shared.keyring,
             now,
             max_skew: shared.limits.max_time_skew,
             sts_expired: shared.faults.sts_tokens_expired(),
+            depth,
         }
     }
 
-    fn authenticate(&self, shared: &Shared, now: UnixTime) -> Result<Authenticated, SlsError> {
+    fn authenticate(
+        &self,
+        shared: &Shared,
+        now: UnixTime,
+        depth: Depth,
+    ) -> Result<Authenticated, SlsError> {
         auth::authenticate(
-            &self.auth_context(shared, now),
+            &self.auth_context(shared, now, depth),
             &self.method,
             &self.path_and_query,
             &self.headers,
@@ -100,7 +107,8 @@ fn check_count(shared: &Shared, n: usize) -> Result<(), SlsError> {
 }
 
 /// `POST /logstores/{ls}[/shards/lb | /shards/route?key=]`: the decoded group, or only its
-/// counts when nobody will read it.
+/// counts when nobody will read it. Groups that are decoded are checked in full; the others
+/// as deeply as the server's sample says ([`Shared::depth_of_next_put`]).
 pub(crate) fn put_logs(
     shared: &Shared,
     req: &DataRequest,
@@ -108,9 +116,10 @@ pub(crate) fn put_logs(
     target: ShardTarget,
     now: UnixTime,
 ) -> Result<Accepted, SlsError> {
+    let depth = shared.depth_of_next_put();
     let project = req.project(shared)?;
     req.check_api_version(false)?;
-    let who = req.authenticate(shared, now)?;
+    let who = req.authenticate(shared, now, depth)?;
     shared.registry.logstore(&project, logstore)?;
     let content_type = essence(req.header("content-type"));
     let (ingest, check) = match content_type.as_deref() {
@@ -133,8 +142,13 @@ pub(crate) fn put_logs(
         log_group
     } else {
         // The walk refuses what decoding refuses and also a missing required field, which
-        // prost would default; counting mode stops there, with nothing built.
-        let logs = count_logs(raw).map_err(SlsError::post_body_invalid)?;
+        // prost would default; counting mode stops there, with nothing built. A shallow
+        // request (never a decoded one) gets only the group's own fields walked.
+        let logs = match depth {
+            Depth::Deep => count_logs(raw),
+            Depth::Shallow => count_top_level_logs(raw),
+        }
+        .map_err(SlsError::post_body_invalid)?;
         check_count(shared, logs)?;
         if !shared.decodes_log_groups() {
             return Ok(Accepted::Counted {
@@ -176,7 +190,7 @@ pub(crate) fn track_post(
     let project = req.project(shared)?;
     req.check_api_version(true)?;
     let who = if req.header("authorization").is_some() {
-        let who = req.authenticate(shared, now)?;
+        let who = req.authenticate(shared, now, Depth::Deep)?;
         shared.registry.logstore(&project, logstore)?;
         who
     } else {

@@ -11,6 +11,10 @@
 //!              ─► 200 + x-log-requestid     (counting mode: walk, limits, count; no decode)
 //! ```
 //!
+//! In counting mode a server can check deeply only a sample of PutLogs requests
+//! ([`LocalSlsBuilder::deep_check_every`]): the others skip comparing the body digest
+//! and walking each log, and are still authenticated, decompressed, limited and counted.
+//!
 //! Every refusal is an [`SlsError`]: SLS's status, a JSON `errorCode`/`errorMessage` body and
 //! an `x-log-requestid` header. Start one with [`LocalSls::builder`].
 
@@ -24,6 +28,7 @@ mod control;
 mod cors;
 #[cfg(test)]
 mod count_tests;
+mod depth;
 mod error;
 mod faults;
 mod handle;

@@ -17,6 +17,7 @@ use super::clock::ServerClock;
 use super::config::{AuthMode, Limits};
 use super::control;
 use super::cors;
+use super::depth::{DeepChecks, Depth};
 use super::error::SlsError;
 use super::faults::{Fault, Faults};
 use super::host;
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) observer: Option<Observer>,
     /// Buffers that data request bodies are decompressed into.
     pub(crate) raw_buffers: RawBuffers,
+    /// Which undecoded PutLogs requests are checked deeply.
+    pub(crate) deep_checks: DeepChecks,
 }
 
 impl Shared {
@@ -52,6 +55,17 @@ impl Shared {
     /// reads them. Otherwise they are only checked and counted.
     pub(crate) fn decodes_log_groups(&self) -> bool {
         !self.store.count_only() || self.observer.is_some()
+    }
+
+    /// How deeply the next PutLogs request is checked: fully when its group is decoded
+    /// (only the full walk refuses the missing required fields decoding would default),
+    /// else as [`DeepChecks`] samples it.
+    pub(crate) fn depth_of_next_put(&self) -> Depth {
+        if self.decodes_log_groups() {
+            Depth::Deep
+        } else {
+            self.deep_checks.next()
+        }
     }
 }
 

@@ -152,6 +152,24 @@ impl core::error::Error for WireError {}
 pub(crate) fn count_logs(body: &[u8]) -> Result<usize, WireError> {
     Walker {
         start: body.as_ptr().addr(),
+        reach: Reach::Everything,
+    }
+    .log_group(body)
+}
+
+/// Count the logs of `body` by walking only the `LogGroup`'s own fields: it refuses what
+/// is wrong at that level (a bad key or varint, a known field of the wrong wire type, a
+/// length past the end, a `Category`/`Topic`/`Source`/`MachineUUID` that is not UTF-8,
+/// unknown groups nested too deep) but does not look inside a `Log` or a `LogTag`, so a
+/// fault there (a missing `Time`, a content that is not UTF-8) goes unnoticed. Whatever
+/// [`count_logs`] accepts, this accepts with the same count.
+///
+/// # Errors
+/// The first fault found at the top level, as a [`WireError`].
+pub(crate) fn count_top_level_logs(body: &[u8]) -> Result<usize, WireError> {
+    Walker {
+        start: body.as_ptr().addr(),
+        reach: Reach::TopLevel,
     }
     .log_group(body)
 }
@@ -159,6 +177,16 @@ pub(crate) fn count_logs(body: &[u8]) -> Result<usize, WireError> {
 /// Walks one body; knows where it starts, to report offsets.
 struct Walker {
     start: usize,
+    reach: Reach,
+}
+
+/// Which messages a [`Walker`] checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The `LogGroup` and every message inside it.
+    Everything,
+    /// The `LogGroup`'s own fields; its `Logs` and `LogTags` are counted and skipped.
+    TopLevel,
 }
 
 impl Walker {
@@ -179,7 +207,9 @@ impl Walker {
             match field {
                 1 => {
                     let log = delimited(&mut rest, "Logs", wire_type).map_err(fail)?;
-                    self.log(log)?;
+                    if self.reach == Reach::Everything {
+                        self.log(log)?;
+                    }
                     logs += 1;
                 }
                 2 => string(&mut rest, "Category", wire_type).map_err(fail)?,
@@ -188,7 +218,9 @@ impl Walker {
                 5 => string(&mut rest, "MachineUUID", wire_type).map_err(fail)?,
                 6 => {
                     let tag = delimited(&mut rest, "LogTags", wire_type).map_err(fail)?;
-                    self.pair(Message::LogTag, tag, RECURSION_LIMIT - 1)?;
+                    if self.reach == Reach::Everything {
+                        self.pair(Message::LogTag, tag, RECURSION_LIMIT - 1)?;
+                    }
                 }
                 _ => skip(&mut rest, field, wire_type, RECURSION_LIMIT).map_err(fail)?,
             }
@@ -914,6 +946,46 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_top_level_walk_counts_logs_without_looking_inside_them() {
+        let time = [key(1, VARINT), varint(1)].concat();
+        let no_time = len_field(2, &pair(b"k", b"v"));
+        let not_utf8 = [time.clone(), len_field(2, &pair(b"k", &[0xc3, 0xc3]))].concat();
+        let tag_without_value = len_field(6, &len_field(1, b"k"));
+        let inside = [group_of(&[&time, &no_time, &not_utf8]), tag_without_value].concat();
+        assert!(count_logs(&inside).is_err());
+        assert_eq!(count_top_level_logs(&inside), Ok(3));
+        // The group's own fields are still checked.
+        let cases: [(&str, Vec<u8>, Fault); 4] = [
+            (
+                "truncated Logs",
+                group_of(&[&time])[..3].to_vec(),
+                Fault::PastEnd,
+            ),
+            (
+                "Topic not UTF-8",
+                len_field(3, &[0xff]),
+                Fault::NotUtf8 { field: "Topic" },
+            ),
+            (
+                "Logs as a varint",
+                time.clone(),
+                Fault::WireType {
+                    field: "Logs",
+                    wire_type: VARINT,
+                },
+            ),
+            ("wire type 7", vec![0x0f], Fault::BadKey),
+        ];
+        for (name, bytes, fault) in cases {
+            assert_eq!(
+                count_top_level_logs(&bytes).map_err(|e| e.fault),
+                Err(fault),
+                "{name}"
+            );
+        }
+    }
+
     /// `depth` nested groups in field 9 (`[9 start [9 start ... 9 end] 9 end]`), innermost
     /// holding a varint field when `with_field`.
     fn nested_groups(depth: usize, with_field: bool) -> Vec<u8> {
@@ -1123,6 +1195,21 @@ mod tests {
             }
         }
 
+        /// The top-level walk accepts whatever the full walk accepts, with the same count.
+        #[test]
+        fn top_level_walk_accepts_what_the_full_walk_accepts(
+            g in log_group(),
+            damages in proptest::collection::vec(damage(), 0..3),
+        ) {
+            let mut bytes = g.encode_to_vec();
+            for d in &damages {
+                apply(&mut bytes, d);
+            }
+            if let Ok(n) = count_logs(&bytes) {
+                prop_assert_eq!(count_top_level_logs(&bytes), Ok(n));
+            }
+        }
+
         /// The fast path accepts only logs the full walk accepts, damaged or not, and takes
         /// every log of short ASCII pairs.
         #[test]
@@ -1141,7 +1228,10 @@ mod tests {
                 apply(&mut bytes, d);
             }
             if is_plain_log(&bytes) {
-                let walker = Walker { start: bytes.as_ptr().addr() };
+                let walker = Walker {
+                    start: bytes.as_ptr().addr(),
+                    reach: Reach::Everything,
+                };
                 prop_assert_eq!(walker.any_log(&bytes), Ok(()));
                 prop_assert_eq!(prost_count(&group_of(&[&bytes])), Some(1));
             }

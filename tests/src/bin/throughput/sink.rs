@@ -1,7 +1,8 @@
 //! `--server null`: a counting sink that costs next to nothing (~0.18 CPU s per GB, against
-//! ~0.45 for the local server's counting mode, which verifies the signature, the
-//! Content-MD5 and every log), to measure the producer when the server takes almost none
-//! of the machine's cores.
+//! ~0.43 for the local server's counting mode with every request deep-checked, `--server
+//! strict`, which verifies the signature, the Content-MD5 and every log, and ~0.23 with 1
+//! request in 8 deep-checked, `--server local`), to measure the producer when the server
+//! takes almost none of the machine's cores.
 //!
 //! It accepts any PutLogs request, decompresses the body (`x-log-compresstype` lz4 or
 //! zstd, size from `x-log-bodyrawsize`), counts the `LogGroup`'s logs by walking its
