@@ -46,8 +46,7 @@ pub struct BenchWorkload {
     keys: [String; Self::FIELDS],
     rows: Vec<[String; Self::FIELDS]>,
     routes: Vec<Route>,
-    /// The draws `r` of the ring, each with its log built.
-    ring: Vec<(u64, Log)>,
+    ring: Vec<Draw>,
 }
 
 impl BenchWorkload {
@@ -93,10 +92,22 @@ impl BenchWorkload {
             routes,
             ring: Vec::new(),
         };
-        workload.ring = (0..Self::RING)
+        // The pairs of every draw first, in order (so that a reader of the ring walks memory
+        // laid out in order, as it did when the ring held `String` pairs), then the logs.
+        let draws: Vec<(u64, Vec<(String, String)>)> = (0..Self::RING)
             .map(|_| {
                 let r = rng.next_u64();
-                (r, workload.log(r))
+                let mut pairs = Vec::with_capacity(Self::FIELDS);
+                pairs.extend(workload.fields(r).map(|(k, v)| (k.into(), v.into())));
+                (r, pairs)
+            })
+            .collect();
+        workload.ring = draws
+            .into_iter()
+            .map(|(r, pairs)| Draw {
+                log: workload.log(r),
+                r,
+                pairs,
             })
             .collect();
         Ok(workload)
@@ -130,22 +141,29 @@ impl BenchWorkload {
     /// Draw `i` of the ring (`i` wraps around [`RING`](Self::RING)): its route and its
     /// already built log.
     pub fn draw(&self, i: u64) -> (&Route, &Log) {
-        let (r, log) = &self.ring[(i % Self::RING as u64) as usize];
-        (self.route(*r), log)
+        let draw = self.ring_draw(i);
+        (self.route(draw.r), &draw.log)
     }
 
-    /// Draw `i` of the ring with its log built anew (as [`log`](Self::log) builds it), as
-    /// an application builds each log it sends.
+    /// Draw `i` of the ring with its log built anew from the draw's pairs (one buffer sized
+    /// for it, pair by pair), as an application builds each log it sends.
     pub fn draw_built(&self, i: u64) -> (&Route, Log) {
-        let (r, _) = &self.ring[(i % Self::RING as u64) as usize];
-        (self.route(*r), self.log(*r))
+        let (route, _, pairs) = self.draw_parts(i);
+        let mut log = Log::with_capacity(self.time, Self::LOG_BYTES);
+        log.extend(pairs.iter().map(|(k, v)| (k, v)));
+        (route, log)
     }
 
     /// Draw `i` of the ring as [`send_parts`](crate::producer::Producer::send_parts)
-    /// takes it: its route, its time and its contents, borrowed from the table of rows.
-    pub fn draw_parts(&self, i: u64) -> (&Route, u32, [(&str, &str); Self::FIELDS]) {
-        let (r, _) = &self.ring[(i % Self::RING as u64) as usize];
-        (self.route(*r), self.time, self.fields(*r))
+    /// takes it: its route, its time and its [`FIELDS`](Self::FIELDS) key/value pairs,
+    /// borrowed from the draw's own `String`s (laid out in ring order).
+    pub fn draw_parts(&self, i: u64) -> (&Route, u32, &[(String, String)]) {
+        let draw = self.ring_draw(i);
+        (self.route(draw.r), self.time, &draw.pairs)
+    }
+
+    fn ring_draw(&self, i: u64) -> &Draw {
+        &self.ring[(i % Self::RING as u64) as usize]
     }
 
     /// A finished `LogGroup` of random draws from `seed`, as a batch of route 0 is sealed
@@ -170,6 +188,14 @@ impl BenchWorkload {
             logs,
         )
     }
+}
+
+/// One draw of the ring: its random `r`, its pairs as owned strings, and its log built.
+#[derive(Clone)]
+struct Draw {
+    r: u64,
+    pairs: Vec<(String, String)>,
+    log: Log,
 }
 
 /// `Debug` shows the shape, not the table.
@@ -232,7 +258,10 @@ mod tests {
         let (route, log) = a.draw(7);
         let (parts_route, time, parts) = a.draw_parts(7);
         assert_eq!((parts_route, time), (route, log.time()));
-        assert!(log.contents().eq(parts));
+        assert!(
+            log.contents()
+                .eq(parts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        );
         assert_eq!(a.draw_built(7), (route, log.clone()));
         let routes: BTreeSet<_> = (0..BenchWorkload::RING as u64)
             .map(|i| a.draw(i).0.source())

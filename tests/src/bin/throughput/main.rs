@@ -404,13 +404,13 @@ fn ceiling(workload: &BenchWorkload, logs: u64, config: &ProducerConfig) -> Meas
     let start = Instant::now();
     for i in 0..logs {
         let (_, time, parts) = workload.draw_parts(i);
-        let entry = LogGroupEncoder::encoded_parts_len(time, None, &parts);
+        let entry = LogGroupEncoder::encoded_parts_len(time, None, parts);
         if encoder.len() + entry + trailer > config.max_batch_bytes
             || encoder.log_count() == config.max_batch_count
         {
             encoder = seal(encoder, &mut body);
         }
-        encoder.push_parts(time, None, &parts);
+        encoder.push_parts(time, None, parts);
     }
     if !encoder.is_empty() {
         seal(encoder, &mut body);
@@ -443,7 +443,7 @@ async fn sender(
             }
             Api::Parts => {
                 let (route, time, parts) = workload.draw_parts(first + i);
-                (route, producer.send_parts(route, time, None, &parts))
+                (route, producer.send_parts(route, time, None, parts))
             }
         };
         if let Err(refused) = sent {
