@@ -29,9 +29,6 @@ use core::fmt;
 use prost::Message as _;
 use prost::encoding::{encode_varint, encoded_len_varint};
 
-#[cfg(test)]
-use crate::time::UnixTime;
-
 mod log;
 pub use log::{Contents, Log};
 
@@ -603,6 +600,7 @@ pub(crate) const fn trailer_len_with(topic: &str, source: &str, tags_len: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::UnixTime;
     use alloc::vec;
     use proptest::prelude::*;
 
