@@ -54,4 +54,11 @@ pub use handle::LocalSls;
 pub use host::{FORWARDED_HOST, project_from_host};
 pub use received::{AuthKind, Ingest, ReceivedLogGroup};
 pub use route::ShardTarget;
+
+/// The number of logs in an uncompressed `LogGroup` body, counted by walking only the
+/// group's own fields, as the counting server does for a request it does not deep-check
+/// ([`LocalSlsBuilder::deep_check_every`]); `None` if those fields are malformed.
+pub fn count_group_logs(body: &[u8]) -> Option<usize> {
+    wire::count_top_level_logs(body).ok()
+}
 pub use store::{LogstoreStats, Stats};

@@ -6,8 +6,9 @@
 //!
 //! It accepts any PutLogs request, decompresses the body (`x-log-compresstype` lz4 or
 //! zstd, size from `x-log-bodyrawsize`), counts the `LogGroup`'s logs by walking its
-//! top-level fields without decoding them, and answers 200. It checks nothing else (no
-//! signature, no digest): correctness is the local server's job.
+//! top-level fields without decoding them (`server::count_group_logs`, the walk the local
+//! server uses for requests it does not deep-check), and answers 200. It checks nothing
+//! else (no signature, no digest): correctness is the local server's job.
 
 use core::convert::Infallible;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +20,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use sls_producer_core::compress::{self, Compression};
+use sls_producer_tests::server::count_group_logs;
 use tokio::net::TcpListener;
 
 /// What the sink received.
@@ -84,12 +86,12 @@ async fn handle(
     };
     let counted = compression.and_then(|c| {
         let raw = compress::decompress(c, &body, raw_size.unwrap_or(body.len())).ok()?;
-        Some((count_logs(&raw)?, raw.len()))
+        Some((count_group_logs(&raw)?, raw.len()))
     });
     let Some((logs, raw_len)) = counted else {
         return Ok(answer(&totals, 400));
     };
-    totals.logs.fetch_add(logs, Ordering::Relaxed);
+    totals.logs.fetch_add(logs as u64, Ordering::Relaxed);
     totals
         .raw_bytes
         .fetch_add(raw_len as u64, Ordering::Relaxed);
@@ -110,64 +112,4 @@ fn answer(totals: &Totals, status: u16) -> Response<Full<Bytes>> {
         "0000000000000000NULLSINK".parse().expect("ASCII"),
     );
     response
-}
-
-/// Logs (field 1) in a `LogGroup`, found by walking its top-level fields; `None` if the
-/// bytes are not a well-formed protobuf message.
-fn count_logs(mut bytes: &[u8]) -> Option<u64> {
-    let mut logs = 0;
-    while !bytes.is_empty() {
-        let key = varint(&mut bytes)?;
-        let skip = match key & 7 {
-            0 => {
-                varint(&mut bytes)?;
-                0
-            }
-            1 => 8,
-            2 => usize::try_from(varint(&mut bytes)?).ok()?,
-            5 => 4,
-            _ => return None,
-        };
-        bytes = bytes.get(skip..)?;
-        if key == (1 << 3 | 2) {
-            logs += 1;
-        }
-    }
-    Some(logs)
-}
-
-fn varint(bytes: &mut &[u8]) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let (&b, rest) = bytes.split_first()?;
-        *bytes = rest;
-        value |= u64::from(b & 0x7f) << shift;
-        if b < 0x80 {
-            return Some(value);
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sls_producer_core::proto::{Log, LogGroupEncoder};
-
-    #[test]
-    fn logs_are_counted_without_decoding() {
-        let mut enc = LogGroupEncoder::new();
-        for i in 0..5u32 {
-            enc.push(
-                &Log::new(i)
-                    .with_content("k", "v".repeat(200))
-                    .with_time_ns(i),
-            );
-        }
-        let raw = enc.finish("topic", "source", [("__pack_id__", "ABC-1")]);
-        assert_eq!(count_logs(&raw), Some(5));
-        assert_eq!(count_logs(&[]), Some(0));
-        assert_eq!(count_logs(&raw[..raw.len() - 1]), None, "truncated");
-        assert_eq!(count_logs(&[0x0b]), None, "wire type 3");
-    }
 }
