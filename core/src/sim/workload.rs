@@ -121,8 +121,13 @@ impl BenchWorkload {
     /// The log of random draw `r`, built as an application builds one: pair by pair, into
     /// a buffer sized for the log.
     pub fn log(&self, r: u64) -> Log {
+        self.build(self.fields(r))
+    }
+
+    /// A log of these pairs, in a buffer sized for one.
+    fn build<K: AsRef<str>, V: AsRef<str>>(&self, pairs: impl IntoIterator<Item = (K, V)>) -> Log {
         let mut log = Log::with_capacity(self.time, Self::LOG_BYTES);
-        log.extend(self.fields(r));
+        log.extend(pairs);
         log
     }
 
@@ -149,9 +154,7 @@ impl BenchWorkload {
     /// for it, pair by pair), as an application builds each log it sends.
     pub fn draw_built(&self, i: u64) -> (&Route, Log) {
         let (route, _, pairs) = self.draw_parts(i);
-        let mut log = Log::with_capacity(self.time, Self::LOG_BYTES);
-        log.extend(pairs.iter().map(|(k, v)| (k, v)));
-        (route, log)
+        (route, self.build(pairs.iter().map(|(k, v)| (k, v))))
     }
 
     /// Draw `i` of the ring as [`send_parts`](crate::producer::Producer::send_parts)

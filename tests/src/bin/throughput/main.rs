@@ -29,12 +29,13 @@
 //!
 //! The logs are `sim::BenchWorkload`'s ring of 4096 draws; each sender walks it in order
 //! from its own starting point, and the ceiling walks it too, so both encode the same
-//! pairs from the same memory (the workload's table of rows). A sender builds each log as
-//! an application does (a `Log` built from the draw's 8 key/value pairs) and calls `send`
-//! (`--api log`, the default), or passes the pairs borrowed to `send_parts` (`--api
-//! parts`, no `Log` built); only when the memory budget is full does it wait, with
-//! `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6 and 10^9
-//! bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server counts).
+//! pairs from the same memory (each draw's `String`s, laid out in ring order). A sender
+//! builds each log as an application does (a `Log` built from the draw's 8 key/value
+//! pairs) and calls `send` (`--api log`, the default), or passes the pairs borrowed to
+//! `send_parts` (`--api parts`, no `Log` built); only when the memory budget is full does
+//! it wait, with `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6
+//! and 10^9 bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server
+//! counts).
 
 // A benchmark measures real time.
 #![allow(clippy::disallowed_methods)]
@@ -121,6 +122,14 @@ impl ServerKind {
             Self::Local => "local",
             Self::Strict => "strict",
             Self::Null => "null",
+        }
+    }
+
+    /// One request in how many the local server deep-checks.
+    fn deep_check_every(self) -> NonZeroU32 {
+        match self {
+            Self::Local => SAMPLED_DEEP_CHECKS,
+            Self::Strict | Self::Null => NonZeroU32::MIN,
         }
     }
 
@@ -268,16 +277,12 @@ fn serve(threads: usize, kind: ServerKind) -> ExitCode {
     runtime.block_on(async {
         let stats = match kind {
             ServerKind::Local | ServerKind::Strict => {
-                let deep_check_every = match kind {
-                    ServerKind::Local => SAMPLED_DEEP_CHECKS,
-                    _ => NonZeroU32::MIN,
-                };
                 let sls = LocalSls::builder()
                     .project(PROJECT)
                     .logstore(PROJECT, LOGSTORE, Default::default())
                     .access_key(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
                     .store_mode(StoreMode::CountOnly)
-                    .deep_check_every(deep_check_every)
+                    .deep_check_every(kind.deep_check_every())
                     .start()
                     .await
                     .expect("bind a port on 127.0.0.1");
