@@ -201,8 +201,8 @@ impl SlsLayer {
             };
             for (name, value) in &fields.0 {
                 let key = match prefix {
-                    Some(p) => format!("{p}.{name}"),
-                    None => (*name).to_string(),
+                    Some(p) => Cow::Owned(format!("{p}.{name}")),
+                    None => Cow::Borrowed(*name),
                 };
                 push_field(&mut log, RESERVED, &key, value);
             }
