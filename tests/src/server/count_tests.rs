@@ -261,6 +261,15 @@ fn every(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).expect("not zero")
 }
 
+/// A counting server that deep-checks one request in `n`.
+async fn sampling(n: u32) -> LocalSls {
+    builder(StoreMode::CountOnly)
+        .deep_check_every(every(n))
+        .start()
+        .await
+        .unwrap()
+}
+
 /// Status and error code of each answer to `reqs`, sent in order on one connection.
 async fn answers(sls: &LocalSls, reqs: &[HttpRequest]) -> Vec<(u16, Option<String>)> {
     let mut c = TestClient::connect(sls.addr()).await.unwrap();
@@ -282,11 +291,7 @@ fn err(status: u16, code: &str) -> (u16, Option<String>) {
 
 #[tokio::test]
 async fn sampling_compares_the_md5_of_the_first_request_and_then_one_in_n() {
-    let sls = builder(StoreMode::CountOnly)
-        .deep_check_every(every(3))
-        .start()
-        .await
-        .unwrap();
+    let sls = sampling(3).await;
     let reqs: Vec<_> = (1..=7)
         .map(|n| flawed(&sls, &encode_log_group(&group(n, n as u32)), Flaw::WrongMd5))
         .collect();
@@ -305,11 +310,7 @@ async fn sampling_compares_the_md5_of_the_first_request_and_then_one_in_n() {
 
 #[tokio::test]
 async fn sampling_compares_the_sha256_of_v4_requests_like_the_md5_of_v1() {
-    let sls = builder(StoreMode::CountOnly)
-        .deep_check_every(every(2))
-        .start()
-        .await
-        .unwrap();
+    let sls = sampling(2).await;
     let v4 = SigningConfig::v4("cn-test");
     let raw = encode_log_group(&group(2, 0));
     let reqs: Vec<_> = (0..4)
@@ -327,11 +328,7 @@ async fn sampling_compares_the_sha256_of_v4_requests_like_the_md5_of_v1() {
 
 #[tokio::test]
 async fn sampling_still_authenticates_and_limits_every_request() {
-    let sls = builder(StoreMode::CountOnly)
-        .deep_check_every(every(3))
-        .start()
-        .await
-        .unwrap();
+    let sls = sampling(3).await;
     let raw = encode_log_group(&group(5, 1));
     // Three of each flaw: one deep request (1, 4, 7, 10) and two shallow ones.
     let mut reqs = Vec::new();
@@ -357,11 +354,7 @@ async fn sampling_still_authenticates_and_limits_every_request() {
 
 #[tokio::test]
 async fn shallow_requests_walk_only_the_groups_own_fields() {
-    let sls = builder(StoreMode::CountOnly)
-        .deep_check_every(every(2))
-        .start()
-        .await
-        .unwrap();
+    let sls = sampling(2).await;
     // One Log without its required Time: only the walk into the log finds it.
     let no_time = [0x0a, 0x08, 0x12, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, b'v'];
     let valid = encode_log_group(&group(3, 0));

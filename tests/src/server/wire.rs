@@ -1138,6 +1138,15 @@ mod tests {
         ]
     }
 
+    /// `g` encoded, then each of `damages` applied in turn.
+    fn damaged(g: &LogGroup, damages: &[Damage]) -> Vec<u8> {
+        let mut bytes = g.encode_to_vec();
+        for d in damages {
+            apply(&mut bytes, d);
+        }
+        bytes
+    }
+
     fn apply(bytes: &mut Vec<u8>, d: &Damage) {
         let at = |i: usize, len: usize| if len == 0 { 0 } else { i % len };
         match d {
@@ -1181,10 +1190,7 @@ mod tests {
             g in log_group(),
             damages in proptest::collection::vec(damage(), 1..4),
         ) {
-            let mut bytes = g.encode_to_vec();
-            for d in &damages {
-                apply(&mut bytes, d);
-            }
+            let bytes = damaged(&g, &damages);
             match (count_logs(&bytes), prost_count(&bytes)) {
                 (Ok(walked), decoded) => prop_assert_eq!(Some(walked), decoded),
                 (Err(e), Some(_)) => prop_assert!(
@@ -1201,10 +1207,7 @@ mod tests {
             g in log_group(),
             damages in proptest::collection::vec(damage(), 0..3),
         ) {
-            let mut bytes = g.encode_to_vec();
-            for d in &damages {
-                apply(&mut bytes, d);
-            }
+            let bytes = damaged(&g, &damages);
             if let Ok(n) = count_logs(&bytes) {
                 prop_assert_eq!(count_top_level_logs(&bytes), Ok(n));
             }
