@@ -76,7 +76,7 @@ impl Drop for Suppressed {
 /// Whether a [`Suppressed`] guard is alive on this thread.
 #[cfg(any(feature = "tracing-layer", feature = "log"))]
 #[cfg_attr(
-    all(target_family = "wasm", target_os = "unknown"),
+    wasm_browser,
     allow(dead_code, reason = "the layer and the logger are native-only")
 )]
 pub(crate) fn is_suppressed() -> bool {
@@ -211,10 +211,7 @@ pub(crate) fn driver_dropped(before: &EngineStats, after: &EngineStats) {
 /// episode, for the application's other layers.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
 #[cfg_attr(
-    any(
-        not(any(feature = "tracing-layer", feature = "log")),
-        all(target_family = "wasm", target_os = "unknown")
-    ),
+    any(not(any(feature = "tracing-layer", feature = "log")), wasm_browser),
     allow(dead_code)
 )]
 pub(crate) fn shipping_dropping(reason: &str) {
@@ -231,10 +228,7 @@ pub(crate) fn shipping_dropping(reason: &str) {
 /// A shipping layer or logger could send again and reported `dropped` events into SLS.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
 #[cfg_attr(
-    any(
-        not(any(feature = "tracing-layer", feature = "log")),
-        all(target_family = "wasm", target_os = "unknown")
-    ),
+    any(not(any(feature = "tracing-layer", feature = "log")), wasm_browser),
     allow(dead_code)
 )]
 pub(crate) fn shipping_resumed(dropped: u64) {

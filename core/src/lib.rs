@@ -93,10 +93,7 @@ pub mod http;
 mod json;
 // The layer and the logger need a `Send + Sync` producer: native targets only (on
 // `wasm32-unknown-unknown` the producer is deliberately not `Send`).
-#[cfg(all(
-    feature = "log",
-    not(all(target_family = "wasm", target_os = "unknown"))
-))]
+#[cfg(all(feature = "log", not(wasm_browser)))]
 pub mod log_logger;
 pub mod metrics;
 pub mod pack_id;
@@ -106,17 +103,11 @@ pub mod request;
 pub mod response;
 pub mod rt;
 pub mod shard;
-#[cfg(all(
-    any(feature = "tracing-layer", feature = "log"),
-    not(all(target_family = "wasm", target_os = "unknown"))
-))]
+#[cfg(all(any(feature = "tracing-layer", feature = "log"), not(wasm_browser)))]
 mod ship;
 pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod time;
-#[cfg(all(
-    feature = "tracing-layer",
-    not(all(target_family = "wasm", target_os = "unknown"))
-))]
+#[cfg(all(feature = "tracing-layer", not(wasm_browser)))]
 pub mod tracing_layer;

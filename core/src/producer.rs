@@ -10,10 +10,7 @@
 
 // On `wasm32-unknown-unknown` runtime handles and callbacks are not `Send` (one thread,
 // JS promises), so the shared state is deliberately a non-`Send` value in an `Arc` there.
-#![cfg_attr(
-    all(target_family = "wasm", target_os = "unknown"),
-    allow(clippy::arc_with_non_send_sync)
-)]
+#![cfg_attr(wasm_browser, allow(clippy::arc_with_non_send_sync))]
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;

@@ -28,7 +28,7 @@ use crate::credentials::Credentials;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::time::{Instant, UnixTime};
 
-#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+#[cfg(not(wasm_browser))]
 mod maybe {
     use core::future::Future;
     /// `Send` on native targets; no bound on `wasm32-unknown-unknown`.
@@ -44,7 +44,7 @@ mod maybe {
     pub type BoxError = alloc::boxed::Box<dyn core::error::Error + Send + Sync>;
 }
 
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod maybe {
     use core::future::Future;
     /// `Send` on native targets; no bound on `wasm32-unknown-unknown`.
@@ -69,13 +69,13 @@ macro_rules! named_future {
 
         impl $name {
             /// Wrap a future.
-            #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+            #[cfg(not(wasm_browser))]
             pub fn new(fut: impl Future<Output = $out> + Send + 'static) -> Self {
                 Self(Box::pin(fut))
             }
 
             /// Wrap a future.
-            #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+            #[cfg(wasm_browser)]
             pub fn new(fut: impl Future<Output = $out> + 'static) -> Self {
                 Self(Box::pin(fut))
             }

@@ -38,10 +38,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // The pure helpers are used by the JS-facing modules only, which exist only on wasm.
-#![cfg_attr(
-    not(all(target_family = "wasm", target_os = "unknown")),
-    allow(dead_code)
-)]
+#![cfg_attr(not(wasm_browser), allow(dead_code))]
 
 pub use sls_producer_core as core;
 
@@ -55,32 +52,32 @@ pub use headers::FORWARDED_HOST;
 pub use keepalive::KEEPALIVE_QUOTA;
 pub use tracking::WebTrackingTransport;
 
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod credentials;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod fetch;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod page;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod spawner;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod start;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod timer;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod workers;
 
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use credentials::{JsCredentialsProvider, credentials_from_js};
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use fetch::FetchTransport;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use page::{PageLifeListener, PageLifeTransport, PageVisibility, flush_on_page_hide};
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use spawner::LocalSpawner;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use start::spawn_producer;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use timer::WasmTimer;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use workers::{NotAnExecutionContext, WaitUntil};

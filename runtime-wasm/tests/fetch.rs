@@ -4,7 +4,7 @@
 //! address is taken from `SLS_WASM_TEST_SINK` at compile time (default `127.0.0.1:18571`).
 //! Runs under Node by default; `WASM_BINDGEN_USE_BROWSER=1` / `_DEDICATED_WORKER=1` /
 //! `_SERVICE_WORKER=1` run the same tests in headless Chromium, cross-origin to the sink.
-#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+#![cfg(wasm_browser)]
 
 use core::future::Future;
 use core::pin::pin;

@@ -1,6 +1,6 @@
 //! The JS-facing helpers that need no server: `WaitUntil` with a fake Workers context,
 //! credentials read from JS objects, and `PageLifeListener` outside pages.
-#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+#![cfg(wasm_browser)]
 
 use core::cell::RefCell;
 use std::rc::Rc;

@@ -2,7 +2,7 @@
 //!
 //! Runs under Node by default; `WASM_BINDGEN_USE_BROWSER=1` / `_DEDICATED_WORKER=1` /
 //! `_SERVICE_WORKER=1` run the same tests in headless Chromium.
-#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+#![cfg(wasm_browser)]
 
 use core::cell::RefCell;
 use core::future::Future;

@@ -14,13 +14,13 @@ use crate::engine::{DeliveryFailure, DeliveryResult, Ticket};
 /// A per-send completion callback. It runs on the driver's task, once, after the send's
 /// batch has its outcome; keep it short and never let it panic (a panic unwinds through
 /// the driver). `Send` on native targets.
-#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+#[cfg(not(wasm_browser))]
 pub type Callback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
 
 /// A per-send completion callback. It runs on the driver's task, once, after the send's
 /// batch has its outcome; keep it short and never let it panic (a panic unwinds through
 /// the driver).
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub type Callback = Box<dyn FnOnce(DeliveryResult) + 'static>;
 
 /// What the engine hands back for a tagged send.

@@ -75,10 +75,7 @@
 
 // On `wasm32-unknown-unknown` futures and closures are not `Send` (single thread, JS
 // promises), so the shared handles hold `!Send` values in an `Arc` on purpose.
-#![cfg_attr(
-    all(target_family = "wasm", target_os = "unknown"),
-    allow(clippy::arc_with_non_send_sync)
-)]
+#![cfg_attr(wasm_browser, allow(clippy::arc_with_non_send_sync))]
 
 mod clock;
 mod executor;

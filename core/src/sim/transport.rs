@@ -139,9 +139,9 @@ pub struct RecordedRequest {
     pub reply: ScriptedReply,
 }
 
-#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+#[cfg(not(wasm_browser))]
 type ResponderFn = dyn FnMut(&HttpRequest, Instant) -> ScriptedReply + Send;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 type ResponderFn = dyn FnMut(&HttpRequest, Instant) -> ScriptedReply;
 
 /// The responder has its own lock so that it runs outside the transport state's lock.

@@ -21,8 +21,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 mod worker;
 
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+#[cfg(wasm_browser)]
 pub use worker::fetch;

@@ -1,7 +1,7 @@
 //! The JS API (`Producer`) against the local SLS server, in every JS environment:
 //! `run-wasm-tests.sh` runs this file in Node, in a headless Chromium page and in a
 //! dedicated worker (cross-origin to the server: CORS, preflights, `x-forwarded-host`).
-#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+#![cfg(wasm_browser)]
 
 mod support;
 

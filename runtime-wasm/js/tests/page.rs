@@ -1,6 +1,6 @@
 //! Page life in a headless Chromium page: what is buffered is sent, with `keepalive`, when
 //! the page is hidden (`pagehide`, `visibilitychange`).
-#![cfg(all(target_family = "wasm", target_os = "unknown"))]
+#![cfg(wasm_browser)]
 
 mod support;
 
