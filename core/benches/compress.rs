@@ -4,8 +4,8 @@
 //! `cargo bench -p sls-producer-core --bench compress`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sls_producer_core::compress::{self, Compression, Compressor};
-use sls_producer_core::sign::{BodyDigest, SignatureVersion};
+use sls_producer_core::protocol::compress::{self, Compression, Compressor};
+use sls_producer_core::protocol::sign::{BodyDigest, SignatureVersion};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;

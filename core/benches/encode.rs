@@ -6,7 +6,7 @@ use criterion::measurement::WallTime;
 use criterion::{
     BatchSize, BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main,
 };
-use sls_producer_core::proto::LogGroupEncoder;
+use sls_producer_core::protocol::proto::LogGroupEncoder;
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;

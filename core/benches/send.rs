@@ -28,10 +28,10 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sls_producer_core::engine::Record;
 use sls_producer_core::engine::{Engine, Route};
-use sls_producer_core::http::HttpResponse;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::Log;
-use sls_producer_core::time::{Instant as CoreInstant, UnixTime};
+use sls_producer_core::protocol::http::HttpResponse;
+use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::protocol::time::{Instant as CoreInstant, UnixTime};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;

@@ -14,9 +14,9 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use log::Log as _;
 use sls_producer_core::engine::Route;
-use sls_producer_core::log_logger::SlsLogger;
+use sls_producer_core::integrations::log_logger::SlsLogger;
+use sls_producer_core::integrations::tracing_layer::SlsLayer;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::tracing_layer::SlsLayer;
 use tracing_subscriber::prelude::*;
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]

@@ -47,11 +47,11 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
-use crate::backoff::{BackoffPolicy, Jitter};
-use crate::compress::Compression;
-use crate::endpoint::{Endpoint, EndpointError};
-use crate::shard::Buckets;
-use crate::sign::{DateHeader, SignatureVersion};
+use crate::engine::backoff::{BackoffPolicy, Jitter};
+use crate::protocol::compress::Compression;
+use crate::protocol::endpoint::{Endpoint, EndpointError};
+use crate::protocol::shard::Buckets;
+use crate::protocol::sign::{DateHeader, SignatureVersion};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -149,7 +149,7 @@ pub struct ProducerConfig {
     pub seed: u64,
 }
 
-pub use crate::request::DEFAULT_USER_AGENT;
+pub use crate::protocol::request::DEFAULT_USER_AGENT;
 
 impl Default for ProducerConfig {
     /// The defaults with an empty endpoint (which [`validate`](Self::validate) rejects).

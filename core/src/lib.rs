@@ -13,19 +13,22 @@
 //!               HttpRequest ──► HttpTransport ──► response ──► retry / backoff / result
 //! ```
 //!
-//! This crate is organised in three layers:
+//! The module tree shows the layers, from the wire up:
 //!
-//! 1. **Protocol** — pure functions with golden-vector tests: [`proto`] (LogGroup messages
-//!    and the streaming encoder), [`compress`], [`sign`], [`request`] (PutLogs as data),
-//!    [`endpoint`], [`response`] (SLS error bodies), [`shard`] (shard-hash bucketing),
-//!    [`pack_id`], [`backoff`], [`time`] (instants and calendar dates without `std`),
-//!    [`config`] and [`credentials`].
-//! 2. **Engine** — [`engine::Engine`], a sans-IO state machine fed explicit instants: it
+//! 1. **[`protocol`]** — pure functions with golden-vector tests: the `LogGroup` protobuf
+//!    and its streaming encoder, compression, signatures v1/v4, PutLogs requests, endpoints,
+//!    SLS error bodies, shard keys, pack ids, calendar dates without `std`.
+//! 2. **[`engine`]** — [`engine::Engine`], a sans-IO state machine fed explicit instants: it
 //!    batches, seals, builds each body once, signs each attempt, classifies responses,
-//!    schedules retries and reports one outcome per send. No futures, no clock reads.
-//! 3. **Driver and handle** — [`producer::Producer`] is the cheap `Clone` handle your code
-//!    sends through; [`driver::Driver`] is the one future that runs the engine on a runtime's
+//!    schedules retries (with [`engine::backoff`]) and reports one outcome per send. No
+//!    futures, no clock reads.
+//! 3. **[`producer`]** — [`producer::Producer`] is the cheap `Clone` handle your code sends
+//!    through; [`producer::Driver`] is the one future that runs the engine on a runtime's
 //!    [`rt::Timer`] and [`rt::HttpTransport`].
+//!
+//! Beside them: [`config`] and [`credentials`] (what a producer is built from), [`rt`] (the
+//! runtime traits), [`integrations`] (a `tracing` layer and a `log` logger that ship an
+//! application's events) and `sim` (a deterministic runtime for tests).
 //!
 //! The runtime crates (`sls-producer-tokio`, `sls-producer-smol`, `sls-producer-wasm`) provide
 //! the [`rt`] implementations; the `sim` feature provides a manual clock, a run-until-stalled
@@ -51,9 +54,9 @@
 //! use sls_producer_core::config::ProducerConfig;
 //! use sls_producer_core::credentials::Credentials;
 //! use sls_producer_core::engine::{Engine, Route};
-//! use sls_producer_core::http::HttpResponse;
-//! use sls_producer_core::proto::Log;
-//! use sls_producer_core::time::{Instant, UnixTime};
+//! use sls_producer_core::protocol::http::HttpResponse;
+//! use sls_producer_core::protocol::proto::Log;
+//! use sls_producer_core::protocol::time::{Instant, UnixTime};
 //!
 //! let config = ProducerConfig::new("http://127.0.0.1:8080");
 //! let wall = UnixTime::from_secs(1_700_000_000);
@@ -81,33 +84,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod backoff;
-pub mod compress;
 pub mod config;
 pub mod credentials;
-mod diag;
-pub mod driver;
-pub mod endpoint;
 pub mod engine;
-pub mod http;
-mod json;
-// The layer and the logger need a `Send + Sync` producer: native targets only (on
-// `wasm32-unknown-unknown` the producer is deliberately not `Send`).
-#[cfg(all(feature = "log", not(wasm_browser)))]
-pub mod log_logger;
-pub mod metrics;
-pub mod pack_id;
+pub mod integrations;
 pub mod producer;
-pub mod proto;
-pub mod request;
-pub mod response;
+pub mod protocol;
 pub mod rt;
-pub mod shard;
-#[cfg(all(any(feature = "tracing-layer", feature = "log"), not(wasm_browser)))]
-mod ship;
-pub mod sign;
 #[cfg(feature = "sim")]
 pub mod sim;
-pub mod time;
-#[cfg(all(feature = "tracing-layer", not(wasm_browser)))]
-pub mod tracing_layer;
+mod sync;

@@ -25,8 +25,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::credentials::Credentials;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::time::{Instant, UnixTime};
+use crate::protocol::http::{HttpRequest, HttpResponse};
+use crate::protocol::time::{Instant, UnixTime};
 
 #[cfg(not(wasm_browser))]
 mod maybe {

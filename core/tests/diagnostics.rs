@@ -7,18 +7,18 @@ use std::sync::{Arc, Mutex};
 
 use core::time::Duration;
 
-use sls_producer_core::compress::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::{Credentials, FnProvider};
-use sls_producer_core::driver::CredentialsSource;
 use sls_producer_core::engine::Route;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::protocol::time::UnixTime;
 use sls_producer_core::rt::{
     Clock as _, CredentialsError, CredentialsProvider, TransportErrorKind,
 };
 use sls_producer_core::sim::{ScriptedReply, ScriptedTransport, SimRuntime};
-use sls_producer_core::time::UnixTime;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
@@ -136,7 +136,7 @@ fn a_retried_attempt_is_a_warning_with_request_id_code_and_decision() {
     assert_eq!(failed.len(), 2, "{:?}", events.events());
     let busy = &failed[0];
     assert_eq!(busy.level, Level::WARN);
-    assert_eq!(busy.target, "sls_producer_core::diag");
+    assert_eq!(busy.target, "sls_producer_core::producer::diag");
     assert_eq!(busy.field("http_status"), Some("503"));
     assert_eq!(busy.field("error_code"), Some("ServerBusy"));
     assert_eq!(busy.field("error_message"), Some("server is busy"));

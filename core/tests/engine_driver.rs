@@ -7,15 +7,15 @@ use core::time::Duration;
 
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::{CredentialsSource, Driver};
 use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, PushError, Route};
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::{Log, decode_log_group};
+use sls_producer_core::producer::{CredentialsSource, Driver};
+use sls_producer_core::protocol::proto::{Log, decode_log_group};
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::{
     Clock, CredentialsError, CredentialsFuture, CredentialsProvider, Task,
 };
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
-use sls_producer_core::time::Instant;
 
 fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
@@ -303,8 +303,8 @@ fn dropping_every_handle_closes_and_delivers_what_was_sent() {
     let requests = sim.transport().requests();
     assert_eq!(requests.len(), 1, "one batch, sealed by the implicit close");
     assert_eq!(sim.now(), ms(0), "no linger wait after close");
-    let raw = sls_producer_core::compress::decompress(
-        sls_producer_core::compress::Compression::Lz4,
+    let raw = sls_producer_core::protocol::compress::decompress(
+        sls_producer_core::protocol::compress::Compression::Lz4,
         &requests[0].request.body,
         requests[0]
             .request
@@ -436,7 +436,7 @@ fn same_seed_and_script_give_the_same_request_log() {
         let cfg = config()
             .with_generate_pack_id(true)
             .with_seed(seed)
-            .with_jitter(sls_producer_core::backoff::Jitter::Full)
+            .with_jitter(sls_producer_core::engine::backoff::Jitter::Full)
             .with_max_batch_count(2);
         let producer = start(&sim, &cfg);
         for i in 0..5 {
@@ -462,7 +462,7 @@ fn handles_and_futures_are_send_and_sync_on_native_targets() {
     send::<sls_producer_core::producer::SendFuture>();
     send::<sls_producer_core::producer::FlushFuture>();
     send::<sls_producer_core::producer::CloseFuture>();
-    send::<sls_producer_core::driver::DeliveryHandle>();
+    send::<sls_producer_core::producer::DeliveryHandle>();
 }
 
 #[test]

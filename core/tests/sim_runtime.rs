@@ -8,8 +8,9 @@ use core::pin::pin;
 use core::task::Poll;
 use core::time::Duration;
 
-use sls_producer_core::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
-use sls_producer_core::response::check_response;
+use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
+use sls_producer_core::protocol::response::check_response;
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{
     Clock, HttpTransport, Spawner, Task, Timer, TransportError, TransportErrorKind,
 };
@@ -17,7 +18,6 @@ use sls_producer_core::sim::{
     ManualClock, RecordedRequest, ScriptedReply, ScriptedTransport, SimError, SimExecutor,
     SimLimits, SimRng, SimRuntime,
 };
-use sls_producer_core::time::{Instant, UnixTime};
 
 fn request(path: &str) -> HttpRequest {
     HttpRequest {

@@ -3,14 +3,14 @@
 
 use core::time::Duration;
 
-use sls_producer_core::compress::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Route;
+use sls_producer_core::integrations::tracing_layer::{SlsLayer, SlsLayerBuilder, SpanFields};
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::{Log, decode_log_group};
+use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::protocol::proto::{Log, decode_log_group};
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
-use sls_producer_core::tracing_layer::{SlsLayer, SlsLayerBuilder, SpanFields};
 use tracing_subscriber::prelude::*;
 
 fn config() -> ProducerConfig {
@@ -188,7 +188,7 @@ fn the_producers_own_and_the_transport_stacks_events_are_never_shipped() {
     let layer = layer(&producer).ignore_target("noisy").build();
     let handle = layer.handle();
     with_layer(layer, || {
-        tracing::error!(target: "sls_producer_core::diag", "own diagnostics");
+        tracing::error!(target: "sls_producer_core::producer::diag", "own diagnostics");
         tracing::error!(target: "sls_producer_tokio", "runtime crate");
         tracing::error!(target: "hyper_util::client::legacy::pool", "pool");
         tracing::error!(target: "rustls::conn", "tls");
@@ -216,7 +216,7 @@ fn clearing_the_default_ignore_list_keeps_the_producers_own_targets_ignored() {
         .build();
     with_layer(layer, || {
         tracing::info!(target: "hyper", "now shipped");
-        tracing::info!(target: "sls_producer_core::driver", "still not");
+        tracing::info!(target: "sls_producer_core::producer", "still not");
     });
     sim.block_on(producer.flush()).unwrap();
     let logs = shipped(&sim);
@@ -300,7 +300,10 @@ fn a_full_buffer_drops_events_counts_them_and_reports_them_once_there_is_room() 
     let new = &logs[shipped_before..];
     assert_eq!(new.len(), 2);
     assert_eq!(get(&new[0], "level"), Some("WARN"));
-    assert_eq!(get(&new[0], "target"), Some("sls_producer_core::diag"));
+    assert_eq!(
+        get(&new[0], "target"),
+        Some("sls_producer_core::producer::diag")
+    );
     assert_eq!(
         get(&new[0], "message"),
         Some(format!("{dropped} events were dropped before reaching SLS").as_str())

@@ -17,7 +17,7 @@ use core::fmt;
 use core::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sls_producer_core::compress::Compression;
+use sls_producer_core::protocol::compress::Compression;
 use sls_producer_core::rt::Clock as _;
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::{Credentials, Log, Producer, ProducerConfig, Route, TokioTimer};

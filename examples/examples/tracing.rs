@@ -16,8 +16,8 @@ use core::error::Error;
 use core::time::Duration;
 
 use sls_producer_core::credentials::Credentials;
+use sls_producer_core::integrations::tracing_layer::{ShipStats, SlsLayer};
 use sls_producer_core::producer::CloseReport;
-use sls_producer_core::tracing_layer::{ShipStats, SlsLayer};
 use sls_producer_examples::Destination;
 use sls_producer_tokio::{Producer, ProducerConfig, Route};
 use tracing::Instrument as _;

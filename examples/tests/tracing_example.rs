@@ -2,7 +2,7 @@
 //! with their fields and span context, and nothing of the producer's own does.
 
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::proto::Log;
 use sls_producer_tests::server::LocalSls;
 
 #[allow(dead_code, reason = "the example's `main` is not called here")]

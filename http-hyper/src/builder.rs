@@ -6,7 +6,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::driver::CredentialsSource;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_core::rt::HttpTransport;
 
 use crate::TransportConfig;
@@ -53,7 +53,7 @@ impl BuilderParts {
     }
 
     /// The compression helpers to spawn next to the driver
-    /// ([`Driver::compress_helper`](sls_producer_core::driver::Driver::compress_helper)):
+    /// ([`Driver::compress_helper`](sls_producer_core::producer::Driver::compress_helper)):
     /// the number given, or [`default_compress_helpers`].
     pub fn compress_helpers(&self) -> usize {
         self.compress_helpers
@@ -177,7 +177,7 @@ mod tests {
     impl HttpTransport for Never {
         fn send(
             &self,
-            _request: sls_producer_core::http::HttpRequest,
+            _request: sls_producer_core::protocol::http::HttpRequest,
         ) -> sls_producer_core::rt::ResponseFuture {
             unreachable!("never sent")
         }

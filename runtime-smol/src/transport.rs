@@ -10,7 +10,7 @@ use http::header::{HOST, HeaderValue};
 use http_body_util::Full;
 use hyper::client::conn::http1::{self, SendRequest};
 use rustls::pki_types::ServerName;
-use sls_producer_core::http::{Bytes, HttpRequest, HttpResponse, Scheme};
+use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Scheme};
 use sls_producer_core::rt::{
     HttpTransport, ResponseFuture, Spawner as _, Task, TransportError, TransportErrorKind,
 };

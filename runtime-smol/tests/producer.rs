@@ -7,7 +7,7 @@ use core::time::Duration;
 use std::sync::{Arc, mpsc};
 
 use sls_producer_core::config::ConfigError;
-use sls_producer_core::shard::adjust_hash;
+use sls_producer_core::protocol::shard::adjust_hash;
 use sls_producer_smol::{
     BlockingError, BuildError, Credentials, Log, Producer, ProducerConfig, Route,
 };

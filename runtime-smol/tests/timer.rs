@@ -3,8 +3,8 @@
 use core::time::Duration;
 use std::sync::Arc;
 
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{Clock, Spawner, Task, Timer};
-use sls_producer_core::time::{Instant, UnixTime};
 use sls_producer_smol::{SmolSpawner, SmolTimer};
 
 #[test]

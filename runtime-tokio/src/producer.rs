@@ -6,8 +6,8 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use sls_producer_core::config::{ConfigError, ProducerConfig};
-use sls_producer_core::driver::{CredentialsSource, Driver};
 use sls_producer_core::producer::{CloseReport, Producer as CoreProducer};
+use sls_producer_core::producer::{CredentialsSource, Driver};
 use sls_producer_core::rt::{CredentialsProvider, HttpTransport};
 use tokio::runtime::Handle;
 

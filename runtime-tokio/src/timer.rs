@@ -3,8 +3,8 @@
 use core::time::Duration;
 use std::time::SystemTime;
 
+use sls_producer_core::protocol::time::{Instant, UnixTime, duration_nanos};
 use sls_producer_core::rt::{Clock, Sleep, Timer};
-use sls_producer_core::time::{Instant, UnixTime, duration_nanos};
 
 /// The producer's [`Clock`] and [`Timer`] on tokio's clock.
 ///

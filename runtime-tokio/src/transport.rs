@@ -13,7 +13,7 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer as HyperTokioTimer};
-use sls_producer_core::http::{Bytes, HttpRequest};
+use sls_producer_core::protocol::http::{Bytes, HttpRequest};
 use sls_producer_core::rt::{
     BoxError, HttpTransport, ResponseFuture, TransportError, TransportErrorKind,
 };
@@ -88,7 +88,7 @@ impl TokioTransport {
         client: Client<Connector, Full<Bytes>>,
         request: HttpRequest,
         max_response_body: usize,
-    ) -> Result<sls_producer_core::http::HttpResponse, TransportError> {
+    ) -> Result<sls_producer_core::protocol::http::HttpResponse, TransportError> {
         let authority = request.authority.clone();
         let uri = absolute_uri(&request)?;
         let request = to_hyper_request(request, uri)?;

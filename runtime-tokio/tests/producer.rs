@@ -5,7 +5,7 @@
 use core::time::Duration;
 
 use sls_producer_core::config::ConfigError;
-use sls_producer_core::shard::adjust_hash;
+use sls_producer_core::protocol::shard::adjust_hash;
 use sls_producer_tests::server::{LocalSls, LogstoreOptions, ShardTarget};
 use sls_producer_tokio::{
     BlockingError, BuildError, Credentials, Log, Producer, ProducerConfig, Route,

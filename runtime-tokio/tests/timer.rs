@@ -2,8 +2,8 @@
 
 use core::time::Duration;
 
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{Clock, Spawner, Task, Timer};
-use sls_producer_core::time::{Instant, UnixTime};
 use sls_producer_tokio::{TokioSpawner, TokioTimer};
 
 #[tokio::test(start_paused = true)]

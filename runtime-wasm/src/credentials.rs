@@ -2,8 +2,8 @@
 
 use js_sys::{Function, Promise, Reflect};
 use sls_producer_core::credentials::Credentials;
+use sls_producer_core::protocol::time::UnixTime;
 use sls_producer_core::rt::{CredentialsError, CredentialsFuture, CredentialsProvider};
-use sls_producer_core::time::UnixTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -11,8 +11,8 @@ use core::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Reflect;
-use sls_producer_core::http::HttpRequest;
 use sls_producer_core::producer::Producer;
+use sls_producer_core::protocol::http::HttpRequest;
 use sls_producer_core::rt::{HttpTransport, ResponseFuture};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use sls_producer_core::config::{ConfigError, ProducerConfig};
-use sls_producer_core::driver::CredentialsSource;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_core::producer::Producer;
+use sls_producer_core::protocol::sign::DateHeader;
 use sls_producer_core::rt::HttpTransport;
-use sls_producer_core::sign::DateHeader;
 
 use crate::{LocalSpawner, WasmTimer};
 

@@ -4,8 +4,8 @@ use core::cell::RefCell;
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::Reflect;
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{Clock, Sleep, Timer};
-use sls_producer_core::time::{Instant, UnixTime};
 use wasm_bindgen::prelude::*;
 
 use crate::delay::{Monotonic, TimeoutSteps, nanos_from_js_millis};

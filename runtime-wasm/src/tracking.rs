@@ -13,11 +13,11 @@
 
 use std::sync::Arc;
 
-use sls_producer_core::compress::{self, Compression};
-use sls_producer_core::endpoint::Endpoint;
-use sls_producer_core::http::{Bytes, HttpRequest};
-use sls_producer_core::proto;
-use sls_producer_core::request::{TrackBody, TrackStyle, web_tracking_request};
+use sls_producer_core::protocol::compress::{self, Compression};
+use sls_producer_core::protocol::endpoint::Endpoint;
+use sls_producer_core::protocol::http::{Bytes, HttpRequest};
+use sls_producer_core::protocol::proto;
+use sls_producer_core::protocol::request::{TrackBody, TrackStyle, web_tracking_request};
 use sls_producer_core::rt::{HttpTransport, ResponseFuture, TransportError, TransportErrorKind};
 
 /// An [`HttpTransport`] that sends the engine's PutLogs requests as anonymous web-tracking
@@ -175,11 +175,11 @@ mod tests {
     use super::*;
     use core::future::Future;
     use sls_producer_core::credentials::Credentials;
-    use sls_producer_core::http::{HttpResponse, Method};
-    use sls_producer_core::proto::{Log, LogGroupEncoder};
-    use sls_producer_core::request::{PreparedBody, PutLogsTarget, put_logs_request};
-    use sls_producer_core::sign::{SignatureVersion, SigningConfig, sign_request};
-    use sls_producer_core::time::UnixTime;
+    use sls_producer_core::protocol::http::{HttpResponse, Method};
+    use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
+    use sls_producer_core::protocol::request::{PreparedBody, PutLogsTarget, put_logs_request};
+    use sls_producer_core::protocol::sign::{SignatureVersion, SigningConfig, sign_request};
+    use sls_producer_core::protocol::time::UnixTime;
     use std::sync::Mutex;
 
     fn put_logs(endpoint: &Endpoint, compression: Compression, key: &str) -> HttpRequest {

@@ -13,8 +13,8 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use js_sys::Reflect;
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::{Clock, Spawner, Task, Timer};
-use sls_producer_core::time::Instant;
 use sls_producer_wasm::{LocalSpawner, WasmTimer};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -17,8 +17,8 @@ use hyper_util::rt::TokioIo;
 use sls_producer_core::credentials::{
     ACCESS_KEY_ID_VAR, ACCESS_KEY_SECRET_VAR, EcsRamRole, FnProvider, SECURITY_TOKEN_VAR,
 };
+use sls_producer_core::protocol::time::UnixTime;
 use sls_producer_core::rt::{CredentialsError, CredentialsProvider, HttpTransport};
-use sls_producer_core::time::UnixTime;
 use sls_producer_tests::server::{LocalSls, LogstoreOptions, ReceivedLogGroup};
 use sls_producer_tokio::{
     Credentials, Log, Producer, ProducerConfig, Route, TokioTransport, TransportConfig,
@@ -290,7 +290,7 @@ fn text(status: u16, body: &str) -> Response<Full<Bytes>> {
 
 /// `secs` as `YYYY-MM-DDTHH:MM:SSZ`.
 fn civil_rfc3339(secs: u64) -> String {
-    let c = sls_producer_core::time::CivilDateTime::from_unix_secs(secs);
+    let c = sls_producer_core::protocol::time::CivilDateTime::from_unix_secs(secs);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         c.year, c.month, c.day, c.hour, c.minute, c.second

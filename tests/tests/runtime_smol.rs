@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::driver::CredentialsSource;
 use sls_producer_core::producer::CloseReport;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_smol::{BlockingError, Producer};
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
 use smol::Executor;

@@ -6,8 +6,8 @@ use core::future::Future;
 use core::time::Duration;
 
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::driver::CredentialsSource;
 use sls_producer_core::producer::CloseReport;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
 use sls_producer_tokio::{BlockingError, Producer};
 use tokio::runtime::Runtime;

@@ -20,10 +20,10 @@ use std::thread::{self, Thread};
 
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::http::HttpResponse;
 use sls_producer_core::producer::Producer;
+use sls_producer_core::protocol::http::HttpResponse;
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{Clock, HttpTransport, ResponseFuture, Sleep, Timer};
-use sls_producer_core::time::{Instant, UnixTime};
 
 /// Log time of every generated log (fixed: the benches must not depend on the date).
 pub(crate) const LOG_TIME: u32 = 1_700_000_000;
@@ -159,7 +159,7 @@ impl Future for SleepUntil {
 pub(crate) struct AcceptAll;
 
 impl HttpTransport for AcceptAll {
-    fn send(&self, _request: sls_producer_core::http::HttpRequest) -> ResponseFuture {
+    fn send(&self, _request: sls_producer_core::protocol::http::HttpRequest) -> ResponseFuture {
         ResponseFuture::ready(Ok(HttpResponse::new(200)))
     }
 }

@@ -26,12 +26,12 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::Credentials;
-use crate::driver::Lock;
-use crate::endpoint::Endpoint;
-use crate::http::{Bytes, HttpRequest, HttpResponse, Method};
-use crate::json;
+use crate::protocol::endpoint::Endpoint;
+use crate::protocol::http::{Bytes, HttpRequest, HttpResponse, Method};
+use crate::protocol::json;
+use crate::protocol::time::{CivilDateTime, UnixTime};
 use crate::rt::{CredentialsError, CredentialsFuture, CredentialsProvider, HttpTransport};
-use crate::time::{CivilDateTime, UnixTime};
+use crate::sync::Lock;
 
 /// Where the ECS instance metadata service answers.
 pub const ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
@@ -59,7 +59,7 @@ pub struct EcsRamRole {
 
 struct Inner {
     transport: Arc<dyn HttpTransport>,
-    scheme: crate::http::Scheme,
+    scheme: crate::protocol::http::Scheme,
     authority: String,
     /// The configured role, or the one discovered by the first fetch.
     role: Lock<Option<String>>,
@@ -222,7 +222,7 @@ pub enum EcsRoleError {
     /// control characters. Pass the role name exactly as the RAM console shows it.
     InvalidRole(String),
     /// The metadata endpoint is not `[scheme://]host[:port]`.
-    InvalidEndpoint(String, crate::endpoint::EndpointError),
+    InvalidEndpoint(String, crate::protocol::endpoint::EndpointError),
 }
 
 impl fmt::Display for EcsRoleError {

@@ -19,7 +19,7 @@ use crate::rt::{CredentialsError, CredentialsFuture, CredentialsProvider, MaybeS
 /// use std::sync::Arc;
 /// use sls_producer_core::credentials::{Credentials, FnProvider};
 /// use sls_producer_core::rt::{CredentialsError, CredentialsProvider};
-/// use sls_producer_core::time::UnixTime;
+/// use sls_producer_core::protocol::time::UnixTime;
 ///
 /// # struct StsResponse { id: String, secret: String, token: String, expires_unix: u64 }
 /// # async fn assume_role() -> Result<StsResponse, String> { Err("no STS here".into()) }

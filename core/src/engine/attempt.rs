@@ -6,7 +6,7 @@ use alloc::sync::Arc;
 use core::fmt;
 use core::time::Duration;
 
-use crate::time::UnixTime;
+use crate::protocol::time::UnixTime;
 
 /// Identifies one HTTP request of the engine (a batch's first try or one of its retries).
 ///

@@ -8,9 +8,9 @@ use super::attempt::{AttemptHistory, AttemptId};
 use super::events::Ticket;
 use super::key::Route;
 use super::wire::Sealed;
-use crate::http::Bytes;
-use crate::proto::{Log, LogGroupEncoder};
-use crate::time::Instant;
+use crate::protocol::http::Bytes;
+use crate::protocol::proto::{Log, LogGroupEncoder};
+use crate::protocol::time::Instant;
 
 /// Identifies a batch. Ids increase in creation order, which is what flush watermarks use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::attempt::Attempt;
-use crate::proto::Log;
+use crate::protocol::proto::Log;
 
 /// Identifies one accepted send (one log or one list of logs).
 ///

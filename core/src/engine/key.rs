@@ -3,8 +3,8 @@
 use alloc::sync::Arc;
 use core::fmt;
 
-use crate::request::{self, InvalidName};
-use crate::shard::ShardKey;
+use crate::protocol::request::{self, InvalidName};
+use crate::protocol::shard::ShardKey;
 
 /// The destination of a send: project, logstore, topic, source and optional shard key.
 ///
@@ -62,8 +62,8 @@ impl Route {
     /// # Errors
     ///
     /// [`InvalidName`] if a name breaks the SLS naming rules (see
-    /// [`validate_project`](crate::request::validate_project) and
-    /// [`validate_logstore`](crate::request::validate_logstore)): a bad name is caught here,
+    /// [`validate_project`](crate::protocol::request::validate_project) and
+    /// [`validate_logstore`](crate::protocol::request::validate_logstore)): a bad name is caught here,
     /// before any log is accepted, since no request to it could ever succeed.
     pub fn new(project: &str, logstore: &str) -> Result<Self, InvalidName> {
         request::validate_project(project)?;
@@ -132,7 +132,7 @@ impl Route {
     }
 
     /// Route to the shard whose range holds `key` (builder style); see
-    /// [`adjust_hash`](crate::shard::adjust_hash) to derive one from any string.
+    /// [`adjust_hash`](crate::protocol::shard::adjust_hash) to derive one from any string.
     #[must_use]
     pub fn with_shard_key(mut self, key: ShardKey) -> Self {
         self.shard_key = Some(key.as_str().into());

@@ -4,7 +4,7 @@
 //! The engine never reads a clock, never does I/O and never spawns: every input carries the
 //! time it happened (`now`, a monotonic [`Instant`]; `wall`, the [`UnixTime`] used for
 //! request dates and attempt timestamps) and every output is data. A driver (see
-//! [`crate::driver`]) or a test feeds it:
+//! [`crate::producer`]) or a test feeds it:
 //!
 //! | Call | When |
 //! |---|---|
@@ -36,6 +36,7 @@
 //! body and only re-signs.
 
 mod attempt;
+pub mod backoff;
 mod batch;
 mod events;
 mod key;
@@ -69,15 +70,15 @@ use pool::BufferPool;
 use retry::Verdict;
 use wire::Wire;
 
-use crate::backoff::{BackoffPolicy, Rng};
-use crate::compress::Compressor;
 use crate::config::{ConfigError, ProducerConfig};
 use crate::credentials::Credentials;
-use crate::http::{Bytes, HttpRequest, HttpResponse};
-use crate::pack_id::{PACK_ID_KEY, PackIdGenerator, PackIdPrefix};
-use crate::proto::{self, Log, LogGroupEncoder};
+use crate::engine::backoff::{BackoffPolicy, Rng};
+use crate::protocol::compress::Compressor;
+use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
+use crate::protocol::pack_id::{PACK_ID_KEY, PackIdGenerator, PackIdPrefix};
+use crate::protocol::proto::{self, Log, LogGroupEncoder};
+use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::TransportError;
-use crate::time::{Instant, UnixTime};
 
 /// A request the engine wants sent: hand `request` to a transport, then report the outcome
 /// with [`Engine::handle_response`] and this `attempt`.

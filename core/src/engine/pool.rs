@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use crate::http::Bytes;
+use crate::protocol::http::Bytes;
 
 /// LogGroup buffers kept for reuse however full the memory budget is: enough for the
 /// batches sealed between two driver polls.

@@ -4,7 +4,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::proto::{self, Log, LogGroupEncoder};
+use crate::protocol::proto::{self, Log, LogGroupEncoder};
 
 /// The logs of one send: a single [`Log`] or a list.
 ///
@@ -360,9 +360,9 @@ mod tests {
     use super::super::{Engine, Route};
     use crate::config::ProducerConfig;
     use crate::credentials::Credentials;
-    use crate::http::HttpResponse;
-    use crate::proto::LogGroupEncoder;
-    use crate::time::{Instant, UnixTime};
+    use crate::protocol::http::HttpResponse;
+    use crate::protocol::proto::LogGroupEncoder;
+    use crate::protocol::time::{Instant, UnixTime};
 
     #[test]
     fn tagged_parts_are_tracked_like_a_log_and_counted_by_their_encoded_size() {

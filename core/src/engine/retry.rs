@@ -17,7 +17,7 @@
 use core::time::Duration;
 
 use super::events::DeliveryFailure;
-use crate::time::Instant;
+use crate::protocol::time::Instant;
 
 /// The class of one attempt's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use core::fmt;
 use super::batch::BatchId;
 use super::key::Route;
 use super::wire::{Sealed, Wire};
-use crate::compress::Compressor;
-use crate::http::Bytes;
+use crate::protocol::compress::Compressor;
+use crate::protocol::http::Bytes;
 
 /// A sealed batch's finished LogGroup to compress and digest, from
 /// [`Engine::poll_compress`](super::Engine::poll_compress).
@@ -79,12 +79,12 @@ mod tests {
     use alloc::vec::Vec;
 
     use super::super::{DeliveryFailure, Engine, Route};
-    use crate::compress::{self, Compression, Compressor};
     use crate::config::ProducerConfig;
     use crate::credentials::Credentials;
-    use crate::http::{HttpRequest, HttpResponse};
-    use crate::proto::{Log, decode_log_group};
-    use crate::time::{Instant, UnixTime};
+    use crate::protocol::compress::{self, Compression, Compressor};
+    use crate::protocol::http::{HttpRequest, HttpResponse};
+    use crate::protocol::proto::{Log, decode_log_group};
+    use crate::protocol::time::{Instant, UnixTime};
 
     const WALL: UnixTime = UnixTime::from_secs(1_700_000_000);
     const NOW: Instant = Instant::from_secs(1);

@@ -9,16 +9,16 @@ use core::time::Duration;
 use super::attempt::Attempt;
 use super::key::Route;
 use super::retry::Verdict;
-use crate::compress::{self, Compression, Compressor};
 use crate::config::{ConfigError, ProducerConfig};
 use crate::credentials::Credentials;
-use crate::endpoint::Endpoint;
-use crate::http::{Bytes, HttpRequest, HttpResponse};
-use crate::proto::{self, Log};
-use crate::request::{self, PreparedBody, PutLogsTarget};
-use crate::response::ServerError;
-use crate::sign::{self, SignError, SigningConfig};
-use crate::time::UnixTime;
+use crate::protocol::compress::{self, Compression, Compressor};
+use crate::protocol::endpoint::Endpoint;
+use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
+use crate::protocol::proto::{self, Log};
+use crate::protocol::request::{self, PreparedBody, PutLogsTarget};
+use crate::protocol::response::ServerError;
+use crate::protocol::sign::{self, SignError, SigningConfig};
+use crate::protocol::time::UnixTime;
 
 /// A batch's body, built once at seal and shared by every attempt.
 #[derive(Debug)]
@@ -156,7 +156,7 @@ pub(crate) fn attempt_from_response(
 ) -> Attempt {
     if verdict == Verdict::Delivered {
         let request_id = response
-            .header(crate::response::REQUEST_ID_HEADER)
+            .header(crate::protocol::response::REQUEST_ID_HEADER)
             .map(str::trim)
             .filter(|id| !id.is_empty())
             .map(String::from);
@@ -176,7 +176,7 @@ pub(crate) fn attempt_from_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::{DateHeader, SignatureVersion, VerifiedRequest, verify_request};
+    use crate::protocol::sign::{DateHeader, SignatureVersion, VerifiedRequest, verify_request};
 
     const SECRET: &str = "testAccessKeySecret";
 

@@ -10,8 +10,8 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 use super::lock::Lock;
+use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::{Clock, Sleep, Timer};
-use crate::time::{Instant, UnixTime};
 
 /// A shared, manually driven clock and timer queue.
 ///
@@ -35,7 +35,7 @@ use crate::time::{Instant, UnixTime};
 /// use core::time::Duration;
 /// use sls_producer_core::rt::{Clock, Timer};
 /// use sls_producer_core::sim::ManualClock;
-/// use sls_producer_core::time::Instant;
+/// use sls_producer_core::protocol::time::Instant;
 ///
 /// let clock = ManualClock::new();
 /// let _sleep = clock.sleep_until(Instant::from_secs(5));

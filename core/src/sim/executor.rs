@@ -13,8 +13,8 @@ use core::time::Duration;
 
 use super::clock::ManualClock;
 use super::lock::Lock;
+use crate::protocol::time::Instant;
 use crate::rt::{Clock, Spawner, Task};
-use crate::time::Instant;
 
 /// Why a simulation run stopped before its goal.
 #[derive(Clone, Debug, PartialEq, Eq)]

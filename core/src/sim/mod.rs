@@ -38,10 +38,10 @@
 //!
 //! ```
 //! use core::time::Duration;
-//! use sls_producer_core::http::{Bytes, HttpRequest, Method, Scheme};
+//! use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
 //! use sls_producer_core::rt::{Clock, Timer};
 //! use sls_producer_core::sim::{ScriptedReply, SimRuntime};
-//! use sls_producer_core::time::Instant;
+//! use sls_producer_core::protocol::time::Instant;
 //!
 //! let sim = SimRuntime::new(7);
 //! sim.transport().push_replies([

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::backoff::Rng;
+use crate::engine::backoff::Rng;
 
 /// A seeded, deterministic random generator for simulation scenarios — which request
 /// fails, how long a reply is delayed, when a task starts.
@@ -74,7 +74,7 @@ impl SimRng {
     }
 
     /// The underlying generator, e.g. for
-    /// [`BackoffPolicy::delay`](crate::backoff::BackoffPolicy::delay).
+    /// [`BackoffPolicy::delay`](crate::engine::backoff::BackoffPolicy::delay).
     pub fn rng_mut(&mut self) -> &mut Rng {
         &mut self.rng
     }

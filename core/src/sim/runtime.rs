@@ -9,8 +9,8 @@ use super::clock::ManualClock;
 use super::executor::{SimError, SimExecutor};
 use super::rng::SimRng;
 use super::transport::ScriptedTransport;
+use crate::protocol::time::Instant;
 use crate::rt::{Clock, HttpTransport, Spawner, Timer};
-use crate::time::Instant;
 
 /// A complete simulated runtime for one seeded scenario: a [`ManualClock`], a
 /// [`SimExecutor`] driving it, a [`ScriptedTransport`] on it and a [`SimRng`] seeded with

@@ -12,13 +12,13 @@ use core::time::Duration;
 
 use super::clock::ManualClock;
 use super::lock::Lock;
-use crate::http::{Bytes, HttpRequest, HttpResponse};
-use crate::json;
-use crate::response::REQUEST_ID_HEADER;
+use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
+use crate::protocol::json;
+use crate::protocol::response::REQUEST_ID_HEADER;
+use crate::protocol::time::Instant;
 use crate::rt::{
     Clock, HttpTransport, MaybeSend, ResponseFuture, Timer, TransportError, TransportErrorKind,
 };
-use crate::time::Instant;
 
 /// How the [`ScriptedTransport`] answers one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -377,7 +377,7 @@ impl HttpTransport for ScriptedTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{Method, Scheme};
+    use crate::protocol::http::{Method, Scheme};
 
     #[test]
     fn json_error_body_escapes_strings() {

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use super::SimRng;
 use crate::engine::Route;
-use crate::proto::{Log, LogGroupEncoder};
-use crate::request::InvalidName;
+use crate::protocol::proto::{Log, LogGroupEncoder};
+use crate::protocol::request::InvalidName;
 
 /// The logs of the Go producer's published benchmark (`PERFORMANCE_TEST.md`), generated
 /// deterministically from a seed: the workload of this crate's benches and of the
@@ -30,7 +30,7 @@ use crate::request::InvalidName;
 ///   and every reader of the ring sends exactly the same logs.
 ///
 /// ```
-/// use sls_producer_core::proto::LogGroupEncoder;
+/// use sls_producer_core::protocol::proto::LogGroupEncoder;
 /// use sls_producer_core::sim::BenchWorkload;
 ///
 /// let workload = BenchWorkload::new(1, "bench-project", "bench-logstore", 1_700_000_000)?;
@@ -38,7 +38,7 @@ use crate::request::InvalidName;
 /// assert_eq!(log.content_count(), BenchWorkload::FIELDS);
 /// assert_eq!(LogGroupEncoder::encoded_log_len(log), BenchWorkload::LOG_BYTES);
 /// assert!(route.topic().starts_with("topic-"));
-/// # Ok::<(), sls_producer_core::request::InvalidName>(())
+/// # Ok::<(), sls_producer_core::protocol::request::InvalidName>(())
 /// ```
 #[derive(Clone)]
 pub struct BenchWorkload {
@@ -218,7 +218,7 @@ mod tests {
     use alloc::collections::BTreeSet;
 
     use super::*;
-    use crate::proto::decode_log_group;
+    use crate::protocol::proto::decode_log_group;
 
     fn workload() -> BenchWorkload {
         BenchWorkload::new(1, "bench-project", "bench-logstore", 1_700_000_000).unwrap()

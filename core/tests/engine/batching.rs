@@ -3,9 +3,9 @@
 use core::time::Duration;
 
 use sls_producer_core::engine::{PushError, Record, Route};
-use sls_producer_core::proto::{Log, LogGroupEncoder};
-use sls_producer_core::request::NameKind;
-use sls_producer_core::shard::adjust_hash;
+use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
+use sls_producer_core::protocol::request::NameKind;
+use sls_producer_core::protocol::shard::adjust_hash;
 
 use crate::support::*;
 

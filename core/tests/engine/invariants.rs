@@ -15,10 +15,10 @@ use core::time::Duration;
 
 use proptest::prelude::*;
 use sls_producer_core::engine::{Engine, Route, Transmit};
-use sls_producer_core::http::HttpResponse;
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::http::HttpResponse;
+use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::TransportError;
-use sls_producer_core::time::Instant;
 
 use crate::support::*;
 

@@ -3,13 +3,13 @@
 use core::time::Duration;
 use std::sync::Arc;
 
-use sls_producer_core::backoff::{BackoffPolicy, Jitter};
 use sls_producer_core::credentials::Credentials;
+use sls_producer_core::engine::backoff::{BackoffPolicy, Jitter};
 use sls_producer_core::engine::{DeliveryFailure, Engine, Transmit};
-use sls_producer_core::http::HttpResponse;
+use sls_producer_core::protocol::http::HttpResponse;
+use sls_producer_core::protocol::shard::adjust_hash;
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::TransportError;
-use sls_producer_core::shard::adjust_hash;
-use sls_producer_core::time::Instant;
 
 use crate::support::*;
 

@@ -1,13 +1,13 @@
 //! Helpers for engine tests: literal instants, scripted responses, body decoding.
 
-use sls_producer_core::compress::{Compression, decompress};
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::{DeliveryEvent, Engine, Route, Transmit};
-use sls_producer_core::http::{HttpRequest, HttpResponse};
-use sls_producer_core::proto::{Log, LogGroup, decode_log_group};
+use sls_producer_core::protocol::compress::{Compression, decompress};
+use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
+use sls_producer_core::protocol::proto::{Log, LogGroup, decode_log_group};
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{TransportError, TransportErrorKind};
-use sls_producer_core::time::{Instant, UnixTime};
 
 /// Wall-clock time the tests pretend it is (2023-11-14T22:13:20Z).
 pub(crate) const WALL: UnixTime = UnixTime::from_secs(1_700_000_000);

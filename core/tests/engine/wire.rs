@@ -1,16 +1,16 @@
 //! What the engine puts on the wire: paths, headers, compression, signatures.
 
-use sls_producer_core::compress::Compression;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Engine;
-use sls_producer_core::http::Scheme;
-use sls_producer_core::sign::SignatureVersion;
+use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::protocol::http::Scheme;
+use sls_producer_core::protocol::sign::SignatureVersion;
 
 use crate::support::*;
 
 fn first_request(
     cfg: &sls_producer_core::config::ProducerConfig,
-) -> sls_producer_core::http::HttpRequest {
+) -> sls_producer_core::protocol::http::HttpRequest {
     let mut e = engine(cfg);
     e.push(ms(0), log(0), &route(), None).unwrap();
     e.flush(ms(0));
@@ -77,7 +77,7 @@ fn metricstore_mode_uses_the_remote_write_path_lz4_and_no_key() {
         .with_use_metric_store_url(true)
         .with_compression(Compression::None);
     let mut e = engine(&cfg);
-    let r = route().with_shard_key(sls_producer_core::shard::adjust_hash(b"k", 64));
+    let r = route().with_shard_key(sls_producer_core::protocol::shard::adjust_hash(b"k", 64));
     e.push(ms(0), log(0), &r, None).unwrap();
     e.flush(ms(0));
     let req = one_transmit(&mut e, ms(0)).request;

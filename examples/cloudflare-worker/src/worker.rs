@@ -11,7 +11,7 @@ use js_sys::Reflect;
 use sls_producer_wasm::core::config::ProducerConfig;
 use sls_producer_wasm::core::credentials::Credentials;
 use sls_producer_wasm::core::engine::Route;
-use sls_producer_wasm::core::proto::Log;
+use sls_producer_wasm::core::protocol::proto::Log;
 use sls_producer_wasm::core::rt::Clock;
 use sls_producer_wasm::{FetchTransport, WaitUntil, WasmTimer, spawn_producer};
 use wasm_bindgen::prelude::*;

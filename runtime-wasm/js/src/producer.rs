@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::CredentialsSource;
-use sls_producer_core::endpoint::Endpoint;
 use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_core::producer::{CloseReport, Producer};
+use sls_producer_core::protocol::endpoint::Endpoint;
 use sls_producer_core::rt::{Clock, HttpTransport};
 use sls_producer_wasm::{
     FetchTransport, JsCredentialsProvider, PageLifeListener, PageLifeTransport, WasmTimer,

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock};
 
 use sls_producer_core::credentials::{Credentials, Secret};
-use sls_producer_core::sign::{self, Authorization, SIGNATURE_METHOD_V1, VerifyError};
-use sls_producer_core::time::UnixTime;
+use sls_producer_core::protocol::sign::{self, Authorization, SIGNATURE_METHOD_V1, VerifyError};
+use sls_producer_core::protocol::time::UnixTime;
 
 use super::config::AuthMode;
 use super::depth::Depth;

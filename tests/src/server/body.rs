@@ -1,6 +1,6 @@
 //! Request bodies: `x-log-compresstype`, `x-log-bodyrawsize`, decompression and limits.
 
-use sls_producer_core::compress::{self, Compression, DecompressError};
+use sls_producer_core::protocol::compress::{self, Compression, DecompressError};
 
 use super::auth::header;
 use super::config::Limits;

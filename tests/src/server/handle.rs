@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::proto::Log;
 use tokio::sync::{oneshot, watch};
 
 use super::builder::LocalSlsBuilder;

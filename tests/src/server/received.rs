@@ -2,10 +2,10 @@
 
 use core::fmt;
 
-use sls_producer_core::compress::Compression;
 use sls_producer_core::credentials::Secret;
-use sls_producer_core::proto::LogGroup;
-use sls_producer_core::sign::SignatureVersion;
+use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::protocol::proto::LogGroup;
+use sls_producer_core::protocol::sign::SignatureVersion;
 
 use super::route::ShardTarget;
 use super::store::GroupSize;
@@ -217,7 +217,7 @@ impl fmt::Display for ReceivedLogGroup {
 
 #[cfg(test)]
 mod tests {
-    use sls_producer_core::proto::{Log, LogTag};
+    use sls_producer_core::protocol::proto::{Log, LogTag};
 
     use super::*;
 

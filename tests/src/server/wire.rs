@@ -5,7 +5,7 @@
 //! server that only counts (or that decodes afterwards) walks the wire format instead,
 //! allocating nothing, and refuses exactly what a strict proto2 parser refuses:
 //!
-//! * everything [`decode_log_group`](sls_producer_core::proto::decode_log_group) (prost)
+//! * everything [`decode_log_group`](sls_producer_core::protocol::proto::decode_log_group) (prost)
 //!   refuses: a bad or truncated varint, a bad key (field 0, wire type 6 or 7, above
 //!   `u32::MAX`), a known field with the wrong wire type, a length past the end of its
 //!   message, a string field that is not UTF-8, an unmatched end-group, unknown groups
@@ -490,7 +490,9 @@ mod tests {
     use proptest::prelude::*;
     use prost::Message as _;
     use prost::encoding::encode_varint;
-    use sls_producer_core::proto::{Log, LogGroup, LogTag, decode_log_group, encode_log_group};
+    use sls_producer_core::protocol::proto::{
+        Log, LogGroup, LogTag, decode_log_group, encode_log_group,
+    };
 
     use super::*;
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::proto::Log;
 
 use super::RuntimeUnderTest;
 use super::support::{credentials, numbered_log, quick_config, stored_ids, strict_server, within};

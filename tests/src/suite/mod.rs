@@ -33,7 +33,7 @@ use core::pin::Pin;
 use core::time::Duration;
 
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::driver::CredentialsSource;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_core::producer::{CloseReport, Producer};
 
 pub use concurrency::{blocking_facade_on_plain_threads, concurrent_senders_on_threads_and_tasks};

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, PushError, Record, Route};
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::proto::Log;
 
 use super::RuntimeUnderTest;
 use super::support::{

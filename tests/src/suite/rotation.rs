@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::CredentialsSource;
 use sls_producer_core::engine::Route;
+use sls_producer_core::producer::CredentialsSource;
 use sls_producer_core::rt::{CredentialsFuture, CredentialsProvider};
 
 use super::RuntimeUnderTest;

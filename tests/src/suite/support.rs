@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use futures_util::future::{Either, select};
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::CredentialsSource;
-use sls_producer_core::proto::Log;
+use sls_producer_core::producer::CredentialsSource;
+use sls_producer_core::protocol::proto::Log;
 
 use super::RuntimeUnderTest;
 use crate::server::{LocalSls, LocalSlsBuilder};

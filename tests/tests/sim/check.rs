@@ -14,12 +14,12 @@ use std::collections::{BTreeMap, HashMap};
 use core::cell::RefCell;
 use core::time::Duration;
 
-use sls_producer_core::backoff::Rng;
+use sls_producer_core::engine::backoff::Rng;
 use sls_producer_core::engine::{DeliveryFailure, DeliveryResult};
-use sls_producer_core::proto::{LogGroup, LogGroupEncoder, LogTag};
-use sls_producer_core::shard::adjust_hash;
+use sls_producer_core::protocol::proto::{LogGroup, LogGroupEncoder, LogTag};
+use sls_producer_core::protocol::shard::adjust_hash;
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::sim::{ManualClock, ScriptedTransport};
-use sls_producer_core::time::{Instant, UnixTime};
 
 use crate::run::{Refusal, STATIC_KEY_ID, SendRecord, Trace};
 use crate::scenario::{CredentialsPlan, Notify, Scenario};

@@ -10,9 +10,9 @@ use sls_producer_core::config::{ConfigError, DEFAULT_USER_AGENT, ProducerConfig}
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::{DeliveryResult, PushError, Route};
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::Log;
+use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
-use sls_producer_core::time::Instant;
 
 use crate::support::{decode_body, producer_on, raw_body};
 

@@ -9,8 +9,8 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::driver::Driver;
 use sls_producer_core::engine::Route;
+use sls_producer_core::producer::Driver;
 use sls_producer_core::rt::Task;
 use sls_producer_core::sim::SimRuntime;
 

@@ -9,14 +9,14 @@ use core::task::{Poll, Waker};
 use core::time::Duration;
 
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::{CredentialsSource, DeliveryHandle, Driver};
 use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
-use sls_producer_core::metrics::MetricsSnapshot;
+use sls_producer_core::producer::metrics::MetricsSnapshot;
 use sls_producer_core::producer::{CloseReport, Producer};
-use sls_producer_core::proto::Log;
+use sls_producer_core::producer::{CredentialsSource, DeliveryHandle, Driver};
+use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::{CredentialsProvider, Spawner, Task, Timer};
 use sls_producer_core::sim::{ExecutorStats, SimLimits, SimRuntime};
-use sls_producer_core::time::Instant;
 
 use crate::credentials::{Fetch, RotatingProvider};
 use crate::scenario::{Action, CredentialsPlan, Finale, Notify, Scenario, SendSpec, Shape};

@@ -5,13 +5,13 @@
 use core::fmt;
 use core::time::Duration;
 
-use sls_producer_core::backoff::Jitter;
-use sls_producer_core::compress::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::engine::Route;
+use sls_producer_core::engine::backoff::Jitter;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::Log;
-use sls_producer_core::sign::SignatureVersion;
+use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::protocol::sign::SignatureVersion;
 use sls_producer_core::sim::SimRng;
 
 use crate::credentials::ProviderPlan;

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex};
 use core::fmt;
 use core::time::Duration;
 
-use sls_producer_core::http::{HttpRequest, HttpResponse};
 use sls_producer_core::producer::Producer;
+use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
+use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{
     Clock, HttpTransport, ResponseFuture, TransportError, TransportErrorKind,
 };
 use sls_producer_core::sim::{ManualClock, ScriptedReply, ScriptedTransport, SimRng};
-use sls_producer_core::time::{Instant, UnixTime};
 
 use crate::support::{Stamp, Stamper};
 

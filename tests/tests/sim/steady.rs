@@ -10,9 +10,9 @@ use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Route;
 use sls_producer_core::producer::Producer;
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::Task;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
-use sls_producer_core::time::Instant;
 
 use crate::server::{MemoryProbe, Observed, ObservingTransport};
 use crate::support::{Stamper, decode_body, id_of, log_with_id, raw_body, timed, wall_clock};

@@ -8,16 +8,16 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Poll, Waker};
 
-use sls_producer_core::compress::{Compression, decompress};
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::driver::Driver;
-use sls_producer_core::http::HttpRequest;
+use sls_producer_core::producer::Driver;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::proto::{Log, LogGroup, decode_log_group};
+use sls_producer_core::protocol::compress::{Compression, decompress};
+use sls_producer_core::protocol::http::HttpRequest;
+use sls_producer_core::protocol::proto::{Log, LogGroup, decode_log_group};
+use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::Clock;
 use sls_producer_core::sim::{ManualClock, SimRuntime};
-use sls_producer_core::time::Instant;
 
 /// When something happened: the simulated instant, then the order of events within that
 /// instant. The simulation is single-threaded, so program order is total.

@@ -51,11 +51,11 @@ use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use sls_producer_core::compress::{self, Compression};
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::pack_id::PACK_ID_KEY;
-use sls_producer_core::proto::LogGroupEncoder;
+use sls_producer_core::protocol::compress::{self, Compression};
+use sls_producer_core::protocol::pack_id::PACK_ID_KEY;
+use sls_producer_core::protocol::proto::LogGroupEncoder;
 use sls_producer_core::sim::BenchWorkload;
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::Producer;

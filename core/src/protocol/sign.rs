@@ -50,8 +50,8 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use crate::credentials::{Credentials, Secret};
-use crate::http::{HeaderName, HttpRequest};
-use crate::time::{CivilDateTime, UnixTime};
+use crate::protocol::http::{HeaderName, HttpRequest};
+use crate::protocol::time::{CivilDateTime, UnixTime};
 
 /// Lower-case hex SHA-256 of the empty string: the v4 payload hash of a request without
 /// a body.
@@ -972,7 +972,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{Bytes, Method, Scheme};
+    use crate::protocol::http::{Bytes, Method, Scheme};
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;

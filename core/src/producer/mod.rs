@@ -22,17 +22,28 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 use crate::config::{ConfigError, ProducerConfig};
-use crate::driver::lock::Guard;
-use crate::driver::{Completion, CredentialsSource, DeliveryHandle, Driver, Shared, State};
+use crate::sync::Guard;
+pub(crate) mod diag;
+mod driver;
+mod handle;
+mod helper;
+pub mod metrics;
+
+pub use driver::{CredentialsSource, Driver};
+pub use handle::{Callback, DeliveryHandle};
+pub use helper::CompressHelper;
+
 use crate::engine::{
     DeliveryResult, Encoded, Engine, EngineStats, FlushToken, LogParts, LogSource, PushError,
     Record, Refusal, Route, Ticket,
 };
-use crate::metrics::MetricsSnapshot;
-use crate::proto::Log;
+use crate::producer::metrics::MetricsSnapshot;
+use crate::protocol::proto::Log;
+use crate::protocol::shard::adjust_hash;
+use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::{HttpTransport, MaybeSend, Sleep, Timer};
-use crate::shard::adjust_hash;
-use crate::time::{Instant, UnixTime};
+pub(crate) use driver::{Shared, State};
+pub(crate) use handle::Completion;
 
 /// Largest single log (encoded) that a send encodes on the stack before taking the lock;
 /// larger ones are encoded under it, straight into their batch.
@@ -457,7 +468,7 @@ impl Producer {
 /// How an async send is told its outcome.
 enum Notify {
     None,
-    Callback(crate::driver::Callback),
+    Callback(Callback),
     Handle,
 }
 
@@ -645,9 +656,9 @@ mod tests {
     use alloc::vec::Vec;
 
     use super::*;
-    use crate::compress::{self, Compression};
     use crate::credentials::Credentials;
-    use crate::proto::decode_log_group;
+    use crate::protocol::compress::{self, Compression};
+    use crate::protocol::proto::decode_log_group;
     use crate::sim::SimRuntime;
 
     fn start(sim: &SimRuntime) -> Producer {

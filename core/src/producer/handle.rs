@@ -8,8 +8,8 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::lock::Lock;
 use crate::engine::{DeliveryFailure, DeliveryResult, Ticket};
+use crate::sync::Lock;
 
 /// A per-send completion callback. It runs on the driver's task, once, after the send's
 /// batch has its outcome; keep it short and never let it panic (a panic unwinds through

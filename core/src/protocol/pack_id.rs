@@ -10,7 +10,7 @@ use core::fmt::{self, Write as _};
 
 use md5::{Digest, Md5};
 
-use crate::time::UnixTime;
+use crate::protocol::time::UnixTime;
 
 /// The tag key SLS expects.
 pub const PACK_ID_KEY: &str = "__pack_id__";

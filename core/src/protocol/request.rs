@@ -16,18 +16,18 @@
 //!
 //! with the headers `host` (`{project}.{endpoint}`), `content-type: application/x-protobuf`,
 //! `user-agent`, `x-log-apiversion: 0.6.0`, `x-log-bodyrawsize` and `x-log-compresstype`
-//! (absent when uncompressed). [`sign_request`](crate::sign::sign_request) adds the date,
+//! (absent when uncompressed). [`sign_request`](crate::protocol::sign::sign_request) adds the date,
 //! digest and signature headers.
 
 use alloc::string::{String, ToString as _};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::compress::{self, CompressError, Compression};
-use crate::endpoint::Endpoint;
-use crate::http::{Bytes, HeaderName, HttpRequest, Method};
-use crate::json;
-use crate::sign::{self, BodyDigest, SignatureVersion, Space};
+use crate::protocol::compress::{self, CompressError, Compression};
+use crate::protocol::endpoint::Endpoint;
+use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method};
+use crate::protocol::json;
+use crate::protocol::sign::{self, BodyDigest, SignatureVersion, Space};
 
 /// The `x-log-apiversion` every request carries.
 pub const API_VERSION: &str = "0.6.0";
@@ -373,7 +373,7 @@ impl PreparedBody {
         self.compression
     }
 
-    /// The digest to hand to [`sign_request`](crate::sign::sign_request).
+    /// The digest to hand to [`sign_request`](crate::protocol::sign::sign_request).
     pub fn digest(&self) -> &BodyDigest {
         &self.digest
     }
@@ -556,9 +556,9 @@ pub fn web_tracking_request(
 mod tests {
     use super::*;
     use crate::credentials::{Credentials, Secret};
-    use crate::http::Scheme;
-    use crate::sign::{SigningConfig, content_md5_hex, sign_request, verify_request};
-    use crate::time::UnixTime;
+    use crate::protocol::http::Scheme;
+    use crate::protocol::sign::{SigningConfig, content_md5_hex, sign_request, verify_request};
+    use crate::protocol::time::UnixTime;
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;

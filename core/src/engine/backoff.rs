@@ -108,7 +108,7 @@ impl Rng {
 
     /// Uniform in `[0, d]` at nanosecond resolution.
     pub fn duration_up_to(&mut self, d: Duration) -> Duration {
-        let nanos = crate::time::duration_nanos(d);
+        let nanos = crate::protocol::time::duration_nanos(d);
         Duration::from_nanos(self.below(nanos.saturating_add(1)))
     }
 }

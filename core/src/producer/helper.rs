@@ -15,9 +15,9 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use super::Shared;
-use crate::compress::Compressor;
+use super::driver::Shared;
 use crate::engine::{CompressJob, Compressed};
+use crate::protocol::compress::Compressor;
 
 /// Jobs waiting for a compressor, and results waiting for the driver.
 #[derive(Default)]

@@ -9,7 +9,7 @@
 //! ```no_run
 //! # fn demo(producer: sls_producer_core::producer::Producer) -> Result<(), Box<dyn std::error::Error>> {
 //! use sls_producer_core::engine::Route;
-//! use sls_producer_core::log_logger::SlsLogger;
+//! use sls_producer_core::integrations::log_logger::SlsLogger;
 //!
 //! let shipping = SlsLogger::builder(producer, Route::new("my-project", "app-logs")?)
 //!     .max_level(log::LevelFilter::Info)
@@ -36,11 +36,13 @@ use log::kv::{self, VisitSource};
 use log::{LevelFilter, Metadata, Record};
 
 use crate::engine::Route;
+use crate::integrations::ship::{Shipper, default_ignored, push_field_fmt, push_located};
 use crate::producer::Producer;
-use crate::proto::Log;
-use crate::ship::{Shipper, default_ignored, push_field_fmt, push_located};
+use crate::protocol::proto::Log;
 
-pub use crate::ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};
+pub use crate::integrations::ship::{
+    DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats,
+};
 
 /// Keys the logger writes itself; key-value pairs with these names get a `field.` prefix.
 const RESERVED: &[&str] = &["level", "target", "message", "location"];
@@ -63,7 +65,7 @@ impl SlsLoggerBuilder {
         self
     }
 
-    crate::ship::ship_builder_setters!("record", "records");
+    crate::integrations::ship::ship_builder_setters!("record", "records");
 
     /// The logger.
     pub fn build(self) -> SlsLogger {

@@ -11,7 +11,7 @@ use super::{
     LOG_CONTENTS, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, delimited_len,
     frame_len, pair_len, short_pair_heads,
 };
-use crate::time::UnixTime;
+use crate::protocol::time::UnixTime;
 
 /// Longest varint of a `usize` length (64 bits, 7 per byte).
 const MAX_VARINT: usize = 10;
@@ -27,7 +27,7 @@ const MAX_VARINT: usize = 10;
 /// [`Producer::send_parts`] copies them into the batch without building a log at all.
 ///
 /// ```
-/// use sls_producer_core::proto::Log;
+/// use sls_producer_core::protocol::proto::Log;
 ///
 /// let mut log = Log::new(1_700_000_000).with_content("event", "login");
 /// log.push("user", "alice");
@@ -378,7 +378,7 @@ impl fmt::Write for Appender<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::tests::{ProstLog, log, text};
+    use crate::protocol::proto::tests::{ProstLog, log, text};
     use alloc::format;
     use alloc::string::String;
     use alloc::vec;

@@ -32,7 +32,7 @@ use core::cell::Cell;
 use core::marker::PhantomData;
 
 use crate::engine::{AttemptId, EngineStats};
-use crate::http::HttpResponse;
+use crate::protocol::http::HttpResponse;
 use crate::rt::TransportError;
 
 /// The target of every diagnostic event.
@@ -40,7 +40,7 @@ use crate::rt::TransportError;
     not(any(feature = "tracing", feature = "tracing-layer", feature = "log")),
     allow(dead_code)
 )]
-pub(crate) const TARGET: &str = "sls_producer_core::diag";
+pub(crate) const TARGET: &str = "sls_producer_core::producer::diag";
 
 #[cfg(feature = "std")]
 std::thread_local! {
@@ -251,8 +251,8 @@ mod seen {
     use super::TARGET;
 
     use crate::engine::{AttemptId, EngineStats};
-    use crate::http::HttpResponse;
-    use crate::response::{REQUEST_ID_HEADER, ServerError};
+    use crate::protocol::http::HttpResponse;
+    use crate::protocol::response::{REQUEST_ID_HEADER, ServerError};
     use crate::rt::TransportError;
 
     pub(super) enum Seen {

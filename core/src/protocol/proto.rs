@@ -14,7 +14,7 @@
 //! set to `Some(..)`.
 //!
 //! ```
-//! use sls_producer_core::proto::{Log, LogGroupEncoder};
+//! use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
 //!
 //! let mut enc = LogGroupEncoder::new();
 //! enc.push(&Log::new(1_700_000_000).with_content("k", "v"));
@@ -111,7 +111,7 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<LogGroup, DecodeError> {
 /// `category` field is not written: the producer never sets it.
 ///
 /// ```
-/// use sls_producer_core::proto::{Log, LogGroup, decode_log_group, encode_log_group};
+/// use sls_producer_core::protocol::proto::{Log, LogGroup, decode_log_group, encode_log_group};
 ///
 /// let group = LogGroup {
 ///     logs: vec![Log::new(1_700_000_000).with_content("k", "v")],
@@ -120,7 +120,7 @@ pub fn decode_log_group(bytes: &[u8]) -> Result<LogGroup, DecodeError> {
 ///     ..LogGroup::default()
 /// };
 /// assert_eq!(decode_log_group(&encode_log_group(&group))?, group);
-/// # Ok::<(), sls_producer_core::proto::DecodeError>(())
+/// # Ok::<(), sls_producer_core::protocol::proto::DecodeError>(())
 /// ```
 pub fn encode_log_group(group: &LogGroup) -> Vec<u8> {
     let mut encoder = LogGroupEncoder::new();
@@ -600,7 +600,7 @@ pub(crate) const fn trailer_len_with(topic: &str, source: &str, tags_len: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::UnixTime;
+    use crate::protocol::time::UnixTime;
     use alloc::vec;
     use proptest::prelude::*;
 

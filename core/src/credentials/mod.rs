@@ -16,7 +16,7 @@ pub use provider::FnProvider;
 use alloc::string::String;
 use core::fmt;
 
-use crate::time::UnixTime;
+use crate::protocol::time::UnixTime;
 
 /// The environment variable holding the AccessKey id.
 pub const ACCESS_KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";

@@ -27,7 +27,7 @@
 //! ```no_run
 //! # fn demo(producer: sls_producer_core::producer::Producer) -> Result<(), Box<dyn std::error::Error>> {
 //! use sls_producer_core::engine::Route;
-//! use sls_producer_core::tracing_layer::SlsLayer;
+//! use sls_producer_core::integrations::tracing_layer::SlsLayer;
 //! use tracing_subscriber::prelude::*;
 //!
 //! let layer = SlsLayer::builder(producer.clone(), Route::new("my-project", "app-logs")?).build();
@@ -71,11 +71,15 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::engine::Route;
+use crate::integrations::ship::{
+    Shipper, default_ignored, push_field, push_field_fmt, push_located,
+};
 use crate::producer::Producer;
-use crate::proto::Log;
-use crate::ship::{Shipper, default_ignored, push_field, push_field_fmt, push_located};
+use crate::protocol::proto::Log;
 
-pub use crate::ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};
+pub use crate::integrations::ship::{
+    DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats,
+};
 
 /// Keys the layer writes itself; event fields with these names get a `field.` prefix.
 const RESERVED: &[&str] = &["level", "target", "location", "spans"];
@@ -114,7 +118,7 @@ impl SlsLayerBuilder {
         self
     }
 
-    crate::ship::ship_builder_setters!("event", "events");
+    crate::integrations::ship::ship_builder_setters!("event", "events");
 
     /// The layer.
     pub fn build(self) -> SlsLayer {

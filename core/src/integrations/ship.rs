@@ -8,10 +8,10 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::diag::{self, Suppressed};
 use crate::engine::{PushError, Route};
 use crate::producer::Producer;
-use crate::proto::Log;
+use crate::producer::diag::{self, Suppressed};
+use crate::protocol::proto::Log;
 
 /// Capacity of a shipped log's buffer: room for a few ordinary fields before it grows.
 const FIRST_LOG_CAPACITY: usize = 256;

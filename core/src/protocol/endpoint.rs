@@ -10,7 +10,7 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
-use crate::http::Scheme;
+use crate::protocol::http::Scheme;
 
 /// A parsed SLS endpoint such as `cn-hangzhou.log.aliyuncs.com`,
 /// `https://cn-hangzhou.log.aliyuncs.com` or `http://127.0.0.1:8080`.

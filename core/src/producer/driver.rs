@@ -30,10 +30,6 @@
 // JS promises), so the shared state is deliberately a non-`Send` value in an `Arc` there.
 #![cfg_attr(wasm_browser, allow(clippy::arc_with_non_send_sync))]
 
-mod completion;
-mod helper;
-pub(crate) mod lock;
-
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -45,23 +41,21 @@ use core::time::Duration;
 use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 
-pub(crate) use completion::Completion;
-pub use completion::{Callback, DeliveryHandle};
-pub use helper::CompressHelper;
-use helper::CompressQueue;
-pub(crate) use lock::Lock;
+use super::handle::Completion;
+use super::helper::{CompressHelper, CompressQueue};
+use crate::sync::Lock;
 
-use crate::backoff::BackoffPolicy;
-use crate::compress::Compressor;
 use crate::credentials::Credentials;
-use crate::diag::{self, AttemptSeen, FetchReason};
+use crate::engine::backoff::BackoffPolicy;
 use crate::engine::{AttemptId, CompressJob, Compressed, DeliveryEvent, Engine};
-use crate::http::HttpResponse;
+use crate::producer::diag::{self, AttemptSeen, FetchReason};
+use crate::protocol::compress::Compressor;
+use crate::protocol::http::HttpResponse;
+use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::{
     CredentialsFuture, CredentialsProvider, HttpTransport, ResponseFuture, Sleep, Spawner, Task,
     Timer, TransportError,
 };
-use crate::time::{Instant, UnixTime};
 
 /// Rounds of work one `poll` does before yielding to the executor (then it wakes itself).
 const ROUNDS_PER_POLL: usize = 32;
@@ -145,7 +139,7 @@ pub(crate) struct Shared {
     pub(crate) state: Lock<State>,
     /// Compression jobs and results, shared with [`CompressHelper`]s (a lock of its own,
     /// never held together with `state` by a helper).
-    compress: Lock<CompressQueue>,
+    pub(super) compress: Lock<CompressQueue>,
     pub(crate) timer: Arc<dyn Timer>,
     pub(crate) max_block: Duration,
 }
@@ -205,7 +199,7 @@ struct CredentialsDriver {
 /// What one locked engine step produced.
 struct Step {
     jobs: Vec<CompressJob>,
-    transmits: Vec<(AttemptId, crate::http::HttpRequest)>,
+    transmits: Vec<(AttemptId, crate::protocol::http::HttpRequest)>,
     events: Vec<DeliveryEvent<Completion>>,
     waiters: Vec<Waker>,
     wants_refresh: bool,
@@ -214,7 +208,7 @@ struct Step {
     progress: bool,
 }
 
-/// The future that runs a producer. See the [module docs](self).
+/// The future that runs a producer: see the [`producer`](crate::producer) module docs.
 #[must_use = "a producer sends nothing unless its driver is polled"]
 pub struct Driver {
     shared: Arc<Shared>,
@@ -484,7 +478,7 @@ impl Driver {
         ran
     }
 
-    fn start_requests(&mut self, transmits: Vec<(AttemptId, crate::http::HttpRequest)>) {
+    fn start_requests(&mut self, transmits: Vec<(AttemptId, crate::protocol::http::HttpRequest)>) {
         for (attempt, request) in transmits {
             let response = self.transport.send(request);
             self.in_flight.push(InFlight { attempt, response });

@@ -13,8 +13,8 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::http::HttpResponse;
-use crate::json;
+use crate::protocol::http::HttpResponse;
+use crate::protocol::json;
 
 /// Response header carrying the id SLS gives every request (quote it to support).
 pub const REQUEST_ID_HEADER: &str = "x-log-requestid";

@@ -10,7 +10,7 @@ use crate::engine::Engine;
 /// Counters since the producer was created, and gauges of its current state.
 ///
 /// ```
-/// # use sls_producer_core::metrics::MetricsSnapshot;
+/// # use sls_producer_core::producer::metrics::MetricsSnapshot;
 /// fn report(m: &MetricsSnapshot) {
 ///     println!(
 ///         "{} of {} logs delivered, {} failed, {} retries, {:.0}% of the buffer in use",

@@ -11,7 +11,7 @@
 //! [`decompress_into`] does the same into a buffer the caller reuses.
 //!
 //! ```
-//! use sls_producer_core::compress::{Compression, compress, decompress};
+//! use sls_producer_core::protocol::compress::{Compression, compress, decompress};
 //!
 //! let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
 //! let body = compress(Compression::Lz4, raw)?;
@@ -243,7 +243,7 @@ pub fn compress_into(
 /// the compressed bytes (about an eighth of a typical batch).
 ///
 /// ```
-/// use sls_producer_core::compress::{Compression, Compressor, decompress};
+/// use sls_producer_core::protocol::compress::{Compression, Compressor, decompress};
 ///
 /// let mut compressor = Compressor::new();
 /// let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
@@ -384,7 +384,7 @@ pub fn decompress_with_limit(
 /// `max_raw_size` bytes.
 ///
 /// ```
-/// use sls_producer_core::compress::{Compression, compress, decompress_into};
+/// use sls_producer_core::protocol::compress::{Compression, compress, decompress_into};
 ///
 /// let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
 /// let body = compress(Compression::Lz4, raw)?;

@@ -1,0 +1,16 @@
+//! The SLS protocol as pure functions and data: the `LogGroup` protobuf and its streaming
+//! encoder, compression, request signing, PutLogs and web-tracking requests, endpoints,
+//! error bodies, shard keys, pack ids and calendar dates. Nothing here holds state or
+//! reads a clock; everything is tested with golden vectors.
+
+pub mod compress;
+pub mod endpoint;
+pub mod http;
+pub(crate) mod json;
+pub mod pack_id;
+pub mod proto;
+pub mod request;
+pub mod response;
+pub mod shard;
+pub mod sign;
+pub mod time;
