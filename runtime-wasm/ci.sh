@@ -6,16 +6,21 @@
 #
 #  1. installs what is missing: the wasm32-unknown-unknown target, wasm-bindgen-cli at the
 #     Cargo.lock version, wasm-pack, chromium + chromedriver (apt), and the pinned npm tools of
-#     runtime-wasm/js-tools (binaryen's wasm-opt, workerd) into target/js-tools;
+#     runtime-wasm/js-tools (binaryen's wasm-opt, workerd) into $target/js-tools;
 #  2. starts sls-local (the local SLS server) and the CORS sink on free ports;
 #  3. runs the wasm-bindgen-test suites in Node, a headless Chromium page, a dedicated worker
 #     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
 #  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh), prints the .wasm size,
 #     and uses the package from Node and from a JS Worker in workerd;
 #  5. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
+#
+# Everything built goes to cargo's target directory ($target: CARGO_TARGET_DIR, default
+# target/ of the workspace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+target=${CARGO_TARGET_DIR:-target}
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 start=$(date +%s)
 step() { echo; echo "=== [wasm $(($(date +%s) - start))s] $*"; }
@@ -46,19 +51,22 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)}
 
-step "npm tools (binaryen wasm-opt, workerd) into target/js-tools"
-mkdir -p target/js-tools
-if ! cmp -s runtime-wasm/js-tools/package-lock.json target/js-tools/package-lock.json ||
-   [[ ! -x target/js-tools/node_modules/.bin/wasm-opt || ! -x target/js-tools/node_modules/.bin/workerd ]]; then
-  cp runtime-wasm/js-tools/package.json runtime-wasm/js-tools/package-lock.json target/js-tools/
-  (cd target/js-tools && npm ci --no-audit --no-fund)
+step "npm tools (binaryen wasm-opt, workerd) into $target/js-tools"
+tools="$target/js-tools"
+mkdir -p "$tools"
+if ! cmp -s runtime-wasm/js-tools/package-lock.json "$tools/package-lock.json" ||
+   [[ ! -x "$tools/node_modules/.bin/wasm-opt" || ! -x "$tools/node_modules/.bin/workerd" ]]; then
+  cp runtime-wasm/js-tools/package.json runtime-wasm/js-tools/package-lock.json "$tools/"
+  (cd "$tools" && npm ci --no-audit --no-fund)
 fi
-export WASM_OPT="$root/target/js-tools/node_modules/.bin/wasm-opt"
-export WORKERD="$root/target/js-tools/node_modules/.bin/workerd"
+export WASM_OPT="$tools/node_modules/.bin/wasm-opt"
+export WORKERD="$tools/node_modules/.bin/workerd"
 "$WASM_OPT" --version
 "$WORKERD" --version
 
 step "sls-local and the CORS sink"
+# The builds below and the scripts they call all use $target.
+export CARGO_TARGET_DIR="$target" SLS_LOCAL_BIN="$target/debug/sls-local"
 cargo build -p sls-producer-tests --bin sls-local
 # shellcheck source=tests/support/servers.sh
 source runtime-wasm/tests/support/servers.sh
@@ -68,15 +76,15 @@ step "wasm-bindgen-test suites: node, Chromium page, dedicated worker, service w
 runtime-wasm/tests/support/run-wasm-tests.sh node browser worker service-worker
 
 step "npm package: wasm-pack build + wasm-opt -Oz"
-mkdir -p target/sls-producer-js
-runtime-wasm/js/build.sh target/sls-producer-js/pkg | tee target/sls-producer-js/build.log
-pkg="$root/target/sls-producer-js/pkg"
+mkdir -p "$target/sls-producer-js"
+runtime-wasm/js/build.sh "$target/sls-producer-js/pkg" | tee "$target/sls-producer-js/build.log"
+pkg="$target/sls-producer-js/pkg"
 
 step "npm package from Node"
 node runtime-wasm/js/test-package/node-smoke.mjs "$pkg" "$SLS_LOCAL_URL"
 
 step "npm package in a JS Worker: workerd test"
-wd=target/sls-producer-js/workerd
+wd="$target/sls-producer-js/workerd"
 rm -rf "$wd" && mkdir -p "$wd"
 cp -r "$pkg" "$wd/pkg"
 cp runtime-wasm/js/test-package/worker.mjs runtime-wasm/js/test-package/workerd-test.mjs "$wd/"
@@ -88,4 +96,4 @@ step "Rust Cloudflare Worker example: workerd test"
 examples/cloudflare-worker/test/run.sh
 
 step "done in $(($(date +%s) - start))s; the shipped npm package:"
-sed -n '/^=== sls-producer-js package/,$p' target/sls-producer-js/build.log
+sed -n '/^=== sls-producer-js package/,$p' "$target/sls-producer-js/build.log"

@@ -8,6 +8,8 @@
 //!   per send on each thread (both contend for the engine and with the driver).
 //! * `producer_send_parts/*`: the same with `send_parts` (borrowed key/value pairs, no
 //!   `Log` built or freed).
+//! * `producer_send_tracked/*`: the same with `send_tracked` (a `DeliveryHandle` made per
+//!   send; the handles are dropped after the chunk, untimed).
 //! * `drop_log/*`: no send, only freeing the same `Log`s, which `send(&route, Log)` does
 //!   on the caller's thread: `producer_send` minus `drop_log` is the producer's part.
 //!
@@ -26,12 +28,10 @@ use std::thread;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sls_producer_core::engine::Record;
-use sls_producer_core::engine::{Engine, Route};
-use sls_producer_core::producer::Producer;
+use sls_producer_core::engine::Engine;
 use sls_producer_core::protocol::http::HttpResponse;
-use sls_producer_core::protocol::proto::Log;
 use sls_producer_core::protocol::time::{Instant as CoreInstant, UnixTime};
+use sls_producer_core::{Log, LogParts, Producer, Record, Route};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;
@@ -51,9 +51,11 @@ enum Api {
     /// `send(&route, Log)`: the log is built (untimed), copied into the batch and freed by
     /// `send`.
     Log,
-    /// `send_parts(&route, time, None, &pairs)`: pairs borrowed from a log built (untimed)
-    /// like the `Log` case's, so the data is equally in cache.
+    /// `send_parts(&route, LogParts::new(time, &pairs))`: pairs borrowed from a log built
+    /// (untimed) like the `Log` case's, so the data is equally in cache.
     Parts,
+    /// `send_tracked(&route, Log)`: as `Log`, plus a `DeliveryHandle` per send.
+    Tracked,
     /// No send: only what `send(&route, Log)` also does for the caller, freeing the `Log`
     /// (its one buffer). `send(Log)` minus this is the producer's own cost.
     DropLog,
@@ -82,6 +84,20 @@ fn timed_sends(
         let first = first + done;
         match api {
             Api::Log => time_sends(producer, chunk(workload, first, n)),
+            Api::Tracked => {
+                let logs = chunk(workload, first, n);
+                let mut handles = Vec::with_capacity(logs.len());
+                let start = Instant::now();
+                for (route, log) in logs {
+                    let handle = producer
+                        .send_tracked(route, log)
+                        .expect("room was made for the chunk");
+                    handles.push(handle);
+                }
+                let elapsed = start.elapsed();
+                drop(handles);
+                elapsed
+            }
             Api::DropLog => {
                 let logs = chunk(workload, first, n);
                 let start = Instant::now();
@@ -108,7 +124,7 @@ fn timed_sends(
                 let start = Instant::now();
                 for (route, pairs) in &parts {
                     producer
-                        .send_parts(route, support::LOG_TIME, None, pairs)
+                        .send_parts(route, LogParts::new(support::LOG_TIME, pairs))
                         .expect("room was made for the chunk");
                 }
                 start.elapsed()
@@ -179,6 +195,7 @@ fn send(c: &mut Criterion) {
     engine_push(c, &workload);
     producer_send(c, &workload, "producer_send", Api::Log);
     producer_send(c, &workload, "producer_send_parts", Api::Parts);
+    producer_send(c, &workload, "producer_send_tracked", Api::Tracked);
     producer_send(c, &workload, "drop_log", Api::DropLog);
 }
 

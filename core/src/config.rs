@@ -19,14 +19,12 @@
 //! | [`backoff`](ProducerConfig::backoff) max | 50 s | base ..= 1 day | `MaxRetryBackoffMs` |
 //! | [`backoff`](ProducerConfig::backoff) jitter | none | none / full / equal | — |
 //! | [`delivery_timeout`](ProducerConfig::delivery_timeout) | none | ≥ 1 ms | — |
-//! | [`adjust_shard_hash`](ProducerConfig::adjust_shard_hash) | true | | `AdjustShargHash` |
-//! | [`buckets`](ProducerConfig::buckets) | 64 | power of two in 1 ..= 256 | `Buckets` |
 //! | [`no_retry_status_codes`](ProducerConfig::no_retry_status_codes) | \[400, 404\] | 100 ..= 599 each | `NoRetryStatusCodeList` |
 //! | [`compression`](ProducerConfig::compression) | LZ4 | LZ4 / zstd / none | `CompressType` |
 //! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
 //! | [`signature_version`](ProducerConfig::signature_version) | v1 | v1 / v4 | `AuthVersion` |
 //! | [`region`](ProducerConfig::region) | from endpoint | required for v4 | `Region` |
-//! | [`date_header`](ProducerConfig::date_header) | `Date` | `Date` / `x-log-date` | — |
+//! | [`date_header`](ProducerConfig::date_header) | `Auto` | `Auto` / `Date` / `x-log-date` | — |
 //! | [`user_agent`](ProducerConfig::user_agent) | `sls-producer-rs/<version>` | non-empty, visible ASCII | `UserAgent` |
 //! | [`log_tags`](ProducerConfig::log_tags) | none | keys non-empty | `LogTags` |
 //! | [`generate_pack_id`](ProducerConfig::generate_pack_id) | **true** | | `GeneratePackId` (false) |
@@ -47,11 +45,10 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
-use crate::engine::backoff::{BackoffPolicy, Jitter};
-use crate::protocol::compress::Compression;
+pub use crate::engine::backoff::{BackoffPolicy, Jitter};
+pub use crate::protocol::compress::Compression;
 use crate::protocol::endpoint::{Endpoint, EndpointError};
-use crate::protocol::shard::Buckets;
-use crate::protocol::sign::{DateHeader, SignatureVersion};
+pub use crate::protocol::sign::{DateHeader, SignatureVersion};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -68,7 +65,7 @@ const MIB: usize = 1024 * 1024;
 ///     .with_linger(Duration::from_millis(500))
 ///     .with_max_batch_count(1024);
 /// assert!(config.validate().is_ok());
-/// assert!(ProducerConfig::new("x.com").with_buckets(100).validate().is_err());
+/// assert!(ProducerConfig::new("x.com").with_max_batch_count(0).validate().is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -107,11 +104,6 @@ pub struct ProducerConfig {
     /// Give up on a batch this long after it was sealed, whatever the retry count.
     /// Default none; at least 1 ms.
     pub delivery_timeout: Option<Duration>,
-    /// Collapse shard keys of hashed sends onto [`buckets`](Self::buckets) route keys.
-    /// Default true.
-    pub adjust_shard_hash: bool,
-    /// Number of shard-key buckets: a power of two in `[1, 256]`. Default 64.
-    pub buckets: u32,
     /// HTTP statuses that are never retried (whatever the body says). Default 400 and 404;
     /// each in 100 ..= 599, not 200.
     pub no_retry_status_codes: Vec<u16>,
@@ -166,13 +158,11 @@ impl Default for ProducerConfig {
             max_reserved_attempts: 11,
             backoff: BackoffPolicy::default(),
             delivery_timeout: None,
-            adjust_shard_hash: true,
-            buckets: 64,
             no_retry_status_codes: vec![400, 404],
             compression: Compression::Lz4,
             signature_version: SignatureVersion::V1,
             region: None,
-            date_header: DateHeader::Date,
+            date_header: DateHeader::Auto,
             user_agent: String::from(DEFAULT_USER_AGENT),
             log_tags: Vec::new(),
             generate_pack_id: true,
@@ -226,10 +216,6 @@ impl ProducerConfig {
         with_max_reserved_attempts(max_reserved_attempts: usize);
         /// Set [`backoff`](Self::backoff).
         with_backoff(backoff: BackoffPolicy);
-        /// Set [`adjust_shard_hash`](Self::adjust_shard_hash).
-        with_adjust_shard_hash(adjust_shard_hash: bool);
-        /// Set [`buckets`](Self::buckets).
-        with_buckets(buckets: u32);
         /// Set [`no_retry_status_codes`](Self::no_retry_status_codes).
         with_no_retry_status_codes(no_retry_status_codes: Vec<u16>);
         /// Set [`compression`](Self::compression).
@@ -326,15 +312,6 @@ impl ProducerConfig {
         }
     }
 
-    /// The validated bucket count.
-    pub fn validated_buckets(&self) -> Result<Buckets, ConfigError> {
-        Buckets::new(self.buckets).ok_or(ConfigError::OutOfRange {
-            field: "buckets",
-            value: u64::from(self.buckets),
-            allowed: "a power of two in [1, 256]",
-        })
-    }
-
     /// Check every field. The first problem found is returned; it names the field, the
     /// value and what is allowed.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -393,7 +370,6 @@ impl ProducerConfig {
         if let Some(t) = self.delivery_timeout {
             range_ms("delivery_timeout", t, 1, u64::MAX, "at least 1 ms")?;
         }
-        self.validated_buckets()?;
         if let Some(&code) = self
             .no_retry_status_codes
             .iter()
@@ -540,6 +516,14 @@ pub enum ConfigError {
         /// The feature to enable.
         feature: &'static str,
     },
+    /// The option's value cannot work with the transport or runtime the producer is built
+    /// on.
+    Unsupported {
+        /// The field.
+        field: &'static str,
+        /// Why, and what to use instead.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -564,6 +548,7 @@ impl fmt::Display for ConfigError {
                 f,
                 "`{field}` needs the `{feature}` feature of sls-producer-core"
             ),
+            Self::Unsupported { field, reason } => write!(f, "unsupported `{field}`: {reason}"),
         }
     }
 }
@@ -578,145 +563,4 @@ impl core::error::Error for ConfigError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::string::ToString;
-
-    fn base() -> ProducerConfig {
-        ProducerConfig::new("cn-hangzhou.log.aliyuncs.com")
-    }
-
-    fn field_of(e: ConfigError) -> &'static str {
-        match e {
-            ConfigError::OutOfRange { field, .. } => field,
-            ConfigError::InvalidText { field, .. } => field,
-            ConfigError::FeatureDisabled { field, .. } => field,
-            ConfigError::InvalidEndpoint { .. } => "endpoint",
-            ConfigError::RegionRequired => "region",
-        }
-    }
-
-    #[test]
-    fn defaults_equal_the_go_defaults() {
-        let c = ProducerConfig::default();
-        assert_eq!(c.memory_budget, 104_857_600);
-        assert_eq!(c.max_in_flight, 50);
-        assert_eq!(c.max_block, Duration::from_secs(60));
-        assert_eq!(c.max_batch_bytes, 524_288);
-        assert_eq!(c.max_batch_count, 4096);
-        assert_eq!(c.linger, Duration::from_millis(2000));
-        assert_eq!(c.max_retries, 10);
-        assert_eq!(c.max_reserved_attempts, 11);
-        assert_eq!(c.backoff.base, Duration::from_millis(100));
-        assert_eq!(c.backoff.max, Duration::from_millis(50_000));
-        assert_eq!(c.backoff.jitter, Jitter::None);
-        assert!(c.adjust_shard_hash);
-        assert_eq!(c.buckets, 64);
-        assert_eq!(c.no_retry_status_codes, [400, 404]);
-        assert_eq!(c.compression, Compression::Lz4);
-        assert_eq!(c.signature_version, SignatureVersion::V1);
-        assert_eq!(c.date_header, DateHeader::Date);
-        assert!(c.user_agent.starts_with("sls-producer-rs/"));
-        assert!(base().validate().is_ok());
-    }
-
-    #[test]
-    fn empty_endpoint_is_rejected() {
-        let e = ProducerConfig::default().validate().unwrap_err();
-        assert!(matches!(
-            e,
-            ConfigError::InvalidEndpoint {
-                reason: EndpointError::Empty,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn out_of_range_values_name_the_field_instead_of_being_clamped() {
-        let cases: [(ProducerConfig, &str); 16] = [
-            (base().with_max_batch_bytes(0), "max_batch_bytes"),
-            (base().with_max_batch_bytes(30 * MIB + 1), "max_batch_bytes"),
-            (base().with_max_batch_count(0), "max_batch_count"),
-            (base().with_max_batch_count(40_961), "max_batch_count"),
-            (base().with_linger(Duration::ZERO), "linger"),
-            (base().with_max_in_flight(0), "max_in_flight"),
-            (
-                base().with_max_reserved_attempts(0),
-                "max_reserved_attempts",
-            ),
-            (base().with_max_retries(1001), "max_retries"),
-            (
-                base().with_retry_backoff(Duration::ZERO, Duration::from_secs(1)),
-                "backoff.base",
-            ),
-            (
-                base().with_retry_backoff(Duration::from_secs(2), Duration::from_secs(1)),
-                "backoff.max",
-            ),
-            (base().with_buckets(0), "buckets"),
-            (base().with_buckets(100), "buckets"),
-            (base().with_buckets(512), "buckets"),
-            (
-                base().with_no_retry_status_codes(vec![400, 99]),
-                "no_retry_status_codes",
-            ),
-            (base().with_memory_budget(1024), "memory_budget"),
-            (base().with_user_agent(""), "user_agent"),
-        ];
-        for (cfg, field) in cases {
-            let err = cfg.validate().expect_err(field);
-            let msg = err.to_string();
-            assert_eq!(field_of(err), field, "{msg}");
-            assert!(msg.contains(field), "{msg}");
-        }
-    }
-
-    #[test]
-    fn boundary_values_are_accepted() {
-        for cfg in [
-            base()
-                .with_max_batch_bytes(30 * MIB)
-                .with_memory_budget(30 * MIB),
-            base().with_max_batch_bytes(KIB),
-            base().with_max_batch_count(40_960),
-            base().with_max_batch_count(1),
-            base().with_linger(Duration::from_millis(100)),
-            base().with_linger(Duration::from_millis(1)),
-            base().with_max_retries(0),
-            base().with_buckets(1),
-            base().with_buckets(256),
-            base().with_no_retry_status_codes(vec![]),
-            base().with_max_block(Duration::ZERO),
-        ] {
-            assert_eq!(cfg.validate(), Ok(()), "{cfg:?}");
-        }
-    }
-
-    #[test]
-    fn v4_needs_a_region_from_config_or_endpoint() {
-        let v4 = ProducerConfig::new("http://127.0.0.1:8080")
-            .with_signature_version(SignatureVersion::V4);
-        assert_eq!(v4.clone().validate(), Err(ConfigError::RegionRequired));
-        assert!(v4.with_region("cn-test").validate().is_ok());
-        let from_endpoint = base().with_signature_version(SignatureVersion::V4);
-        assert_eq!(
-            from_endpoint.effective_region().as_deref(),
-            Some("cn-hangzhou")
-        );
-        assert!(from_endpoint.validate().is_ok());
-        let acdr = ProducerConfig::new("cn-shanghai-acdr-ut-1.log.aliyuncs.com");
-        assert_eq!(acdr.effective_signature_version(), SignatureVersion::V4);
-    }
-
-    #[test]
-    fn error_messages_say_what_is_allowed() {
-        let e = base().with_buckets(100).validate().unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid `buckets` = 100: must be a power of two in [1, 256]"
-        );
-        let e = base().with_linger(Duration::ZERO).validate().unwrap_err();
-        assert_eq!(e.to_string(), "invalid `linger` = 0: must be [1 ms, 1 day]");
-    }
-}
+mod tests;

@@ -94,3 +94,23 @@ pub mod rt;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod sync;
+
+/// The types a program that sends logs names, to `use` in one line (the runtime crates
+/// re-export them at their root).
+pub mod prelude {
+    pub use crate::{
+        Attempt, BlockingError, BuildError, ConfigError, Credentials, CredentialsSource,
+        DeliveryFailure, DeliveryHandle, DeliveryResult, InvalidName, Log, LogParts, Metrics,
+        Producer, ProducerBuilder, ProducerConfig, Record, Route, SendError, ShardKey, Ticket,
+    };
+}
+
+pub use config::{ConfigError, ProducerConfig};
+pub use credentials::{Credentials, CredentialsSource};
+pub use engine::{
+    Attempt, DeliveryFailure, DeliveryResult, LogParts, Metrics, Record, Route, SendError, Ticket,
+};
+pub use producer::{BlockingError, BuildError, DeliveryHandle, Producer, ProducerBuilder};
+pub use protocol::proto::Log;
+pub use protocol::request::InvalidName;
+pub use protocol::shard::{Buckets, ShardKey};

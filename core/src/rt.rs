@@ -3,15 +3,39 @@
 //! | Trait | Provides |
 //! |---|---|
 //! | [`Clock`] | a monotonic [`Instant`] and the wall-clock [`UnixTime`] |
-//! | [`Timer`] | a [`Sleep`] that completes at a deadline of the same clock |
-//! | [`Spawner`] | fire-and-forget execution of a [`Task`] |
+//! | [`Timer`] | an `async fn sleep_until` on the same clock |
+//! | [`Spawner`] | fire-and-forget execution of a boxed future |
 //! | [`HttpTransport`] | one HTTP exchange: [`HttpRequest`] in, [`HttpResponse`] out |
-//! | [`CredentialsProvider`] | fresh [`Credentials`] on demand (STS, metadata service, …) |
+//! | [`Runtime`] | all of the above for one producer: a [`Timer`], a [`Spawner`], a default transport |
 //!
-//! All traits are object-safe and used as `Arc<dyn _>`. On native targets every trait
-//! object and future is `Send + Sync`; on `wasm32-unknown-unknown` (browsers, Node,
-//! Workers: one thread, JS promises are `!Send`) the bounds disappear. [`MaybeSend`] and
-//! [`MaybeSync`] express that switch once.
+//! Credentials that change over time come from a
+//! [`CredentialsProvider`](crate::credentials::CredentialsProvider).
+//!
+//! All traits are object-safe and used as `Arc<dyn _>`. The asynchronous ones are declared
+//! with [`async_trait`](https://docs.rs/async-trait), so you implement them with
+//! `#[async_trait]` and plain `async fn`s. On native targets every trait object and future
+//! is `Send + Sync`; on `wasm32-unknown-unknown` (browsers, Node, Workers: one thread, JS
+//! promises are `!Send`) the bounds disappear: implement with `#[async_trait(?Send)]`
+//! there. [`MaybeSend`] and [`MaybeSync`] express that switch once.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use async_trait::async_trait;
+//! use sls_producer_core::rt::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+//!
+//! /// A transport that answers 200 to everything (a test double).
+//! struct AlwaysOk;
+//!
+//! #[async_trait]
+//! impl HttpTransport for AlwaysOk {
+//!     async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+//!         Ok(HttpResponse::new(200))
+//!     }
+//! }
+//!
+//! let transport: Arc<dyn HttpTransport> = Arc::new(AlwaysOk);
+//! # let _ = transport;
+//! ```
 //!
 //! Responsibilities are split on purpose: **transports own transport-level timeouts**
 //! (connect, request) and report them as [`TransportErrorKind::Timeout`]; **the engine owns
@@ -19,14 +43,14 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
-use core::future::Future;
-use core::pin::Pin;
-use core::task::{Context, Poll};
 
-use crate::credentials::Credentials;
-use crate::protocol::http::{HttpRequest, HttpResponse};
-use crate::protocol::time::{Instant, UnixTime};
+use async_trait::async_trait;
+
+use crate::config::ProducerConfig;
+pub use crate::protocol::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
+pub use crate::protocol::time::{Instant, UnixTime};
 
 #[cfg(not(wasm_browser))]
 mod maybe {
@@ -61,70 +85,6 @@ mod maybe {
 
 pub use maybe::{BoxError, BoxFuture, MaybeSend, MaybeSync};
 
-macro_rules! named_future {
-    ($(#[$m:meta])* $name:ident, $out:ty) => {
-        $(#[$m])*
-        #[must_use = "futures do nothing unless polled"]
-        pub struct $name(BoxFuture<'static, $out>);
-
-        impl $name {
-            /// Wrap a future.
-            #[cfg(not(wasm_browser))]
-            pub fn new(fut: impl Future<Output = $out> + Send + 'static) -> Self {
-                Self(Box::pin(fut))
-            }
-
-            /// Wrap a future.
-            #[cfg(wasm_browser)]
-            pub fn new(fut: impl Future<Output = $out> + 'static) -> Self {
-                Self(Box::pin(fut))
-            }
-        }
-
-        impl Future for $name {
-            type Output = $out;
-            fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<$out> {
-                self.0.as_mut().poll(cx)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(stringify!($name))
-            }
-        }
-    };
-}
-
-named_future!(
-    /// A timer future from [`Timer::sleep_until`]. Dropping it cancels the timer.
-    Sleep,
-    ()
-);
-named_future!(
-    /// The future of one HTTP exchange from [`HttpTransport::send`]. Dropping it abandons
-    /// the request.
-    ResponseFuture,
-    Result<HttpResponse, TransportError>
-);
-named_future!(
-    /// A unit of background work handed to a [`Spawner`].
-    Task,
-    ()
-);
-named_future!(
-    /// The future of one credentials fetch from [`CredentialsProvider::credentials`].
-    CredentialsFuture,
-    Result<Credentials, CredentialsError>
-);
-
-impl ResponseFuture {
-    /// A response that is already there (no allocation for the inner future's state).
-    pub fn ready(result: Result<HttpResponse, TransportError>) -> Self {
-        Self::new(core::future::ready(result))
-    }
-}
-
 /// A source of time.
 ///
 /// `now` is monotonic: it never returns an instant earlier than one it returned before.
@@ -137,17 +97,21 @@ pub trait Clock: MaybeSend + MaybeSync {
 }
 
 /// A clock that can also wait.
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 pub trait Timer: Clock {
-    /// A future that completes once [`Clock::now`] has reached `deadline` (at once if it
-    /// already has). Dropping the future cancels the wait.
-    fn sleep_until(&self, deadline: Instant) -> Sleep;
+    /// Complete once [`Clock::now`] has reached `deadline` (at once if it already has).
+    /// Dropping the future cancels the wait. The future may be awaited on any thread,
+    /// not only the runtime's own: the blocking helpers (`send_blocking`, `wait`) poll it
+    /// on the caller's thread.
+    async fn sleep_until(&self, deadline: Instant);
 }
 
 /// Runs background tasks.
 pub trait Spawner: MaybeSend + MaybeSync {
     /// Start `task` and return at once. The task runs to completion unless the runtime
     /// shuts down.
-    fn spawn(&self, task: Task);
+    fn spawn(&self, task: BoxFuture<'static, ()>);
 }
 
 /// Performs one HTTP exchange.
@@ -156,18 +120,64 @@ pub trait Spawner: MaybeSend + MaybeSync {
 /// with certificate verification), sends the request exactly once, and resolves with the
 /// whole response, whatever its status. It applies its own connect and request timeouts and
 /// reports them as [`TransportErrorKind::Timeout`]. It never retries: the engine does.
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 pub trait HttpTransport: MaybeSend + MaybeSync {
     /// Send `request`.
-    fn send(&self, request: HttpRequest) -> ResponseFuture;
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Whether this transport sends a `Date` header the request carries. `fetch` does not
+    /// (the browser owns that header), so a producer on such a transport puts the request
+    /// date in `x-log-date` (see [`DateHeader`](crate::config::DateHeader)). Default `true`.
+    fn can_set_date_header(&self) -> bool {
+        true
+    }
 }
 
-/// Supplies credentials that may change over time (STS tokens, instance roles).
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
+impl<T: HttpTransport + ?Sized> HttpTransport for Arc<T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(request).await
+    }
+
+    fn can_set_date_header(&self) -> bool {
+        (**self).can_set_date_header()
+    }
+}
+
+/// Everything a producer runs on: a [`Timer`] for its deadlines, a [`Spawner`] for its
+/// driver (and compression helpers), and the HTTP transport it uses by default.
 ///
-/// The producer calls it before the cached credentials expire (single-flight: one fetch
-/// at a time) and after the server rejects them.
-pub trait CredentialsProvider: MaybeSend + MaybeSync {
-    /// Fetch fresh credentials.
-    fn credentials(&self) -> CredentialsFuture;
+/// The runtime crates provide one each (`TokioRuntime`, `SmolRuntime`, `WasmRuntime`), the
+/// `sim` feature provides `SimRuntime`, and any executor can have one: implement
+/// [`Timer`] and [`Spawner`], then this trait, and pass the value to
+/// [`ProducerBuilder::build_on`](crate::ProducerBuilder::build_on).
+pub trait Runtime: Timer + Spawner {
+    /// The transport a producer uses unless its builder is given one
+    /// ([`with_transport`](crate::ProducerBuilder::with_transport)), made for `config`
+    /// (its `connect_timeout` and `request_timeout`). `None` (the default) if this runtime
+    /// has none: building then needs an explicit transport.
+    fn default_transport(&self, config: &ProducerConfig) -> Option<Arc<dyn HttpTransport>> {
+        let _ = config;
+        None
+    }
+
+    /// How many compression helpers to spawn next to the driver by default (see
+    /// [`CompressHelper`](crate::producer::CompressHelper)): threads that can run at once,
+    /// minus one. Default `0` (the driver compresses).
+    fn compress_helpers(&self) -> usize {
+        0
+    }
+
+    /// Whether the calling thread may block until the producer makes progress (the
+    /// `*_blocking` methods of [`Producer`](crate::Producer)): not where blocking would
+    /// stall the tasks that make that progress (a thread of an async runtime, the only
+    /// thread of a browser). Default `true`; the producer refuses to block on its own
+    /// driver's thread in any case.
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 /// What kind of failure a transport saw. Decides retryability together with the engine's
@@ -258,36 +268,6 @@ impl core::error::Error for TransportError {
     }
 }
 
-/// A credentials fetch failed. The producer keeps using the previous credentials (if any)
-/// and retries the fetch with backoff; deliveries that need credentials wait or fail with
-/// this error recorded in their attempts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CredentialsError {
-    message: String,
-}
-
-impl CredentialsError {
-    /// A fetch failure with a message (without secrets).
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for CredentialsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "credentials unavailable: {}", self.message)
-    }
-}
-
-impl core::error::Error for CredentialsError {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,9 +275,10 @@ mod tests {
     use alloc::sync::Arc;
 
     struct Fixed;
+    #[async_trait]
     impl HttpTransport for Fixed {
-        fn send(&self, _request: HttpRequest) -> ResponseFuture {
-            ResponseFuture::ready(Ok(HttpResponse::new(200)))
+        async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+            Ok(HttpResponse::new(200))
         }
     }
 

@@ -7,18 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use core::time::Duration;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::{Credentials, FnProvider};
-use sls_producer_core::engine::Route;
-use sls_producer_core::producer::CredentialsSource;
-use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::config::Compression;
+use sls_producer_core::credentials::{CredentialsError, CredentialsProvider, FnProvider};
 use sls_producer_core::protocol::time::UnixTime;
-use sls_producer_core::rt::{
-    Clock as _, CredentialsError, CredentialsProvider, TransportErrorKind,
-};
+use sls_producer_core::rt::{Clock as _, TransportErrorKind};
 use sls_producer_core::sim::{ScriptedReply, ScriptedTransport, SimRuntime};
+use sls_producer_core::{Credentials, CredentialsSource, Log, Producer, ProducerConfig, Route};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
@@ -97,15 +91,10 @@ fn start(
     config: &ProducerConfig,
     credentials: impl Into<CredentialsSource>,
 ) -> Producer {
-    let (producer, driver) = Producer::new(
-        config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        credentials,
-    )
-    .unwrap();
-    driver.spawn_on(&*sim.spawner_handle());
-    producer
+    Producer::builder(config.clone())
+        .with_credentials(credentials)
+        .build_on(sim.runtime())
+        .unwrap()
 }
 
 fn recorded<R>(f: impl FnOnce() -> R) -> (Recorder, R) {
@@ -159,6 +148,24 @@ fn a_retried_attempt_is_a_warning_with_request_id_code_and_decision() {
 }
 
 #[test]
+fn a_401_with_fixed_credentials_retries_after_backoff() {
+    let sim = SimRuntime::new(2);
+    sim.transport().push_replies([
+        ScriptedReply::sls_error(401, "Unauthorized", "bad key"),
+        ScriptedReply::ok(),
+    ]);
+    let (events, ()) = recorded(|| {
+        let producer = start(&sim, &config(), Credentials::new("id", "secret"));
+        producer.send(&route(), log(1)).unwrap();
+        sim.block_on(producer.flush()).unwrap();
+    });
+    let retried = events.with_message("attempt failed");
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].field("decision"), Some("retry after backoff"));
+    assert_eq!(retried[0].field("http_status"), Some("401"));
+}
+
+#[test]
 fn a_batch_given_up_is_an_error_and_a_401_retries_with_fresh_credentials() {
     let sim = SimRuntime::new(2);
     sim.transport().push_replies([
@@ -166,8 +173,11 @@ fn a_batch_given_up_is_an_error_and_a_401_retries_with_fresh_credentials() {
         ScriptedReply::ok(),
         ScriptedReply::sls_error(400, "PostBodyInvalid", "nope"),
     ]);
+    let provider: Arc<dyn CredentialsProvider> = Arc::new(FnProvider::new(|| async {
+        Ok(Credentials::new("id", "secret"))
+    }));
     let (events, ()) = recorded(|| {
-        let producer = start(&sim, &config(), Credentials::new("id", "secret"));
+        let producer = start(&sim, &config(), provider);
         producer.send(&route(), log(1)).unwrap();
         sim.block_on(producer.flush()).unwrap();
         producer.send(&route(), log(2)).unwrap();
@@ -179,7 +189,7 @@ fn a_batch_given_up_is_an_error_and_a_401_retries_with_fresh_credentials() {
         retried[0].field("decision"),
         Some("retry with refreshed credentials")
     );
-    let given_up = events.with_message("attempt failed; batch given up");
+    let given_up = events.with_message("batch given up");
     assert_eq!(given_up.len(), 1);
     assert_eq!(given_up[0].level, Level::ERROR);
     assert_eq!(given_up[0].field("http_status"), Some("400"));
@@ -242,7 +252,7 @@ fn close_reports_a_summary() {
     let (events, report) = recorded(|| {
         let producer = start(&sim, &config(), Credentials::new("id", "secret"));
         producer
-            .send_list(&route(), vec![log(1), log(2), log(3)])
+            .send(&route(), vec![log(1), log(2), log(3)])
             .unwrap();
         sim.block_on(producer.close(None)).unwrap()
     });
@@ -259,14 +269,11 @@ fn close_reports_a_summary() {
 fn dropping_the_driver_early_warns_with_the_failed_count() {
     let sim = SimRuntime::new(5);
     let (events, ()) = recorded(|| {
-        let (producer, driver) = Producer::new(
-            &config(),
-            sim.timer_handle(),
-            sim.transport_handle(),
-            Credentials::new("id", "secret"),
-        )
-        .unwrap();
-        producer.send_list(&route(), vec![log(1), log(2)]).unwrap();
+        let (producer, driver) = Producer::builder(config())
+            .with_credentials(Credentials::new("id", "secret"))
+            .build_with_driver(sim.runtime())
+            .unwrap();
+        producer.send(&route(), vec![log(1), log(2)]).unwrap();
         drop(driver);
     });
     let dropped: Vec<_> = events
@@ -292,7 +299,7 @@ fn metrics_count_logs_bytes_retries_and_show_in_flight_and_buffer_use() {
     assert_eq!(before.accepted_logs, 0);
 
     producer
-        .send_list(&route(), (0..10).map(log).collect())
+        .send(&route(), (0..10).map(log).collect::<Vec<_>>())
         .unwrap();
     let buffered = producer.metrics();
     assert_eq!(buffered.accepted_logs, 10);
@@ -338,10 +345,98 @@ fn metrics_count_compressed_and_raw_bytes_apart() {
         &config().with_compression(Compression::Lz4),
         Credentials::new("id", "secret"),
     );
-    let same = (0..200).map(|_| log(7)).collect();
-    producer.send_list(&route(), same).unwrap();
+    let same: Vec<Log> = (0..200).map(|_| log(7)).collect();
+    producer.send(&route(), same).unwrap();
     sim.block_on(producer.flush()).unwrap();
     let m = producer.metrics();
     assert!(m.delivered_raw_bytes > 2 * m.delivered_body_bytes, "{m:?}");
     assert!(m.compression_ratio().unwrap() > 2.0);
+}
+
+#[test]
+fn retries_and_give_ups_are_reported_as_the_engine_decided_them() {
+    let sim = SimRuntime::new(9);
+    sim.transport().push_replies([
+        ScriptedReply::sls_error(503, "ServerBusy", "busy"),
+        ScriptedReply::sls_error(500, "InternalServerError", "oops"),
+        ScriptedReply::sls_error(503, "ServerBusy", "still busy"),
+    ]);
+    // Jittered backoff: the delay each warning reports is the one the engine drew, not one
+    // worked out again from the configuration.
+    let config = config()
+        .with_max_retries(2)
+        .with_seed(9)
+        .with_jitter(sls_producer_core::config::Jitter::Full);
+    let (events, metrics) = recorded(|| {
+        let producer = start(&sim, &config, Credentials::new("id", "secret"));
+        let handle = producer
+            .send_tracked(&route(), vec![log(1), log(2), log(3)])
+            .unwrap();
+        let _flushing = producer.flush();
+        let result = sim.block_on(handle).unwrap();
+        assert_eq!(
+            result.failure,
+            Some(sls_producer_core::DeliveryFailure::RetriesExhausted)
+        );
+        producer.metrics()
+    });
+    let sent: Vec<_> = sim
+        .transport()
+        .requests()
+        .iter()
+        .map(|r| r.received_at)
+        .collect();
+    assert_eq!(sent.len(), 3);
+
+    let retries = events.with_message("attempt failed");
+    assert_eq!(retries.len(), 2, "{:?}", events.events());
+    assert_eq!(retries.len() as u64, metrics.retries);
+    for (i, retry) in retries.iter().enumerate() {
+        assert_eq!(retry.level, Level::WARN);
+        assert_eq!(retry.field("attempts"), Some((i + 1).to_string().as_str()));
+        assert_eq!(retry.field("attempt"), Some(i.to_string().as_str()));
+        assert_eq!(retry.field("decision"), Some("retry after backoff"));
+        // The next request went out exactly as long after this one as announced.
+        let waited = sent[i + 1].saturating_duration_since(sent[i]);
+        assert_eq!(
+            retry.field("retry_in_ms"),
+            Some(waited.as_millis().to_string().as_str()),
+            "retry {i}"
+        );
+        let ceiling = 100 << i;
+        let announced: u64 = retry.field("retry_in_ms").unwrap().parse().unwrap();
+        assert!(announced <= ceiling, "{announced} > {ceiling}");
+    }
+    assert_eq!(retries[1].field("http_status"), Some("500"));
+
+    let given_up = events.with_message("batch given up");
+    assert_eq!(given_up.len(), 1, "{:?}", events.events());
+    let given_up = &given_up[0];
+    assert_eq!(given_up.level, Level::ERROR);
+    assert_eq!(given_up.field("attempt"), Some("2"));
+    assert_eq!(given_up.field("failed_logs"), Some("3"));
+    assert_eq!(
+        given_up.field("failed_logs"),
+        Some(metrics.failed_logs.to_string().as_str())
+    );
+    assert_eq!(
+        given_up.field("failure"),
+        Some("every allowed attempt failed")
+    );
+    assert_eq!(given_up.field("decision"), Some("give up"));
+    assert_eq!(given_up.field("http_status"), Some("503"));
+    assert_eq!(given_up.field("error_message"), Some("still busy"));
+    assert_eq!(
+        given_up.field("request_id"),
+        Some(ScriptedTransport::request_id(2).as_str())
+    );
+    // The last failure is the give-up, not a third warning.
+    assert!(
+        events
+            .events()
+            .iter()
+            .all(|e| e.level != Level::WARN || e.message() == "attempt failed"),
+        "{:?}",
+        events.events()
+    );
 }

@@ -5,17 +5,16 @@ use std::sync::{Arc, Mutex};
 
 use core::time::Duration;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, PushError, Route};
-use sls_producer_core::producer::Producer;
-use sls_producer_core::producer::{CredentialsSource, Driver};
-use sls_producer_core::protocol::proto::{Log, decode_log_group};
-use sls_producer_core::protocol::time::Instant;
-use sls_producer_core::rt::{
-    Clock, CredentialsError, CredentialsFuture, CredentialsProvider, Task,
-};
+use async_trait::async_trait;
+use sls_producer_core::credentials::{CredentialsError, CredentialsProvider};
+use sls_producer_core::producer::Driver;
+use sls_producer_core::protocol::time::{Instant, UnixTime};
+use sls_producer_core::rt::{BoxFuture, Clock, HttpTransport, Runtime, Spawner, Timer};
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
+use sls_producer_core::{
+    BlockingError, Credentials, CredentialsSource, DeliveryFailure, DeliveryResult, Log, Producer,
+    ProducerConfig, Record, Route, SendError, ShardKey,
+};
 
 fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
@@ -42,15 +41,18 @@ fn start_with(
     config: &ProducerConfig,
     credentials: impl Into<CredentialsSource>,
 ) -> Producer {
-    let (producer, driver) = Producer::new(
-        config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        credentials,
-    )
-    .unwrap();
-    driver.spawn_on(&*sim.spawner_handle());
-    producer
+    Producer::builder(config.clone())
+        .with_credentials(credentials)
+        .build_on(sim.runtime())
+        .unwrap()
+}
+
+/// A producer with static keys and its driver, not spawned.
+fn with_driver(sim: &SimRuntime) -> (Producer, Driver) {
+    Producer::builder(config())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_with_driver(sim.runtime())
+        .unwrap()
 }
 
 fn sent_at(sim: &SimRuntime) -> Vec<u64> {
@@ -76,7 +78,7 @@ fn authorization_ids(sim: &SimRuntime) -> Vec<String> {
 fn open_batch_is_sent_at_linger_and_the_handle_resolves_with_the_outcome() {
     let sim = SimRuntime::new(1);
     let producer = start(&sim, &config());
-    let handle = producer.send_with_handle(&route(), log(1)).unwrap();
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
     let result = sim.block_on(handle).unwrap();
     assert!(result.is_success());
     assert_eq!(sent_at(&sim), [2000]);
@@ -96,8 +98,9 @@ fn callback_runs_once_with_the_result_after_retries_on_their_own_schedule() {
     let seen: Arc<Mutex<Vec<DeliveryResult>>> = Arc::default();
     let sink = seen.clone();
     producer
-        .send_with_callback(&route(), log(1), move |r| sink.lock().unwrap().push(r))
-        .unwrap();
+        .send_tracked(&route(), log(1))
+        .unwrap()
+        .on_complete(move |r| sink.lock().unwrap().push(r));
     sim.block_on(producer.flush()).unwrap();
     let results = seen.lock().unwrap();
     assert_eq!(results.len(), 1);
@@ -113,9 +116,9 @@ fn flush_waits_for_earlier_sends_only() {
     sim.transport()
         .push_reply(ScriptedReply::ok().delayed(Duration::from_millis(50)));
     let producer = start(&sim, &config());
-    let first = producer.send_with_handle(&route(), log(1)).unwrap();
+    let first = producer.send_tracked(&route(), log(1)).unwrap();
     let flush = producer.flush();
-    let later = producer.send_with_handle(&route(), log(2)).unwrap();
+    let later = producer.send_tracked(&route(), log(2)).unwrap();
     sim.block_on(flush).unwrap();
     assert_eq!(
         sim.now(),
@@ -135,16 +138,10 @@ fn close_without_deadline_waits_for_every_outcome_then_the_driver_completes() {
         ScriptedReply::sls_error(503, "ServerBusy", "busy"),
         ScriptedReply::ok(),
     ]);
-    let (producer, driver) = Producer::new(
-        &config(),
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
+    let (producer, driver) = with_driver(&sim);
     let done: Arc<Mutex<bool>> = Arc::default();
     let flag = done.clone();
-    sim.spawner_handle().spawn(Task::new(async move {
+    sim.executor().spawn(Box::pin(async move {
         driver.await;
         *flag.lock().unwrap() = true;
     }));
@@ -156,7 +153,7 @@ fn close_without_deadline_waits_for_every_outcome_then_the_driver_completes() {
     assert!(*done.lock().unwrap(), "driver completed after close");
     assert!(matches!(
         producer.send(&route(), log(3)),
-        Err(PushError::Closed { .. })
+        Err(SendError::Closed { .. })
     ));
 }
 
@@ -165,7 +162,7 @@ fn close_deadline_hands_back_what_is_still_in_flight_or_waiting() {
     let sim = SimRuntime::new(5);
     sim.transport().set_default_reply(ScriptedReply::Hang);
     let producer = start(&sim, &config());
-    let handle = producer.send_with_handle(&route(), log(7)).unwrap();
+    let handle = producer.send_tracked(&route(), log(7)).unwrap();
     let report = sim
         .block_on(producer.close(Some(Duration::from_secs(3))))
         .unwrap();
@@ -211,7 +208,7 @@ fn send_async_waits_for_memory_released_by_an_outcome() {
     producer.send(&route(), big(0)).unwrap();
     assert!(matches!(
         producer.send(&route(), big(1)),
-        Err(PushError::BufferFull { .. })
+        Err(SendError::BufferFull { .. })
     ));
     let ticket = sim
         .block_on(producer.send_async(&route(), big(1)))
@@ -259,21 +256,15 @@ fn max_block_zero_fails_fast() {
         .block_on(producer.send_async(&route(), big))
         .unwrap()
         .unwrap_err();
-    assert!(matches!(err, PushError::BufferFull { .. }));
+    assert!(matches!(err, SendError::BufferFull { .. }));
     assert_eq!(sim.now(), ms(0));
 }
 
 #[test]
 fn dropping_the_driver_gives_every_pending_send_an_outcome_with_its_logs() {
     let sim = SimRuntime::new(10);
-    let (producer, driver) = Producer::new(
-        &config(),
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
-    let handle = producer.send_with_handle(&route(), log(3)).unwrap();
+    let (producer, driver) = with_driver(&sim);
+    let handle = producer.send_tracked(&route(), log(3)).unwrap();
     drop::<Driver>(driver);
     let result = sim.block_on(handle).unwrap();
     assert_eq!(
@@ -287,13 +278,7 @@ fn dropping_the_driver_gives_every_pending_send_an_outcome_with_its_logs() {
 #[test]
 fn dropping_every_handle_closes_and_delivers_what_was_sent() {
     let sim = SimRuntime::new(11);
-    let (producer, driver) = Producer::new(
-        &config(),
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
+    let (producer, driver) = with_driver(&sim);
     let second = producer.clone();
     producer.send(&route(), log(1)).unwrap();
     drop(producer);
@@ -303,42 +288,41 @@ fn dropping_every_handle_closes_and_delivers_what_was_sent() {
     let requests = sim.transport().requests();
     assert_eq!(requests.len(), 1, "one batch, sealed by the implicit close");
     assert_eq!(sim.now(), ms(0), "no linger wait after close");
-    let raw = sls_producer_core::protocol::compress::decompress(
-        sls_producer_core::protocol::compress::Compression::Lz4,
-        &requests[0].request.body,
-        requests[0]
-            .request
-            .header("x-log-bodyrawsize")
-            .unwrap()
-            .parse()
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(decode_log_group(&raw).unwrap().logs, [log(1), log(2)]);
+    assert_eq!(requests[0].logs().unwrap(), [log(1), log(2)]);
 }
 
-/// Hands out `id-1`, `id-2`, … and counts fetches; fails while `failing` is set.
+/// Hands out `id-1`, `id-2`, … and counts fetches; fails while `failing` is set. Each
+/// fetch starts at the simulated instant it records in `started` and answers `delay` later.
 struct CountingProvider {
     fetches: Mutex<u32>,
     failing: Mutex<bool>,
     lifetime: Option<Duration>,
-    clock: Arc<dyn sls_producer_core::rt::Timer>,
+    delay: Mutex<Duration>,
+    started: Mutex<Vec<Instant>>,
+    clock: Arc<dyn Timer>,
 }
 
+#[async_trait]
 impl CredentialsProvider for CountingProvider {
-    fn credentials(&self) -> CredentialsFuture {
-        let mut n = self.fetches.lock().unwrap();
-        *n += 1;
-        let result = if *self.failing.lock().unwrap() {
-            Err(CredentialsError::new("metadata service unavailable"))
-        } else {
-            let mut c = Credentials::new(format!("id-{n}"), "secret").with_security_token("sts");
-            if let Some(l) = self.lifetime {
-                c = c.with_expiration(self.clock.unix_time().saturating_add(l));
-            }
-            Ok(c)
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let n = {
+            let mut n = self.fetches.lock().unwrap();
+            *n += 1;
+            *n
         };
-        CredentialsFuture::new(async move { result })
+        self.started.lock().unwrap().push(self.clock.now());
+        let delay = *self.delay.lock().unwrap();
+        if !delay.is_zero() {
+            self.clock.sleep_until(self.clock.now() + delay).await;
+        }
+        if *self.failing.lock().unwrap() {
+            return Err(CredentialsError::new("metadata service unavailable"));
+        }
+        let mut c = Credentials::new(format!("id-{n}"), "secret").with_security_token("sts");
+        if let Some(l) = self.lifetime {
+            c = c.with_expiration(self.clock.unix_time().saturating_add(l));
+        }
+        Ok(c)
     }
 }
 
@@ -347,6 +331,8 @@ fn provider(sim: &SimRuntime, lifetime: Option<Duration>) -> Arc<CountingProvide
         fetches: Mutex::new(0),
         failing: Mutex::new(false),
         lifetime,
+        delay: Mutex::new(Duration::ZERO),
+        started: Mutex::new(Vec::new()),
         clock: sim.timer_handle(),
     })
 }
@@ -362,10 +348,10 @@ fn provider_credentials_are_fetched_once_at_start_and_refreshed_after_a_401() {
     let p = provider(&sim, None);
     let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
     let producer = start_with(&sim, &config(), dyn_p);
-    sim.block_on(producer.send_with_handle(&route(), log(1)).unwrap())
+    sim.block_on(producer.send_tracked(&route(), log(1)).unwrap())
         .unwrap();
     let r = sim
-        .block_on(producer.send_with_handle(&route(), log(2)).unwrap())
+        .block_on(producer.send_tracked(&route(), log(2)).unwrap())
         .unwrap();
     assert!(r.is_success());
     assert_eq!(*p.fetches.lock().unwrap(), 2, "start + after the 401");
@@ -389,7 +375,7 @@ fn expiring_credentials_are_refreshed_before_they_expire() {
         2,
         "refreshed 5 minutes before expiry"
     );
-    sim.block_on(producer.send_with_handle(&route(), log(1)).unwrap())
+    sim.block_on(producer.send_tracked(&route(), log(1)).unwrap())
         .unwrap();
     assert_eq!(authorization_ids(&sim), ["id-2"]);
 }
@@ -401,7 +387,7 @@ fn failed_credential_fetch_is_retried_and_nothing_is_sent_meanwhile() {
     *p.failing.lock().unwrap() = true;
     let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
     let producer = start_with(&sim, &config(), dyn_p);
-    let handle = producer.send_with_handle(&route(), log(1)).unwrap();
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
     sim.run_for(Duration::from_secs(5)).unwrap();
     assert_eq!(sim.transport().request_count(), 0);
     let failed_fetches = *p.fetches.lock().unwrap();
@@ -475,15 +461,16 @@ fn a_callback_may_use_the_producer_without_deadlock_e_g_to_resend_failed_logs() 
     let resent: Arc<Mutex<Option<sls_producer_core::engine::Ticket>>> = Arc::default();
     let slot = resent.clone();
     producer
-        .send_with_callback(&route(), log(1), move |r| {
+        .send_tracked(&route(), log(1))
+        .unwrap()
+        .on_complete(move |r| {
             assert_eq!(
                 r.failure,
                 Some(DeliveryFailure::NotRetryable { http_status: 400 })
             );
             let ticket = again.send(&route(), r.into_logs()).unwrap();
             *slot.lock().unwrap() = Some(ticket);
-        })
-        .unwrap();
+        });
     sim.block_on(producer.flush()).unwrap();
     assert!(resent.lock().unwrap().is_some());
     let report = sim.block_on(producer.close(None)).unwrap();
@@ -492,15 +479,23 @@ fn a_callback_may_use_the_producer_without_deadlock_e_g_to_resend_failed_logs() 
 }
 
 #[test]
-fn hashed_route_buckets_the_hash_or_sends_it_verbatim_per_config() {
+fn a_shard_key_buckets_the_hash_or_sends_it_verbatim() {
+    let r = route().with_shard_key(ShardKey::from_hash("127.0.0.1"));
+    assert_eq!(r.shard_key(), Some("f4000000000000000000000000000000"));
+    let key = "0123456789abcdef0123456789abcdef";
+    let exact = route().with_shard_key(ShardKey::exact(key));
+    assert_eq!(exact.shard_key(), Some(key));
+    assert_eq!(
+        route().with_shard_key(ShardKey::exact("")).shard_key(),
+        None
+    );
+    // The key reaches the request.
     let sim = SimRuntime::new(17);
     let producer = start(&sim, &config());
-    let r = producer.hashed_route(&route(), "127.0.0.1");
-    assert_eq!(r.shard_key(), Some("f4000000000000000000000000000000"));
-    let raw = start(&sim, &config().with_adjust_shard_hash(false));
-    let key = "0123456789abcdef0123456789abcdef";
-    assert_eq!(raw.hashed_route(&route(), key).shard_key(), Some(key));
-    assert_eq!(raw.hashed_route(&route(), "").shard_key(), None);
+    sim.block_on(producer.send_tracked(&exact, log(1)).unwrap())
+        .unwrap();
+    let path = sim.transport().requests()[0].request.path_and_query.clone();
+    assert!(path.contains(&format!("?key={key}")), "{path}");
 }
 
 #[test]
@@ -514,7 +509,7 @@ fn failing_refresh_after_a_401_backs_off_instead_of_spinning() {
     sim.run_until_stalled().unwrap();
     assert_eq!(*p.fetches.lock().unwrap(), 1);
     *p.failing.lock().unwrap() = true;
-    let handle = producer.send_with_handle(&route(), log(1)).unwrap();
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
     let _started = producer.flush();
     sim.run_for(Duration::from_secs(10)).unwrap();
     let fetches = *p.fetches.lock().unwrap();
@@ -531,4 +526,180 @@ fn failing_refresh_after_a_401_backs_off_instead_of_spinning() {
     let result = sim.block_on(handle).unwrap();
     assert_eq!(result.failure, Some(DeliveryFailure::RetriesExhausted));
     assert_eq!(result.attempt_count, 4);
+}
+
+fn secs(n: u64) -> Instant {
+    Instant::from_secs(n)
+}
+
+#[test]
+fn a_provider_is_asked_at_start_before_expiry_and_after_a_401_on_the_engine_s_schedule() {
+    let sim = SimRuntime::new(19);
+    sim.transport().push_replies([
+        ScriptedReply::sls_error(401, "Unauthorized", "token revoked"),
+        ScriptedReply::ok(),
+    ]);
+    // Credentials valid for an hour: refreshed 5 minutes before they expire.
+    let p = provider(&sim, Some(Duration::from_secs(3600)));
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    let producer = start_with(&sim, &config(), dyn_p);
+    sim.run_until(secs(3400)).unwrap();
+    assert_eq!(*p.started.lock().unwrap(), [secs(0), secs(3300)]);
+
+    // From now on the provider takes 2 s to answer.
+    *p.delay.lock().unwrap() = Duration::from_secs(2);
+    sim.run_until(secs(4000)).unwrap();
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
+    let _flushing = producer.flush();
+    let result = sim.block_on(handle).unwrap();
+    assert!(result.is_success());
+    // The 401 asks at once; the retry waits for the answer (at 4002 s), not only for its
+    // 100 ms backoff.
+    assert_eq!(
+        *p.started.lock().unwrap(),
+        [secs(0), secs(3300), secs(4000)]
+    );
+    assert_eq!(sent_at(&sim), [4_000_000, 4_002_000]);
+    assert_eq!(authorization_ids(&sim), ["id-2", "id-3"]);
+
+    // id-3 arrived at 4002 s and expires an hour later: refreshed at 4002 + 3300 s.
+    sim.run_until(secs(7400)).unwrap();
+    assert_eq!(
+        *p.started.lock().unwrap(),
+        [secs(0), secs(3300), secs(4000), secs(7302)]
+    );
+    assert_eq!(*p.fetches.lock().unwrap(), 4);
+}
+
+#[test]
+fn a_failing_provider_is_asked_again_after_the_backoff() {
+    let sim = SimRuntime::new(20);
+    let p = provider(&sim, None);
+    *p.failing.lock().unwrap() = true;
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    // Backoff 2 s doubling to 10 s: failed fetches are retried 2, 4, 8, then 10 s apart.
+    let cfg = config().with_retry_backoff(Duration::from_secs(2), Duration::from_secs(10));
+    let producer = start_with(&sim, &cfg, dyn_p);
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
+    sim.run_until(secs(10)).unwrap();
+    assert_eq!(*p.started.lock().unwrap(), [secs(0), secs(2), secs(6)]);
+    assert_eq!(sim.transport().request_count(), 0, "no credentials yet");
+    *p.failing.lock().unwrap() = false;
+    let result = sim.block_on(handle).unwrap();
+    assert!(result.is_success());
+    assert_eq!(
+        *p.started.lock().unwrap(),
+        [secs(0), secs(2), secs(6), secs(14)]
+    );
+    assert_eq!(sent_at(&sim), [14_000], "sent as soon as credentials came");
+    assert_eq!(authorization_ids(&sim), ["id-4"]);
+    // Credentials without expiry are not asked for again.
+    sim.run_until(secs(1000)).unwrap();
+    assert_eq!(*p.fetches.lock().unwrap(), 4);
+}
+
+#[test]
+fn on_complete_after_the_outcome_runs_the_callback_at_once() {
+    let sim = SimRuntime::new(21);
+    let producer = start(&sim, &config());
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
+    sim.block_on(producer.flush()).unwrap();
+    let seen: Arc<Mutex<Vec<(std::thread::ThreadId, DeliveryResult)>>> = Arc::default();
+    let sink = seen.clone();
+    handle.on_complete(move |r| {
+        sink.lock().unwrap().push((std::thread::current().id(), r));
+    });
+    // No simulation step in between: the callback ran inside `on_complete`, on this thread.
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, std::thread::current().id());
+    assert!(seen[0].1.is_success());
+    assert_eq!(sim.transport().request_count(), 1);
+}
+
+/// The sim runtime, except that it lets blocking calls through (`may_block`), so that
+/// only the producer's own guard against blocking inside its driver is left.
+struct MayBlock<R>(R);
+
+impl<R: Runtime> Clock for MayBlock<R> {
+    fn now(&self) -> Instant {
+        self.0.now()
+    }
+
+    fn unix_time(&self) -> UnixTime {
+        self.0.unix_time()
+    }
+}
+
+#[async_trait]
+impl<R: Runtime> Timer for MayBlock<R> {
+    async fn sleep_until(&self, deadline: Instant) {
+        self.0.sleep_until(deadline).await;
+    }
+}
+
+impl<R: Runtime> Spawner for MayBlock<R> {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        self.0.spawn(task);
+    }
+}
+
+impl<R: Runtime> Runtime for MayBlock<R> {
+    fn default_transport(&self, config: &ProducerConfig) -> Option<Arc<dyn HttpTransport>> {
+        self.0.default_transport(config)
+    }
+
+    fn compress_helpers(&self) -> usize {
+        self.0.compress_helpers()
+    }
+
+    fn may_block(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn blocking_calls_from_a_delivery_callback_are_refused_as_inside_the_driver() {
+    let sim = SimRuntime::new(22);
+    let producer = Producer::builder(config())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(MayBlock(sim.runtime()))
+        .unwrap();
+    type Seen = (
+        Result<(), BlockingError>,
+        Result<(), SendError>,
+        Result<(), BlockingError>,
+    );
+    let seen: Arc<Mutex<Option<Seen>>> = Arc::default();
+    let (slot, inner) = (seen.clone(), producer.clone());
+    producer
+        .send_tracked(&route(), log(1))
+        .unwrap()
+        .on_complete(move |r| {
+            assert!(r.is_success());
+            let flush = inner.flush_blocking();
+            let send = inner.send_blocking(&route(), log(2)).map(drop);
+            let close = inner.close_blocking(None).map(drop);
+            *slot.lock().unwrap() = Some((flush, send, close));
+        });
+    sim.block_on(producer.flush()).unwrap();
+    let (flush, send, close) = seen.lock().unwrap().take().expect("the callback ran");
+    assert_eq!(flush, Err(BlockingError::InsideDriver));
+    assert_eq!(
+        send,
+        Err(SendError::CannotBlock {
+            record: Record::Log(log(2)),
+            reason: BlockingError::InsideDriver
+        })
+    );
+    assert_eq!(close, Err(BlockingError::InsideDriver));
+    assert!(!producer.is_closed(), "the refused close closed nothing");
+    assert_eq!(
+        producer.metrics().accepted_logs,
+        1,
+        "the refused send sent nothing"
+    );
+    // Outside the driver this runtime lets a blocking call through (nothing is pending,
+    // so it returns at once).
+    assert_eq!(producer.flush_blocking(), Ok(()));
 }

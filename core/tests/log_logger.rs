@@ -8,7 +8,7 @@ use sls_producer_core::engine::Route;
 use sls_producer_core::integrations::log_logger::SlsLogger;
 use sls_producer_core::producer::Producer;
 use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::proto::{Log, decode_log_group};
+use sls_producer_core::protocol::proto::Log;
 use sls_producer_core::sim::SimRuntime;
 
 fn config() -> ProducerConfig {
@@ -22,22 +22,17 @@ fn route() -> Route {
 }
 
 fn start(sim: &SimRuntime, config: &ProducerConfig) -> Producer {
-    let (producer, driver) = Producer::new(
-        config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
-    driver.spawn_on(&*sim.spawner_handle());
-    producer
+    Producer::builder(config.clone())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(sim.runtime())
+        .unwrap()
 }
 
 fn shipped(sim: &SimRuntime) -> Vec<Log> {
     sim.transport()
         .requests()
         .iter()
-        .flat_map(|r| decode_log_group(&r.request.body).unwrap().logs)
+        .flat_map(|r| r.logs().unwrap())
         .collect()
 }
 
@@ -139,19 +134,16 @@ fn records_logged_inside_a_delivery_callback_are_not_shipped() {
     let logger = std::sync::Arc::new(SlsLogger::builder(producer.clone(), route()).build());
     let in_callback = logger.clone();
     producer
-        .send_with_callback(
-            &route(),
-            Log::new(1).with_content("m", "direct"),
-            move |_| {
-                emit(
-                    &in_callback,
-                    Level::Error,
-                    "my_app",
-                    format_args!("callback"),
-                );
-            },
-        )
-        .unwrap();
+        .send_tracked(&route(), Log::new(1).with_content("m", "direct"))
+        .unwrap()
+        .on_complete(move |_| {
+            emit(
+                &in_callback,
+                Level::Error,
+                "my_app",
+                format_args!("callback"),
+            );
+        });
     sim.block_on(producer.flush()).unwrap();
     sim.block_on(producer.flush()).unwrap();
     assert_eq!(shipped(&sim).len(), 1);

@@ -12,7 +12,7 @@ use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Method
 use sls_producer_core::protocol::response::check_response;
 use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{
-    Clock, HttpTransport, Spawner, Task, Timer, TransportError, TransportErrorKind,
+    Clock, HttpTransport, Spawner, Timer, TransportError, TransportErrorKind,
 };
 use sls_producer_core::sim::{
     ManualClock, RecordedRequest, ScriptedReply, ScriptedTransport, SimError, SimExecutor,
@@ -47,7 +47,7 @@ async fn with_deadline<F: Future>(
         if let Poll::Ready(v) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(v));
         }
-        if core::pin::Pin::new(&mut sleep).poll(cx).is_ready() {
+        if sleep.as_mut().poll(cx).is_ready() {
             return Poll::Ready(None);
         }
         Poll::Pending
@@ -68,11 +68,13 @@ fn timers_fire_in_deadline_then_sequence_order() {
     // (label, deadline in ms). Equal deadlines must fire in creation (= spawn) order.
     let plan = [(0, 30), (1, 10), (2, 30), (3, 20), (4, 10), (5, 0)];
     for (label, at) in plan {
-        let (timer, log) = (sim.timer_handle(), log.clone());
-        let sleep = timer.sleep_until(ms(at));
-        sim.executor().spawn(Task::new(async move {
+        let (clock, log) = (sim.clock().clone(), log.clone());
+        // The clock's own `sleep_until` registers when called (`Timer::sleep_until` at
+        // its first poll): equal deadlines fire in the order of this loop.
+        let sleep = clock.sleep_until(ms(at));
+        sim.executor().spawn(Box::pin(async move {
             sleep.await;
-            log.lock().unwrap().push((label, timer.now()));
+            log.lock().unwrap().push((label, clock.now()));
         }));
     }
     // Tasks spawned before `block_on` are queued ahead of its future (FIFO): the one
@@ -106,7 +108,7 @@ fn dropped_sleeps_never_fire_and_do_not_keep_the_loop_alive() {
     let fired = Arc::new(Mutex::new(false));
     let fired2 = fired.clone();
     let timer2 = timer.clone();
-    sim.executor().spawn(Task::new(async move {
+    sim.executor().spawn(Box::pin(async move {
         // Races a 1 s sleep against a 1 h one; the loser is dropped.
         let winner = with_deadline(&*timer2, Instant::from_secs(1), async {
             timer2.sleep_until(Instant::from_secs(3600)).await;
@@ -150,12 +152,12 @@ fn the_executor_advances_time_only_when_stalled() {
     let sim = SimRuntime::new(3);
     let seen: Log<(&'static str, Instant)> = new_log();
     let (timer, log) = (sim.timer_handle(), seen.clone());
-    sim.executor().spawn(Task::new(async move {
+    sim.executor().spawn(Box::pin(async move {
         timer.sleep_until(ms(10)).await;
         log.lock().unwrap().push(("sleeper", timer.now()));
     }));
     let (timer, log) = (sim.timer_handle(), seen.clone());
-    sim.executor().spawn(Task::new(async move {
+    sim.executor().spawn(Box::pin(async move {
         for _ in 0..5 {
             // Yield: wake ourselves and return Pending once.
             let mut yielded = false;
@@ -326,7 +328,7 @@ fn concurrent_requests_are_tracked_in_flight_and_cancelled_on_drop() {
     let done: Log<(usize, Instant)> = new_log();
     for i in 0..3 {
         let (http, timer, done) = (sim.transport_handle(), sim.timer_handle(), done.clone());
-        sim.spawner_handle().spawn(Task::new(async move {
+        sim.spawner_handle().spawn(Box::pin(async move {
             http.send(request("/c")).await.unwrap();
             done.lock().unwrap().push((i, timer.now()));
         }));
@@ -338,9 +340,13 @@ fn concurrent_requests_are_tracked_in_flight_and_cancelled_on_drop() {
     assert_eq!(*done.lock().unwrap(), [(0, s(1)), (1, s(2)), (2, s(3))]);
     assert_eq!((t.in_flight(), t.max_in_flight()), (0, 3));
 
-    // Abandoning a delayed response removes its timer.
+    // Abandoning a delayed response removes its timer. (A request is sent, and counted
+    // in flight, when its future is first polled.)
     t.push_reply(ScriptedReply::ok().delayed(Duration::from_secs(60)));
-    let abandoned = t.send(request("/dropped"));
+    let mut abandoned = t.send(request("/dropped"));
+    assert_eq!((t.in_flight(), sim.clock().pending_timers()), (0, 0));
+    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    assert!(abandoned.as_mut().poll(&mut cx).is_pending());
     assert_eq!((t.in_flight(), sim.clock().pending_timers()), (1, 1));
     drop(abandoned);
     assert_eq!((t.in_flight(), sim.clock().pending_timers()), (0, 0));
@@ -381,7 +387,7 @@ fn a_hanging_reply_needs_a_timeout_or_the_simulation_deadlocks() {
 #[test]
 fn deadlock_reports_the_pending_tasks() {
     let sim = SimRuntime::new(8);
-    sim.executor().spawn(Task::new(core::future::pending()));
+    sim.executor().spawn(Box::pin(core::future::pending()));
     let timer = sim.timer_handle();
     let err = sim
         .block_on(async move {
@@ -423,7 +429,7 @@ fn run_for_runs_periodic_work_up_to_the_end_instant() {
     let sim = SimRuntime::with_clock(9, clock);
     let ticks: Log<Instant> = new_log();
     let (timer, log) = (sim.timer_handle(), ticks.clone());
-    sim.executor().spawn(Task::new(async move {
+    sim.executor().spawn(Box::pin(async move {
         loop {
             timer
                 .sleep_until(timer.now() + Duration::from_millis(400))
@@ -477,7 +483,7 @@ fn seeded_scenario(seed: u64) -> (Vec<RecordedRequest>, Vec<TaskOutcome>) {
     for task in 0..8 {
         let start = sim.rng().duration_up_to(Duration::from_secs(5));
         let (timer, http, log) = (sim.timer_handle(), sim.transport_handle(), outcomes.clone());
-        sim.executor().spawn(Task::new(async move {
+        sim.executor().spawn(Box::pin(async move {
             timer.sleep_until(Instant::ZERO + start).await;
             for attempt in 0..3 {
                 let deadline = timer.now() + Duration::from_secs(1);

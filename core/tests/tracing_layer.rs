@@ -9,7 +9,7 @@ use sls_producer_core::engine::Route;
 use sls_producer_core::integrations::tracing_layer::{SlsLayer, SlsLayerBuilder, SpanFields};
 use sls_producer_core::producer::Producer;
 use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::proto::{Log, decode_log_group};
+use sls_producer_core::protocol::proto::Log;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use tracing_subscriber::prelude::*;
 
@@ -24,15 +24,10 @@ fn route() -> Route {
 }
 
 fn start(sim: &SimRuntime, config: &ProducerConfig) -> Producer {
-    let (producer, driver) = Producer::new(
-        config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
-    driver.spawn_on(&*sim.spawner_handle());
-    producer
+    Producer::builder(config.clone())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(sim.runtime())
+        .unwrap()
 }
 
 /// Every log the transport received, in order.
@@ -40,7 +35,7 @@ fn shipped(sim: &SimRuntime) -> Vec<Log> {
     sim.transport()
         .requests()
         .iter()
-        .flat_map(|r| decode_log_group(&r.request.body).unwrap().logs)
+        .flat_map(|r| r.logs().unwrap())
         .collect()
 }
 
@@ -237,11 +232,12 @@ fn events_raised_while_the_driver_runs_are_not_shipped_and_failures_do_not_loop(
     let handle = layer.handle();
     with_layer(layer, || {
         producer
-            .send_with_callback(&route(), Log::new(1).with_content("m", "direct"), |r| {
+            .send_tracked(&route(), Log::new(1).with_content("m", "direct"))
+            .unwrap()
+            .on_complete(|r| {
                 // A callback runs on the driver: its events are not shipped back.
                 tracing::error!(delivered = r.is_success(), "callback");
-            })
-            .unwrap();
+            });
         tracing::info!("application event");
         sim.block_on(producer.flush()).unwrap();
         // Let any (wrongly) shipped diagnostics go out too.

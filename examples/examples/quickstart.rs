@@ -17,10 +17,12 @@ use core::fmt;
 use core::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 use sls_producer_core::rt::Clock as _;
 use sls_producer_tests::server::{LocalSls, StoreMode};
-use sls_producer_tokio::{Credentials, Log, Producer, ProducerConfig, Route, TokioTimer};
+use sls_producer_tokio::{
+    Credentials, Log, Producer, ProducerBuilderExt as _, ProducerConfig, Route, TokioRuntime,
+};
 
 /// How many logs the quickstart sends unless `--logs N` says otherwise.
 const DEFAULT_LOGS: u64 = 1_000_000;
@@ -191,10 +193,10 @@ pub(crate) async fn run(
         )?
         .progress_chars("=> "),
     );
-    let clock = TokioTimer::new();
+    let clock = TokioRuntime::current()?;
     let started = clock.now();
     let ticker = {
-        let (producer, bar) = (producer.clone(), bar.clone());
+        let (producer, bar, clock) = (producer.clone(), bar.clone(), clock.clone());
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_millis(100));
             loop {

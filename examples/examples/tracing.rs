@@ -15,11 +15,11 @@
 use core::error::Error;
 use core::time::Duration;
 
+use sls_producer_core::Metrics;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::integrations::tracing_layer::{ShipStats, SlsLayer};
-use sls_producer_core::producer::CloseReport;
 use sls_producer_examples::Destination;
-use sls_producer_tokio::{Producer, ProducerConfig, Route};
+use sls_producer_tokio::{Producer, ProducerBuilderExt as _, ProducerConfig, Route};
 use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
@@ -52,7 +52,7 @@ pub(crate) async fn run(
     credentials: Credentials,
     project: &str,
     logstore: &str,
-) -> Result<(CloseReport, ShipStats), Box<dyn Error>> {
+) -> Result<(Metrics, ShipStats), Box<dyn Error>> {
     let config = ProducerConfig::new(endpoint).with_linger(Duration::from_millis(200));
     let producer = Producer::builder(config)
         .with_credentials(credentials)
@@ -61,7 +61,7 @@ pub(crate) async fn run(
 
     // The layer sends through a clone of the producer handle; it never waits: when the
     // producer's buffer is full it drops (and counts) events instead.
-    let sls = SlsLayer::builder((*producer).clone(), route)
+    let sls = SlsLayer::builder(producer.clone(), route)
         .with_location(true)
         .build();
     let shipping = sls.handle();

@@ -15,6 +15,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The README's code blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 use core::error::Error;
 
 use sls_producer_core::credentials::Credentials;
@@ -55,6 +60,17 @@ impl Destination {
                 local: None,
             });
         }
+        Self::local()
+    }
+
+    /// A local SLS server started in-process (project `quickstart`, logstore `app`,
+    /// created on first use) that accepts the AccessKey `example-id` / `example-secret`
+    /// and prints every log group it stores.
+    ///
+    /// # Errors
+    ///
+    /// The server cannot start.
+    pub fn local() -> Result<Self, Box<dyn Error>> {
         let local = LocalSls::builder()
             .auto_create(true)
             .access_key("example-id", "example-secret")

@@ -5,13 +5,13 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use rustls::{ClientConfig, RootCertStore};
-use sls_producer_core::config::ProducerConfig;
 
 /// Settings of a native HTTP transport (`TokioTransport`, `SmolTransport`).
 ///
-/// Start from [`TransportConfig::default`] (or [`TransportConfig::for_producer`], which
-/// takes the producer configuration's timeouts) and change what you need with the
-/// `with_*` setters or the public fields:
+/// A producer built on a native runtime gets a transport made with the defaults and the
+/// producer configuration's `connect_timeout` and `request_timeout`. For other settings,
+/// start from [`TransportConfig::default`], change what you need with the `with_*` setters
+/// or the public fields, and pass the transport to the builder's `with_transport`:
 ///
 /// ```
 /// use std::time::Duration;
@@ -61,30 +61,6 @@ impl TransportConfig {
     pub const DEFAULT_MAX_IDLE_PER_HOST: usize = 64;
     /// Default [`TransportConfig::max_response_body`]: 1 MiB.
     pub const DEFAULT_MAX_RESPONSE_BODY: usize = 1 << 20;
-
-    /// The defaults, with the connect and request timeouts of `config` and room in the
-    /// pool for all of its in-flight requests.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sls_producer_core::config::ProducerConfig;
-    /// use sls_producer_hyper::TransportConfig;
-    ///
-    /// let producer = ProducerConfig::new("http://127.0.0.1:8080")
-    ///     .with_request_timeout(Duration::from_secs(5))
-    ///     .with_max_in_flight(100);
-    /// let transport = TransportConfig::for_producer(&producer);
-    /// assert_eq!(transport.request_timeout, Duration::from_secs(5));
-    /// assert_eq!(transport.max_idle_per_host, 100);
-    /// ```
-    pub fn for_producer(config: &ProducerConfig) -> Self {
-        Self {
-            connect_timeout: config.connect_timeout,
-            request_timeout: config.request_timeout,
-            max_idle_per_host: Self::DEFAULT_MAX_IDLE_PER_HOST.max(config.max_in_flight),
-            ..Self::default()
-        }
-    }
 
     /// Set [`TransportConfig::connect_timeout`].
     #[must_use]
@@ -205,23 +181,5 @@ mod tests {
         let config = config.with_tls_config(custom.clone());
         assert!(Arc::ptr_eq(&config.tls_or_default(), &custom));
         assert!(format!("{config:?}").contains("custom"));
-    }
-
-    #[test]
-    fn for_producer_takes_the_timeouts_and_sizes_the_pool_for_in_flight_requests() {
-        let producer = ProducerConfig::new("x.com")
-            .with_connect_timeout(Duration::from_millis(1500))
-            .with_request_timeout(Duration::from_secs(7));
-        let config = TransportConfig::for_producer(&producer);
-        assert_eq!(config.connect_timeout, Duration::from_millis(1500));
-        assert_eq!(config.request_timeout, Duration::from_secs(7));
-        // 50 in flight by default: the default pool (64) already holds them.
-        assert_eq!(config.max_idle_per_host, 64);
-        assert_eq!(
-            config.pool_idle_timeout,
-            TransportConfig::DEFAULT_POOL_IDLE_TIMEOUT
-        );
-        let big = TransportConfig::for_producer(&producer.with_max_in_flight(500));
-        assert_eq!(big.max_idle_per_host, 500);
     }
 }

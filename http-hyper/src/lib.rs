@@ -16,8 +16,6 @@
 //! * [`to_hyper_request`], [`absolute_uri`], [`origin_uri`] — the core's request as a
 //!   hyper request, body shared, not copied.
 //! * [`read_response`] — the whole response, failing past [`TransportConfig::max_response_body`].
-//! * [`BuilderParts`] and [`producer_builder_setters!`] — what the runtimes' producer
-//!   builders share: configuration, credentials, the transport choice and their setters.
 //! * [`hyper_error_kind`], [`find_source`], [`error_chain`] — hyper's errors as the core's
 //!   [`TransportErrorKind`](sls_producer_core::rt::TransportErrorKind), with messages that
 //!   name the cause.
@@ -29,13 +27,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod builder;
 mod config;
 mod error;
 mod request;
 mod response;
 
-pub use builder::{BuilderParts, MAX_DEFAULT_COMPRESS_HELPERS, Resolved, default_compress_helpers};
 pub use config::TransportConfig;
 pub use error::{error_chain, find_source, hyper_error_kind};
 pub use request::{absolute_uri, origin_uri, to_hyper_request};

@@ -140,7 +140,7 @@ mod tests {
     }
 
     fn t0() -> Instant {
-        crate::timer::monotonic_now()
+        crate::runtime::monotonic_now()
     }
 
     #[test]

@@ -1,45 +1,24 @@
-//! [`SmolSpawner`]: fire-and-forget tasks on smol's global executor or your own.
+//! Where smol tasks go: smol's global executor or one you own.
 
+use core::future::Future;
 use std::sync::Arc;
 
-use sls_producer_core::rt::{Spawner, Task};
 use smol::Executor;
 
-/// Runs the producer's background tasks on smol.
-///
-/// [`SmolSpawner::global`] (the default) uses [`smol::spawn`], whose executor runs on its
-/// own threads, so tasks progress without the caller driving anything.
-/// [`SmolSpawner::new`] uses an executor you own; its tasks run only while you drive it
-/// (`executor.run(..)`).
+/// Spawns detached tasks on smol's global executor (`None`) or on an executor you own.
 #[derive(Clone, Debug, Default)]
-pub struct SmolSpawner {
-    executor: Option<Arc<Executor<'static>>>,
-}
+pub(crate) struct SmolSpawner(Option<Arc<Executor<'static>>>);
 
 impl SmolSpawner {
-    /// Spawn on smol's global executor.
-    pub fn global() -> Self {
-        Self { executor: None }
+    /// Spawn on `executor`, or on smol's global executor.
+    pub(crate) fn new(executor: Option<Arc<Executor<'static>>>) -> Self {
+        Self(executor)
     }
 
-    /// Spawn on `executor`.
-    pub fn new(executor: Arc<Executor<'static>>) -> Self {
-        Self {
-            executor: Some(executor),
-        }
-    }
-}
-
-impl From<Arc<Executor<'static>>> for SmolSpawner {
-    fn from(executor: Arc<Executor<'static>>) -> Self {
-        Self::new(executor)
-    }
-}
-
-impl Spawner for SmolSpawner {
-    fn spawn(&self, task: Task) {
+    /// Run `task` to completion in the background.
+    pub(crate) fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         // Fire and forget: a detached task runs to completion on its own.
-        match &self.executor {
+        match &self.0 {
             None => smol::spawn(task).detach(),
             Some(executor) => executor.spawn(task).detach(),
         }

@@ -6,23 +6,24 @@ use core::future::Future;
 use core::time::Duration;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use http::header::{HOST, HeaderValue};
 use http_body_util::Full;
 use hyper::client::conn::http1::{self, SendRequest};
 use rustls::pki_types::ServerName;
 use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Scheme};
-use sls_producer_core::rt::{
-    HttpTransport, ResponseFuture, Spawner as _, Task, TransportError, TransportErrorKind,
-};
+use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use sls_producer_hyper::{
     error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,
 };
+use smol::Executor;
 use smol::net::TcpStream;
 
+use crate::TransportConfig;
 use crate::io::{HyperIo, Stream};
 use crate::pool::{Pool, PoolKey};
-use crate::timer::monotonic_now;
-use crate::{SmolSpawner, TransportConfig};
+use crate::runtime::monotonic_now;
+use crate::spawner::SmolSpawner;
 
 type Sender = SendRequest<Full<Bytes>>;
 
@@ -46,9 +47,14 @@ type Sender = SendRequest<Full<Bytes>>;
 /// * **Body.** The request body is handed to hyper without copying; the whole response
 ///   body is read, up to [`TransportConfig::max_response_body`].
 ///
-/// Each connection is driven by a task on a [`SmolSpawner`] (smol's global executor by
-/// default). The futures of `send` run on any executor, since async-io's reactor drives
-/// the sockets and timers. Cloning is cheap; clones share the connection pool.
+/// It is the default transport of a producer built on a [`SmolRuntime`](crate::SmolRuntime)
+/// (made with the producer configuration's timeouts, on the runtime's executor); make one
+/// yourself for other settings and pass it to the builder's `with_transport`.
+///
+/// Each connection is driven by a task on smol's global executor ([`SmolTransport::new`])
+/// or on yours ([`SmolTransport::with_executor`]). The futures of `send` run on any
+/// executor, since async-io's reactor drives the sockets and timers. Cloning is cheap;
+/// clones share the connection pool.
 #[derive(Clone)]
 pub struct SmolTransport {
     inner: Arc<Inner>,
@@ -66,12 +72,16 @@ struct Inner {
 impl SmolTransport {
     /// A transport with `config` whose connections run on smol's global executor.
     pub fn new(config: TransportConfig) -> Self {
-        Self::with_spawner(config, SmolSpawner::global())
+        Self::on(config, SmolSpawner::default())
     }
 
-    /// A transport with `config` whose connections run on `spawner`. With an executor of
-    /// your own, keep it running for as long as the transport is used.
-    pub fn with_spawner(config: TransportConfig, spawner: SmolSpawner) -> Self {
+    /// A transport with `config` whose connections run on `executor`. Keep it running for
+    /// as long as the transport is used.
+    pub fn with_executor(config: TransportConfig, executor: Arc<Executor<'static>>) -> Self {
+        Self::on(config, SmolSpawner::new(Some(executor)))
+    }
+
+    pub(crate) fn on(config: TransportConfig, spawner: SmolSpawner) -> Self {
         Self {
             inner: Arc::new(Inner {
                 pool: Pool::new(config.max_idle_per_host, config.pool_idle_timeout),
@@ -102,20 +112,18 @@ impl fmt::Debug for SmolTransport {
     }
 }
 
+#[async_trait]
 impl HttpTransport for SmolTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
-        let inner = self.inner.clone();
-        ResponseFuture::new(async move {
-            let timeout = inner.request_timeout;
-            let url = request.url();
-            within(timeout, inner.exchange(request), || {
-                TransportError::new(
-                    TransportErrorKind::Timeout,
-                    format!("request to {url} timed out after {timeout:?}"),
-                )
-            })
-            .await
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let timeout = self.inner.request_timeout;
+        let url = request.url();
+        within(timeout, self.inner.exchange(request), || {
+            TransportError::new(
+                TransportErrorKind::Timeout,
+                format!("request to {url} timed out after {timeout:?}"),
+            )
         })
+        .await
     }
 }
 
@@ -237,9 +245,9 @@ impl Inner {
         })?;
         // The connection task ends when the server closes or every sender is dropped;
         // its errors reach the request that was in flight.
-        self.spawner.spawn(Task::new(async move {
+        self.spawner.spawn(async move {
             let _ = connection.await;
-        }));
+        });
         Ok(sender)
     }
 }

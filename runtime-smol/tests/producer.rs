@@ -1,15 +1,17 @@
-//! The smol `Producer` API against the local SLS server: the builder's choices and
-//! errors, `send_with`, a driver run by the caller, an executor of one's own, and the
-//! blocking facade's refusal in delivery callbacks. (The cross-runtime behaviour is in the
-//! `sls-producer-tests` suite.)
+//! The producer on smol against the local SLS server: `build()` and `SmolRuntime`, the
+//! builder's errors, routes with topic, source and shard key, the default transport's
+//! timeouts, a driver run by the caller, an executor of one's own, and the blocking
+//! methods: refused on the driver, working on plain threads. (The cross-runtime
+//! behaviour, `send_blocking` waiting for room included, is in the `sls-producer-tests`
+//! suite.)
 
 use core::time::Duration;
 use std::sync::{Arc, mpsc};
 
-use sls_producer_core::config::ConfigError;
-use sls_producer_core::protocol::shard::adjust_hash;
+use sls_producer_smol::core::config::ConfigError;
 use sls_producer_smol::{
-    BlockingError, BuildError, Credentials, Log, Producer, ProducerConfig, Route,
+    BlockingError, BuildError, Credentials, Log, LogParts, Producer, ProducerBuilderExt as _,
+    ProducerConfig, Route, SendError, ShardKey, SmolRuntime,
 };
 use sls_producer_tests::server::{LocalSls, LogstoreOptions, ShardTarget};
 use smol::Executor;
@@ -64,24 +66,35 @@ fn build_without_credentials_or_with_a_bad_config_says_why() {
 }
 
 #[test]
-fn send_with_sets_topic_source_and_bucketed_shard_key() {
+fn routes_and_parts_set_topic_source_and_bucketed_shard_key() {
     let sls = server();
     let producer = producer(&sls);
-    let route = route().with_topic("ignored");
+    let hashed = route()
+        .with_topic("orders")
+        .with_source("10.0.0.7")
+        .with_shard_key(ShardKey::from_hash("user-42"));
+    producer.send(&hashed, log("hashed")).unwrap();
+    let now = producer.unix_time().as_secs() as u32;
     producer
-        .send_with(&route, "orders", "10.0.0.7", Some("user-42"), log("hashed"))
+        .send_parts(
+            &route().with_topic("ignored"),
+            LogParts::new(now, &[("msg", "any shard")])
+                .with_topic("audit")
+                .with_source("10.0.0.8"),
+        )
         .unwrap();
-    producer
-        .send_with(&route, "audit", "10.0.0.8", None, log("any shard"))
-        .unwrap();
-    let report = producer.close_blocking(None).unwrap();
-    assert_eq!(report.delivered_logs, 2);
+    let metrics = producer.close_blocking(None).unwrap();
+    assert_eq!(metrics.delivered_logs, 2);
 
     let groups = sls.log_groups(PROJECT, LOGSTORE);
     let hashed = groups.iter().find(|g| g.topic() == "orders").unwrap();
     assert_eq!(hashed.source(), "10.0.0.7");
-    let key = adjust_hash(b"user-42", ProducerConfig::default().buckets);
-    assert_eq!(hashed.target, ShardTarget::HashKey(key.as_str().to_owned()));
+    // The Go producer's AdjustHash of "user-42" onto 64 buckets: the top 6 bits of its
+    // MD5 (7631bc07…).
+    assert_eq!(
+        hashed.target,
+        ShardTarget::HashKey("74000000000000000000000000000000".to_owned())
+    );
     let any = groups.iter().find(|g| g.topic() == "audit").unwrap();
     assert_eq!(any.source(), "10.0.0.8");
     assert!(any.hash_key().is_none(), "{:?}", any.target);
@@ -98,7 +111,7 @@ fn the_default_transport_applies_the_configured_request_timeout() {
         .with_credentials(Credentials::new("id", "secret"))
         .build()
         .unwrap();
-    let handle = producer.send_with_handle(&route(), log("slow")).unwrap();
+    let handle = producer.send_tracked(&route(), log("slow")).unwrap();
     let outcome = smol::block_on(handle);
     assert!(!outcome.is_success());
     assert_eq!(
@@ -116,17 +129,14 @@ fn a_driver_run_by_the_caller_delivers_and_finishes_after_close() {
     let sls = server();
     let (producer, driver) = Producer::builder(config(&sls))
         .with_credentials(Credentials::new("id", "secret"))
-        .build_with_driver()
+        .build_with_driver(SmolRuntime::new())
         .unwrap();
-    let ((), report) = smol::block_on(smol::future::zip(driver, async {
-        let outcome = producer
-            .send_with_handle(&route(), log("mine"))
-            .unwrap()
-            .await;
+    let ((), metrics) = smol::block_on(smol::future::zip(driver, async {
+        let outcome = producer.send_tracked(&route(), log("mine")).unwrap().await;
         assert!(outcome.is_success());
         producer.close(None).await
     }));
-    assert_eq!(report.delivered_logs, 1);
+    assert_eq!(metrics.delivered_logs, 1);
     assert_eq!(sls.log_count(), 1);
 }
 
@@ -141,28 +151,52 @@ fn an_own_executor_runs_the_driver_and_callbacks_may_not_block_on_it() {
     };
     let producer = Producer::builder(config(&sls))
         .with_credentials(Credentials::new("id", "secret"))
-        .with_executor(executor)
-        .build()
+        .build_on(SmolRuntime::with_executor(executor))
         .unwrap();
     let (tx, rx) = mpsc::channel();
     let inner = producer.clone();
     producer
-        .send_with_callback(&route(), log("callback"), move |result| {
-            let refused = (inner.flush_blocking(), inner.close_blocking(None).err());
+        .send_tracked(&route(), log("callback"))
+        .unwrap()
+        .on_complete(move |result| {
+            let refused = (
+                inner.flush_blocking(),
+                inner.close_blocking(None).err(),
+                inner
+                    .send_blocking(&route(), log("from the callback"))
+                    .err(),
+            );
             let _ = tx.send((result.is_success(), refused));
-        })
-        .unwrap();
-    let (delivered, (flush, close)) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        });
+    let (delivered, (flush, close, send)) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
     assert!(delivered);
     assert_eq!(flush, Err(BlockingError::InsideDriver));
     assert_eq!(close, Some(BlockingError::InsideDriver));
+    assert!(
+        matches!(
+            send,
+            Some(SendError::CannotBlock {
+                reason: BlockingError::InsideDriver,
+                ..
+            })
+        ),
+        "{send:?}"
+    );
     assert!(
         !producer.is_closed(),
         "the refused close_blocking did nothing"
     );
     // From this plain thread, blocking is fine.
-    let report = producer.close_blocking(None).unwrap();
-    assert_eq!(report.delivered_logs, 1);
+    producer.send_blocking(&route(), log("blocking")).unwrap();
+    let mut tracked = producer
+        .send_async(&route(), log("tracked"))
+        .tracked()
+        .wait()
+        .unwrap();
+    producer.flush_blocking().unwrap();
+    assert!(tracked.try_result().is_some_and(|r| r.is_success()));
+    let metrics = producer.close_blocking(None).unwrap();
+    assert_eq!(metrics.delivered_logs, 3);
     drop(stop);
     let _ = runner.join();
 }

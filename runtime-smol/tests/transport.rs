@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use sls_producer_core::protocol::http::{Method, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportErrorKind};
-use sls_producer_smol::{SmolSpawner, SmolTransport, TransportConfig};
+use sls_producer_smol::{SmolTransport, TransportConfig};
 use support::{Reply, Server, TestCert, closed_port, post, reply, silent_server};
 
 #[test]
@@ -288,10 +288,7 @@ fn https_rejects_a_certificate_outside_the_default_roots() {
 fn connections_can_run_on_an_executor_of_your_own() {
     let server = Server::start(|_| reply(200, b"mine"));
     let executor = Arc::new(smol::Executor::new());
-    let transport = SmolTransport::with_spawner(
-        TransportConfig::default(),
-        SmolSpawner::new(executor.clone()),
-    );
+    let transport = SmolTransport::with_executor(TransportConfig::default(), executor.clone());
 
     let request = post(Scheme::Http, server.addr, "p", "/", b"");
     let response = smol::block_on(executor.run(transport.send(request))).unwrap();

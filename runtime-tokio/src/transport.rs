@@ -7,16 +7,15 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
+use async_trait::async_trait;
 use http::Uri;
 use http_body_util::Full;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer as HyperTokioTimer};
-use sls_producer_core::protocol::http::{Bytes, HttpRequest};
-use sls_producer_core::rt::{
-    BoxError, HttpTransport, ResponseFuture, TransportError, TransportErrorKind,
-};
+use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse};
+use sls_producer_core::rt::{BoxError, HttpTransport, TransportError, TransportErrorKind};
 
 use sls_producer_hyper::{
     absolute_uri, error_chain, find_source, hyper_error_kind, read_response, to_hyper_request,
@@ -46,9 +45,12 @@ type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
 /// * **Body.** The request body is handed to hyper without copying; the whole response
 ///   body is read, up to [`TransportConfig::max_response_body`].
 ///
-/// `send` may be called from any thread, but the returned future must be polled inside a
-/// tokio runtime with the I/O and time drivers enabled (`Runtime::new`, `#[tokio::main]`,
-/// `#[tokio::test]`). Cloning is cheap; clones share the connection pool.
+/// It is the default transport of a producer built on a [`TokioRuntime`](crate::TokioRuntime)
+/// (made with the producer configuration's timeouts); make one yourself for other
+/// settings and pass it to the builder's `with_transport`. `send` may be called from any
+/// thread, but its future must be polled inside a tokio runtime with the I/O and time
+/// drivers enabled (`Runtime::new`, `#[tokio::main]`, `#[tokio::test]`), as the producer's
+/// driver is. Cloning is cheap; clones share the connection pool.
 #[derive(Clone)]
 pub struct TokioTransport {
     client: Client<Connector, Full<Bytes>>,
@@ -84,19 +86,16 @@ impl TokioTransport {
         }
     }
 
-    async fn exchange(
-        client: Client<Connector, Full<Bytes>>,
-        request: HttpRequest,
-        max_response_body: usize,
-    ) -> Result<sls_producer_core::protocol::http::HttpResponse, TransportError> {
+    async fn exchange(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let authority = request.authority.clone();
         let uri = absolute_uri(&request)?;
         let request = to_hyper_request(request, uri)?;
-        let response = client
+        let response = self
+            .client
             .request(request)
             .await
             .map_err(|e| client_error(e, &authority))?;
-        read_response(response, max_response_body).await
+        read_response(response, self.max_response_body).await
     }
 }
 
@@ -116,22 +115,19 @@ impl fmt::Debug for TokioTransport {
     }
 }
 
+#[async_trait]
 impl HttpTransport for TokioTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
-        let client = self.client.clone();
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let timeout = self.request_timeout;
-        let max_body = self.max_response_body;
-        ResponseFuture::new(async move {
-            let url = request.url();
-            tokio::time::timeout(timeout, Self::exchange(client, request, max_body))
-                .await
-                .unwrap_or_else(|_elapsed| {
-                    Err(TransportError::new(
-                        TransportErrorKind::Timeout,
-                        format!("request to {url} timed out after {timeout:?}"),
-                    ))
-                })
-        })
+        let url = request.url();
+        tokio::time::timeout(timeout, self.exchange(request))
+            .await
+            .unwrap_or_else(|_elapsed| {
+                Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("request to {url} timed out after {timeout:?}"),
+                ))
+            })
     }
 }
 

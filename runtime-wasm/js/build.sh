@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Build the npm package `sls-producer-js` and print the size of its .wasm.
 #
-#   runtime-wasm/js/build.sh [OUT_DIR]         (default target/sls-producer-js/pkg)
+#   runtime-wasm/js/build.sh [OUT_DIR]         (default $target/sls-producer-js/pkg)
+#
+# $target is cargo's target directory: CARGO_TARGET_DIR, or target/ of the workspace.
 #
 # 1. wasm-pack build --target web, offline (--mode no-install: the wasm-bindgen CLI on PATH,
 #    which must match Cargo.lock; --no-opt), with the workspace's `wasm-release` profile
 #    (opt-level "z", LTO, one codegen unit, panic=abort) and without zstd;
-# 2. wasm-opt -Oz from npm binaryen (WASM_OPT, or target/js-tools/node_modules/.bin/wasm-opt as
+# 2. wasm-opt -Oz from npm binaryen (WASM_OPT, or $target/js-tools/node_modules/.bin/wasm-opt as
 #    installed by runtime-wasm/ci.sh). Debian's binaryen breaks wasm-bindgen output: not used.
 # 3. Prints the .wasm size: raw and gzip -9, before (names stripped) and after wasm-opt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-out=${1:-target/sls-producer-js/pkg}
+target=${CARGO_TARGET_DIR:-target}
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+out=${1:-$target/sls-producer-js/pkg}
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
-wasm_opt=${WASM_OPT:-$root/target/js-tools/node_modules/.bin/wasm-opt}
+wasm_opt=${WASM_OPT:-$target/js-tools/node_modules/.bin/wasm-opt}
 [[ -x "$wasm_opt" ]] || { echo "wasm-opt not found at $wasm_opt (npm binaryen; runtime-wasm/ci.sh installs it)" >&2; exit 1; }
 
 rm -rf "$out"

@@ -1,9 +1,9 @@
 //! [`JsCredentialsProvider`]: STS credentials from an async JS function.
 
+use async_trait::async_trait;
 use js_sys::{Function, Promise, Reflect};
-use sls_producer_core::credentials::Credentials;
+use sls_producer_core::credentials::{Credentials, CredentialsError, CredentialsProvider};
 use sls_producer_core::protocol::time::UnixTime;
-use sls_producer_core::rt::{CredentialsError, CredentialsFuture, CredentialsProvider};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -40,22 +40,21 @@ impl JsCredentialsProvider {
     }
 }
 
+#[async_trait(?Send)]
 impl CredentialsProvider for JsCredentialsProvider {
-    fn credentials(&self) -> CredentialsFuture {
-        let callback = self.callback.clone();
-        CredentialsFuture::new(async move {
-            let value = callback
-                .call0(&JsValue::UNDEFINED)
-                .map_err(|e| failure("the credentials function threw", &e))?;
-            let value = if value.has_type::<Promise>() || is_thenable(&value) {
-                JsFuture::from(Promise::resolve(&value))
-                    .await
-                    .map_err(|e| failure("the credentials promise was rejected", &e))?
-            } else {
-                value
-            };
-            credentials_from_js(&value)
-        })
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let value = self
+            .callback
+            .call0(&JsValue::UNDEFINED)
+            .map_err(|e| failure("the credentials function threw", &e))?;
+        let value = if value.has_type::<Promise>() || is_thenable(&value) {
+            JsFuture::from(Promise::resolve(&value))
+                .await
+                .map_err(|e| failure("the credentials promise was rejected", &e))?
+        } else {
+            value
+        };
+        credentials_from_js(&value)
     }
 }
 

@@ -43,6 +43,7 @@ impl TimeoutSteps {
     }
 
     /// `true` if there is nothing to wait for.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.remaining_ms == 0
     }

@@ -4,10 +4,11 @@ use core::cell::Cell;
 use core::time::Duration;
 use std::rc::Rc;
 
+use async_trait::async_trait;
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use sls_producer_core::protocol::http::{HttpRequest, HttpResponse, Method};
-use sls_producer_core::rt::{HttpTransport, ResponseFuture, TransportError, TransportErrorKind};
+use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Response};
@@ -50,8 +51,10 @@ extern "C" {
 ///   so the request owns no wasm memory).
 /// * Headers: all but those `fetch` owns. The Fetch standard's forbidden request headers
 ///   (`host`, `content-length`, `date`, `connection`, …) and `user-agent` are never
-///   passed, in any JS environment, so requests look the same everywhere. Producers on
-///   wasm must therefore sign v1 requests with the date in `x-log-date`, not `Date`.
+///   passed, in any JS environment, so requests look the same everywhere. The transport
+///   says so ([`HttpTransport::can_set_date_header`] is `false`), and a producer on it
+///   signs v1 requests with the date in `x-log-date` (the configuration's default
+///   `DateHeader::Auto`; an explicit `DateHeader::Date` fails to build).
 /// * `Host` comes from the URL. When the request's `host` header differs from the URL
 ///   authority (IP and `localhost` endpoints), it is sent as [`FORWARDED_HOST`].
 /// * `keepalive` (see [`FetchTransport::with_keepalive`]) and an `AbortSignal`.
@@ -70,11 +73,11 @@ extern "C" {
 ///
 /// The request timeout (default [`FetchTransport::DEFAULT_REQUEST_TIMEOUT`]) covers the
 /// whole exchange, body included; when it elapses the request is aborted and the attempt
-/// fails with [`TransportErrorKind::Timeout`]. Dropping the [`ResponseFuture`] aborts the
-/// request too. A rejected `fetch` is `Connect` (browsers report DNS, refused, TLS and CORS
-/// failures alike as `TypeError`; workerd as `Error: Network connection lost.`), a failed
-/// body read `Io`, an abort from elsewhere `Canceled`, and Node's `cause.code` refines
-/// these where present. Error messages never
+/// fails with [`TransportErrorKind::Timeout`]. Dropping the future of
+/// [`send`](HttpTransport::send) aborts the request too. A rejected `fetch` is `Connect`
+/// (browsers report DNS, refused, TLS and CORS failures alike as `TypeError`; workerd as
+/// `Error: Network connection lost.`), a failed body read `Io`, an abort from elsewhere
+/// `Canceled`, and Node's `cause.code` refines these where present. Error messages never
 /// contain header values. Timeouts and cancellation need `AbortController`, present in
 /// every supported environment; without it requests are sent without them.
 #[derive(Clone, Debug)]
@@ -158,14 +161,20 @@ impl Default for FetchTransport {
     }
 }
 
+#[async_trait(?Send)]
 impl HttpTransport for FetchTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
-        ResponseFuture::new(exchange(self.clone(), request))
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        exchange(self, request).await
+    }
+
+    /// `false`: `fetch` owns the `Date` header.
+    fn can_set_date_header(&self) -> bool {
+        false
     }
 }
 
 async fn exchange(
-    config: FetchTransport,
+    config: &FetchTransport,
     request: HttpRequest,
 ) -> Result<HttpResponse, TransportError> {
     let init = request_init(&request, config.keepalive)?;

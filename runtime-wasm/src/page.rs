@@ -10,10 +10,11 @@
 use core::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use async_trait::async_trait;
 use js_sys::Reflect;
-use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::http::HttpRequest;
-use sls_producer_core::rt::{HttpTransport, ResponseFuture};
+use sls_producer_core::Producer;
+use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
+use sls_producer_core::rt::{HttpTransport, TransportError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
@@ -86,25 +87,28 @@ impl PageLifeTransport {
     }
 }
 
+#[async_trait(?Send)]
 impl HttpTransport for PageLifeTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let len = request.body.len();
         if !self.state.hidden.get() || !self.state.try_reserve(len) {
-            return self.normal.send(request);
+            return self.normal.send(request).await;
         }
         let state = &self.state;
         state
             .keepalive_requests
             .set(state.keepalive_requests.get() + 1);
-        let guard = Reservation {
+        // Returned when the exchange ends or is dropped.
+        let _reservation = Reservation {
             state: Rc::clone(state),
             len,
         };
-        let exchange = self.keepalive.send(request);
-        ResponseFuture::new(async move {
-            let _guard = guard;
-            exchange.await
-        })
+        self.keepalive.send(request).await
+    }
+
+    /// `false`: `fetch` owns the `Date` header.
+    fn can_set_date_header(&self) -> bool {
+        false
     }
 }
 

@@ -13,12 +13,13 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use sls_producer_core::protocol::compress::{self, Compression};
 use sls_producer_core::protocol::endpoint::Endpoint;
-use sls_producer_core::protocol::http::{Bytes, HttpRequest};
+use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use sls_producer_core::protocol::proto;
 use sls_producer_core::protocol::request::{TrackBody, TrackStyle, web_tracking_request};
-use sls_producer_core::rt::{HttpTransport, ResponseFuture, TransportError, TransportErrorKind};
+use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 
 /// An [`HttpTransport`] that sends the engine's PutLogs requests as anonymous web-tracking
 /// requests through another transport.
@@ -61,9 +62,9 @@ impl core::fmt::Debug for WebTrackingTransport {
 
 impl WebTrackingTransport {
     /// Send through `inner` to `endpoint` (the producer's), CORS-simple.
-    pub fn new(inner: Arc<dyn HttpTransport>, endpoint: Endpoint) -> Self {
+    pub fn new(inner: impl HttpTransport + 'static, endpoint: Endpoint) -> Self {
         Self {
-            inner,
+            inner: Arc::new(inner),
             endpoint,
             style: TrackStyle::CorsSimple,
         }
@@ -82,15 +83,24 @@ impl WebTrackingTransport {
     }
 }
 
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 impl HttpTransport for WebTrackingTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         match to_web_tracking(&request, &self.endpoint, self.style) {
-            Ok(track) => self.inner.send(track),
-            Err(reason) => ResponseFuture::ready(Err(TransportError::new(
+            Ok(track) => self.inner.send(track).await,
+            Err(reason) => Err(TransportError::new(
                 TransportErrorKind::Other,
                 reason.message(),
-            ))),
+            )),
         }
+    }
+
+    /// The inner transport's answer. Web-tracking requests carry no date at all, so it
+    /// only keeps a producer's `DateHeader` choice consistent with what the inner
+    /// transport could send.
+    fn can_set_date_header(&self) -> bool {
+        self.inner.can_set_date_header()
     }
 }
 
@@ -175,7 +185,7 @@ mod tests {
     use super::*;
     use core::future::Future;
     use sls_producer_core::credentials::Credentials;
-    use sls_producer_core::protocol::http::{HttpResponse, Method};
+    use sls_producer_core::protocol::http::Method;
     use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
     use sls_producer_core::protocol::request::{PreparedBody, PutLogsTarget, put_logs_request};
     use sls_producer_core::protocol::sign::{SignatureVersion, SigningConfig, sign_request};
@@ -293,10 +303,16 @@ mod tests {
 
     struct Recorder(Mutex<Vec<HttpRequest>>);
 
+    #[cfg_attr(not(wasm_browser), async_trait)]
+    #[cfg_attr(wasm_browser, async_trait(?Send))]
     impl HttpTransport for Recorder {
-        fn send(&self, request: HttpRequest) -> ResponseFuture {
+        async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
             self.0.lock().unwrap().push(request);
-            ResponseFuture::ready(Ok(HttpResponse::new(200)))
+            Ok(HttpResponse::new(200))
+        }
+
+        fn can_set_date_header(&self) -> bool {
+            false
         }
     }
 
@@ -306,6 +322,10 @@ mod tests {
         let recorder = Arc::new(Recorder(Mutex::new(Vec::new())));
         let transport = WebTrackingTransport::new(recorder.clone(), endpoint.clone());
         assert_eq!(transport.style(), TrackStyle::CorsSimple);
+        assert!(
+            !transport.can_set_date_header(),
+            "the inner transport's answer"
+        );
 
         let response = ready_output(transport.send(put_logs(&endpoint, Compression::None, "")));
         assert_eq!(response.unwrap().status, 200);

@@ -5,7 +5,7 @@ use core::future::Future;
 use core::time::Duration;
 
 use js_sys::{Promise, Reflect};
-use sls_producer_core::producer::{CloseReport, Producer};
+use sls_producer_core::{Metrics, Producer};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -28,11 +28,16 @@ extern "C" {
 /// through `waitUntil`:
 ///
 /// ```ignore
+/// use sls_producer_wasm::{Credentials, Producer, ProducerBuilderExt as _, ProducerConfig, WaitUntil};
+///
 /// #[wasm_bindgen]
 /// pub async fn fetch(request: web_sys::Request, env: JsValue, ctx: JsValue) -> Result<web_sys::Response, JsValue> {
 ///     let wait_until = WaitUntil::new(&ctx)?;
-///     let producer = sls_producer_wasm::spawn_producer(&config, transport, credentials)?;
-///     producer.send(&route, log)?;
+///     let producer = Producer::builder(ProducerConfig::new(endpoint))
+///         .with_credentials(Credentials::new(access_key_id, access_key_secret))
+///         .build()
+///         .map_err(JsError::from)?;
+///     let _ = producer.send(&route, log); // a refused log is not the visitor's problem
 ///     let response = handle(request).await;
 ///     wait_until.close(&producer, Some(Duration::from_secs(25)));   // delivered after the response
 ///     Ok(response)
@@ -112,13 +117,13 @@ impl WaitUntil {
         self.close_then(producer, timeout, |_| {});
     }
 
-    /// [`WaitUntil::close`], then call `on_closed` with the [`CloseReport`] (e.g. to log
+    /// [`WaitUntil::close`], then call `on_closed` with the final [`Metrics`] (e.g. to log
     /// failures), still within the request's lifetime.
     pub fn close_then(
         &self,
         producer: &Producer,
         timeout: Option<Duration>,
-        on_closed: impl FnOnce(CloseReport) + 'static,
+        on_closed: impl FnOnce(Metrics) + 'static,
     ) {
         let closing = producer.close(timeout);
         self.wait_until(async move { on_closed(closing.await) });

@@ -14,7 +14,7 @@ use core::time::Duration;
 use js_sys::{JSON, Reflect};
 use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
 use sls_producer_core::rt::{Clock, HttpTransport, Timer, TransportError, TransportErrorKind};
-use sls_producer_wasm::{FORWARDED_HOST, FetchTransport, WasmTimer};
+use sls_producer_wasm::{FORWARDED_HOST, FetchTransport, WasmRuntime};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -72,15 +72,15 @@ fn unique_id(label: &str) -> String {
 
 /// Wait (in 20 ms steps, at most ~5 s) until the sink reports `key` of hang `id` true.
 async fn hang_state_becomes(transport: &FetchTransport, id: &str, key: &str) -> bool {
-    let timer = WasmTimer::new();
+    let runtime = WasmRuntime::new();
     for _ in 0..250 {
         let path = format!("/hang-state/{id}");
         let state = json(&send(transport, request(Method::Get, SINK, &path, b"")).await);
         if field(&state, &[key]).as_bool() == Some(true) {
             return true;
         }
-        timer
-            .sleep_until(timer.now() + Duration::from_millis(20))
+        runtime
+            .sleep_until(runtime.now() + Duration::from_millis(20))
             .await;
     }
     false

@@ -15,15 +15,21 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use sls_producer_core::credentials::{
-    ACCESS_KEY_ID_VAR, ACCESS_KEY_SECRET_VAR, EcsRamRole, FnProvider, SECURITY_TOKEN_VAR,
+    CredentialsError, CredentialsProvider, EcsRamRole, FnProvider,
 };
 use sls_producer_core::protocol::time::UnixTime;
-use sls_producer_core::rt::{CredentialsError, CredentialsProvider, HttpTransport};
+use sls_producer_core::rt::HttpTransport;
 use sls_producer_tests::server::{LocalSls, LogstoreOptions, ReceivedLogGroup};
 use sls_producer_tokio::{
-    Credentials, Log, Producer, ProducerConfig, Route, TokioTransport, TransportConfig,
+    Credentials, Log, Producer, ProducerBuilderExt as _, ProducerConfig, Route, TokioTransport,
+    TransportConfig,
 };
 use tokio::net::TcpListener;
+
+/// The variables `Credentials::from_env` reads.
+const ACCESS_KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+const ACCESS_KEY_SECRET_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+const SECURITY_TOKEN_VAR: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
 
 const PROJECT: &str = "cred-project";
 const LOGSTORE: &str = "app";
@@ -94,8 +100,8 @@ async fn static_access_keys_are_accepted_and_a_wrong_secret_is_not() {
         .build()
         .unwrap();
     ship(&producer, &sls, 0, 5, 5).await;
-    let report = producer.close(Some(PATIENCE)).await;
-    assert_eq!(report.delivered_logs, 5);
+    let metrics = producer.close(Some(PATIENCE)).await;
+    assert_eq!(metrics.delivered_logs, 5);
     assert_eq!(key_ids(&sls.log_groups(PROJECT, LOGSTORE)), ["static-id"]);
 
     let wrong = Producer::builder(config(&sls).with_max_retries(1))
@@ -103,7 +109,7 @@ async fn static_access_keys_are_accepted_and_a_wrong_secret_is_not() {
         .build()
         .unwrap();
     let outcome = wrong
-        .send_with_handle(&route(), Log::new(1_700_000_000).with_content("i", "x"))
+        .send_tracked(&route(), Log::new(1_700_000_000).with_content("i", "x"))
         .unwrap()
         .await;
     assert!(!outcome.is_success());
@@ -124,7 +130,7 @@ async fn environment_credentials_child() {
         .build()
         .unwrap();
     let outcome = producer
-        .send_with_handle(
+        .send_tracked(
             &route(),
             Log::new(1_700_000_000).with_content("from", "env"),
         )
@@ -208,8 +214,8 @@ async fn an_sts_callback_is_asked_at_start_and_again_after_the_server_rejects_it
         key_ids(&sls.log_groups(PROJECT, LOGSTORE)),
         ["STS.key-1", "STS.key-2"]
     );
-    let report = producer.close(Some(PATIENCE)).await;
-    assert_eq!((report.delivered_logs, report.failed_logs), (6, 0));
+    let metrics = producer.close(Some(PATIENCE)).await;
+    assert_eq!((metrics.delivered_logs, metrics.failed_logs), (6, 0));
 }
 
 /// A fake ECS metadata service: lists one role and serves its credentials of the current
@@ -341,8 +347,8 @@ async fn the_ecs_ram_role_is_discovered_once_and_its_credentials_rotate_after_a_
         key_ids(&sls.log_groups(PROJECT, LOGSTORE)),
         ["STS.key-1", "STS.key-2"]
     );
-    let report = producer.close(Some(PATIENCE)).await;
-    assert_eq!((report.delivered_logs, report.failed_logs), (8, 0));
+    let metrics = producer.close(Some(PATIENCE)).await;
+    assert_eq!((metrics.delivered_logs, metrics.failed_logs), (8, 0));
 }
 
 #[tokio::test]
@@ -364,8 +370,8 @@ async fn a_configured_ecs_role_skips_discovery_and_an_unknown_role_fails_without
         metadata.paths(),
         ["/latest/meta-data/ram/security-credentials/sls-writer"]
     );
-    let report = producer.close(Some(PATIENCE)).await;
-    assert_eq!(report.delivered_logs, 1);
+    let metrics = producer.close(Some(PATIENCE)).await;
+    assert_eq!(metrics.delivered_logs, 1);
 
     let unknown = EcsRamRole::new(transport())
         .with_role("no-such-role")

@@ -1,15 +1,13 @@
 //! The cross-runtime suite ([`sls_producer_tests::suite`]) on smol: an executor of its own
-//! run by several threads, producers built with `sls_producer_smol::Producer::builder`.
+//! run by several threads, producers built with
+//! `Producer::builder(..).build_on(SmolRuntime::with_executor(executor))`.
 
 use core::future::Future;
 use core::time::Duration;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::producer::CloseReport;
-use sls_producer_core::producer::CredentialsSource;
-use sls_producer_smol::{BlockingError, Producer};
+use sls_producer_smol::{CredentialsSource, Producer, ProducerConfig, SmolRuntime};
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
 use smol::Executor;
 use smol::channel::{Sender, bounded};
@@ -60,9 +58,6 @@ impl Drop for Smol {
 }
 
 impl RuntimeUnderTest for Smol {
-    type Producer = Producer;
-    type BlockingError = BlockingError;
-
     fn name(&self) -> &'static str {
         "smol"
     }
@@ -70,10 +65,9 @@ impl RuntimeUnderTest for Smol {
     fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
         Producer::builder(config)
             .with_credentials(credentials)
-            .with_executor(self.executor.clone())
             // Two helpers whatever the machine: the suite runs compression on three tasks.
             .with_compress_helpers(2)
-            .build()
+            .build_on(SmolRuntime::with_executor(self.executor.clone()))
             .expect("a valid producer")
     }
 
@@ -93,17 +87,6 @@ impl RuntimeUnderTest for Smol {
         Box::pin(async move {
             smol::Timer::after(duration).await;
         })
-    }
-
-    fn flush_blocking(producer: &Producer) -> Result<(), BlockingError> {
-        producer.flush_blocking()
-    }
-
-    fn close_blocking(
-        producer: &Producer,
-        timeout: Option<Duration>,
-    ) -> Result<CloseReport, BlockingError> {
-        producer.close_blocking(timeout)
     }
 }
 

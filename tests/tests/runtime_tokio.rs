@@ -1,15 +1,12 @@
 //! The cross-runtime suite ([`sls_producer_tests::suite`]) on tokio: a multi-thread
-//! runtime, producers built with `sls_producer_tokio::Producer::builder` (with two
-//! compression helpers).
+//! runtime, producers built with `Producer::builder(..).build_on(TokioRuntime::new(handle))`
+//! (with two compression helpers).
 
 use core::future::Future;
 use core::time::Duration;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::producer::CloseReport;
-use sls_producer_core::producer::CredentialsSource;
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
-use sls_producer_tokio::{BlockingError, Producer};
+use sls_producer_tokio::{CredentialsSource, Producer, ProducerConfig, TokioRuntime};
 use tokio::runtime::Runtime;
 
 /// A multi-thread tokio runtime with two workers (the CI machine has two cores).
@@ -29,9 +26,6 @@ impl Tokio {
 }
 
 impl RuntimeUnderTest for Tokio {
-    type Producer = Producer;
-    type BlockingError = BlockingError;
-
     fn name(&self) -> &'static str {
         "tokio"
     }
@@ -39,10 +33,9 @@ impl RuntimeUnderTest for Tokio {
     fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
         Producer::builder(config)
             .with_credentials(credentials)
-            .with_handle(self.runtime.handle().clone())
             // Two helpers whatever the machine: the suite runs compression on three tasks.
             .with_compress_helpers(2)
-            .build()
+            .build_on(TokioRuntime::new(self.runtime.handle().clone()))
             .expect("a valid producer")
     }
 
@@ -61,17 +54,6 @@ impl RuntimeUnderTest for Tokio {
 
     fn sleep(&self, duration: Duration) -> BoxFuture<()> {
         Box::pin(tokio::time::sleep(duration))
-    }
-
-    fn flush_blocking(producer: &Producer) -> Result<(), BlockingError> {
-        producer.flush_blocking()
-    }
-
-    fn close_blocking(
-        producer: &Producer,
-        timeout: Option<Duration>,
-    ) -> Result<CloseReport, BlockingError> {
-        producer.close_blocking(timeout)
     }
 }
 

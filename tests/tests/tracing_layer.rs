@@ -8,7 +8,7 @@ use sls_producer_core::integrations::log_logger::SlsLogger;
 use sls_producer_core::integrations::tracing_layer::SlsLayer;
 use sls_producer_core::protocol::proto::Log;
 use sls_producer_tests::server::{Fault, LocalSls};
-use sls_producer_tokio::{Credentials, Producer, ProducerConfig, Route};
+use sls_producer_tokio::{Credentials, Producer, ProducerBuilderExt as _, ProducerConfig, Route};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::prelude::*;
 
@@ -50,7 +50,7 @@ async fn events_with_fields_and_spans_arrive_and_the_producers_own_events_do_not
     let route = Route::new("app-project", "traces")
         .unwrap()
         .with_topic("checkout");
-    let layer = SlsLayer::builder((*producer).clone(), route).build();
+    let layer = SlsLayer::builder(producer.clone(), route).build();
     let shipping = layer.handle();
     let subscriber = tracing_subscriber::registry().with(layer.with_filter(LevelFilter::TRACE));
     let _default = tracing::subscriber::set_default(subscriber);
@@ -61,11 +61,11 @@ async fn events_with_fields_and_spans_arrive_and_the_producers_own_events_do_not
         tracing::info!(amount_cents = 1999_u64, paid = true, "order {order} placed");
         tokio::task::yield_now().await;
     }
-    let report = tokio::time::timeout(PATIENCE, producer.close(Some(PATIENCE)))
+    let metrics = tokio::time::timeout(PATIENCE, producer.close(Some(PATIENCE)))
         .await
         .expect("close finishes");
-    assert_eq!(report.delivered_logs, 50);
-    assert_eq!(report.failed_logs, 0);
+    assert_eq!(metrics.delivered_logs, 50);
+    assert_eq!(metrics.failed_logs, 0);
 
     let logs = sls.logs("app-project", "traces");
     assert_eq!(logs.len(), 50, "only the application's events were shipped");
@@ -109,7 +109,7 @@ fn a_global_layer_and_logger_on_a_multi_thread_runtime() {
         sls.faults().fail_next(3, 503);
         let producer = producer(&sls);
         let layer = SlsLayer::builder(
-            (*producer).clone(),
+            producer.clone(),
             Route::new("app-project", "global-traces").unwrap(),
         )
         .build();
@@ -118,7 +118,7 @@ fn a_global_layer_and_logger_on_a_multi_thread_runtime() {
             .with(layer.with_filter(LevelFilter::DEBUG))
             .init();
         let logging = SlsLogger::builder(
-            (*producer).clone(),
+            producer.clone(),
             Route::new("app-project", "records").unwrap(),
         )
         .build()
@@ -139,10 +139,10 @@ fn a_global_layer_and_logger_on_a_multi_thread_runtime() {
         for t in tasks {
             t.await.unwrap();
         }
-        let report = tokio::time::timeout(PATIENCE, producer.close(Some(PATIENCE)))
+        let metrics = tokio::time::timeout(PATIENCE, producer.close(Some(PATIENCE)))
             .await
             .expect("close finishes");
-        assert_eq!(report.delivered_logs, 200);
+        assert_eq!(metrics.delivered_logs, 200);
         assert_eq!(sls.logs("app-project", "global-traces").len(), 100);
         assert_eq!(sls.logs("app-project", "records").len(), 100);
         let record = &sls.logs("app-project", "records")[0];

@@ -1,6 +1,7 @@
 //! Shared by the benches: the log shape of the Go producer's benchmark, and a minimal std
-//! runtime (a clock, a timer thread, a transport that answers 200 at once, `block_on`)
-//! to run a real `Producer` and its driver without pulling an async runtime into the core.
+//! `Runtime` (a clock, a timer thread, a thread per spawned task, `block_on`) with a
+//! transport that answers 200 at once, to run a real `Producer` and its driver without
+//! pulling an async runtime into the core.
 //!
 //! The logs are `sim::BenchWorkload`'s, the same as the end-to-end `throughput` binary's:
 //! 10 routes, 8 contents `content_key_{i}` with 49-character values picked from a table of
@@ -18,12 +19,12 @@ use std::sync::{Arc, Mutex};
 use std::task::Wake;
 use std::thread::{self, Thread};
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::http::HttpResponse;
-use sls_producer_core::protocol::time::{Instant, UnixTime};
-use sls_producer_core::rt::{Clock, HttpTransport, ResponseFuture, Sleep, Timer};
+use async_trait::async_trait;
+use sls_producer_core::rt::{
+    BoxFuture, Clock, HttpRequest, HttpResponse, HttpTransport, Instant, Runtime, Spawner, Timer,
+    TransportError, UnixTime,
+};
+use sls_producer_core::{Credentials, Producer, ProducerConfig};
 
 /// Log time of every generated log (fixed: the benches must not depend on the date).
 pub(crate) const LOG_TIME: u32 = 1_700_000_000;
@@ -62,7 +63,7 @@ pub(crate) fn timed_in_chunks(
     let mut done = 0;
     while done < iters {
         let n = CHUNK.min(iters - done);
-        while producer.buffered_bytes() > budget / 2 {
+        while producer.metrics().buffered_bytes > budget / 2 {
             thread::sleep(Duration::from_micros(200));
         }
         timed += chunk(done, n);
@@ -74,41 +75,49 @@ pub(crate) fn timed_in_chunks(
 // ---------------------------------------------------------------------------------------
 // A minimal std runtime
 
-/// The OS monotonic clock and wall clock; sleeps are served by one timer thread.
-pub(crate) struct StdTimer {
+/// Sleeps waiting for the timer thread: when each is due, and the task to wake.
+type Sleeps = Arc<Mutex<Vec<(Instant, Waker)>>>;
+
+/// The OS monotonic clock and wall clock; sleeps are served by one timer thread, and a
+/// spawned task gets a thread of its own.
+pub(crate) struct StdRuntime {
     origin: std::time::Instant,
-    sleeps: Arc<Mutex<Vec<(Instant, Waker)>>>,
+    sleeps: Sleeps,
 }
 
-impl StdTimer {
-    /// A timer whose thread checks for due sleeps every millisecond (plenty for linger).
-    pub(crate) fn start() -> Arc<Self> {
-        let timer = Arc::new(Self {
-            origin: std::time::Instant::now(),
-            sleeps: Arc::default(),
-        });
-        let weak = Arc::downgrade(&timer);
+impl StdRuntime {
+    /// A runtime whose timer thread checks for due sleeps every millisecond (plenty for
+    /// linger). The thread ends once the runtime is dropped.
+    pub(crate) fn start() -> Self {
+        let sleeps: Sleeps = Arc::default();
+        let origin = std::time::Instant::now();
+        let weak = Arc::downgrade(&sleeps);
         thread::spawn(move || {
-            while let Some(timer) = weak.upgrade() {
-                let now = timer.now();
+            while let Some(sleeps) = weak.upgrade() {
+                let now = since(origin);
                 let due: Vec<Waker> = {
-                    let mut sleeps = timer.sleeps.lock().expect("not poisoned");
+                    let mut sleeps = sleeps.lock().expect("not poisoned");
                     let (due, pending) = sleeps.drain(..).partition(|(t, _)| *t <= now);
                     *sleeps = pending;
                     due.into_iter().map(|(_, w)| w).collect()
                 };
-                drop(timer);
+                drop(sleeps);
                 due.into_iter().for_each(Waker::wake);
                 thread::sleep(Duration::from_millis(1));
             }
         });
-        timer
+        Self { origin, sleeps }
     }
 }
 
-impl Clock for StdTimer {
+/// The time elapsed since `origin` (the runtime's [`Instant::ZERO`]).
+fn since(origin: std::time::Instant) -> Instant {
+    Instant::from_nanos(origin.elapsed().as_nanos() as u64)
+}
+
+impl Clock for StdRuntime {
     fn now(&self) -> Instant {
-        Instant::from_nanos(self.origin.elapsed().as_nanos() as u64)
+        since(self.origin)
     }
 
     fn unix_time(&self) -> UnixTime {
@@ -119,22 +128,33 @@ impl Clock for StdTimer {
     }
 }
 
-impl Timer for StdTimer {
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        let timer = SleepUntil {
+#[async_trait]
+impl Timer for StdRuntime {
+    async fn sleep_until(&self, deadline: Instant) {
+        SleepUntil {
             origin: self.origin,
             deadline,
             sleeps: self.sleeps.clone(),
             registered: false,
-        };
-        Sleep::new(timer)
+        }
+        .await;
     }
 }
+
+impl Spawner for StdRuntime {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        thread::spawn(move || block_on(task));
+    }
+}
+
+/// No compression helpers (the driver compresses on its own thread, as it always did in
+/// these benches); blocking calls are allowed.
+impl Runtime for StdRuntime {}
 
 struct SleepUntil {
     origin: std::time::Instant,
     deadline: Instant,
-    sleeps: Arc<Mutex<Vec<(Instant, Waker)>>>,
+    sleeps: Sleeps,
     registered: bool,
 }
 
@@ -142,8 +162,7 @@ impl Future for SleepUntil {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let now = Instant::from_nanos(self.origin.elapsed().as_nanos() as u64);
-        if now >= self.deadline {
+        if since(self.origin) >= self.deadline {
             return Poll::Ready(());
         }
         if !self.registered {
@@ -158,9 +177,10 @@ impl Future for SleepUntil {
 /// Answers every request with an empty 200 at once.
 pub(crate) struct AcceptAll;
 
+#[async_trait]
 impl HttpTransport for AcceptAll {
-    fn send(&self, _request: sls_producer_core::protocol::http::HttpRequest) -> ResponseFuture {
-        ResponseFuture::ready(Ok(HttpResponse::new(200)))
+    async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse::new(200))
     }
 }
 
@@ -192,13 +212,11 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
 /// A producer with the default settings whose driver runs on its own thread, answered
 /// by [`AcceptAll`]. Dropping every handle closes it and ends the thread.
 pub(crate) fn spawn_producer() -> (Producer, thread::JoinHandle<()>) {
-    let (producer, driver) = Producer::new(
-        &config(),
-        StdTimer::start(),
-        Arc::new(AcceptAll),
-        credentials(),
-    )
-    .expect("valid config");
+    let (producer, driver) = Producer::builder(config())
+        .with_credentials(credentials())
+        .with_transport(AcceptAll)
+        .build_with_driver(StdRuntime::start())
+        .expect("valid config");
     let driver = thread::Builder::new()
         .name("sls-driver".into())
         .spawn(move || block_on(driver))

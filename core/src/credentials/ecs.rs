@@ -19,32 +19,37 @@
 // shared state is deliberately a non-`Send` value in an `Arc` there.
 #![cfg_attr(wasm_browser, allow(clippy::arc_with_non_send_sync))]
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString as _};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
+use async_trait::async_trait;
+
 use super::Credentials;
+use super::{CredentialsError, CredentialsProvider};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HttpRequest, HttpResponse, Method};
 use crate::protocol::json;
 use crate::protocol::time::{CivilDateTime, UnixTime};
-use crate::rt::{CredentialsError, CredentialsFuture, CredentialsProvider, HttpTransport};
+use crate::rt::HttpTransport;
 use crate::sync::Lock;
 
 /// Where the ECS instance metadata service answers.
-pub const ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
+const ECS_METADATA_ENDPOINT: &str = "http://100.100.100.200";
 
 /// The path under which the service lists the instance's RAM role and its credentials.
-pub const ECS_CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
+const ECS_CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 
 /// A [`CredentialsProvider`] for the RAM role attached to the ECS instance the producer
 /// runs on.
 ///
 /// ```no_run
 /// # use std::sync::Arc;
-/// # use sls_producer_core::rt::{CredentialsProvider, HttpTransport};
+/// # use sls_producer_core::credentials::CredentialsProvider;
+/// # use sls_producer_core::rt::HttpTransport;
 /// use sls_producer_core::credentials::EcsRamRole;
 ///
 /// # fn demo(transport: Arc<dyn HttpTransport>) {
@@ -88,7 +93,7 @@ impl EcsRamRole {
     }
 
     /// Ask the metadata service at `endpoint` (`http://host[:port]`) instead of
-    /// [`ECS_METADATA_ENDPOINT`]: for tests with a fake service, or a local proxy.
+    /// `http://100.100.100.200`: for tests with a fake service, or a local proxy.
     ///
     /// # Errors
     ///
@@ -140,10 +145,11 @@ impl fmt::Debug for EcsRamRole {
     }
 }
 
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 impl CredentialsProvider for EcsRamRole {
-    fn credentials(&self) -> CredentialsFuture {
-        let inner = self.inner.clone();
-        CredentialsFuture::new(async move { inner.fetch().await })
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.inner.fetch().await
     }
 }
 

@@ -4,26 +4,72 @@
 //! environment variables are read with [`Credentials::from_env`] (with `std`) or, from any
 //! other source of variables (a Workers `env`, a config map), with
 //! [`Credentials::from_vars`]. Credentials that change over time come from a
-//! [`CredentialsProvider`](crate::rt::CredentialsProvider): [`FnProvider`] wraps an async
-//! function (e.g. an STS client), [`EcsRamRole`] asks the ECS instance metadata service.
+//! [`CredentialsProvider`]: [`FnProvider`] wraps an async function (e.g. an STS client),
+//! [`EcsRamRole`] asks the ECS instance metadata service. A producer takes either as a
+//! [`CredentialsSource`]; when to ask a provider again is the engine's policy (the
+//! `refresh` module: before expiry, after a rejection, with backoff after a failure).
+//!
+//! ```text
+//!  credentials/
+//!    mod.rs       Credentials, Secret, CredentialsSource, the environment variables
+//!    provider.rs  CredentialsProvider, CredentialsError, FnProvider
+//!    ecs.rs       EcsRamRole (the ECS instance metadata service)
+//!    refresh.rs   the refresh schedule the engine follows (pure, explicit instants)
+//! ```
 
 mod ecs;
 mod provider;
+pub(crate) mod refresh;
 
-pub use ecs::{ECS_CREDENTIALS_PATH, ECS_METADATA_ENDPOINT, EcsRamRole, EcsRoleError};
-pub use provider::FnProvider;
+pub use ecs::{EcsRamRole, EcsRoleError};
+pub use provider::{CredentialsError, CredentialsProvider, FnProvider};
+pub use refresh::FetchReason;
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 
 use crate::protocol::time::UnixTime;
 
 /// The environment variable holding the AccessKey id.
-pub const ACCESS_KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+const ACCESS_KEY_ID_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
 /// The environment variable holding the AccessKey secret.
-pub const ACCESS_KEY_SECRET_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+const ACCESS_KEY_SECRET_VAR: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
 /// The environment variable holding an STS security token (optional).
-pub const SECURITY_TOKEN_VAR: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+const SECURITY_TOKEN_VAR: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+
+/// Where a producer's credentials come from.
+#[derive(Clone)]
+pub enum CredentialsSource {
+    /// Fixed credentials (an AccessKey pair, optionally with an STS token).
+    Static(Credentials),
+    /// A provider the producer asks at start, shortly before the credentials expire, and
+    /// when the server rejects them (HTTP 401). One fetch runs at a time; a failed fetch is
+    /// retried with the producer's backoff while the previous credentials stay in use.
+    Provider(Arc<dyn CredentialsProvider>),
+}
+
+impl From<Credentials> for CredentialsSource {
+    fn from(c: Credentials) -> Self {
+        Self::Static(c)
+    }
+}
+
+impl From<Arc<dyn CredentialsProvider>> for CredentialsSource {
+    fn from(p: Arc<dyn CredentialsProvider>) -> Self {
+        Self::Provider(p)
+    }
+}
+
+/// Shows static credentials' `Debug` (which hides the secret), never a provider.
+impl fmt::Debug for CredentialsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Static(c) => f.debug_tuple("Static").field(c).finish(),
+            Self::Provider(_) => f.write_str("Provider"),
+        }
+    }
+}
 
 /// A secret string. `Debug` and `Display` print `<redacted>`; read it with
 /// [`Secret::expose`] only where it is used (signing).
@@ -109,8 +155,8 @@ impl Credentials {
     }
 
     /// Credentials from the standard Alibaba Cloud environment variables:
-    /// [`ACCESS_KEY_ID_VAR`] and [`ACCESS_KEY_SECRET_VAR`] (required) and
-    /// [`SECURITY_TOKEN_VAR`] (optional; an STS token).
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (required) and
+    /// `ALIBABA_CLOUD_SECURITY_TOKEN` (optional; an STS token).
     ///
     /// ```no_run
     /// use sls_producer_core::credentials::Credentials;

@@ -1,11 +1,59 @@
-//! A credentials provider from an async function: the adapter for STS (`AssumeRole`
-//! through your own client, a secrets manager, a token vending service, …).
+//! Credentials that change over time: the [`CredentialsProvider`] trait, its error, and
+//! [`FnProvider`], the adapter for an async function (STS `AssumeRole` through your own
+//! client, a secrets manager, a token vending service, …).
 
+use alloc::boxed::Box;
+use alloc::string::String;
 use core::fmt;
 use core::future::Future;
 
+use async_trait::async_trait;
+
 use super::Credentials;
-use crate::rt::{CredentialsError, CredentialsFuture, CredentialsProvider, MaybeSend, MaybeSync};
+use crate::rt::{MaybeSend, MaybeSync};
+
+/// Supplies credentials that may change over time (STS tokens, instance roles).
+///
+/// The producer asks at start, before the cached credentials expire, and after the server
+/// rejects them (one fetch at a time; see [`refresh`](super::refresh) for the schedule).
+/// Implement it with `#[async_trait]` (`#[async_trait(?Send)]` on `wasm32-unknown-unknown`),
+/// or wrap an async function in a [`FnProvider`].
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
+pub trait CredentialsProvider: MaybeSend + MaybeSync {
+    /// Fetch fresh credentials.
+    async fn credentials(&self) -> Result<Credentials, CredentialsError>;
+}
+
+/// A credentials fetch failed. The producer keeps using the previous credentials (if any)
+/// and retries the fetch with backoff; deliveries that need credentials wait or fail with
+/// this error recorded in their attempts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialsError {
+    message: String,
+}
+
+impl CredentialsError {
+    /// A fetch failure with a message (without secrets).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "credentials unavailable: {}", self.message)
+    }
+}
+
+impl core::error::Error for CredentialsError {}
 
 /// A [`CredentialsProvider`] that calls an async function for every fetch.
 ///
@@ -18,7 +66,7 @@ use crate::rt::{CredentialsError, CredentialsFuture, CredentialsProvider, MaybeS
 /// ```
 /// use std::sync::Arc;
 /// use sls_producer_core::credentials::{Credentials, FnProvider};
-/// use sls_producer_core::rt::{CredentialsError, CredentialsProvider};
+/// use sls_producer_core::credentials::{CredentialsError, CredentialsProvider};
 /// use sls_producer_core::protocol::time::UnixTime;
 ///
 /// # struct StsResponse { id: String, secret: String, token: String, expires_unix: u64 }
@@ -45,13 +93,15 @@ where
     }
 }
 
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 impl<F, Fut> CredentialsProvider for FnProvider<F>
 where
     F: Fn() -> Fut + MaybeSend + MaybeSync + 'static,
     Fut: Future<Output = Result<Credentials, CredentialsError>> + MaybeSend + 'static,
 {
-    fn credentials(&self) -> CredentialsFuture {
-        CredentialsFuture::new((self.fetch)())
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        (self.fetch)().await
     }
 }
 

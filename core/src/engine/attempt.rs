@@ -128,6 +128,11 @@ impl AttemptHistory {
         self.total
     }
 
+    /// The latest record, if any is kept.
+    pub(crate) fn last(&self) -> Option<&Attempt> {
+        self.recent.back()
+    }
+
     /// The kept records, oldest first, as one shareable slice.
     pub(crate) fn to_shared(&self) -> Arc<[Attempt]> {
         self.recent.iter().cloned().collect()

@@ -5,7 +5,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::batch::BatchId;
-use super::key::Route;
+use super::key::{Route, RouteRef};
 
 /// Routes with an open batch.
 #[derive(Debug, Default)]
@@ -17,20 +17,20 @@ pub(crate) struct OpenBatches {
 
 impl OpenBatches {
     /// The open batch of `route`.
-    pub(crate) fn get(&self, route: &Route) -> Option<BatchId> {
+    pub(crate) fn get(&self, route: &RouteRef<'_>) -> Option<BatchId> {
         match self.by_digest.get(&route.digest()) {
-            Some((r, id)) if r == route => Some(*id),
+            Some((r, id)) if route.is(r) => Some(*id),
             _ => self
                 .collisions
                 .iter()
-                .find(|(r, _)| r == route)
+                .find(|(r, _)| route.is(r))
                 .map(|(_, id)| *id),
         }
     }
 
     /// Make `id` the open batch of `route`.
     pub(crate) fn insert(&mut self, route: Route, id: BatchId) {
-        if let Some(old) = self.get(&route) {
+        if let Some(old) = self.get(&RouteRef::from(&route)) {
             self.remove(&route, old);
         }
         match self.by_digest.get(&route.digest()) {
@@ -88,20 +88,23 @@ mod tests {
         open.insert(route("b"), BatchId(1));
         open.insert(route("a"), BatchId(2));
         assert_eq!(
-            open.get(&route("b")),
+            open.get(&RouteRef::from(&route("b"))),
             Some(BatchId(1)),
             "an equal, separately built route"
         );
-        assert_eq!(open.get(&route("c")), None);
+        assert_eq!(open.get(&RouteRef::from(&route("c"))), None);
         assert_eq!(open.ids(), [BatchId(2), BatchId(1)]);
         open.remove(&route("b"), BatchId(9));
         assert_eq!(
-            open.get(&route("b")),
+            open.get(&RouteRef::from(&route("b"))),
             Some(BatchId(1)),
             "only its own batch is removed"
         );
         open.remove(&route("b"), BatchId(1));
-        assert_eq!((open.get(&route("b")), open.len()), (None, 1));
+        assert_eq!(
+            (open.get(&RouteRef::from(&route("b"))), open.len()),
+            (None, 1)
+        );
     }
 
     #[test]
@@ -111,14 +114,23 @@ mod tests {
         let b_with_a_digest = b.with_digest(a.digest());
         open.insert(a.clone(), BatchId(1));
         open.insert(b_with_a_digest.clone(), BatchId(2));
-        assert_eq!(open.get(&a), Some(BatchId(1)));
-        assert_eq!(open.get(&b_with_a_digest), Some(BatchId(2)));
+        assert_eq!(open.get(&RouteRef::from(&a)), Some(BatchId(1)));
+        assert_eq!(
+            open.get(&RouteRef::from(&b_with_a_digest)),
+            Some(BatchId(2))
+        );
         assert_eq!(open.len(), 2);
         open.remove(&a, BatchId(1));
-        assert_eq!(open.get(&b_with_a_digest), Some(BatchId(2)));
+        assert_eq!(
+            open.get(&RouteRef::from(&b_with_a_digest)),
+            Some(BatchId(2))
+        );
         open.insert(a.clone(), BatchId(3));
-        assert_eq!(open.get(&a), Some(BatchId(3)));
+        assert_eq!(open.get(&RouteRef::from(&a)), Some(BatchId(3)));
         open.remove(&b_with_a_digest, BatchId(2));
-        assert_eq!((open.get(&b_with_a_digest), open.len()), (None, 1));
+        assert_eq!(
+            (open.get(&RouteRef::from(&b_with_a_digest)), open.len()),
+            (None, 1)
+        );
     }
 }

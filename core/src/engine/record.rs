@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::protocol::proto::{self, Log, LogGroupEncoder};
+use crate::protocol::time::UnixTime;
 
 /// The logs of one send: a single [`Log`] or a list.
 ///
@@ -108,12 +109,74 @@ impl LogSource for Record {
     }
 }
 
-/// One log as borrowed parts: Unix seconds, optional sub-second nanoseconds and the
-/// key/value pairs (see [`LogGroupEncoder::push_parts`]).
-pub(crate) struct LogParts<'a, K, V> {
+/// One log as borrowed parts, for [`Producer::send_parts`](crate::Producer::send_parts):
+/// Unix seconds, optional sub-second nanoseconds, the key/value pairs in order, and
+/// optionally a topic and a source that replace the route's for this log. The pairs are
+/// encoded straight into the batch, so an accepted send allocates nothing; the same log as
+/// a [`Log`] encodes to the same bytes.
+///
+/// ```
+/// use sls_producer_core::LogParts;
+///
+/// let user = String::from("alice");
+/// let pairs = [("event", "login"), ("user", user.as_str())];
+/// let parts = LogParts::new(1_700_000_000, &pairs)
+///     .with_time_ns(250_000_000)
+///     .with_topic("auth");
+/// # let _ = parts;
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct LogParts<'a, K, V> {
     pub(crate) time: u32,
     pub(crate) time_ns: Option<u32>,
+    pub(crate) topic: Option<&'a str>,
+    pub(crate) source: Option<&'a str>,
     pub(crate) contents: &'a [(K, V)],
+}
+
+impl<'a, K, V> LogParts<'a, K, V> {
+    /// A log at `time` (Unix seconds) with these pairs, on its route's topic and source.
+    pub fn new(time: u32, contents: &'a [(K, V)]) -> Self {
+        Self {
+            time,
+            time_ns: None,
+            topic: None,
+            source: None,
+            contents,
+        }
+    }
+
+    /// A log at wall-clock time `t` (e.g. [`Producer::unix_time`](crate::Producer::unix_time))
+    /// with these pairs: its whole seconds and its nanoseconds, as
+    /// [`Log::from_unix_time`].
+    pub fn from_unix_time(t: UnixTime, contents: &'a [(K, V)]) -> Self {
+        Self::new(u32::try_from(t.as_secs()).unwrap_or(u32::MAX), contents)
+            .with_time_ns(t.subsec_nanos())
+    }
+
+    /// The nanoseconds within the second (builder style).
+    #[must_use]
+    pub fn with_time_ns(mut self, time_ns: u32) -> Self {
+        self.time_ns = Some(time_ns);
+        self
+    }
+
+    /// Send with this topic instead of the route's (builder style). The log goes to the
+    /// batch of the route with this topic; no `Route` is built for it unless it opens a
+    /// batch.
+    #[must_use]
+    pub fn with_topic(mut self, topic: &'a str) -> Self {
+        self.topic = Some(topic);
+        self
+    }
+
+    /// Send with this source instead of the route's (builder style); see
+    /// [`LogParts::with_topic`].
+    #[must_use]
+    pub fn with_source(mut self, source: &'a str) -> Self {
+        self.source = Some(source);
+        self
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> LogParts<'_, K, V> {
@@ -170,10 +233,11 @@ impl LogSource for Encoded<'_> {
     }
 }
 
-/// A push was refused. Nothing was accepted; the record is handed back unchanged
-/// ([`PushError::into_record`]).
+/// A send was refused. Nothing was accepted; the record is handed back unchanged
+/// ([`SendError::into_record`]).
 #[derive(Clone, PartialEq, Eq)]
-pub enum PushError {
+#[non_exhaustive]
+pub enum SendError {
     /// The producer is closing or closed and accepts no more logs. Deliver the record some
     /// other way, or drop it knowingly.
     Closed {
@@ -211,16 +275,25 @@ pub enum PushError {
         /// The memory budget.
         memory_budget: usize,
     },
+    /// `send_blocking` was called where blocking could stall the very progress it would
+    /// wait for (see [`BlockingError`](crate::BlockingError)). Use `send_async` there.
+    CannotBlock {
+        /// The refused record.
+        record: Record,
+        /// Where the call was made.
+        reason: crate::BlockingError,
+    },
 }
 
-impl PushError {
+impl SendError {
     /// The refused record.
     pub fn record(&self) -> &Record {
         match self {
             Self::Closed { record }
             | Self::BufferFull { record, .. }
             | Self::LogTooLarge { record, .. }
-            | Self::ExceedsBuffer { record, .. } => record,
+            | Self::ExceedsBuffer { record, .. }
+            | Self::CannotBlock { record, .. } => record,
         }
     }
 
@@ -230,11 +303,12 @@ impl PushError {
             Self::Closed { record }
             | Self::BufferFull { record, .. }
             | Self::LogTooLarge { record, .. }
-            | Self::ExceedsBuffer { record, .. } => record,
+            | Self::ExceedsBuffer { record, .. }
+            | Self::CannotBlock { record, .. } => record,
         }
     }
 
-    /// Whether the same push may succeed later (only [`PushError::BufferFull`]).
+    /// Whether the same send may succeed later (only [`SendError::BufferFull`]).
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::BufferFull { .. })
     }
@@ -261,16 +335,16 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
-    /// The [`PushError`] handing `record` back.
-    pub(crate) fn with_record(self, record: Record) -> PushError {
+    /// The [`SendError`] handing `record` back.
+    pub(crate) fn with_record(self, record: Record) -> SendError {
         match self {
-            Self::Closed => PushError::Closed { record },
-            Self::BufferFull { bytes } => PushError::BufferFull { record, bytes },
+            Self::Closed => SendError::Closed { record },
+            Self::BufferFull { bytes } => SendError::BufferFull { record, bytes },
             Self::LogTooLarge {
                 index,
                 log_bytes,
                 room,
-            } => PushError::LogTooLarge {
+            } => SendError::LogTooLarge {
                 record,
                 index,
                 log_bytes,
@@ -279,7 +353,7 @@ impl Refusal {
             Self::ExceedsBuffer {
                 bytes,
                 memory_budget,
-            } => PushError::ExceedsBuffer {
+            } => SendError::ExceedsBuffer {
                 record,
                 bytes,
                 memory_budget,
@@ -289,7 +363,7 @@ impl Refusal {
 }
 
 /// `Debug` never shows log contents.
-impl fmt::Debug for PushError {
+impl fmt::Debug for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Closed { record } => f.debug_struct("Closed").field("record", record).finish(),
@@ -320,11 +394,16 @@ impl fmt::Debug for PushError {
                 .field("bytes", bytes)
                 .field("memory_budget", memory_budget)
                 .finish(),
+            Self::CannotBlock { record, reason } => f
+                .debug_struct("CannotBlock")
+                .field("record", record)
+                .field("reason", reason)
+                .finish(),
         }
     }
 }
 
-impl fmt::Display for PushError {
+impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Closed { .. } => f.write_str("the producer is closed and accepts no more logs"),
@@ -349,15 +428,24 @@ impl fmt::Display for PushError {
                 f,
                 "the record needs {bytes} bytes, more than the whole {memory_budget}-byte memory budget"
             ),
+            Self::CannotBlock { reason, .. } => write!(f, "send_blocking refused: {reason}"),
         }
     }
 }
 
-impl core::error::Error for PushError {}
+impl core::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::CannotBlock { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::super::{Engine, Route};
+    use super::LogParts;
     use crate::config::ProducerConfig;
     use crate::credentials::Credentials;
     use crate::protocol::http::HttpResponse;
@@ -372,15 +460,20 @@ mod tests {
             Engine::new(&config, wall, Some(Credentials::new("i", "s"))).unwrap();
         let route = Route::new("proj", "store").unwrap();
         let contents = [("k", "v"), ("msg", "hi")];
-        e.push_parts(now, &route, 9, Some(1), &contents, Some(4))
-            .unwrap();
+        e.push_parts(
+            now,
+            &route,
+            &LogParts::new(9, &contents).with_time_ns(1),
+            Some(4),
+        )
+        .unwrap();
         let expected = LogGroupEncoder::encoded_parts_len(9, Some(1), &contents);
-        assert_eq!(e.buffered_bytes(), expected);
+        assert_eq!(e.metrics().buffered_bytes, expected);
         e.flush(now);
         let t = e.poll_transmit(now, wall).unwrap();
         e.handle_response(now, wall, t.attempt, Ok(HttpResponse::new(200)));
         let event = e.poll_event().unwrap();
         assert_eq!((event.tag, event.result.is_success()), (4, true));
-        assert_eq!(e.buffered_bytes(), 0);
+        assert_eq!(e.metrics().buffered_bytes, 0);
     }
 }

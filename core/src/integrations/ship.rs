@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::engine::{PushError, Route};
+use crate::engine::{Route, SendError};
 use crate::producer::Producer;
 use crate::producer::diag::{self, Suppressed};
 use crate::protocol::proto::Log;
@@ -197,8 +197,8 @@ impl Shipper {
                 c.shipped.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            Err(PushError::BufferFull { .. }) => DropReason::BufferFull,
-            Err(PushError::Closed { .. }) => DropReason::Closed,
+            Err(SendError::BufferFull { .. }) => DropReason::BufferFull,
+            Err(SendError::Closed { .. }) => DropReason::Closed,
             Err(_) => DropReason::TooLarge,
         };
         let counter = match reason {

@@ -31,9 +31,8 @@
 use core::cell::Cell;
 use core::marker::PhantomData;
 
-use crate::engine::{AttemptId, EngineStats};
-use crate::protocol::http::HttpResponse;
-use crate::rt::TransportError;
+use crate::credentials::FetchReason;
+use crate::engine::{Decision, Metrics};
 
 /// The target of every diagnostic event.
 #[cfg_attr(
@@ -83,52 +82,6 @@ pub(crate) fn is_suppressed() -> bool {
     SUPPRESSED.with(|n| n.get() > 0)
 }
 
-/// Why a credentials fetch starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum FetchReason {
-    /// Scheduled: at start, before expiry, or after a failed fetch.
-    Scheduled,
-    /// The server rejected the credentials in use (HTTP 401).
-    Rejected,
-}
-
-/// What was seen of one finished attempt before the engine consumed it: only what a
-/// subscriber asked for, so nothing is parsed when nobody listens.
-pub(crate) struct AttemptSeen {
-    #[cfg(feature = "tracing")]
-    inner: Option<seen::Seen>,
-}
-
-impl AttemptSeen {
-    /// Look at `outcome` of `attempt` (cheap when no subscriber wants the events).
-    #[cfg_attr(not(feature = "tracing"), inline(always))]
-    pub(crate) fn new(attempt: AttemptId, outcome: &Result<HttpResponse, TransportError>) -> Self {
-        #[cfg(feature = "tracing")]
-        {
-            Self {
-                inner: seen::Seen::new(attempt, outcome),
-            }
-        }
-        #[cfg(not(feature = "tracing"))]
-        {
-            let _ = (attempt, outcome);
-            Self {}
-        }
-    }
-
-    /// Report the attempt with the engine's decision, read from its counters before and
-    /// after the response was handled.
-    #[cfg_attr(not(feature = "tracing"), inline(always))]
-    pub(crate) fn decided(self, before: &EngineStats, after: &EngineStats) {
-        #[cfg(feature = "tracing")]
-        if let Some(seen) = self.inner {
-            seen.decided(before, after);
-        }
-        #[cfg(not(feature = "tracing"))]
-        let _ = (before, after);
-    }
-}
-
 /// A credentials fetch starts.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
 pub(crate) fn credentials_fetch_started(reason: FetchReason) {
@@ -145,56 +98,48 @@ pub(crate) fn credentials_fetch_started(reason: FetchReason) {
     let _ = reason;
 }
 
-/// A credentials fetch succeeded; `expires_in_secs` is `None` for long-lived keys.
+/// Report what the engine decided.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-pub(crate) fn credentials_fetched(access_key_id: &str, expires_in_secs: Option<u64>) {
+pub(crate) fn decided(decision: &Decision) {
     #[cfg(feature = "tracing")]
-    tracing::info!(target: TARGET, access_key_id, expires_in_secs, "credentials refreshed");
+    event::decided(decision);
     #[cfg(not(feature = "tracing"))]
-    let _ = (access_key_id, expires_in_secs);
-}
-
-/// A credentials fetch failed; the next one starts in `retry_in_ms`.
-#[cfg_attr(not(feature = "tracing"), inline(always))]
-pub(crate) fn credentials_failed(error: &dyn core::fmt::Display, failures: u32, retry_in_ms: u64) {
-    #[cfg(feature = "tracing")]
-    tracing::warn!(
-        target: TARGET,
-        error = %error,
-        consecutive_failures = failures,
-        retry_in_ms,
-        "credentials fetch failed; the previous credentials (if any) stay in use"
-    );
-    #[cfg(not(feature = "tracing"))]
-    let _ = (error, failures, retry_in_ms);
+    let _ = decision;
 }
 
 /// The driver finished: every send has its outcome.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-pub(crate) fn closed(stats: &EngineStats) {
+pub(crate) fn closed(metrics: &Metrics) {
     #[cfg(feature = "tracing")]
     tracing::info!(
         target: TARGET,
-        accepted_logs = stats.accepted_logs,
-        delivered_logs = stats.delivered_logs,
-        failed_logs = stats.failed_logs,
-        handed_back_logs = stats.handed_back_logs,
-        closed_logs = stats.closed_logs,
-        batches = stats.batches,
-        requests = stats.requests,
-        retries = stats.retries,
+        accepted_logs = metrics.accepted_logs,
+        delivered_logs = metrics.delivered_logs,
+        failed_logs = metrics.failed_logs,
+        handed_back_logs = metrics.handed_back_logs,
+        closed_logs = metrics.closed_logs,
+        batches = metrics.batches,
+        requests = metrics.requests,
+        retries = metrics.retries,
         "producer closed"
     );
     #[cfg(not(feature = "tracing"))]
-    let _ = stats;
+    let _ = metrics;
 }
 
-/// The driver was dropped while sends were still waiting; they failed as closed.
+/// The driver was dropped while sends were still waiting; `decisions` are what the engine
+/// decided then (every waiting batch given up as closed).
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-pub(crate) fn driver_dropped(before: &EngineStats, after: &EngineStats) {
+pub(crate) fn driver_dropped(decisions: &[Decision]) {
     #[cfg(feature = "tracing")]
     {
-        let failed_logs = after.failed_logs.saturating_sub(before.failed_logs);
+        let failed_logs: usize = decisions
+            .iter()
+            .map(|d| match d {
+                Decision::GaveUp { logs, .. } => *logs,
+                _ => 0,
+            })
+            .sum();
         if failed_logs > 0 {
             tracing::warn!(
                 target: TARGET,
@@ -204,7 +149,7 @@ pub(crate) fn driver_dropped(before: &EngineStats, after: &EngineStats) {
         }
     }
     #[cfg(not(feature = "tracing"))]
-    let _ = (before, after);
+    let _ = decisions;
 }
 
 /// A shipping layer or logger started dropping events (`reason`); raised once per
@@ -243,128 +188,101 @@ pub(crate) fn shipping_resumed(dropped: u64) {
 }
 
 #[cfg(feature = "tracing")]
-mod seen {
-    use alloc::string::String;
-
-    use tracing::Level;
-
+mod event {
     use super::TARGET;
+    use crate::engine::{Attempt, Decision};
 
-    use crate::engine::{AttemptId, EngineStats};
-    use crate::protocol::http::HttpResponse;
-    use crate::protocol::response::{REQUEST_ID_HEADER, ServerError};
-    use crate::rt::TransportError;
-
-    pub(super) enum Seen {
-        Delivered {
-            attempt: u64,
-            request_id: Option<String>,
-        },
-        Failed {
-            attempt: u64,
-            http_status: Option<u16>,
-            request_id: Option<String>,
-            error_code: Option<String>,
-            error_message: String,
-        },
+    fn millis(d: core::time::Duration) -> u64 {
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
     }
 
-    impl Seen {
-        pub(super) fn new(
-            attempt: AttemptId,
-            outcome: &Result<HttpResponse, TransportError>,
-        ) -> Option<Self> {
-            let attempt = attempt.get();
-            match outcome {
-                Ok(response) if response.status == 200 => {
-                    tracing::enabled!(target: TARGET, Level::TRACE).then(|| Self::Delivered {
-                        attempt,
-                        request_id: response.header(REQUEST_ID_HEADER).map(String::from),
-                    })
-                }
-                Ok(response) => tracing::enabled!(target: TARGET, Level::WARN).then(|| {
-                    let error = ServerError::from_response(response);
-                    Self::Failed {
-                        attempt,
-                        http_status: Some(error.status),
-                        request_id: error.request_id,
-                        error_code: error.code,
-                        error_message: error.message,
-                    }
-                }),
-                Err(error) => {
-                    tracing::enabled!(target: TARGET, Level::WARN).then(|| Self::Failed {
-                        attempt,
-                        http_status: None,
-                        request_id: None,
-                        error_code: Some(String::from(error.kind().as_str())),
-                        error_message: String::from(error.message()),
-                    })
-                }
-            }
-        }
-
-        pub(super) fn decided(self, before: &EngineStats, after: &EngineStats) {
-            let Self::Failed {
+    pub(super) fn decided(decision: &Decision) {
+        match decision {
+            Decision::Delivered {
+                attempt, record, ..
+            } => tracing::trace!(
+                target: TARGET,
+                attempt = attempt.get(),
+                request_id = record.request_id.as_deref(),
+                "delivered"
+            ),
+            Decision::Retry {
                 attempt,
-                http_status,
-                request_id,
-                error_code,
-                error_message,
-            } = self
-            else {
-                if let Self::Delivered {
-                    attempt,
+                attempts,
+                delay,
+                refresh_credentials,
+                record,
+            } => {
+                let Attempt {
+                    http_status,
                     request_id,
-                } = self
-                {
-                    tracing::trace!(target: TARGET, attempt, request_id = request_id.as_deref(), "delivered");
-                }
-                return;
-            };
-            let request_id = request_id.as_deref();
-            let error_code = error_code.as_deref();
-            if after.retries > before.retries {
-                let decision = if http_status == Some(401) {
-                    "retry with refreshed credentials"
-                } else {
-                    "retry after backoff"
-                };
+                    error_code,
+                    error_message,
+                    ..
+                } = record;
                 tracing::warn!(
                     target: TARGET,
-                    attempt,
+                    attempt = attempt.map(|a| a.get()),
+                    attempts,
                     http_status,
-                    request_id,
-                    error_code,
-                    error_message,
-                    decision,
+                    request_id = request_id.as_deref(),
+                    error_code = error_code.as_deref(),
+                    error_message = error_message.as_deref(),
+                    retry_in_ms = millis(*delay),
+                    decision = if *refresh_credentials {
+                        "retry with refreshed credentials"
+                    } else {
+                        "retry after backoff"
+                    },
                     "attempt failed"
                 );
-            } else if after.failed_logs > before.failed_logs {
+            }
+            Decision::GaveUp {
+                attempt,
+                logs,
+                failure,
+                record,
+            } => {
+                let record = record.as_ref();
                 tracing::error!(
                     target: TARGET,
-                    attempt,
-                    http_status,
-                    request_id,
-                    error_code,
-                    error_message,
+                    attempt = attempt.map(|a| a.get()),
+                    http_status = record.and_then(|r| r.http_status),
+                    request_id = record.and_then(|r| r.request_id.as_deref()),
+                    error_code = record.and_then(|r| r.error_code.as_deref()),
+                    error_message = record.and_then(|r| r.error_message.as_deref()),
+                    failure = %failure,
+                    failed_logs = logs,
                     decision = "give up",
-                    failed_logs = after.failed_logs - before.failed_logs,
-                    "attempt failed; batch given up"
+                    "batch given up"
                 );
-            } else {
-                // The batch was already given up (close deadline) when the answer came.
-                tracing::debug!(
-                target: TARGET,
-                            attempt,
-                            http_status,
-                            request_id,
-                            error_code,
-                            error_message,
-                            decision = "ignored: batch already given up",
-                            "late attempt outcome"
-                        );
             }
+            Decision::LateAnswer { attempt } => tracing::debug!(
+                target: TARGET,
+                attempt = attempt.get(),
+                decision = "ignored: batch already given up",
+                "late attempt outcome"
+            ),
+            Decision::CredentialsRefreshed {
+                access_key_id,
+                expires_in,
+            } => tracing::info!(
+                target: TARGET,
+                access_key_id = access_key_id.as_str(),
+                expires_in_secs = expires_in.map(|d| d.as_secs()),
+                "credentials refreshed"
+            ),
+            Decision::CredentialsFailed {
+                error,
+                failures,
+                retry_in,
+            } => tracing::warn!(
+                target: TARGET,
+                error = %error,
+                consecutive_failures = failures,
+                retry_in_ms = millis(*retry_in),
+                "credentials fetch failed; the previous credentials (if any) stay in use"
+            ),
         }
     }
 }

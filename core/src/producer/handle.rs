@@ -1,4 +1,5 @@
-//! How a send learns its outcome: a callback, or an awaitable [`DeliveryHandle`].
+//! How a tracked send learns its outcome: a [`DeliveryHandle`], awaited or given a
+//! callback.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -9,94 +10,106 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::engine::{DeliveryFailure, DeliveryResult, Ticket};
+use crate::rt::MaybeSend;
 use crate::sync::Lock;
 
-/// A per-send completion callback. It runs on the driver's task, once, after the send's
-/// batch has its outcome; keep it short and never let it panic (a panic unwinds through
-/// the driver). `Send` on native targets.
+/// A completion callback: `Send` on native targets.
 #[cfg(not(wasm_browser))]
-pub type Callback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
-
-/// A per-send completion callback. It runs on the driver's task, once, after the send's
-/// batch has its outcome; keep it short and never let it panic (a panic unwinds through
-/// the driver).
+type Callback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
 #[cfg(wasm_browser)]
-pub type Callback = Box<dyn FnOnce(DeliveryResult) + 'static>;
+type Callback = Box<dyn FnOnce(DeliveryResult) + 'static>;
 
-/// What the engine hands back for a tagged send.
-pub(crate) enum Completion {
+/// Where a tracked send's outcome goes.
+enum Slot {
+    /// No outcome yet; wake this task when it comes.
+    Waiting(Option<Waker>),
+    /// No outcome yet; call this when it comes.
     Callback(Callback),
-    Handle(Sender),
+    /// The outcome, not taken yet.
+    Done(DeliveryResult),
+    /// The outcome was taken (or the callback called).
+    Taken,
 }
 
+/// The engine's side of a tracked send: completes its [`DeliveryHandle`].
+pub(crate) struct Completion(Option<Arc<Lock<Slot>>>);
+
 impl Completion {
-    pub(crate) fn complete(self, result: DeliveryResult) {
-        match self {
-            Self::Callback(callback) => callback(result),
-            Self::Handle(sender) => sender.send(result),
+    /// Deliver `result`: resolve the awaiting task, or call the callback (on this thread,
+    /// outside every producer lock).
+    pub(crate) fn complete(mut self, result: DeliveryResult) {
+        if let Some(slot) = self.0.take() {
+            fill(&slot, result);
+        }
+    }
+}
+
+/// Put `result` into `slot`, then wake its task or call its callback.
+fn fill(slot: &Lock<Slot>, result: DeliveryResult) {
+    let mut guard = slot.lock();
+    match core::mem::replace(&mut *guard, Slot::Taken) {
+        Slot::Waiting(waker) => {
+            *guard = Slot::Done(result);
+            drop(guard);
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+        Slot::Callback(callback) => {
+            drop(guard);
+            callback(result);
+        }
+        // Filled once already: the first outcome stands.
+        done @ Slot::Done(_) => *guard = done,
+        Slot::Taken => {}
+    }
+}
+
+/// A completion dropped without an outcome (the producer was torn down) still completes its
+/// handle, as [`DeliveryFailure::Abandoned`], so nothing waits forever.
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take() {
+            let abandoned =
+                DeliveryResult::failed(DeliveryFailure::Abandoned, Arc::from([]), 0, Vec::new());
+            fill(&slot, abandoned);
         }
     }
 }
 
 impl fmt::Debug for Completion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Callback(_) => "Completion::Callback",
-            Self::Handle(_) => "Completion::Handle",
-        })
+        f.write_str("Completion")
     }
 }
 
-#[derive(Default)]
-struct Slot {
-    value: Option<DeliveryResult>,
-    waker: Option<Waker>,
-    sender_gone: bool,
-}
-
-/// The sending half of a [`DeliveryHandle`].
-pub(crate) struct Sender(Arc<Lock<Slot>>);
-
-impl Sender {
-    fn send(self, result: DeliveryResult) {
-        let waker = {
-            let mut slot = self.0.lock();
-            slot.value = Some(result);
-            slot.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-}
-
-impl Drop for Sender {
-    fn drop(&mut self) {
-        let waker = {
-            let mut slot = self.0.lock();
-            slot.sender_gone = true;
-            slot.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-}
-
-/// Resolves to the outcome of one send (see
-/// [`Producer::send_with_handle`](crate::producer::Producer::send_with_handle)).
+/// The outcome of one tracked send, from
+/// [`send_tracked`](crate::Producer::send_tracked), [`send_async`](crate::Producer::send_async)
+/// or [`send_blocking`](crate::Producer::send_blocking): `.await` it, or hand it a callback
+/// with [`on_complete`](Self::on_complete).
+///
+/// ```
+/// # use sls_producer_core::{DeliveryHandle, DeliveryResult};
+/// # async fn demo(awaited: DeliveryHandle, called_back: DeliveryHandle) {
+/// let result: DeliveryResult = awaited.await;
+/// if !result.is_success() {
+///     eprintln!("not delivered: {:?}; {} logs handed back", result.failure, result.logs.len());
+/// }
+/// called_back.on_complete(|result| assert!(result.attempt_count <= 11));
+/// # }
+/// ```
 ///
 /// Dropping the handle does not cancel the send; it only stops listening.
-#[must_use = "the outcome is only observed by awaiting the handle"]
 pub struct DeliveryHandle {
     slot: Arc<Lock<Slot>>,
     ticket: Ticket,
 }
 
 impl DeliveryHandle {
-    pub(crate) fn pair(ticket: Ticket) -> (Sender, Self) {
-        let slot = Arc::new(Lock::new(Slot::default()));
-        (Sender(slot.clone()), Self { slot, ticket })
+    /// A handle for the send `ticket`, and the engine's side of it.
+    pub(crate) fn pair(ticket: Ticket) -> (Completion, Self) {
+        let slot = Arc::new(Lock::new(Slot::Waiting(None)));
+        (Completion(Some(slot.clone())), Self { slot, ticket })
     }
 
     /// The send's ticket.
@@ -106,7 +119,34 @@ impl DeliveryHandle {
 
     /// The outcome, if it is already known (without waiting).
     pub fn try_result(&mut self) -> Option<DeliveryResult> {
-        self.slot.lock().value.take()
+        let mut slot = self.slot.lock();
+        match core::mem::replace(&mut *slot, Slot::Taken) {
+            Slot::Done(result) => Some(result),
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    }
+
+    /// Call `callback` with the outcome instead of awaiting it: at once (on this thread)
+    /// if the outcome is already known, otherwise on the producer's driver as soon as it
+    /// is. Keep it short; it runs once.
+    pub fn on_complete(self, callback: impl FnOnce(DeliveryResult) + MaybeSend + 'static) {
+        let done = {
+            let mut slot = self.slot.lock();
+            match core::mem::replace(&mut *slot, Slot::Taken) {
+                Slot::Done(result) => Some(result),
+                Slot::Waiting(_) => {
+                    *slot = Slot::Callback(Box::new(callback));
+                    return;
+                }
+                Slot::Callback(_) | Slot::Taken => None,
+            }
+        };
+        if let Some(result) = done {
+            callback(result);
+        }
     }
 }
 
@@ -115,23 +155,22 @@ impl Future for DeliveryHandle {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<DeliveryResult> {
         let mut slot = self.slot.lock();
-        if let Some(result) = slot.value.take() {
-            return Poll::Ready(result);
+        match &mut *slot {
+            Slot::Done(_) => match core::mem::replace(&mut *slot, Slot::Taken) {
+                Slot::Done(result) => Poll::Ready(result),
+                _ => unreachable!("matched above"),
+            },
+            Slot::Waiting(waker) => {
+                match waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    w => *w = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+            Slot::Callback(_) | Slot::Taken => {
+                panic!("DeliveryHandle polled after its outcome was taken")
+            }
         }
-        if slot.sender_gone {
-            // The producer was torn down without an outcome for this send.
-            return Poll::Ready(DeliveryResult::failed(
-                DeliveryFailure::Abandoned,
-                Arc::from([]),
-                0,
-                Vec::new(),
-            ));
-        }
-        match &mut slot.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            w => *w = Some(cx.waker().clone()),
-        }
-        Poll::Pending
     }
 }
 
@@ -142,3 +181,6 @@ impl fmt::Debug for DeliveryHandle {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;

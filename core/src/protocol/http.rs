@@ -85,7 +85,9 @@ pub struct HttpRequest {
     pub authority: String,
     /// Path and query, e.g. `/logstores/app/shards/route?key=f400…`.
     pub path_and_query: String,
-    /// Headers in the order they were added, including `host`.
+    /// Headers in the order they were added, including `host`. There is no
+    /// `content-length`: a transport frames the body itself (hyper and `fetch` add it; a
+    /// transport on a raw socket writes `content-length: body.len()`).
     pub headers: Vec<(HeaderName, String)>,
     /// The body, shared between attempts.
     pub body: Bytes,

@@ -2,23 +2,73 @@
 //!
 //! A hashed send names a shard key; SLS routes a request with `?key=<32 hex>` to the shard
 //! whose `[begin, end)` range holds the key. Collapsing arbitrary keys onto a few buckets
-//! lets logs with different keys share a batch: [`adjust_hash`] keeps the top
+//! lets logs with different keys share a batch: bucketing keeps the top
 //! `floor(log2(buckets))` bits of the key's MD5 and zeroes the rest, exactly like the Go
 //! producer's `AdjustHash`.
 
+use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 
 use md5::{Digest, Md5};
 
-/// An adjusted shard route key: always 32 lowercase hex characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ShardKey([u8; 32]);
+/// Where a route's logs go among a logstore's shards: the `key` of a hashed PutLogs
+/// request, which SLS routes to the shard whose range holds it. Give it to a route once
+/// with [`Route::with_shard_key`](crate::Route::with_shard_key); every send on that route
+/// then goes to the same shard.
+///
+/// | Constructor | Go producer |
+/// |---|---|
+/// | [`ShardKey::from_hash`] | `HashSend*` with `AdjustShargHash = true` (the default) and 64 `Buckets` |
+/// | [`ShardKey::bucketed`] | the same with another bucket count |
+/// | [`ShardKey::exact`] | `AdjustShargHash = false`: the hash sent verbatim |
+///
+/// Bucketing keeps the top `log2(buckets)` bits of the hash's MD5, so sends with different
+/// hashes can share a batch (and a request).
+///
+/// ```
+/// use sls_producer_core::{Route, ShardKey};
+///
+/// let route = Route::new("my-project", "my-logstore")?
+///     .with_shard_key(ShardKey::from_hash("user-42"));
+/// assert_eq!(route.shard_key(), Some("74000000000000000000000000000000"));
+/// # Ok::<(), sls_producer_core::InvalidName>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ShardKey(Arc<str>);
 
 impl ShardKey {
-    /// The key as text (32 lowercase hex characters).
+    /// `hash` bucketed onto 64 keys, as the Go producer does by default.
+    pub fn from_hash(hash: &str) -> Self {
+        Self::bucketed(hash, Buckets::DEFAULT)
+    }
+
+    /// `hash` bucketed onto `buckets` keys.
+    pub fn bucketed(hash: &str, buckets: Buckets) -> Self {
+        let key = adjust_hash(hash.as_bytes(), buckets.get());
+        Self(Arc::from(core::str::from_utf8(&key).unwrap_or_default()))
+    }
+
+    /// `key` sent as it is (the Go producer's `AdjustShargHash = false`). SLS expects 32
+    /// hex digits inside a shard's range. An empty key routes nowhere: the server picks a
+    /// shard, as for a route without a key.
+    pub fn exact(key: &str) -> Self {
+        Self(Arc::from(key))
+    }
+
+    /// The key as text.
     pub fn as_str(&self) -> &str {
-        // Always ASCII hex by construction.
-        core::str::from_utf8(&self.0).unwrap_or_default()
+        &self.0
+    }
+
+    pub(crate) fn into_shared(self) -> Arc<str> {
+        self.0
+    }
+}
+
+impl From<ShardKey> for String {
+    fn from(key: ShardKey) -> Self {
+        Self::from(key.as_str())
     }
 }
 
@@ -64,11 +114,12 @@ impl Default for Buckets {
     }
 }
 
-/// Keep the top `floor(log2(buckets))` bits of `md5(key)` and zero the rest.
+/// Keep the top `floor(log2(buckets))` bits of `md5(key)` and zero the rest, as 32
+/// lowercase hex characters.
 ///
-/// Any bucket count is accepted here, as in Go: 100 behaves like 64, 1000 like 512, and
-/// `0` gives 32 zeros. The producer's configuration only allows [`Buckets`] values.
-pub fn adjust_hash(key: &[u8], buckets: u32) -> ShardKey {
+/// Any bucket count works here, as in Go: 100 behaves like 64, 1000 like 512, and `0`
+/// gives 32 zeros. [`ShardKey::bucketed`] only takes [`Buckets`] values.
+pub(crate) fn adjust_hash(key: &[u8], buckets: u32) -> [u8; 32] {
     let digest = Md5::digest(key);
     let bits = if buckets == 0 { 0 } else { buckets.ilog2() };
     let mut value = u128::from_be_bytes(digest.into());
@@ -81,7 +132,7 @@ pub fn adjust_hash(key: &[u8], buckets: u32) -> ShardKey {
         let nibble = ((value >> (124 - 4 * i)) & 0xf) as u8;
         *o = b"0123456789abcdef"[usize::from(nibble)];
     }
-    ShardKey(out)
+    out
 }
 
 #[cfg(test)]
@@ -92,8 +143,9 @@ mod tests {
 
     fn prefix4(key: &str, buckets: u32) -> String {
         let k = adjust_hash(key.as_bytes(), buckets);
-        assert_eq!(&k.as_str()[4..], "0000000000000000000000000000");
-        String::from(&k.as_str()[..4])
+        let k = core::str::from_utf8(&k).unwrap();
+        assert_eq!(&k[4..], "0000000000000000000000000000");
+        String::from(&k[..4])
     }
 
     #[test]
@@ -135,15 +187,15 @@ mod tests {
     #[test]
     fn worked_examples_and_non_powers_of_two() {
         assert_eq!(
-            adjust_hash(b"127.0.0.1", 64).as_str(),
+            ShardKey::from_hash("127.0.0.1").as_str(),
             "f4000000000000000000000000000000"
         );
         assert_eq!(
-            adjust_hash(b"hello", 64).as_str(),
+            ShardKey::from_hash("hello").as_str(),
             "5c000000000000000000000000000000"
         );
         assert_eq!(
-            adjust_hash(b"", 64).as_str(),
+            ShardKey::from_hash("").as_str(),
             "d4000000000000000000000000000000"
         );
         assert_eq!(prefix4("127.0.0.1", 512), "f500");
@@ -153,10 +205,13 @@ mod tests {
         );
         assert_eq!(adjust_hash(b"x", 100), adjust_hash(b"x", 64));
         assert_eq!(
-            adjust_hash(b"x", 0).as_str(),
+            core::str::from_utf8(&adjust_hash(b"x", 0)).unwrap(),
             "00000000000000000000000000000000"
         );
-        assert_eq!(format!("{}", adjust_hash(b"x", 1)).len(), 32);
+        assert_eq!(
+            format!("{}", ShardKey::bucketed("x", Buckets::new(1).unwrap())).len(),
+            32
+        );
     }
 
     #[test]

@@ -92,8 +92,11 @@ pub enum SignatureVersion {
 /// Where a v1 signer puts the request date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum DateHeader {
-    /// The standard `Date` header (native clients).
+    /// `Date` where the producer's transport can send it, `x-log-date` where it cannot
+    /// (`fetch`: browsers, Node, Workers). The default.
     #[default]
+    Auto,
+    /// The standard `Date` header (native clients).
     Date,
     /// The `x-log-date` header, for environments that forbid setting `Date` (browsers).
     /// SLS reads the date from there when `Date` is absent.
@@ -287,7 +290,7 @@ pub fn sign_request(
     match region {
         None => {
             let date_name = match config.date_header {
-                DateHeader::Date => "date",
+                DateHeader::Auto | DateHeader::Date => "date",
                 DateHeader::XLogDate => "x-log-date",
             };
             push(req, date_name, now.rfc1123());

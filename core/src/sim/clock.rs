@@ -11,7 +11,11 @@ use core::time::Duration;
 
 use super::lock::Lock;
 use crate::protocol::time::{Instant, UnixTime};
-use crate::rt::{Clock, Sleep, Timer};
+use alloc::boxed::Box;
+
+use async_trait::async_trait;
+
+use crate::rt::{Clock, MaybeSend, Timer};
 
 /// A shared, manually driven clock and timer queue.
 ///
@@ -27,7 +31,7 @@ use crate::rt::{Clock, Sleep, Timer};
 /// * **Timers** ([`Timer::sleep_until`]) are kept in a queue ordered by
 ///   `(deadline, sequence)`, where the sequence number is the order in which the sleeps
 ///   were created. Timers with equal deadlines therefore fire in creation order. Dropping a
-///   [`Sleep`] removes its entry at once: it never fires and never keeps a simulation alive.
+///   sleep removes its entry at once: it never fires and never keeps a simulation alive.
 ///
 /// Cloning the clock clones a handle: every clone sees the same time and timers.
 ///
@@ -178,9 +182,34 @@ impl ManualClock {
         self.state.lock().fired
     }
 
-    /// A [`Sleep`] that completes `d` after the current instant.
-    pub fn sleep(&self, d: Duration) -> Sleep {
+    /// A sleep that completes `d` after the current instant.
+    pub fn sleep(&self, d: Duration) -> impl Future<Output = ()> + MaybeSend + 'static {
         self.sleep_until(self.now().saturating_add(d))
+    }
+
+    /// A sleep that completes once the clock reaches `deadline`, registered now (its place
+    /// among timers with the same deadline is taken here, not at the first poll). A
+    /// deadline at or before `now` gives a sleep that is ready at once and registers
+    /// nothing. [`Timer::sleep_until`] is this, registered at its first poll.
+    pub fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()> + MaybeSend + 'static {
+        let key = {
+            let mut s = self.state.lock();
+            if deadline <= s.now {
+                None
+            } else {
+                let key = TimerKey {
+                    deadline,
+                    sequence: s.next_sequence,
+                };
+                s.next_sequence += 1;
+                s.timers.insert(key, None);
+                Some(key)
+            }
+        };
+        SimSleep {
+            clock: self.clone(),
+            key,
+        }
     }
 }
 
@@ -228,33 +257,15 @@ impl Clock for ManualClock {
     }
 }
 
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 impl Timer for ManualClock {
-    /// Register a timer now (its sequence number is taken here, not at the first poll).
-    /// A deadline at or before `now` gives a sleep that is ready at once and registers
-    /// nothing.
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        let key = {
-            let mut s = self.state.lock();
-            if deadline <= s.now {
-                None
-            } else {
-                let key = TimerKey {
-                    deadline,
-                    sequence: s.next_sequence,
-                };
-                s.next_sequence += 1;
-                s.timers.insert(key, None);
-                Some(key)
-            }
-        };
-        Sleep::new(SimSleep {
-            clock: self.clone(),
-            key,
-        })
+    async fn sleep_until(&self, deadline: Instant) {
+        Self::sleep_until(self, deadline).await;
     }
 }
 
-/// The future behind a [`ManualClock`] [`Sleep`]. `key` is `None` once it completed (or
+/// The future behind a [`ManualClock`] sleep. `key` is `None` once it completed (or
 /// if it was due on creation).
 struct SimSleep {
     clock: ManualClock,
@@ -338,8 +349,10 @@ mod tests {
         (p, w)
     }
 
+    type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
+
     fn poll(sleep: &mut Sleep, waker: &Waker) -> Poll<()> {
-        Pin::new(sleep).poll(&mut Context::from_waker(waker))
+        sleep.as_mut().poll(&mut Context::from_waker(waker))
     }
 
     #[test]
@@ -376,7 +389,12 @@ mod tests {
         let mut sleeps: Vec<(Sleep, Waker)> = deadlines
             .iter()
             .enumerate()
-            .map(|(i, &d)| (clock.sleep_until(Instant::from_secs(d)), probe(i, &log).1))
+            .map(|(i, &d)| {
+                (
+                    Box::pin(clock.sleep_until(Instant::from_secs(d))) as Sleep,
+                    probe(i, &log).1,
+                )
+            })
             .collect();
         // Poll in reverse so that poll order differs from creation order.
         for (s, w) in sleeps.iter_mut().rev() {
@@ -396,9 +414,9 @@ mod tests {
     fn advance_to_next_deadline_fires_one_deadline_at_a_time() {
         let clock = ManualClock::new();
         let log = Arc::new(Lock::new(Vec::new()));
-        let mut a = clock.sleep_until(Instant::from_millis(20));
-        let mut b = clock.sleep_until(Instant::from_millis(10));
-        let mut c = clock.sleep_until(Instant::from_millis(20));
+        let mut a = Box::pin(clock.sleep_until(Instant::from_millis(20))) as Sleep;
+        let mut b = Box::pin(clock.sleep_until(Instant::from_millis(10))) as Sleep;
+        let mut c = Box::pin(clock.sleep_until(Instant::from_millis(20))) as Sleep;
         let (_, wa) = probe(0, &log);
         let (_, wb) = probe(1, &log);
         let (_, wc) = probe(2, &log);
@@ -425,9 +443,9 @@ mod tests {
         let clock = ManualClock::new();
         let log = Arc::new(Lock::new(Vec::new()));
         let (p, w) = probe(7, &log);
-        let mut s = clock.sleep(Duration::from_secs(1));
+        let mut s = Box::pin(clock.sleep(Duration::from_secs(1))) as Sleep;
         assert_eq!(poll(&mut s, &w), Poll::Pending);
-        let unpolled = clock.sleep(Duration::from_secs(2));
+        let unpolled = Box::pin(clock.sleep(Duration::from_secs(2))) as Sleep;
         assert_eq!(clock.pending_timers(), 2);
         drop(s);
         drop(unpolled);
@@ -444,10 +462,10 @@ mod tests {
         clock.advance(Duration::from_secs(1));
         let log = Arc::new(Lock::new(Vec::new()));
         let (_, w) = probe(0, &log);
-        let mut s = clock.sleep_until(Instant::from_millis(999));
+        let mut s = Box::pin(clock.sleep_until(Instant::from_millis(999))) as Sleep;
         assert_eq!(clock.pending_timers(), 0);
         assert_eq!(poll(&mut s, &w), Poll::Ready(()));
-        let mut now = clock.sleep(Duration::ZERO);
+        let mut now = Box::pin(clock.sleep(Duration::ZERO)) as Sleep;
         assert_eq!(poll(&mut now, &w), Poll::Ready(()));
     }
 
@@ -457,7 +475,7 @@ mod tests {
         let log = Arc::new(Lock::new(Vec::new()));
         let (first, w1) = probe(1, &log);
         let (second, w2) = probe(2, &log);
-        let mut s = clock.sleep(Duration::from_secs(1));
+        let mut s = Box::pin(clock.sleep(Duration::from_secs(1))) as Sleep;
         assert_eq!(poll(&mut s, &w1), Poll::Pending);
         assert_eq!(poll(&mut s, &w2), Poll::Pending);
         clock.advance(Duration::from_secs(1));

@@ -14,7 +14,7 @@ use core::time::Duration;
 use super::clock::ManualClock;
 use super::lock::Lock;
 use crate::protocol::time::Instant;
-use crate::rt::{Clock, Spawner, Task};
+use crate::rt::{BoxFuture, Clock, Spawner};
 
 /// Why a simulation run stopped before its goal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,7 +180,7 @@ struct Tasks {
 }
 
 struct Slot {
-    future: Option<Task>,
+    future: Option<BoxFuture<'static, ()>>,
     waker: Arc<TaskWaker>,
 }
 
@@ -506,7 +506,7 @@ impl SimExecutor {
 impl Spawner for SimExecutor {
     /// Queue `task` behind every task already runnable. It first runs on the next
     /// `block_on` / `run_*` call (or later in the current one).
-    fn spawn(&self, task: Task) {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
         let id = {
             let mut t = self.shared.tasks.lock();
             let id = t.next_id;
@@ -547,6 +547,7 @@ impl fmt::Debug for SimExecutor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::boxed::Box;
     use alloc::vec;
     use alloc::vec::Vec;
 
@@ -572,11 +573,11 @@ mod tests {
         for label in 0..3 {
             let log = log.clone();
             let exec2 = exec.clone();
-            exec.spawn(Task::new(async move {
+            exec.spawn(Box::pin(async move {
                 log.lock().push(label);
                 if label == 0 {
                     let log = log.clone();
-                    exec2.spawn(Task::new(async move { log.lock().push(10) }));
+                    exec2.spawn(Box::pin(async move { log.lock().push(10) }));
                 }
             }));
         }
@@ -591,7 +592,7 @@ mod tests {
     fn livelock_is_detected_and_resumable() {
         let exec = SimExecutor::new(ManualClock::new());
         exec.set_limits(SimLimits::default().with_max_polls_per_instant(10));
-        exec.spawn(Task::new(async {
+        exec.spawn(Box::pin(async {
             loop {
                 YieldNow(false).await;
             }
@@ -616,7 +617,7 @@ mod tests {
         let exec = SimExecutor::new(clock.clone());
         exec.set_limits(SimLimits::default().with_horizon(Instant::from_secs(10)));
         let c = clock.clone();
-        exec.spawn(Task::new(async move {
+        exec.spawn(Box::pin(async move {
             loop {
                 c.sleep(Duration::from_secs(3)).await;
             }

@@ -9,16 +9,38 @@ use super::clock::ManualClock;
 use super::executor::{SimError, SimExecutor};
 use super::rng::SimRng;
 use super::transport::ScriptedTransport;
-use crate::protocol::time::Instant;
-use crate::rt::{Clock, HttpTransport, Spawner, Timer};
+use alloc::boxed::Box;
+
+use async_trait::async_trait;
+
+use crate::config::ProducerConfig;
+use crate::protocol::time::{Instant, UnixTime};
+use crate::rt::{BoxFuture, Clock, HttpTransport, Runtime, Spawner, Timer};
 
 /// A complete simulated runtime for one seeded scenario: a [`ManualClock`], a
 /// [`SimExecutor`] driving it, a [`ScriptedTransport`] on it and a [`SimRng`] seeded with
 /// the scenario's seed.
 ///
-/// Hand the `*_handle()` trait objects to the code under test, keep the `SimRuntime` for
-/// driving ([`block_on`](Self::block_on), [`run_for`](Self::run_for), …) and for
-/// assertions. Dropping it shuts the executor down (spawned tasks are dropped).
+/// Build producers on [`runtime`](Self::runtime) (or hand the `*_handle()` trait objects
+/// to the code under test), keep the `SimRuntime` for driving
+/// ([`block_on`](Self::block_on), [`run_for`](Self::run_for), …) and for assertions.
+/// Dropping it shuts the executor down (spawned tasks are dropped).
+///
+/// ```
+/// use sls_producer_core::sim::SimRuntime;
+/// use sls_producer_core::{Credentials, Log, Producer, ProducerConfig, Route};
+///
+/// let sim = SimRuntime::new(42);
+/// let producer = Producer::builder(ProducerConfig::new("http://127.0.0.1:8080"))
+///     .with_credentials(Credentials::new("id", "secret"))
+///     .build_on(sim.runtime())?;
+/// let route = Route::new("my-project", "app-logs")?;
+/// let handle = producer.send_tracked(&route, Log::new(1_700_000_000).with_content("k", "v"))?;
+/// let result = sim.block_on(handle).expect("the scenario finishes");
+/// assert!(result.is_success());
+/// assert_eq!(sim.transport().requests()[0].logs().unwrap().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// Print [`seed`](Self::seed) in every failure message so that a failing scenario can be
 /// replayed.
@@ -81,6 +103,17 @@ impl SimRuntime {
         &mut self.rng
     }
 
+    /// The runtime to build producers on ([`ProducerBuilder::build_on`](crate::ProducerBuilder::build_on)):
+    /// this clock, this executor, and this scripted transport by default. Blocking calls
+    /// are refused on it (the simulation has one thread).
+    pub fn runtime(&self) -> impl Runtime + 'static {
+        SimHandle {
+            clock: self.clock.clone(),
+            executor: self.executor.clone(),
+            transport: self.transport.clone(),
+        }
+    }
+
     /// The clock as a shared [`Timer`].
     pub fn timer_handle(&self) -> Arc<dyn Timer> {
         Arc::new(self.clock.clone())
@@ -130,6 +163,48 @@ impl SimRuntime {
     /// As [`SimExecutor::run_for`].
     pub fn run_for(&self, d: Duration) -> Result<(), SimError> {
         self.executor.run_for(d)
+    }
+}
+
+/// What [`SimRuntime::runtime`] returns: handles to the runtime's parts (not the runtime
+/// itself, whose drop shuts the executor down).
+struct SimHandle {
+    clock: ManualClock,
+    executor: SimExecutor,
+    transport: ScriptedTransport,
+}
+
+impl Clock for SimHandle {
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    fn unix_time(&self) -> UnixTime {
+        self.clock.unix_time()
+    }
+}
+
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
+impl Timer for SimHandle {
+    async fn sleep_until(&self, deadline: Instant) {
+        self.clock.sleep_until(deadline).await;
+    }
+}
+
+impl Spawner for SimHandle {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        self.executor.spawn(task);
+    }
+}
+
+impl Runtime for SimHandle {
+    fn default_transport(&self, _config: &ProducerConfig) -> Option<Arc<dyn HttpTransport>> {
+        Some(Arc::new(self.transport.clone()))
+    }
+
+    fn may_block(&self) -> bool {
+        false
     }
 }
 

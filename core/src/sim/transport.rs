@@ -10,15 +10,17 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use async_trait::async_trait;
+
 use super::clock::ManualClock;
 use super::lock::Lock;
+use crate::protocol::compress::{self, Compression};
 use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use crate::protocol::json;
+use crate::protocol::proto::{self, Log};
 use crate::protocol::response::REQUEST_ID_HEADER;
 use crate::protocol::time::Instant;
-use crate::rt::{
-    Clock, HttpTransport, MaybeSend, ResponseFuture, Timer, TransportError, TransportErrorKind,
-};
+use crate::rt::{Clock, HttpTransport, MaybeSend, TransportError, TransportErrorKind};
 
 /// How the [`ScriptedTransport`] answers one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,6 +141,22 @@ pub struct RecordedRequest {
     pub reply: ScriptedReply,
 }
 
+impl RecordedRequest {
+    /// The logs of a PutLogs request, decompressed (as `x-log-compresstype` and
+    /// `x-log-bodyrawsize` say) and decoded, in order. `None` if the body is not a
+    /// LogGroup this producer could have sent (a web-tracking request, a damaged body).
+    pub fn logs(&self) -> Option<Vec<Log>> {
+        let header = |name| self.request.header(name);
+        let compression = match header("x-log-compresstype") {
+            Some(name) => Compression::from_header_value(name)?,
+            None => Compression::None,
+        };
+        let raw_len = header("x-log-bodyrawsize")?.parse().ok()?;
+        let raw = compress::decompress(compression, &self.request.body, raw_len).ok()?;
+        Some(proto::decode_log_group(&raw).ok()?.logs)
+    }
+}
+
 #[cfg(not(wasm_browser))]
 type ResponderFn = dyn FnMut(&HttpRequest, Instant) -> ScriptedReply + Send;
 #[cfg(wasm_browser)]
@@ -162,7 +180,7 @@ type SharedResponder = Arc<Lock<Box<ResponderFn>>>;
 ///    [`set_default_reply`](Self::set_default_reply)).
 ///
 /// The request is recorded, with the instant it was received and the reply chosen, when
-/// [`send`](HttpTransport::send) is called — before the response future is polled. Delays
+/// the future of [`send`](HttpTransport::send) is first polled. Delays
 /// run on the [`ManualClock`]. The transport also tracks how many response futures are
 /// outstanding ([`in_flight`](Self::in_flight), [`max_in_flight`](Self::max_in_flight)),
 /// to check a concurrency limit.
@@ -327,8 +345,12 @@ impl Drop for InFlight {
     }
 }
 
+#[cfg_attr(not(wasm_browser), async_trait)]
+#[cfg_attr(wasm_browser, async_trait(?Send))]
 impl HttpTransport for ScriptedTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
+    /// Records the request and plans its reply at the first poll (so in the order the
+    /// requests are first polled).
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let received_at = self.clock.now();
         let (index, source) = {
             let mut s = self.state.lock();
@@ -361,16 +383,14 @@ impl HttpTransport for ScriptedTransport {
             s.max_in_flight = s.max_in_flight.max(s.in_flight);
             InFlight(self.state.clone())
         };
-        ResponseFuture::new(async move {
-            let _guard = guard;
-            if let Some(sleep) = sleep {
-                sleep.await;
-            }
-            match outcome {
-                Outcome::Respond(result) => result,
-                Outcome::Hang => core::future::pending().await,
-            }
-        })
+        let _guard = guard;
+        if let Some(sleep) = sleep {
+            sleep.await;
+        }
+        match outcome {
+            Outcome::Respond(result) => result,
+            Outcome::Hang => core::future::pending().await,
+        }
     }
 }
 
@@ -428,12 +448,20 @@ mod tests {
             headers: Vec::new(),
             body: Bytes::new(),
         };
-        drop(t.send(req("/a")));
-        drop(t.send(req("/a")));
-        drop(t.send(req("/b")));
+        // A request is recorded when its future is first polled.
+        let send = |path| {
+            let mut future = t.send(req(path));
+            let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+            let _ = future.as_mut().poll(&mut cx);
+        };
+        send("/a");
+        send("/a");
+        send("/b");
+        assert_eq!(t.max_in_flight(), 1);
+        drop(t.send(req("/never-polled")));
         t.clear_responder();
         t.set_default_reply(ScriptedReply::Status(204));
-        drop(t.send(req("/b")));
+        send("/b");
         let replies: Vec<_> = t.requests().into_iter().map(|r| r.reply).collect();
         assert_eq!(
             replies,

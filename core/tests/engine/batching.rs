@@ -2,10 +2,10 @@
 
 use core::time::Duration;
 
-use sls_producer_core::engine::{PushError, Record, Route};
+use sls_producer_core::ShardKey;
+use sls_producer_core::engine::{Record, Route, SendError};
 use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
 use sls_producer_core::protocol::request::NameKind;
-use sls_producer_core::protocol::shard::adjust_hash;
 
 use crate::support::*;
 
@@ -19,14 +19,14 @@ fn batch_key_differing_in_any_one_field_gives_separate_requests() {
         Route::new("proj", "store2").unwrap(),
         base.clone().with_topic("t"),
         base.clone().with_source("s"),
-        base.clone().with_shard_key(adjust_hash(b"k", 64)),
+        base.clone().with_shard_key(ShardKey::from_hash("k")),
     ];
     for (i, r) in routes.iter().enumerate() {
         e.push(ms(0), log(i as u32), r, None).unwrap();
         // Same key again: joins the batch of the first push.
         e.push(ms(1), log(100 + i as u32), r, None).unwrap();
     }
-    assert_eq!(e.pending_batches(), routes.len());
+    assert_eq!(e.metrics().pending_batches, routes.len());
     e.flush(ms(2));
     let sent = transmits(&mut e, ms(2));
     assert_eq!(sent.len(), routes.len());
@@ -181,7 +181,7 @@ fn single_log_that_cannot_fit_an_empty_batch_is_rejected_and_handed_back() {
     let mut e = engine(&config().with_max_batch_bytes(1024));
     let huge = Log::new(1).with_content("k", "v".repeat(2000));
     let err = e.push(ms(0), huge.clone(), &route(), Some(1)).unwrap_err();
-    let PushError::LogTooLarge {
+    let SendError::LogTooLarge {
         index, log_bytes, ..
     } = &err
     else {
@@ -191,7 +191,7 @@ fn single_log_that_cannot_fit_an_empty_batch_is_rejected_and_handed_back() {
     assert!(*log_bytes > 1024);
     assert!(!err.is_transient());
     assert_eq!(err.into_record(), Record::Log(huge));
-    assert_eq!(e.buffered_bytes(), 0, "nothing reserved");
+    assert_eq!(e.metrics().buffered_bytes, 0, "nothing reserved");
     assert!(e.is_idle());
 }
 
@@ -201,9 +201,9 @@ fn list_with_one_oversized_log_is_rejected_whole() {
     let mut list = logs(0..3);
     list.push(Log::new(1).with_content("k", "v".repeat(2000)));
     let err = e.push(ms(0), list.clone(), &route(), None).unwrap_err();
-    assert!(matches!(err, PushError::LogTooLarge { index: 3, .. }));
+    assert!(matches!(err, SendError::LogTooLarge { index: 3, .. }));
     assert_eq!(err.into_record().into_logs(), list);
-    assert_eq!(e.pending_batches(), 0);
+    assert_eq!(e.metrics().pending_batches, 0);
 }
 
 #[test]
@@ -366,12 +366,12 @@ fn memory_is_reserved_at_push_and_released_when_the_outcome_is_known() {
     let one = LogGroupEncoder::encoded_log_len(&log(0));
     e.push(ms(0), log(0), &route(), None).unwrap();
     e.push(ms(0), log(1), &route(), None).unwrap();
-    assert_eq!(e.buffered_bytes(), 2 * one);
+    assert_eq!(e.metrics().buffered_bytes, 2 * one);
     e.flush(ms(0));
     let t = one_transmit(&mut e, ms(0));
-    assert_eq!(e.buffered_bytes(), 2 * one, "held while in flight");
+    assert_eq!(e.metrics().buffered_bytes, 2 * one, "held while in flight");
     respond(&mut e, ms(10), &t, ok());
-    assert_eq!(e.buffered_bytes(), 0);
+    assert_eq!(e.metrics().buffered_bytes, 0);
 }
 
 #[test]
@@ -381,8 +381,8 @@ fn memory_is_released_on_final_failure_too() {
     e.flush(ms(0));
     let t = one_transmit(&mut e, ms(0));
     respond(&mut e, ms(10), &t, sls_error(500, "InternalServerError"));
-    assert_eq!(e.buffered_bytes(), 0);
-    assert_eq!(e.stats().failed_logs, 1);
+    assert_eq!(e.metrics().buffered_bytes, 0);
+    assert_eq!(e.metrics().failed_logs, 1);
 }
 
 #[test]
@@ -397,9 +397,9 @@ fn push_beyond_the_budget_is_refused_and_handed_back_never_overshooting() {
     }
     let err = e.push(ms(0), log(99), &route(), Some(1)).unwrap_err();
     assert!(err.is_transient());
-    assert!(matches!(err, PushError::BufferFull { bytes, .. } if bytes == one));
+    assert!(matches!(err, SendError::BufferFull { bytes, .. } if bytes == one));
     assert_eq!(err.into_record(), Record::Log(log(99)));
-    assert!(e.buffered_bytes() <= budget);
+    assert!(e.metrics().buffered_bytes <= budget);
     assert!(
         events(&mut e).is_empty(),
         "a refused push has no outcome event"
@@ -414,7 +414,7 @@ fn record_larger_than_the_whole_budget_is_refused_as_never_fitting() {
     assert!(
         matches!(
             err,
-            PushError::ExceedsBuffer {
+            SendError::ExceedsBuffer {
                 memory_budget: 1024,
                 ..
             }

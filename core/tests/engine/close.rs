@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use sls_producer_core::engine::{DeliveryFailure, PushError, Record};
+use sls_producer_core::engine::{DeliveryFailure, Record, SendError};
 
 use crate::support::*;
 
@@ -23,7 +23,11 @@ fn flush_seals_every_open_batch_and_is_reached_once_all_earlier_sends_have_outco
     assert!(!e.is_flushed(token));
     respond(&mut e, ms(11), &sent[1], ok());
     assert!(e.is_flushed(token));
-    assert_eq!(e.pending_batches(), 1, "the later send is still open");
+    assert_eq!(
+        e.metrics().pending_batches,
+        1,
+        "the later send is still open"
+    );
 }
 
 #[test]
@@ -50,7 +54,7 @@ fn send_after_close_is_refused_with_the_record_handed_back() {
     let mut e = engine(&config());
     e.close(ms(0), None);
     let err = e.push(ms(1), log(7), &route(), Some(1)).unwrap_err();
-    assert!(matches!(err, PushError::Closed { .. }));
+    assert!(matches!(err, SendError::Closed { .. }));
     assert_eq!(err.into_record(), Record::Log(log(7)));
     assert!(events(&mut e).is_empty());
     assert!(e.is_idle());
@@ -142,11 +146,11 @@ fn close_deadline_fails_everything_left_with_closed_and_hands_logs_back() {
         ]
     );
     assert!(e.is_idle());
-    assert_eq!(e.buffered_bytes(), 0);
+    assert_eq!(e.metrics().buffered_bytes, 0);
     // The late response of the abandoned request is ignored.
     respond(&mut e, ms(6000), &t, ok());
     assert!(events(&mut e).is_empty());
-    assert_eq!(e.stats().delivered_logs, 0);
+    assert_eq!(e.metrics().delivered_logs, 0);
 }
 
 #[test]

@@ -152,9 +152,6 @@ impl Model {
                         .in_flight
                         .remove(usize::from(pick) % self.in_flight.len());
                     respond(&mut self.engine, self.now, &t, outcome(kind));
-                    if self.engine.wants_credentials_refresh() {
-                        self.engine.set_credentials(credentials());
-                    }
                 }
             }
             Op::Flush => {
@@ -205,8 +202,8 @@ impl Model {
     }
 
     fn check(&self) {
-        assert!(self.engine.buffered_bytes() <= BUDGET);
-        assert!(self.engine.in_flight() <= MAX_IN_FLIGHT);
+        assert!(self.engine.metrics().buffered_bytes <= BUDGET);
+        assert!(self.engine.metrics().in_flight <= MAX_IN_FLIGHT);
         if let Some(d) = self.close_deadline {
             if self.now >= d {
                 assert!(self.engine.is_idle(), "idle once the close deadline passed");
@@ -225,9 +222,6 @@ impl Model {
             self.transmit();
             if let Some(t) = self.in_flight.pop() {
                 respond(&mut self.engine, self.now, &t, ok());
-                if self.engine.wants_credentials_refresh() {
-                    self.engine.set_credentials(credentials());
-                }
             } else if let Some(at) = self.engine.poll_timeout() {
                 self.now = self.now.max(at);
                 self.engine.handle_timeout(self.now);
@@ -243,8 +237,8 @@ impl Model {
             "missing outcomes: {:?}",
             self.expected.keys()
         );
-        assert_eq!(self.engine.buffered_bytes(), 0);
-        let s = self.engine.stats();
+        assert_eq!(self.engine.metrics().buffered_bytes, 0);
+        let s = self.engine.metrics();
         assert_eq!(s.accepted_logs, s.delivered_logs + s.failed_logs);
     }
 }

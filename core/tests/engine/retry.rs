@@ -3,11 +3,12 @@
 use core::time::Duration;
 use std::sync::Arc;
 
-use sls_producer_core::credentials::Credentials;
+use sls_producer_core::ShardKey;
+use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::credentials::{Credentials, CredentialsError, FetchReason};
 use sls_producer_core::engine::backoff::{BackoffPolicy, Jitter};
-use sls_producer_core::engine::{DeliveryFailure, Engine, Transmit};
+use sls_producer_core::engine::{Decision, DeliveryFailure, Engine, Transmit};
 use sls_producer_core::protocol::http::HttpResponse;
-use sls_producer_core::protocol::shard::adjust_hash;
 use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::TransportError;
 
@@ -34,7 +35,7 @@ fn run_to_outcome(
         let t = one_transmit(e, now);
         sent_at.push(now.as_nanos() / 1_000_000);
         respond(e, now, &t, outcome());
-        if e.pending_batches() == 0 {
+        if e.metrics().pending_batches == 0 {
             return sent_at;
         }
         now = e.poll_timeout().expect("a retry is scheduled");
@@ -51,7 +52,7 @@ fn at_most_max_in_flight_requests_including_retries() {
     }
     let first = transmits(&mut e, ms(0));
     assert_eq!(first.len(), 2);
-    assert_eq!(e.in_flight(), 2);
+    assert_eq!(e.metrics().in_flight, 2);
     // A retry competes for the same two slots.
     respond(&mut e, ms(1), &first[0], sls_error(503, "ServerBusy"));
     let next = transmits(&mut e, ms(1));
@@ -63,7 +64,7 @@ fn at_most_max_in_flight_requests_including_retries() {
     );
     respond(&mut e, ms(102), &first[1], ok());
     assert_eq!(transmits(&mut e, ms(102)).len(), 1);
-    assert_eq!(e.in_flight(), 2);
+    assert_eq!(e.metrics().in_flight, 2);
 }
 
 #[test]
@@ -208,11 +209,8 @@ fn statuses_401_403_413_429_5xx_and_network_errors_are_retried() {
         let mut e = engine(&config().with_max_retries(1));
         let t = one_in_flight(&mut e, ms(0));
         respond(&mut e, ms(10), &t, sls_error(status, "Whatever"));
-        assert_eq!(e.pending_batches(), 1, "status {status} is retried");
+        assert_eq!(e.metrics().pending_batches, 1, "status {status} is retried");
         assert_eq!(e.poll_timeout(), Some(ms(110)));
-        if status == 401 {
-            e.set_credentials(credentials());
-        }
         e.handle_timeout(ms(110));
         assert_eq!(transmits(&mut e, ms(110)).len(), 1, "status {status}");
     }
@@ -238,38 +236,111 @@ fn error_code_string_is_never_consulted_for_retry_decisions() {
     );
 }
 
+/// An engine whose credentials come from a provider, which has answered the first fetch.
+fn provider_engine(config: &ProducerConfig) -> Engine<u32> {
+    let mut e: Engine<u32> = Engine::new(config, WALL, None).unwrap();
+    assert_eq!(
+        e.poll_credentials_fetch(ms(0)),
+        Some(FetchReason::Scheduled)
+    );
+    e.handle_credentials(ms(0), WALL, Ok(credentials()));
+    e
+}
+
 #[test]
 fn unauthorized_asks_for_fresh_credentials_and_the_retry_waits_for_them() {
-    let mut e = engine(&config());
+    let mut e = provider_engine(&config());
     let t = one_in_flight(&mut e, ms(0));
-    assert!(!e.wants_credentials_refresh());
+    assert_eq!(e.poll_credentials_fetch(ms(0)), None);
     respond(&mut e, ms(10), &t, sls_error(401, "Unauthorized"));
-    assert!(e.wants_credentials_refresh());
+    assert_eq!(
+        e.poll_timeout(),
+        Some(Instant::ZERO),
+        "a fetch is due at once"
+    );
+    assert_eq!(
+        e.poll_credentials_fetch(ms(10)),
+        Some(FetchReason::Rejected)
+    );
+    assert_eq!(
+        e.poll_credentials_fetch(ms(10)),
+        None,
+        "one fetch at a time"
+    );
     e.handle_timeout(ms(110));
     assert!(
         transmits(&mut e, ms(110)).is_empty(),
         "backoff over, still waits"
     );
-    e.set_credentials(Credentials::new("new-id", "new-secret"));
-    assert!(!e.wants_credentials_refresh());
+    e.handle_credentials(ms(110), WALL, Ok(Credentials::new("new-id", "new-secret")));
+    assert_eq!(e.poll_credentials_fetch(ms(111)), None);
     let retry = one_transmit(&mut e, ms(111));
     let auth = retry.request.header("authorization").unwrap();
     assert!(auth.starts_with("LOG new-id:"), "{auth}");
 }
 
 #[test]
+fn fixed_credentials_are_put_back_after_a_401_and_the_retry_goes_on() {
+    let mut e = engine(&config());
+    let t = one_in_flight(&mut e, ms(0));
+    respond(&mut e, ms(10), &t, sls_error(401, "Unauthorized"));
+    assert_eq!(
+        e.poll_credentials_fetch(ms(10)),
+        None,
+        "nothing to fetch from"
+    );
+    assert_eq!(e.poll_timeout(), Some(ms(110)));
+    e.handle_timeout(ms(110));
+    let retry = one_transmit(&mut e, ms(110));
+    let auth = retry.request.header("authorization").unwrap();
+    assert!(auth.starts_with("LOG test-id:"), "{auth}");
+}
+
+#[test]
+fn a_failed_fetch_keeps_the_old_credentials_and_backs_off() {
+    let mut e = provider_engine(&config());
+    let t = one_in_flight(&mut e, ms(0));
+    respond(&mut e, ms(10), &t, sls_error(401, "Unauthorized"));
+    assert_eq!(
+        e.poll_credentials_fetch(ms(10)),
+        Some(FetchReason::Rejected)
+    );
+    while e.poll_decision().is_some() {}
+    e.handle_credentials(ms(20), WALL, Err(CredentialsError::new("STS down")));
+    assert_eq!(
+        e.poll_decision(),
+        Some(Decision::CredentialsFailed {
+            error: CredentialsError::new("STS down"),
+            failures: 1,
+            retry_in: Duration::from_secs(1),
+        }),
+        "the first retry waits the minimum interval (the backoff's 100 ms is shorter)"
+    );
+    assert_eq!(e.poll_credentials_fetch(ms(1019)), None);
+    assert_eq!(
+        e.poll_credentials_fetch(ms(1020)),
+        Some(FetchReason::Rejected)
+    );
+}
+
+#[test]
 fn unauthorized_for_old_credentials_after_a_refresh_does_not_ask_again() {
-    let mut e = engine(&config().with_max_batch_count(1));
+    let mut e = provider_engine(&config().with_max_batch_count(1));
     e.push(ms(0), log(0), &route(), None).unwrap();
     e.push(ms(0), log(1), &route(), None).unwrap();
     let sent = transmits(&mut e, ms(0));
     assert_eq!(sent.len(), 2);
     respond(&mut e, ms(10), &sent[0], sls_error(401, "Unauthorized"));
-    e.set_credentials(Credentials::new("new-id", "new-secret"));
+    assert_eq!(
+        e.poll_credentials_fetch(ms(10)),
+        Some(FetchReason::Rejected)
+    );
+    e.handle_credentials(ms(10), WALL, Ok(Credentials::new("new-id", "new-secret")));
     // The second request was signed with the old credentials too.
     respond(&mut e, ms(20), &sent[1], sls_error(401, "Unauthorized"));
-    assert!(
-        !e.wants_credentials_refresh(),
+    assert_eq!(
+        e.poll_credentials_fetch(ms(20)),
+        None,
         "already refreshed since it was signed"
     );
     e.handle_timeout(ms(120));
@@ -288,11 +359,14 @@ fn unauthorized_for_old_credentials_after_a_refresh_does_not_ask_again() {
 #[test]
 fn nothing_is_sent_before_credentials_are_known() {
     let mut e: Engine<u32> = Engine::new(&config(), WALL, None).unwrap();
-    assert!(!e.has_credentials());
     e.push(ms(0), log(0), &route(), None).unwrap();
     e.flush(ms(0));
     assert!(transmits(&mut e, ms(0)).is_empty());
-    e.set_credentials(credentials());
+    assert_eq!(
+        e.poll_credentials_fetch(ms(0)),
+        Some(FetchReason::Scheduled)
+    );
+    e.handle_credentials(ms(0), WALL, Ok(credentials()));
     assert_eq!(transmits(&mut e, ms(1)).len(), 1);
 }
 
@@ -407,7 +481,7 @@ fn failure_hands_each_send_exactly_its_own_logs() {
     let ev = events(&mut e);
     assert_eq!(ids(&ev[0].result.logs), [0]);
     assert_eq!(ids(&ev[1].result.logs), [2, 3]);
-    let stats = e.stats();
+    let stats = e.metrics();
     assert_eq!((stats.failed_logs, stats.handed_back_logs), (4, 3));
 }
 
@@ -462,7 +536,7 @@ fn attempts_record_end_time_and_duration() {
 fn requests_are_signed_routed_and_the_body_is_reused_byte_for_byte_by_retries() {
     let cfg = config().with_generate_pack_id(true);
     let mut e = engine(&cfg);
-    let key = adjust_hash(b"127.0.0.1", 64);
+    let key = ShardKey::from_hash("127.0.0.1");
     let r = route().with_shard_key(key);
     e.push(ms(0), log(0), &r, Some(1)).unwrap();
     e.flush(ms(0));
@@ -498,4 +572,67 @@ fn requests_are_signed_routed_and_the_body_is_reused_byte_for_byte_by_retries() 
         first.request.header("authorization"),
         "re-signed for the new date"
     );
+}
+
+#[test]
+fn decisions_say_what_was_decided_and_why() {
+    let mut e = engine(&config().with_max_retries(1));
+    let first = one_in_flight(&mut e, ms(0));
+    respond(&mut e, ms(10), &first, sls_error(503, "ServerBusy"));
+    let Some(Decision::Retry {
+        attempt,
+        attempts,
+        delay,
+        refresh_credentials,
+        record,
+    }) = e.poll_decision()
+    else {
+        panic!("a retry is scheduled");
+    };
+    assert_eq!(
+        (attempt, attempts, delay, refresh_credentials),
+        (Some(first.attempt), 1, Duration::from_millis(100), false)
+    );
+    assert_eq!(record.http_status, Some(503));
+    assert_eq!(record.error_code.as_deref(), Some("ServerBusy"));
+    assert_eq!(e.poll_decision(), None);
+    e.handle_timeout(ms(110));
+    let second = one_transmit(&mut e, ms(110));
+    respond(&mut e, ms(120), &second, sls_error(503, "ServerBusy"));
+    let Some(Decision::GaveUp {
+        attempt,
+        logs,
+        failure,
+        record,
+    }) = e.poll_decision()
+    else {
+        panic!("the batch is given up");
+    };
+    assert_eq!(
+        (attempt, logs, failure),
+        (Some(second.attempt), 1, DeliveryFailure::RetriesExhausted)
+    );
+    assert_eq!(record.and_then(|r| r.http_status), Some(503));
+    // An answer for a request of a batch no longer waiting changes nothing.
+    respond(&mut e, ms(130), &second, ok());
+    assert_eq!(
+        e.poll_decision(),
+        Some(Decision::LateAnswer {
+            attempt: second.attempt
+        })
+    );
+    // A delivery is reported with its request id.
+    let mut e = engine(&config());
+    let t = one_in_flight(&mut e, ms(0));
+    respond(&mut e, ms(5), &t, ok());
+    let Some(Decision::Delivered {
+        attempt,
+        logs,
+        record,
+    }) = e.poll_decision()
+    else {
+        panic!("delivered");
+    };
+    assert_eq!((attempt, logs), (t.attempt, 1));
+    assert_eq!(record.request_id.as_deref(), Some("req-ok"));
 }

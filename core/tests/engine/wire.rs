@@ -77,7 +77,7 @@ fn metricstore_mode_uses_the_remote_write_path_lz4_and_no_key() {
         .with_use_metric_store_url(true)
         .with_compression(Compression::None);
     let mut e = engine(&cfg);
-    let r = route().with_shard_key(sls_producer_core::protocol::shard::adjust_hash(b"k", 64));
+    let r = route().with_shard_key(sls_producer_core::ShardKey::from_hash("k"));
     e.push(ms(0), log(0), &r, None).unwrap();
     e.flush(ms(0));
     let req = one_transmit(&mut e, ms(0)).request;

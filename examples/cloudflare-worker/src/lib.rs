@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  fetch(request, env, ctx)
-//!   ├─ producer for this request (spawn_producer: FetchTransport, WasmTimer, spawn_local)
+//!   ├─ producer for this request (Producer::builder(..).build(): fetch, setTimeout, spawn_local)
 //!   ├─ answer the request
 //!   ├─ producer.send(log of the request)
 //!   ├─ WaitUntil::close(producer)  ── ctx.waitUntil(...) ── delivered after the response

@@ -1,19 +1,11 @@
 //! The `fetch` handler.
 
-// The runtime's handles are deliberately not `Send` on wasm32-unknown-unknown, yet shared
-// as `Arc<dyn _>` by the core.
-#![allow(clippy::arc_with_non_send_sync)]
-
 use core::time::Duration;
-use std::sync::Arc;
 
 use js_sys::Reflect;
-use sls_producer_wasm::core::config::ProducerConfig;
-use sls_producer_wasm::core::credentials::Credentials;
-use sls_producer_wasm::core::engine::Route;
-use sls_producer_wasm::core::protocol::proto::Log;
-use sls_producer_wasm::core::rt::Clock;
-use sls_producer_wasm::{FetchTransport, WaitUntil, WasmTimer, spawn_producer};
+use sls_producer_wasm::{
+    Credentials, Log, Producer, ProducerBuilderExt as _, ProducerConfig, Route, WaitUntil,
+};
 use wasm_bindgen::prelude::*;
 use web_sys::{Request, Response, ResponseInit};
 
@@ -30,18 +22,15 @@ const DELIVERY_WINDOW: Duration = Duration::from_secs(25);
 pub async fn fetch(request: Request, env: JsValue, ctx: JsValue) -> Result<Response, JsValue> {
     let wait_until = WaitUntil::new(&ctx)?;
     let sls = SlsSettings::from_env(&env)?;
-    let timer = WasmTimer::new();
-    let received = timer.unix_time();
 
-    let config = ProducerConfig::new(sls.endpoint.as_str());
-    let producer = spawn_producer(
-        &config,
-        Arc::new(FetchTransport::new()),
-        Credentials::new(sls.access_key_id, sls.access_key_secret),
-    )
-    .map_err(|e| js_error(&e.to_string()))?;
+    // A producer for this request: fetch, setTimeout and spawn_local of this Worker.
+    let producer = Producer::builder(ProducerConfig::new(sls.endpoint.as_str()))
+        .with_credentials(Credentials::new(sls.access_key_id, sls.access_key_secret))
+        .build()
+        .map_err(JsError::from)?;
+    let received = producer.unix_time();
     let route = Route::new(&sls.project, &sls.logstore)
-        .map_err(|e| js_error(&e.to_string()))?
+        .map_err(JsError::from)?
         .with_topic("requests");
 
     // The application's work.
@@ -65,8 +54,7 @@ pub async fn fetch(request: Request, env: JsValue, ctx: JsValue) -> Result<Respo
     // A failed send is not the visitor's problem: answer anyway.
     let _ = producer.send(&route, log);
 
-    let stats = producer.stats();
-    let pending = stats.accepted_logs - stats.delivered_logs - stats.failed_logs;
+    let pending = producer.metrics().pending_logs();
     let init = ResponseInit::new();
     init.set_status(status);
     let response = Response::new_with_opt_str_and_init(Some(body), &init)?;

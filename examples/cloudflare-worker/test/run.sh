@@ -5,26 +5,30 @@
 #   examples/cloudflare-worker/test/run.sh
 #
 # Needs: the wasm32-unknown-unknown target, wasm-bindgen (the Cargo.lock version), and
-# workerd (WORKERD, or target/js-tools/node_modules/.bin/workerd as installed by
-# runtime-wasm/ci.sh). sls-local is started unless SLS_LOCAL_URL is set.
+# workerd (WORKERD, or $target/js-tools/node_modules/.bin/workerd as installed by
+# runtime-wasm/ci.sh). sls-local is started unless SLS_LOCAL_URL is set. $target is cargo's
+# target directory: CARGO_TARGET_DIR, or target/ of the workspace.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root"
-workerd=${WORKERD:-$root/target/js-tools/node_modules/.bin/workerd}
+target=${CARGO_TARGET_DIR:-target}
+case "$target" in /*) ;; *) target="$root/$target" ;; esac
+workerd=${WORKERD:-$target/js-tools/node_modules/.bin/workerd}
 [[ -x "$workerd" ]] || { echo "workerd not found at $workerd (npm install workerd, or set WORKERD)" >&2; exit 1; }
 
 if [[ -z "${SLS_LOCAL_URL:-}" ]]; then
   # shellcheck source=../../../runtime-wasm/tests/support/servers.sh
   source runtime-wasm/tests/support/servers.sh
-  [[ -x target/debug/sls-local ]] || cargo build -p sls-producer-tests --bin sls-local
+  [[ -x "${SLS_LOCAL_BIN:-$target/debug/sls-local}" ]] ||
+    cargo build -p sls-producer-tests --bin sls-local
   start_wasm_test_servers
 fi
 
-out=target/cloudflare-worker
+out="$target/cloudflare-worker"
 crate=sls_producer_example_cloudflare_worker
 cargo build -p sls-producer-example-cloudflare-worker --target wasm32-unknown-unknown --profile wasm-release
 rm -rf "$out" && mkdir -p "$out"
-wasm-bindgen --target web --out-dir "$out/pkg" "target/wasm32-unknown-unknown/wasm-release/$crate.wasm"
+wasm-bindgen --target web --out-dir "$out/pkg" "$target/wasm32-unknown-unknown/wasm-release/$crate.wasm"
 cp examples/cloudflare-worker/worker.mjs examples/cloudflare-worker/test/test.mjs "$out/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" examples/cloudflare-worker/test/config.capnp.in >"$out/config.capnp"
 echo "=== workerd test ($("$workerd" --version)), Worker wasm $(wc -c <"$out/pkg/${crate}_bg.wasm") bytes"

@@ -1,7 +1,7 @@
 //! The errors the JS API throws: `Error`s named `SlsProducerError` with a stable `code`.
 
 use js_sys::Reflect;
-use sls_producer_core::producer::SendError;
+use sls_producer_wasm::SendError;
 use wasm_bindgen::JsValue;
 
 /// Why an option or a call was refused, as thrown to JS.
@@ -73,6 +73,9 @@ pub(crate) fn send_error(e: &SendError) -> JsValue {
             Code::TooLarge,
             "the list is larger than the whole memory budget (memoryBudgetBytes): send it in smaller lists",
         ),
+        // `CannotBlock` comes from `send_blocking`, which this package never calls; a
+        // refusal added later is not taken now either, so the advice is the same.
+        other => return error(Code::BufferFull, &other.to_string()),
     };
     error(code, message)
 }

@@ -1,21 +1,11 @@
 //! The exported `Producer` class.
 
-// The runtime's handles are deliberately not `Send` on wasm32-unknown-unknown (one thread,
-// JS objects), yet the core shares them as `Arc<dyn _>`.
-#![allow(clippy::arc_with_non_send_sync)]
-
-use std::sync::Arc;
-
 use js_sys::{Function, Object, Promise, Reflect};
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
-use sls_producer_core::producer::CredentialsSource;
-use sls_producer_core::producer::{CloseReport, Producer};
 use sls_producer_core::protocol::endpoint::Endpoint;
-use sls_producer_core::rt::{Clock, HttpTransport};
 use sls_producer_wasm::{
-    FetchTransport, JsCredentialsProvider, PageLifeListener, PageLifeTransport, WasmTimer,
-    WebTrackingTransport, flush_on_page_hide, spawn_producer,
+    BuildError, Credentials, DeliveryFailure, DeliveryResult, FetchTransport,
+    JsCredentialsProvider, Metrics, PageLifeListener, PageLifeTransport, Producer,
+    ProducerBuilderExt as _, Record, Route, WebTrackingTransport, flush_on_page_hide,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -37,7 +27,6 @@ pub struct JsProducer {
     producer: Producer,
     route: Route,
     transport: PageLifeTransport,
-    timer: WasmTimer,
     on_error: Option<Function>,
     /// Removed on close (it holds a producer handle).
     page_listener: Option<PageLifeListener>,
@@ -71,25 +60,22 @@ impl JsProducer {
         let transport = PageLifeTransport::new(
             FetchTransport::new().with_request_timeout(config.request_timeout),
         );
-        let page_transport: Arc<dyn HttpTransport> = Arc::new(transport.clone());
-        let (wire, credentials): (Arc<dyn HttpTransport>, CredentialsSource) = match auth {
-            Auth::WebTracking => {
-                let endpoint = Endpoint::parse(&config.endpoint)
-                    .map_err(|e| error(Code::InvalidOptions, &e.to_string()))?;
-                (
-                    Arc::new(WebTrackingTransport::new(page_transport, endpoint)),
-                    // Never sent: the tracking transport drops every signature header.
-                    CredentialsSource::Static(Credentials::new("anonymous", "")),
-                )
-            }
-            Auth::Sts(callback) => (
-                page_transport,
-                CredentialsSource::Provider(Arc::new(JsCredentialsProvider::new(callback))),
-            ),
-            Auth::Static(credentials) => (page_transport, CredentialsSource::Static(credentials)),
-        };
-        let producer = spawn_producer(&config, wire, credentials)
+        let endpoint = Endpoint::parse(&config.endpoint)
             .map_err(|e| error(Code::InvalidOptions, &e.to_string()))?;
+        let builder = Producer::builder(config);
+        let builder = match auth {
+            Auth::WebTracking => builder
+                .with_transport(WebTrackingTransport::new(transport.clone(), endpoint))
+                // Never sent: the tracking transport drops every signature header.
+                .with_credentials(Credentials::new("anonymous", "")),
+            Auth::Sts(callback) => builder
+                .with_transport(transport.clone())
+                .with_credentials_provider(JsCredentialsProvider::new(callback)),
+            Auth::Static(credentials) => builder
+                .with_transport(transport.clone())
+                .with_credentials(credentials),
+        };
+        let producer = builder.build().map_err(|e| build_error(&e))?;
         let page_listener = if page_hide {
             flush_on_page_hide(&producer, &transport)
         } else {
@@ -99,7 +85,6 @@ impl JsProducer {
             producer,
             route,
             transport,
-            timer: WasmTimer::new(),
             on_error,
             page_listener,
         })
@@ -109,7 +94,7 @@ impl JsProducer {
     /// background. Throws an `SlsProducerError` (`code`: `"InvalidLog"`, `"Closed"`,
     /// `"BufferFull"`, `"TooLarge"`) if the log is refused.
     pub fn send(&self, log: LogObject) -> Result<(), JsValue> {
-        let log = log_from_js(&log, self.timer.unix_time())?;
+        let log = log_from_js(&log, self.producer.unix_time())?;
         self.push(log.into())
     }
 
@@ -119,7 +104,7 @@ impl JsProducer {
         &self,
         #[wasm_bindgen(unchecked_param_type = "LogFields[]")] logs: JsValue,
     ) -> Result<(), JsValue> {
-        let logs = logs_from_js(&logs, self.timer.unix_time())?;
+        let logs = logs_from_js(&logs, self.producer.unix_time())?;
         self.push(logs.into())
     }
 
@@ -147,23 +132,23 @@ impl JsProducer {
             .map(|ms| core::time::Duration::from_millis(ms as u64));
         let close = self.producer.close(timeout);
         future_to_promise(async move {
-            let report = close.await;
-            Ok(close_report(&report).into())
+            let metrics = close.await;
+            Ok(close_report(&metrics).into())
         })
     }
 
     /// Counters since the producer was created.
     #[wasm_bindgen(unchecked_return_type = "ProducerStats")]
     pub fn stats(&self) -> StatsObject {
-        let s = self.producer.stats();
+        let m = self.producer.metrics();
         let o = Object::new();
-        set(&o, "acceptedLogs", s.accepted_logs as f64);
-        set(&o, "deliveredLogs", s.delivered_logs as f64);
-        set(&o, "failedLogs", s.failed_logs as f64);
-        set(&o, "batches", s.batches as f64);
-        set(&o, "requests", s.requests as f64);
-        set(&o, "retries", s.retries as f64);
-        set(&o, "bufferedBytes", self.producer.buffered_bytes() as f64);
+        set(&o, "acceptedLogs", m.accepted_logs as f64);
+        set(&o, "deliveredLogs", m.delivered_logs as f64);
+        set(&o, "failedLogs", m.failed_logs as f64);
+        set(&o, "batches", m.batches as f64);
+        set(&o, "requests", m.requests as f64);
+        set(&o, "retries", m.retries as f64);
+        set(&o, "bufferedBytes", m.buffered_bytes as f64);
         set(
             &o,
             "keepaliveRequests",
@@ -180,31 +165,44 @@ impl JsProducer {
 }
 
 impl JsProducer {
-    fn push(&self, record: sls_producer_core::engine::Record) -> Result<(), JsValue> {
-        let result = match &self.on_error {
+    fn push(&self, record: Record) -> Result<(), JsValue> {
+        match &self.on_error {
             Some(on_error) => {
                 let on_error = on_error.clone();
-                self.producer
-                    .send_with_callback(&self.route, record, move |result| {
-                        if !result.is_success() {
-                            let _ = on_error.call1(&JsValue::UNDEFINED, &failure_object(&result));
-                        }
-                    })
+                let handle = self
+                    .producer
+                    .send_tracked(&self.route, record)
+                    .map_err(|e| send_error(&e))?;
+                handle.on_complete(move |result| {
+                    if !result.is_success() {
+                        let _ = on_error.call1(&JsValue::UNDEFINED, &failure_object(&result));
+                    }
+                });
+                Ok(())
             }
-            None => self.producer.send(&self.route, record),
-        };
-        result.map(drop).map_err(|e| send_error(&e))
+            None => self
+                .producer
+                .send(&self.route, record)
+                .map(drop)
+                .map_err(|e| send_error(&e)),
+        }
     }
+}
+
+/// The error thrown for a producer that could not be built. The options were checked
+/// already, so this is a configuration the core refuses.
+fn build_error(e: &BuildError) -> JsValue {
+    error(Code::InvalidOptions, &e.to_string())
 }
 
 fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(o, &JsValue::from_str(key), &value.into());
 }
 
-fn close_report(report: &CloseReport) -> CloseReportObject {
+fn close_report(metrics: &Metrics) -> CloseReportObject {
     let o = Object::new();
-    set(&o, "deliveredLogs", report.delivered_logs as f64);
-    set(&o, "failedLogs", report.failed_logs as f64);
+    set(&o, "deliveredLogs", metrics.delivered_logs as f64);
+    set(&o, "failedLogs", metrics.failed_logs as f64);
     o.unchecked_into()
 }
 

@@ -6,14 +6,17 @@
 #
 # No argument runs all four (service-worker runs the sls-producer-wasm suite only). Per
 # environment:
-#   sls-producer-wasm  tests/fetch.rs, tests/timer.rs     (FetchTransport, WasmTimer)
+#   sls-producer-wasm  tests/fetch.rs, tests/runtime.rs   (FetchTransport, WasmRuntime)
+#   sls-producer-wasm  tests/producer.rs                  (build() on WasmRuntime vs sls-local)
+#   sls-producer-wasm  tests/helpers.rs                   (WaitUntil, credentials, page listener)
 #   sls-producer-js    tests/api.rs                       (the Producer class vs sls-local)
 #   sls-producer-js    tests/page.rs                      (page life; browser only)
 #
 # Needs: the wasm32-unknown-unknown target, node >= 18, wasm-bindgen-test-runner of exactly
 # the wasm-bindgen version in Cargo.lock, chromium + chromedriver on PATH for the browser
 # environments. runtime-wasm/ci.sh installs all of that. Servers: started here (sls-local
-# from target/debug, built if missing) unless SLS_LOCAL_URL and SLS_WASM_TEST_SINK are set.
+# from $CARGO_TARGET_DIR/debug or target/debug, built if missing) unless SLS_LOCAL_URL and
+# SLS_WASM_TEST_SINK are set.
 # Extra cargo arguments can be given in CARGO_TEST_ARGS (never `-q`: the runner rejects
 # `--quiet`).
 set -euo pipefail
@@ -30,7 +33,8 @@ fi
 if [[ -z "${SLS_LOCAL_URL:-}" || -z "${SLS_WASM_TEST_SINK:-}" ]]; then
   # shellcheck source=servers.sh
   source runtime-wasm/tests/support/servers.sh
-  [[ -x target/debug/sls-local ]] || cargo build -p sls-producer-tests --bin sls-local
+  [[ -x "${SLS_LOCAL_BIN:-$(_wasm_target_dir)/debug/sls-local}" ]] ||
+    cargo build -p sls-producer-tests --bin sls-local
   start_wasm_test_servers
 fi
 

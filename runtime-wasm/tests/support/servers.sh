@@ -1,7 +1,8 @@
 # Sourced by run-wasm-tests.sh and runtime-wasm/ci.sh (bash): start the servers the wasm
 # suites talk to, export their addresses, and stop them on exit.
 #
-#   start_wasm_test_servers      # needs the sls-local binary built (see SLS_LOCAL_BIN)
+#   start_wasm_test_servers      # needs the sls-local binary built: SLS_LOCAL_BIN, default
+#                                # $CARGO_TARGET_DIR/debug/sls-local (target/ if unset)
 #
 # Exports SLS_LOCAL_URL (sls-local: the local SLS server, for producer tests) and
 # SLS_WASM_TEST_SINK / SINK_PORT (cors_sink.js: echo/hang/status endpoints for the
@@ -14,6 +15,12 @@
 _wasm_servers_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 _wasm_server_pids=()
 _wasm_server_logs=()
+
+# Cargo's target directory: CARGO_TARGET_DIR (relative to the workspace root), or target/.
+_wasm_target_dir() {
+  local dir=${CARGO_TARGET_DIR:-target}
+  case "$dir" in /*) echo "$dir" ;; *) echo "$_wasm_servers_root/$dir" ;; esac
+}
 
 _wasm_stop_servers() {
   local pid
@@ -39,7 +46,7 @@ _wasm_wait_for_line() {
 }
 
 start_wasm_test_servers() {
-  local bin=${SLS_LOCAL_BIN:-$_wasm_servers_root/target/debug/sls-local}
+  local bin=${SLS_LOCAL_BIN:-$(_wasm_target_dir)/debug/sls-local}
   [[ -x "$bin" ]] || { echo "sls-local not built: cargo build -p sls-producer-tests --bin sls-local" >&2; return 1; }
   trap _wasm_stop_servers EXIT
 

@@ -6,8 +6,7 @@ use core::time::Duration;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, Route};
-use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::{DeliveryFailure, DeliveryResult, Log, Route};
 
 use super::RuntimeUnderTest;
 use super::support::{credentials, numbered_log, quick_config, stored_ids, strict_server, within};
@@ -75,21 +74,22 @@ pub fn server_faults_lose_nothing<R: RuntimeUnderTest>(rt: &R) {
     let route = Route::new(PROJECT, LOGSTORE).expect("valid names");
     let called_back: Arc<Mutex<Vec<(usize, DeliveryResult)>>> = Arc::default();
 
-    let (handled, report) = rt.block_on(async {
+    let (handled, metrics) = rt.block_on(async {
         let mut handles = Vec::new();
         for send in 0..SENDS {
             if send % 2 == 0 {
                 let handle = producer
-                    .send_with_handle(&route, send_logs(send))
+                    .send_tracked(&route, send_logs(send))
                     .expect("accepted");
                 handles.push((send, handle));
             } else {
                 let sink = called_back.clone();
                 producer
-                    .send_with_callback(&route, send_logs(send), move |result| {
+                    .send_tracked(&route, send_logs(send))
+                    .expect("accepted")
+                    .on_complete(move |result| {
                         sink.lock().expect("not poisoned").push((send, result));
-                    })
-                    .expect("accepted");
+                    });
             }
         }
         let mut handled = Vec::new();
@@ -97,8 +97,8 @@ pub fn server_faults_lose_nothing<R: RuntimeUnderTest>(rt: &R) {
             let result = within(rt, Duration::from_secs(60), "a send's outcome", handle).await;
             handled.push((send, result));
         }
-        let report = within(rt, Duration::from_secs(60), "close", producer.close(None)).await;
-        (handled, report)
+        let metrics = within(rt, Duration::from_secs(60), "close", producer.close(None)).await;
+        (handled, metrics)
     });
 
     let called_back = called_back.lock().expect("not poisoned").clone();
@@ -126,8 +126,8 @@ pub fn server_faults_lose_nothing<R: RuntimeUnderTest>(rt: &R) {
         assert!(result.logs.is_empty(), "nothing handed back on success");
     }
     let total = (SENDS * LOGS_PER_SEND) as u64;
-    assert_eq!(report.delivered_logs, total, "{report:?}");
-    assert_eq!(report.failed_logs, 0, "{report:?}");
+    assert_eq!(metrics.delivered_logs, total, "{metrics:?}");
+    assert_eq!(metrics.failed_logs, 0, "{metrics:?}");
 
     // Nothing lost: every log is at the server, at least once.
     let stored = stored_ids(&sls, PROJECT, LOGSTORE);
@@ -166,7 +166,7 @@ pub fn server_faults_lose_nothing<R: RuntimeUnderTest>(rt: &R) {
 
 /// A server that keeps failing: the first request is refused for good (400), every other
 /// attempt gets a 500 until the retries run out. Every send fails with its own logs
-/// handed back, in order, and the close report counts them all.
+/// handed back, in order, and the final metrics count them all.
 pub fn exhausted_retries_hand_every_log_back<R: RuntimeUnderTest>(rt: &R) {
     const SENDS: usize = 30;
     const LOGS: usize = 5;
@@ -184,12 +184,12 @@ pub fn exhausted_retries_hand_every_log_back<R: RuntimeUnderTest>(rt: &R) {
         .map(|s| (0..LOGS).map(|i| numbered_log("x", s * LOGS + i)).collect())
         .collect();
 
-    let (results, report) = rt.block_on(async {
+    let (results, metrics) = rt.block_on(async {
         let handles: Vec<_> = sent
             .iter()
             .map(|logs| {
                 producer
-                    .send_with_handle(&route, logs.clone())
+                    .send_tracked(&route, logs.clone())
                     .expect("accepted")
             })
             .collect();
@@ -197,8 +197,8 @@ pub fn exhausted_retries_hand_every_log_back<R: RuntimeUnderTest>(rt: &R) {
         for handle in handles {
             results.push(within(rt, Duration::from_secs(60), "a send's outcome", handle).await);
         }
-        let report = within(rt, Duration::from_secs(60), "close", producer.close(None)).await;
-        (results, report)
+        let metrics = within(rt, Duration::from_secs(60), "close", producer.close(None)).await;
+        (results, metrics)
     });
 
     let mut refused = 0;
@@ -219,9 +219,9 @@ pub fn exhausted_retries_hand_every_log_back<R: RuntimeUnderTest>(rt: &R) {
     }
     assert_eq!(refused, 1, "exactly one batch met the 400");
     let total = (SENDS * LOGS) as u64;
-    assert_eq!(report.delivered_logs, 0, "{report:?}");
-    assert_eq!(report.failed_logs, total, "{report:?}");
-    assert_eq!(report.handed_back_logs, total, "{report:?}");
+    assert_eq!(metrics.delivered_logs, 0, "{metrics:?}");
+    assert_eq!(metrics.failed_logs, total, "{metrics:?}");
+    assert_eq!(metrics.handed_back_logs, total, "{metrics:?}");
     assert_eq!(sls.log_count(), 0);
     sls.shutdown_blocking();
 }

@@ -5,12 +5,13 @@
 //!  tests/tests/runtime_smol.rs  ─┼─ runtime_suite!() ─┼─► faults       5xx, 429, drops, slow: nothing lost
 //!  (impl RuntimeUnderTest)      ─┘                    ├─► outage       close(deadline) hands every log back
 //!                                                     ├─► rotation     credentials refreshed before expiry / after 401
-//!                                                     └─► concurrency  senders on threads and tasks, blocking facade
+//!                                                     └─► concurrency  senders on threads and tasks, blocking methods, send_blocking
 //! ```
 //!
 //! The suite is written once, as functions generic over [`RuntimeUnderTest`]: what a test
-//! needs from a runtime and its adapter: build a producer with the adapter's builder, run a
-//! future, spawn, sleep, and the adapter's blocking facade. An adapter's test
+//! needs from a runtime and its adapter: build a producer on the adapter's runtime, run a
+//! future, spawn, sleep. The producer is the core's on every runtime, blocking methods
+//! included. An adapter's test
 //! file implements the trait and expands [`runtime_suite!`](crate::runtime_suite), which
 //! makes one `#[test]` per case. Every case starts its own server
 //! ([`LocalSls::start_background`](crate::server::LocalSlsBuilder::start_background), so
@@ -26,17 +27,16 @@ mod rotation;
 mod support;
 mod throughput;
 
-use core::fmt;
 use core::future::Future;
-use core::ops::Deref;
 use core::pin::Pin;
 use core::time::Duration;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::producer::CredentialsSource;
-use sls_producer_core::producer::{CloseReport, Producer};
+use sls_producer_core::{CredentialsSource, Producer, ProducerConfig};
 
-pub use concurrency::{blocking_facade_on_plain_threads, concurrent_senders_on_threads_and_tasks};
+pub use concurrency::{
+    blocking_facade_on_plain_threads, concurrent_senders_on_threads_and_tasks,
+    send_blocking_waits_for_room_up_to_max_block,
+};
 pub use faults::{exhausted_retries_hand_every_log_back, server_faults_lose_nothing};
 pub use outage::{
     close_deadline_with_requests_in_flight_blocking, close_deadline_with_server_down,
@@ -49,18 +49,12 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// A runtime adapter under test: how the suite builds producers and runs futures on it.
 pub trait RuntimeUnderTest: Send + Sync + 'static {
-    /// The adapter's producer handle: the core handle and more.
-    type Producer: Clone + Send + Sync + Deref<Target = Producer> + 'static;
-
-    /// The adapter's refusal of a blocking call.
-    type BlockingError: fmt::Debug + fmt::Display;
-
     /// A short name for messages and figures (`"tokio"`, `"smol"`).
     fn name(&self) -> &'static str;
 
-    /// A producer for `config` built with the adapter's own builder, its driver running on
-    /// this runtime.
-    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Self::Producer;
+    /// A producer for `config`, built with the core's builder on this runtime (the
+    /// adapter's `Runtime` value), its driver running here.
+    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer;
 
     /// Run `future` to completion on the calling thread, inside the runtime (tasks it
     /// spawns run on the runtime's worker threads).
@@ -75,23 +69,6 @@ pub trait RuntimeUnderTest: Send + Sync + 'static {
 
     /// A future that completes after `duration` on the runtime's timer.
     fn sleep(&self, duration: Duration) -> BoxFuture<()>;
-
-    /// The adapter's `producer.flush_blocking()`: block the thread until every earlier
-    /// send has its outcome.
-    ///
-    /// # Errors
-    /// When the adapter refuses to block here.
-    fn flush_blocking(producer: &Self::Producer) -> Result<(), Self::BlockingError>;
-
-    /// The adapter's `producer.close_blocking(timeout)`: close and block until every send
-    /// has its outcome.
-    ///
-    /// # Errors
-    /// When the adapter refuses to block here.
-    fn close_blocking(
-        producer: &Self::Producer,
-        timeout: Option<Duration>,
-    ) -> Result<CloseReport, Self::BlockingError>;
 }
 
 /// One `#[test]` per suite case for the runtime made by `$make` (an expression evaluated
@@ -141,6 +118,11 @@ macro_rules! runtime_suite {
         #[test]
         fn blocking_facade_on_plain_threads() {
             $crate::suite::blocking_facade_on_plain_threads(&$make);
+        }
+
+        #[test]
+        fn send_blocking_waits_for_room_up_to_max_block() {
+            $crate::suite::send_blocking_waits_for_room_up_to_max_block(&$make);
         }
     };
 }

@@ -6,8 +6,7 @@ use core::time::Duration;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use sls_producer_core::engine::{DeliveryFailure, DeliveryResult, PushError, Record, Route};
-use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::{DeliveryFailure, DeliveryResult, Log, Record, Route, SendError};
 
 use super::RuntimeUnderTest;
 use super::support::{
@@ -69,27 +68,28 @@ pub fn close_deadline_with_server_down<R: RuntimeUnderTest>(rt: &R) {
     let sent = sent_logs();
     let called_back: Arc<Mutex<Vec<(usize, DeliveryResult)>>> = Arc::default();
 
-    let (handled, report, took) = rt.block_on(async {
+    let (handled, metrics, took) = rt.block_on(async {
         let mut handles = Vec::new();
         for (send, logs) in sent.iter().enumerate() {
             if send % 2 == 0 {
                 let handle = producer
-                    .send_with_handle(&route, logs.clone())
+                    .send_tracked(&route, logs.clone())
                     .expect("accepted");
                 handles.push((send, handle));
             } else {
                 let sink = called_back.clone();
                 producer
-                    .send_with_callback(&route, logs.clone(), move |r| {
+                    .send_tracked(&route, logs.clone())
+                    .expect("accepted")
+                    .on_complete(move |r| {
                         sink.lock().expect("not poisoned").push((send, r));
-                    })
-                    .expect("accepted");
+                    });
             }
         }
         // Let the requests fail and be retried a few times.
         rt.sleep(Duration::from_millis(200)).await;
         let watch = Stopwatch::start();
-        let report = within(
+        let metrics = within(
             rt,
             CLOSE_GUARD,
             "close(300 ms)",
@@ -101,7 +101,7 @@ pub fn close_deadline_with_server_down<R: RuntimeUnderTest>(rt: &R) {
         for (send, handle) in handles {
             handled.push((send, within(rt, CLOSE_GUARD, "an outcome", handle).await));
         }
-        (handled, report, took)
+        (handled, metrics, took)
     });
     eprintln!(
         "[{}] server down: close({DEADLINE:?}) returned after {took:?}",
@@ -125,14 +125,14 @@ pub fn close_deadline_with_server_down<R: RuntimeUnderTest>(rt: &R) {
         rt.name()
     );
     let total = (SENDS * LOGS) as u64;
-    assert_eq!(report.delivered_logs, 0, "{report:?}");
-    assert_eq!(report.failed_logs, total, "{report:?}");
-    assert_eq!(report.handed_back_logs, total, "{report:?}");
-    assert_eq!(report.closed_logs, total, "{report:?}");
+    assert_eq!(metrics.delivered_logs, 0, "{metrics:?}");
+    assert_eq!(metrics.failed_logs, total, "{metrics:?}");
+    assert_eq!(metrics.handed_back_logs, total, "{metrics:?}");
+    assert_eq!(metrics.closed_logs, total, "{metrics:?}");
 
     let late = numbered_log("o", 9_999);
     match producer.send(&route, late.clone()) {
-        Err(PushError::Closed { record }) => assert_eq!(record, Record::Log(late)),
+        Err(SendError::Closed { record }) => assert_eq!(record, Record::Log(late)),
         other => panic!("[{}] a send after close: {other:?}", rt.name()),
     }
 }
@@ -158,13 +158,13 @@ pub fn close_deadline_with_requests_in_flight_blocking<R: RuntimeUnderTest>(rt: 
             .iter()
             .map(|logs| {
                 producer
-                    .send_with_handle(&route, logs.clone())
+                    .send_tracked(&route, logs.clone())
                     .expect("accepted")
             })
             .collect();
         // Linger, then every batch's request goes out and hangs.
         within(rt, CLOSE_GUARD, "every batch in flight", async {
-            while producer.stats().requests < SENDS as u64 {
+            while producer.metrics().requests < SENDS as u64 {
                 rt.sleep(Duration::from_millis(10)).await;
             }
         })
@@ -176,14 +176,14 @@ pub fn close_deadline_with_requests_in_flight_blocking<R: RuntimeUnderTest>(rt: 
     let closer = producer.clone();
     let thread = std::thread::spawn(move || {
         let watch = Stopwatch::start();
-        let report = R::close_blocking(&closer, Some(DEADLINE));
-        let _ = tx.send((report.map_err(|e| e.to_string()), watch.elapsed()));
+        let metrics = closer.close_blocking(Some(DEADLINE));
+        let _ = tx.send((metrics.map_err(|e| e.to_string()), watch.elapsed()));
     });
-    let (report, took) = rx
+    let (metrics, took) = rx
         .recv_timeout(CLOSE_GUARD)
         .unwrap_or_else(|_| panic!("[{}] close_blocking(300 ms) hung", rt.name()));
     thread.join().expect("the closing thread ends");
-    let report = report.unwrap_or_else(|e| panic!("[{}] close_blocking refused: {e}", rt.name()));
+    let metrics = metrics.unwrap_or_else(|e| panic!("[{}] close_blocking refused: {e}", rt.name()));
     eprintln!(
         "[{}] server hanging: close_blocking({DEADLINE:?}) returned after {took:?}",
         rt.name()
@@ -200,9 +200,9 @@ pub fn close_deadline_with_requests_in_flight_blocking<R: RuntimeUnderTest>(rt: 
         assert_handed_back(rt.name(), result, logs, Some(true));
     }
     let total = (SENDS * LOGS) as u64;
-    assert_eq!(report.failed_logs, total, "{report:?}");
-    assert_eq!(report.handed_back_logs, total, "{report:?}");
-    assert_eq!(report.closed_logs, total, "{report:?}");
+    assert_eq!(metrics.failed_logs, total, "{metrics:?}");
+    assert_eq!(metrics.handed_back_logs, total, "{metrics:?}");
+    assert_eq!(metrics.closed_logs, total, "{metrics:?}");
     assert_eq!(
         sls.log_count(),
         0,

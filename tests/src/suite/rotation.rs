@@ -7,10 +7,9 @@ use core::time::Duration;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::Route;
-use sls_producer_core::producer::CredentialsSource;
-use sls_producer_core::rt::{CredentialsFuture, CredentialsProvider};
+use async_trait::async_trait;
+use sls_producer_core::credentials::{CredentialsError, CredentialsProvider};
+use sls_producer_core::{Credentials, CredentialsSource, Route};
 
 use super::RuntimeUnderTest;
 use super::support::{numbered_log, quick_config, stored_ids, within};
@@ -34,21 +33,20 @@ struct Sts {
 
 struct StsProvider(Arc<Sts>);
 
+#[async_trait]
 impl CredentialsProvider for StsProvider {
-    fn credentials(&self) -> CredentialsFuture {
-        let sts = self.0.clone();
-        CredentialsFuture::new(async move {
-            let running = sts.running.fetch_add(1, Ordering::SeqCst) + 1;
-            sts.most_running.fetch_max(running, Ordering::SeqCst);
-            runtime_free_sleep(FETCH_TIME).await;
-            let n = sts.minted.fetch_add(1, Ordering::SeqCst) + 1;
-            let credentials = Credentials::new(format!("STS.gen{n}"), format!("secret-{n}"))
-                .with_security_token(format!("token-{n}"))
-                .with_expiration(SystemClock.now().saturating_add(LIFETIME));
-            sts.sls.add_credentials(credentials.clone());
-            sts.running.fetch_sub(1, Ordering::SeqCst);
-            Ok(credentials)
-        })
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let sts = &self.0;
+        let running = sts.running.fetch_add(1, Ordering::SeqCst) + 1;
+        sts.most_running.fetch_max(running, Ordering::SeqCst);
+        runtime_free_sleep(FETCH_TIME).await;
+        let n = sts.minted.fetch_add(1, Ordering::SeqCst) + 1;
+        let credentials = Credentials::new(format!("STS.gen{n}"), format!("secret-{n}"))
+            .with_security_token(format!("token-{n}"))
+            .with_expiration(SystemClock.now().saturating_add(LIFETIME));
+        sts.sls.add_credentials(credentials.clone());
+        sts.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(credentials)
     }
 }
 
@@ -102,7 +100,7 @@ pub fn credentials_rotate_mid_run<R: RuntimeUnderTest>(rt: &R) {
             let logs: Vec<_> = (0..10)
                 .map(|_| numbered_log("r", post_inc(&mut sent)))
                 .collect();
-            handles.push(producer.send_with_handle(&route, logs).expect("accepted"));
+            handles.push(producer.send_tracked(&route, logs).expect("accepted"));
             rt.sleep(Duration::from_millis(50)).await;
         }
         within(rt, Duration::from_secs(30), "flush", producer.flush()).await;
@@ -136,7 +134,7 @@ pub fn credentials_rotate_mid_run<R: RuntimeUnderTest>(rt: &R) {
             let logs: Vec<_> = (0..10)
                 .map(|_| numbered_log("r", post_inc(&mut sent)))
                 .collect();
-            handles.push(producer.send_with_handle(&route, logs).expect("accepted"));
+            handles.push(producer.send_tracked(&route, logs).expect("accepted"));
         }
         rt.sleep(Duration::from_millis(200)).await;
         sls.faults().restore_sts_tokens();
@@ -144,10 +142,10 @@ pub fn credentials_rotate_mid_run<R: RuntimeUnderTest>(rt: &R) {
         for handle in phase1.into_iter().chain(handles) {
             results.push(within(rt, Duration::from_secs(30), "an outcome", handle).await);
         }
-        let report = within(rt, Duration::from_secs(30), "close", producer.close(None)).await;
-        (results, report)
+        let metrics = within(rt, Duration::from_secs(30), "close", producer.close(None)).await;
+        (results, metrics)
     });
-    let (results, report) = phase2;
+    let (results, metrics) = phase2;
     assert!(
         sls.stats().errors_with_code("SecurityTokenExpired") >= 1,
         "[{}] the revoked tokens were refused",
@@ -167,7 +165,7 @@ pub fn credentials_rotate_mid_run<R: RuntimeUnderTest>(rt: &R) {
             result.attempts
         );
     }
-    assert_eq!(report.delivered_logs, sent as u64, "{report:?}");
+    assert_eq!(metrics.delivered_logs, sent as u64, "{metrics:?}");
     let stored = stored_ids(&sls, PROJECT, LOGSTORE);
     assert_eq!(stored.len(), sent, "every log arrived");
     assert!(stored.values().all(|&n| n == 1), "and only once");

@@ -6,10 +6,7 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 
 use futures_util::future::{Either, select};
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::producer::CredentialsSource;
-use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::{Credentials, CredentialsSource, Log, ProducerConfig};
 
 use super::RuntimeUnderTest;
 use crate::server::{LocalSls, LocalSlsBuilder};

@@ -4,8 +4,7 @@
 use core::time::Duration;
 use std::collections::BTreeMap;
 
-use sls_producer_core::engine::{PushError, Route};
-use sls_producer_core::producer::Producer;
+use sls_producer_core::{ProducerConfig, Route, SendError, ShardKey};
 
 use super::RuntimeUnderTest;
 use super::support::{Stopwatch, credentials, numbered_log, strict_server, within};
@@ -22,7 +21,7 @@ const SHARD_HASHES: [&str; 8] = [
 ];
 
 /// Every combination of project, logstore, topic (with its own source) and shard hash.
-fn routes(producer: &Producer) -> Vec<Route> {
+fn routes() -> Vec<Route> {
     let mut routes = Vec::new();
     for project in PROJECTS {
         for logstore in LOGSTORES {
@@ -32,7 +31,7 @@ fn routes(producer: &Producer) -> Vec<Route> {
                     .with_topic(topic)
                     .with_source(&format!("10.0.0.{i}"));
                 for hash in SHARD_HASHES {
-                    routes.push(producer.hashed_route(&base, hash));
+                    routes.push(base.clone().with_shard_key(ShardKey::from_hash(hash)));
                 }
             }
         }
@@ -52,20 +51,19 @@ pub fn million_logs_counted_exactly<R: RuntimeUnderTest>(rt: &R) {
         }
     }
     let sls = server.start_background().expect("start the local server");
-    let config = sls_producer_core::config::ProducerConfig::new(sls.endpoint())
-        .with_linger(Duration::from_millis(50));
+    let config = ProducerConfig::new(sls.endpoint()).with_linger(Duration::from_millis(50));
     let producer = rt.build(config, credentials());
-    let routes = routes(&producer);
+    let routes = routes();
     assert_eq!(routes.len(), 128, "every route is distinct");
 
     let mut expected: BTreeMap<(String, String), u64> = BTreeMap::new();
     let watch = Stopwatch::start();
-    let report = rt.block_on(async {
+    let metrics = rt.block_on(async {
         for n in 0..MILLION {
             let route = &routes[n % routes.len()];
             let record = match producer.send(route, numbered_log("m", n)) {
                 Ok(_) => None,
-                Err(PushError::BufferFull { record, .. }) => Some(record),
+                Err(SendError::BufferFull { record, .. }) => Some(record),
                 Err(e) => panic!("[{}] send {n} refused: {e}", rt.name()),
             };
             if let Some(record) = record {
@@ -96,8 +94,8 @@ pub fn million_logs_counted_exactly<R: RuntimeUnderTest>(rt: &R) {
     );
 
     let million = MILLION as u64;
-    assert_eq!(report.delivered_logs, million, "{report:?}");
-    assert_eq!(report.failed_logs, 0, "{report:?}");
+    assert_eq!(metrics.delivered_logs, million, "{metrics:?}");
+    assert_eq!(metrics.failed_logs, 0, "{metrics:?}");
     assert_eq!(
         sls.log_count(),
         million,
@@ -114,8 +112,9 @@ pub fn million_logs_counted_exactly<R: RuntimeUnderTest>(rt: &R) {
         );
     }
     assert_eq!(expected.values().sum::<u64>(), million);
-    // The blocking facade agrees once everything is closed.
-    let again = R::close_blocking(&producer, None)
+    // The blocking close agrees once everything is closed.
+    let again = producer
+        .close_blocking(None)
         .unwrap_or_else(|e| panic!("[{}] close_blocking on a plain thread: {e}", rt.name()));
     assert_eq!(again.delivered_logs, million);
     sls.shutdown_blocking();

@@ -15,16 +15,15 @@ use core::cell::RefCell;
 use core::time::Duration;
 
 use sls_producer_core::engine::backoff::Rng;
-use sls_producer_core::engine::{DeliveryFailure, DeliveryResult};
 use sls_producer_core::protocol::proto::{LogGroup, LogGroupEncoder, LogTag};
-use sls_producer_core::protocol::shard::adjust_hash;
 use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::sim::{ManualClock, ScriptedTransport};
+use sls_producer_core::{DeliveryFailure, DeliveryResult};
 
 use crate::run::{Refusal, STATIC_KEY_ID, SendRecord, Trace};
 use crate::scenario::{CredentialsPlan, Notify, Scenario};
 use crate::server::{AuthFailure, Fault, Observed, key_id};
-use crate::support::{Stamp, decode_body, id_of, raw_body};
+use crate::support::{Stamp, id_of, log_group};
 
 /// Figures of one checked run, summed over a suite.
 #[derive(Clone, Debug, Default)]
@@ -148,16 +147,28 @@ impl<'a> View<'a> {
                 }
             }
         }
+        assert_eq!(
+            t.requests.len(),
+            t.exchanges.len(),
+            "the server and the observing transport saw different requests"
+        );
         let bodies: Vec<Body> = t
             .exchanges
             .iter()
-            .map(|e| {
-                let raw = raw_body(&e.request);
-                let group = decode_body(&raw);
+            .zip(&t.requests)
+            .enumerate()
+            .map(|(i, (e, r))| {
+                assert_eq!(e.request, r.request, "request #{i}: the server saw another");
+                let (group, raw_len) = log_group(&r.request);
+                assert_eq!(
+                    r.logs().as_ref(),
+                    Some(&group.logs),
+                    "request #{i}: RecordedRequest::logs"
+                );
                 Body {
                     ids: group.logs.iter().map(id_of).collect(),
                     group,
-                    raw_len: raw.len(),
+                    raw_len,
                 }
             })
             .collect();
@@ -228,19 +239,28 @@ impl<'a> View<'a> {
     /// topic, source, path, shard key and the configured tags.
     fn requests_are_well_formed(&self) {
         let config = &self.s.config;
+        let shard = self.s.shard;
         for (spec, route) in self.s.routes.iter().zip(&self.t.routes) {
-            let expected = spec.hash.as_deref().and_then(|h| {
-                if config.adjust_shard_hash {
-                    Some(
-                        adjust_hash(h.as_bytes(), config.buckets)
-                            .as_str()
-                            .to_string(),
-                    )
-                } else {
-                    (!h.is_empty()).then(|| h.to_string())
+            match (spec.hash.as_deref(), route.shard_key()) {
+                (None, key) => assert_eq!(key, None, "{spec:?}"),
+                (Some(h), key) if !shard.bucketed => {
+                    assert_eq!(key, (!h.is_empty()).then_some(h), "{spec:?}");
                 }
-            });
-            assert_eq!(route.shard_key(), expected.as_deref(), "{spec:?}");
+                // Bucketed: 32 hex digits of which only the top log2(buckets) bits may be
+                // set (the value itself is pinned by the core's golden vectors).
+                (Some(_), Some(key)) => {
+                    let value = u128::from_str_radix(key, 16).expect("hex");
+                    let bits = shard.buckets.ilog2();
+                    assert_eq!(key.len(), 32, "{spec:?}: {key}");
+                    assert_eq!(key, key.to_ascii_lowercase(), "{spec:?}");
+                    assert_eq!(
+                        value.checked_shl(bits).unwrap_or(0),
+                        0,
+                        "{spec:?}: {key} has bits below the top {bits}"
+                    );
+                }
+                (Some(_), None) => panic!("{spec:?}: a bucketed hash without a key"),
+            }
             assert_eq!(
                 (
                     route.project(),
@@ -363,6 +383,12 @@ impl<'a> View<'a> {
             self.t.transport_peak_in_flight <= c.max_in_flight,
             "{} requests in flight > max_in_flight {}",
             self.t.transport_peak_in_flight,
+            c.max_in_flight
+        );
+        assert!(
+            self.t.peak_in_flight <= c.max_in_flight,
+            "metrics: {} requests in flight > max_in_flight {}",
+            self.t.peak_in_flight,
             c.max_in_flight
         );
     }
@@ -731,14 +757,14 @@ impl<'a> View<'a> {
                 let due = failed_at.at.saturating_add(delay[prev].expect("drawn"));
                 let mut expected = due;
                 if unauthorized && matches!(self.s.credentials, CredentialsPlan::Rotating(_)) {
-                    let sent = self.t.exchanges[prev].sent;
-                    let fresh = self
-                        .t
-                        .fetches
+                    // Fresh: a key issued after the one the rejected request was signed
+                    // with (which may have been installed before that request left, in
+                    // the same driver poll).
+                    let issued = self.fetch_of(self.key_used(prev));
+                    let fresh = self.t.fetches[issued + 1..]
                         .iter()
                         .filter(|f| f.key_id.is_some())
                         .filter_map(|f| f.finished)
-                        .filter(|f| *f > sent)
                         .min()
                         .unwrap_or_else(|| {
                             panic!(
@@ -963,33 +989,80 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The AccessKey id exchange `e` was signed with.
+    fn key_used(&self, e: usize) -> &str {
+        self.t.exchanges[e]
+            .request
+            .header("authorization")
+            .and_then(key_id)
+            .expect("signed")
+    }
+
+    /// The index of the fetch that issued `key`.
+    fn fetch_of(&self, key: &str) -> usize {
+        self.t
+            .fetches
+            .iter()
+            .position(|f| f.key_id.as_deref() == Some(key))
+            .unwrap_or_else(|| panic!("key {key} was never issued"))
+    }
+
+    /// The key of the newest successful fetch that finished before `before`.
+    fn newest_key_before(&self, before: Stamp) -> Option<&str> {
+        self.t
+            .fetches
+            .iter()
+            .filter_map(|f| Some((f.finished?, f.key_id.as_deref()?)))
+            .filter(|(finished, _)| *finished < before)
+            .max()
+            .map(|(_, key)| key)
+    }
+
     /// Every request is signed with the newest credentials installed before it; the
     /// server never sees an unknown key or a mismatched token; with a provider that never
     /// failed, no request carries an expired key (refresh happens before expiry).
+    ///
+    /// The driver signs a request a little before it leaves, in the same poll: the
+    /// transport records it when the driver first polls its future, after the driver ran
+    /// the fetch that was due. So a request may carry a key that a fetch finishing in that
+    /// poll replaced in between; never an older one, and never one older than a request
+    /// sent before it.
     fn credentials_rotate_and_expire_as_planned(&self) {
+        let mut previous: Option<usize> = None;
         for (i, (e, d)) in self.t.exchanges.iter().zip(&self.t.decisions).enumerate() {
-            let used = e
-                .request
-                .header("authorization")
-                .and_then(key_id)
-                .expect("signed");
+            let used = self.key_used(i);
             assert_eq!(used, d.key_id, "request #{i}");
-            let expected = match self.s.credentials {
-                CredentialsPlan::Static => STATIC_KEY_ID.to_string(),
-                CredentialsPlan::Rotating(_) => self
-                    .t
-                    .fetches
-                    .iter()
-                    .filter(|f| f.finished.is_some_and(|s| s < e.sent))
-                    .filter_map(|f| Some((f.finished?, f.key_id.clone()?)))
-                    .max()
-                    .map(|(_, k)| k)
-                    .unwrap_or_else(|| panic!("request #{i} sent before any credentials")),
-            };
-            assert_eq!(
-                used, expected,
-                "request #{i} not signed with the newest key"
-            );
+            match self.s.credentials {
+                CredentialsPlan::Static => assert_eq!(used, STATIC_KEY_ID, "request #{i}"),
+                CredentialsPlan::Rotating(_) => {
+                    let newest = self
+                        .newest_key_before(e.sent)
+                        .unwrap_or_else(|| panic!("request #{i} sent before any credentials"));
+                    let poll = self
+                        .t
+                        .driver_polls
+                        .iter()
+                        .copied()
+                        .filter(|p| *p < e.sent)
+                        .max()
+                        .expect("sent by a driver poll");
+                    // The key in use when the driver poll that sent the request began.
+                    let floor = self.newest_key_before(poll).map_or(0, |k| self.fetch_of(k));
+                    let issued = self.fetch_of(used);
+                    if used != newest {
+                        self.hit("request signed before a fetch that finished in the same poll");
+                    }
+                    assert!(
+                        (floor..=self.fetch_of(newest)).contains(&issued),
+                        "request #{i} signed with {used}, not with the newest key {newest}                          (nor one installed during the driver poll that sent it)"
+                    );
+                    assert!(
+                        previous.is_none_or(|p| p <= issued),
+                        "request #{i} signed with {used}, older than the key of the request                          sent before it"
+                    );
+                    previous = Some(issued);
+                }
+            }
             assert!(
                 !matches!(
                     d.auth,
@@ -1087,6 +1160,10 @@ impl<'a> View<'a> {
                 (m.in_flight, m.pending_batches),
                 (0, 0),
                 "metrics after close"
+            );
+            assert_eq!(
+                m.memory_budget, self.s.config.memory_budget,
+                "metrics: budget"
             );
         }
     }

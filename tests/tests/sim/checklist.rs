@@ -6,15 +6,15 @@ use std::sync::{Arc, Mutex};
 
 use core::time::Duration;
 
-use sls_producer_core::config::{ConfigError, DEFAULT_USER_AGENT, ProducerConfig};
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::{DeliveryResult, PushError, Route};
-use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::config::DEFAULT_USER_AGENT;
 use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
+use sls_producer_core::{
+    BuildError, ConfigError, Credentials, DeliveryResult, Log, Producer, ProducerConfig, Route,
+    SendError,
+};
 
-use crate::support::{decode_body, producer_on, raw_body};
+use crate::support::log_group;
 
 fn config() -> ProducerConfig {
     ProducerConfig::new("http://127.0.0.1:8080").with_generate_pack_id(false)
@@ -25,9 +25,10 @@ fn route() -> Route {
 }
 
 fn start(sim: &SimRuntime, config: &ProducerConfig) -> Producer {
-    let (producer, driver) = producer_on(sim, config);
-    driver.spawn_on(&*sim.spawner_handle());
-    producer
+    Producer::builder(config.clone())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(sim.runtime())
+        .expect("a valid configuration")
 }
 
 /// §9 "Log size = 4 + Σ(len(key)+len(value)); vector above = 36; TimeNs not counted".
@@ -47,14 +48,18 @@ fn log_size_is_its_encoded_length_in_the_request_not_gos_estimate() {
         let sim = SimRuntime::new(1);
         let producer = start(&sim, &config());
         producer.send(&route(), log.clone()).unwrap();
-        assert_eq!(producer.buffered_bytes(), expected, "reserved bytes");
+        assert_eq!(
+            producer.metrics().buffered_bytes,
+            expected,
+            "reserved bytes"
+        );
         sim.block_on(producer.close(None)).unwrap();
-        assert_eq!(producer.buffered_bytes(), 0);
-        let request = &sim.transport().requests()[0].request;
-        let raw = raw_body(request);
+        assert_eq!(producer.metrics().buffered_bytes, 0);
+        let request = &sim.transport().requests()[0];
+        let (_, raw_len) = log_group(&request.request);
         // The log entry, then an empty topic and source (2 bytes each).
-        assert_eq!(raw.len(), expected + 4, "{raw:02x?}");
-        assert_eq!(decode_body(&raw).logs, [log]);
+        assert_eq!(raw_len, expected + 4);
+        assert_eq!(request.logs().unwrap(), [log]);
     }
 }
 
@@ -76,7 +81,7 @@ fn max_block_of_duration_max_waits_until_room_frees_up_however_long() {
     producer.send(&route(), big(0)).unwrap();
     assert!(matches!(
         producer.send(&route(), big(1)),
-        Err(PushError::BufferFull { .. })
+        Err(SendError::BufferFull { .. })
     ));
     let polls_before = sim.executor().stats().polls;
     sim.block_on(producer.send_async(&route(), big(1)))
@@ -113,20 +118,17 @@ fn default_user_agent_is_sent_a_custom_one_verbatim_and_an_empty_one_is_refused(
     }
     assert!(DEFAULT_USER_AGENT.starts_with("sls-producer-rs/"));
     let sim = SimRuntime::new(3);
-    let err = Producer::new(
-        &config().with_user_agent(""),
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .map(drop)
-    .unwrap_err();
+    let err = Producer::builder(config().with_user_agent(""))
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(sim.runtime())
+        .map(drop)
+        .unwrap_err();
     assert!(matches!(
         err,
-        ConfigError::InvalidText {
+        BuildError::Config(ConfigError::InvalidText {
             field: "user_agent",
             ..
-        }
+        })
     ));
 }
 
@@ -147,10 +149,11 @@ fn callbacks_of_one_batch_run_once_in_registration_order_sharing_the_attempts() 
         let sink = seen.clone();
         let record = vec![Log::new(n); n as usize + 1];
         producer
-            .send_with_callback(&route(), record, move |r| {
+            .send_tracked(&route(), record)
+            .unwrap()
+            .on_complete(move |r| {
                 sink.lock().unwrap().push((n, r));
-            })
-            .unwrap();
+            });
     }
     sim.block_on(producer.flush()).unwrap();
     let seen = seen.lock().unwrap();
@@ -172,7 +175,7 @@ fn closing_again_only_brings_the_deadline_forward_and_every_close_resolves() {
     let sim = SimRuntime::new(5);
     sim.transport().set_default_reply(ScriptedReply::Hang);
     let producer = start(&sim, &config());
-    let handle = producer.send_with_handle(&route(), Log::new(1)).unwrap();
+    let handle = producer.send_tracked(&route(), Log::new(1)).unwrap();
     let first = producer.close(None);
     let second = producer.close(Some(Duration::from_secs(2)));
     let third = producer.close(Some(Duration::from_secs(60)));
@@ -196,7 +199,7 @@ fn pack_id_is_generated_by_default_unlike_go() {
     let producer = start(&sim, &cfg);
     producer.send(&route(), Log::new(1)).unwrap();
     sim.block_on(producer.close(None)).unwrap();
-    let group = decode_body(&raw_body(&sim.transport().requests()[0].request));
+    let (group, _) = log_group(&sim.transport().requests()[0].request);
     let tags: Vec<(&str, &str)> = group
         .log_tags
         .iter()

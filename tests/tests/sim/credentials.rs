@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use core::time::Duration;
 
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::rt::{CredentialsError, CredentialsFuture, CredentialsProvider, Timer};
+use async_trait::async_trait;
+use sls_producer_core::credentials::{Credentials, CredentialsError, CredentialsProvider};
+use sls_producer_core::rt::Timer;
 use sls_producer_core::sim::SimRng;
 
 use crate::server::Server;
@@ -76,8 +77,10 @@ impl RotatingProvider {
     }
 }
 
+#[async_trait]
 impl CredentialsProvider for RotatingProvider {
-    fn credentials(&self) -> CredentialsFuture {
+    /// Draws, records and answers at the first poll (when the driver starts the fetch).
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let (index, fails, delay, number) = {
             let mut s = self.state.lock().unwrap();
             let fails = s.rng.chance(self.plan.fail_per_mille, 1000);
@@ -93,37 +96,32 @@ impl CredentialsProvider for RotatingProvider {
             });
             (s.fetches.len() - 1, fails, delay, number)
         };
-        let (timer, server, stamper, state) = (
-            self.timer.clone(),
-            self.server.clone(),
-            self.stamper.clone(),
-            self.state.clone(),
-        );
-        let lifetime = self.plan.lifetime;
-        CredentialsFuture::new(async move {
-            timer.sleep_until(timer.now().saturating_add(delay)).await;
-            let result = if fails {
-                Err(CredentialsError::new("simulated metadata service outage"))
-            } else {
-                let key_id = format!("STS.key-{number}");
-                let token = format!("token-{number}");
-                let expires = lifetime.map(|l| timer.unix_time().saturating_add(l));
-                server
-                    .lock()
-                    .unwrap()
-                    .issue_key(&key_id, Some(&token), expires);
-                let mut c =
-                    Credentials::new(key_id, format!("secret-{number}")).with_security_token(token);
-                if let Some(at) = expires {
-                    c = c.with_expiration(at);
-                }
-                Ok(c)
-            };
-            let mut s = state.lock().unwrap();
-            let fetch = &mut s.fetches[index];
-            fetch.finished = Some(stamper.stamp());
-            fetch.key_id = result.as_ref().ok().map(|c| c.access_key_id.clone());
-            result
-        })
+        let timer = &self.timer;
+        timer.sleep_until(timer.now().saturating_add(delay)).await;
+        let result = if fails {
+            Err(CredentialsError::new("simulated metadata service outage"))
+        } else {
+            let key_id = format!("STS.key-{number}");
+            let token = format!("token-{number}");
+            let expires = self
+                .plan
+                .lifetime
+                .map(|l| timer.unix_time().saturating_add(l));
+            self.server
+                .lock()
+                .unwrap()
+                .issue_key(&key_id, Some(&token), expires);
+            let mut c =
+                Credentials::new(key_id, format!("secret-{number}")).with_security_token(token);
+            if let Some(at) = expires {
+                c = c.with_expiration(at);
+            }
+            Ok(c)
+        };
+        let mut s = self.state.lock().unwrap();
+        let fetch = &mut s.fetches[index];
+        fetch.finished = Some(self.stamper.stamp());
+        fetch.key_id = result.as_ref().ok().map(|c| c.access_key_id.clone());
+        result
     }
 }

@@ -8,13 +8,12 @@ use core::future::{Future as _, poll_fn};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::engine::Route;
 use sls_producer_core::producer::Driver;
-use sls_producer_core::rt::Task;
+use sls_producer_core::rt::Spawner as _;
 use sls_producer_core::sim::SimRuntime;
+use sls_producer_core::{ProducerConfig, Route};
 
-use crate::support::{decode_body, id_of, log_with_id, producer_on, raw_body};
+use crate::support::{id_of, log_with_id, producer_on};
 
 fn config() -> ProducerConfig {
     ProducerConfig::new("http://127.0.0.1:8080").with_max_batch_bytes(16 * 1024)
@@ -24,10 +23,17 @@ fn route() -> Route {
     Route::new("proj", "store").unwrap()
 }
 
+/// Spawn `n` compression helpers of `driver` on `sim`.
+fn spawn_helpers(sim: &SimRuntime, driver: &Driver, n: usize) {
+    for _ in 0..n {
+        sim.executor().spawn(Box::pin(driver.compress_helper()));
+    }
+}
+
 /// Run `driver` as a task; once it completes, `helped` holds the batches its helpers
 /// compressed.
 fn spawn_counting(sim: &SimRuntime, mut driver: Driver, helped: Arc<AtomicU64>) {
-    sim.spawner_handle().spawn(Task::new(poll_fn(move |cx| {
+    sim.executor().spawn(Box::pin(poll_fn(move |cx| {
         let done = Pin::new(&mut driver).poll(cx);
         if done.is_ready() {
             helped.store(driver.helped(), Ordering::Relaxed);
@@ -40,7 +46,7 @@ fn spawn_counting(sim: &SimRuntime, mut driver: Driver, helped: Arc<AtomicU64>) 
 fn helpers_compress_batches_and_every_log_arrives_once() {
     let sim = SimRuntime::new(11);
     let (producer, driver) = producer_on(&sim, &config());
-    driver.spawn_helpers_on(&*sim.spawner_handle(), 2);
+    spawn_helpers(&sim, &driver, 2);
     let helped = Arc::new(AtomicU64::new(0));
     spawn_counting(&sim, driver, helped.clone());
     // ~6 MB: more than the driver compresses in one poll, so helpers get batches.
@@ -57,7 +63,7 @@ fn helpers_compress_batches_and_every_log_arrives_once() {
     let mut seen = BTreeSet::new();
     let requests = sim.transport().requests();
     for r in &requests {
-        for l in decode_body(&raw_body(&r.request)).logs {
+        for l in r.logs().expect("a LogGroup") {
             assert!(seen.insert(id_of(&l)), "log {} sent twice", id_of(&l));
         }
     }
@@ -93,7 +99,7 @@ fn helpers_end_when_the_driver_is_dropped_and_a_helper_never_polled_holds_nothin
     // A helper spawned next to a driver that is then dropped completes.
     let sim = SimRuntime::new(13);
     let (producer, driver) = producer_on(&sim, &config());
-    driver.spawn_helpers_on(&*sim.spawner_handle(), 1);
+    spawn_helpers(&sim, &driver, 1);
     sim.run_until_stalled().unwrap();
     assert_eq!(
         sim.executor().stats().completed,

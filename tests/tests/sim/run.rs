@@ -8,15 +8,15 @@ use core::pin::Pin;
 use core::task::{Poll, Waker};
 use core::time::Duration;
 
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::{DeliveryResult, PushError, Record, Route, Ticket};
-use sls_producer_core::producer::metrics::MetricsSnapshot;
-use sls_producer_core::producer::{CloseReport, Producer};
-use sls_producer_core::producer::{CredentialsSource, DeliveryHandle, Driver};
-use sls_producer_core::protocol::proto::Log;
+use sls_producer_core::credentials::CredentialsProvider;
+use sls_producer_core::producer::Driver;
 use sls_producer_core::protocol::time::Instant;
-use sls_producer_core::rt::{CredentialsProvider, Spawner, Task, Timer};
-use sls_producer_core::sim::{ExecutorStats, SimLimits, SimRuntime};
+use sls_producer_core::rt::{Spawner, Timer};
+use sls_producer_core::sim::{ExecutorStats, RecordedRequest, SimLimits, SimRuntime};
+use sls_producer_core::{
+    Credentials, CredentialsSource, DeliveryHandle, DeliveryResult, Log, Metrics, Producer, Record,
+    Route, SendError, Ticket,
+};
 
 use crate::credentials::{Fetch, RotatingProvider};
 use crate::scenario::{Action, CredentialsPlan, Finale, Notify, Scenario, SendSpec, Shape};
@@ -32,7 +32,7 @@ pub(crate) enum Refusal {
     Closed,
     BufferFull {
         bytes: usize,
-        /// `buffered_bytes()` right after the refusal (nothing ran in between).
+        /// `metrics().buffered_bytes` right after the refusal (nothing ran in between).
         buffered: usize,
     },
     LogTooLarge {
@@ -55,7 +55,7 @@ pub(crate) struct SendRecord {
     pub(crate) started: Stamp,
     pub(crate) resolved: Option<Stamp>,
     pub(crate) result: Option<Result<Ticket, Refusal>>,
-    /// `buffered_bytes()` right after the send returned.
+    /// `metrics().buffered_bytes` right after the send returned.
     pub(crate) buffered_after: usize,
     /// Outcomes received (more than one is a bug the checks report).
     pub(crate) outcomes: Vec<(Stamp, DeliveryResult)>,
@@ -79,7 +79,7 @@ pub(crate) struct FlushRecord {
 pub(crate) struct CloseRecord {
     pub(crate) called: Stamp,
     pub(crate) timeout: Option<Duration>,
-    pub(crate) done: Option<(Stamp, CloseReport)>,
+    pub(crate) done: Option<(Stamp, Metrics)>,
 }
 
 impl CloseRecord {
@@ -106,18 +106,25 @@ pub(crate) struct Ledger {
 
 /// Everything a run produced.
 pub(crate) struct Trace {
-    /// The scenario's routes as the producer built them (hashed keys resolved).
+    /// The scenario's routes, shard keys resolved.
     pub(crate) routes: Vec<Route>,
     pub(crate) sends: Vec<SendRecord>,
     pub(crate) flushes: Vec<FlushRecord>,
     pub(crate) closes: Vec<CloseRecord>,
     pub(crate) exchanges: Vec<Exchange>,
+    /// The same requests as the scripted transport (the server) recorded them, in the same
+    /// order.
+    pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) decisions: Vec<Decision>,
     pub(crate) fetches: Vec<Fetch>,
     pub(crate) driver_done: Option<Stamp>,
+    /// When each poll of the driver began: a request is signed in the poll that sends it.
+    pub(crate) driver_polls: Vec<Stamp>,
     pub(crate) peak_buffered: usize,
+    /// The highest `metrics().in_flight` read when a request left.
+    pub(crate) peak_in_flight: usize,
     /// `metrics()` once the finale's close returned (or the driver was dropped).
-    pub(crate) metrics_at_end: Option<MetricsSnapshot>,
+    pub(crate) metrics_at_end: Option<Metrics>,
     pub(crate) transport_peak_in_flight: usize,
     pub(crate) transport_in_flight_at_end: usize,
     pub(crate) pending_timers_at_end: usize,
@@ -148,14 +155,18 @@ impl DriverSlot {
         Self(Arc::new(Mutex::new((Some(driver), None))))
     }
 
-    /// Drive the driver until it completes or is dropped.
-    async fn run(&self) {
+    /// Drive the driver until it completes or is dropped, stamping the start of each of
+    /// its polls into `polls`.
+    async fn run(&self, stamper: &Stamper, polls: &Mutex<Vec<Stamp>>) {
         poll_fn(|cx| {
             let mut slot = self.0.lock().unwrap();
             slot.1 = Some(cx.waker().clone());
             match slot.0.as_mut() {
                 None => Poll::Ready(()),
-                Some(driver) => Pin::new(driver).poll(cx),
+                Some(driver) => {
+                    polls.lock().unwrap().push(stamper.stamp());
+                    Pin::new(driver).poll(cx)
+                }
             }
         })
         .await;
@@ -216,28 +227,34 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
             (CredentialsSource::Provider(dyn_provider), Some(provider))
         }
     };
-    let (producer, driver) = Producer::new(
-        &scenario.config,
-        sim.timer_handle(),
-        Arc::new(transport.clone()),
-        source,
-    )
-    .unwrap_or_else(|e| panic!("seed {}: invalid generated config: {e}", scenario.seed));
+    let (producer, driver) = Producer::builder(scenario.config.clone())
+        .with_credentials(source)
+        .with_transport(transport.clone())
+        .build_with_driver(sim.runtime())
+        .unwrap_or_else(|e| panic!("seed {}: invalid generated config: {e}", scenario.seed));
     probe.watch(producer.clone());
-    driver.spawn_helpers_on(&*sim.spawner_handle(), scenario.helpers);
+    for _ in 0..scenario.helpers {
+        sim.executor().spawn(Box::pin(driver.compress_helper()));
+    }
 
     let driver_done = Flag::default();
     let done = driver_done.clone();
     let driver_stamper = stamper.clone();
+    let driver_polls: Arc<Mutex<Vec<Stamp>>> = Arc::default();
+    let polls = driver_polls.clone();
     let driver = DriverSlot::new(driver);
     let slot = driver.clone();
-    sim.spawner_handle().spawn(Task::new(async move {
-        slot.run().await;
+    sim.executor().spawn(Box::pin(async move {
+        slot.run(&driver_stamper, &polls).await;
         done.set(driver_stamper.stamp());
     }));
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let routes: Vec<Route> = scenario.routes.iter().map(|r| r.route(&producer)).collect();
+    let routes: Vec<Route> = scenario
+        .routes
+        .iter()
+        .map(|r| r.route(scenario.shard))
+        .collect();
     let ctx = Ctx {
         routes: routes.clone().into(),
         producer,
@@ -296,10 +313,13 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
         flushes: ledger.flushes,
         closes: ledger.closes,
         exchanges: transport.exchanges(),
+        requests: sim.transport().requests(),
         decisions,
         fetches: provider.map(|p| p.fetches()).unwrap_or_default(),
         driver_done: driver_done.get(),
+        driver_polls: core::mem::take(&mut *driver_polls.lock().unwrap()),
         peak_buffered: probe.peak(),
+        peak_in_flight: probe.peak_in_flight(),
         metrics_at_end,
         transport_peak_in_flight: sim.transport().max_in_flight(),
         transport_in_flight_at_end: sim.transport().in_flight(),
@@ -348,32 +368,28 @@ impl Ctx {
         };
         let route = &self.routes[spec.route];
         let p = &self.producer;
-        let result: Result<Ticket, PushError> = match (spec.wait_for_room, spec.notify) {
+        let result: Result<Ticket, SendError> = match (spec.wait_for_room, spec.notify) {
             (false, Notify::None) => p.send(route, record),
-            (false, Notify::Callback) => p.send_with_callback(route, record, self.callback(index)),
-            (false, notify @ (Notify::Handle | Notify::DroppedHandle)) => p
-                .send_with_handle(route, record)
+            (false, notify) => p
+                .send_tracked(route, record)
                 .map(|h| self.watch(index, h, notify)),
             (true, Notify::None) => p.send_async(route, record).await,
-            (true, Notify::Callback) => {
-                p.send_async_with_callback(route, record, self.callback(index))
-                    .await
-            }
-            (true, notify @ (Notify::Handle | Notify::DroppedHandle)) => p
-                .send_async_with_handle(route, record)
+            (true, notify) => p
+                .send_async(route, record)
+                .tracked()
                 .await
                 .map(|h| self.watch(index, h, notify)),
         };
         let resolved = self.stamper.stamp();
-        let buffered = p.buffered_bytes();
+        let buffered = p.metrics().buffered_bytes;
         self.probe.record(buffered);
         let result = result.map_err(|e| {
             let back = e.record().as_slice();
             assert_eq!(back, spec.logs, "a refused record comes back unchanged");
             match e {
-                PushError::Closed { .. } => Refusal::Closed,
-                PushError::BufferFull { bytes, .. } => Refusal::BufferFull { bytes, buffered },
-                PushError::LogTooLarge {
+                SendError::Closed { .. } => Refusal::Closed,
+                SendError::BufferFull { bytes, .. } => Refusal::BufferFull { bytes, buffered },
+                SendError::LogTooLarge {
                     index,
                     log_bytes,
                     room,
@@ -383,7 +399,8 @@ impl Ctx {
                     log_bytes,
                     room,
                 },
-                PushError::ExceedsBuffer { bytes, .. } => Refusal::ExceedsBuffer { bytes },
+                SendError::ExceedsBuffer { bytes, .. } => Refusal::ExceedsBuffer { bytes },
+                other => panic!("an unexpected refusal: {other}"),
             }
         });
         assert!(
@@ -408,18 +425,18 @@ impl Ctx {
         }
     }
 
-    /// Watch `handle` in a task of its own (or drop it), and return its ticket.
+    /// Listen to `handle` as `notify` says (a callback, a watcher task, or not at all: the
+    /// handle is dropped), and return its ticket.
     fn watch(&self, index: usize, handle: DeliveryHandle, notify: Notify) -> Ticket {
         let ticket = handle.ticket();
-        if notify == Notify::Handle {
-            let (ledger, stamper) = (self.ledger.clone(), self.stamper.clone());
-            self.spawner.spawn(Task::new(async move {
-                let result = handle.await;
-                let stamp = stamper.stamp();
-                ledger.lock().unwrap().sends[index]
-                    .outcomes
-                    .push((stamp, result));
-            }));
+        match notify {
+            Notify::Callback => handle.on_complete(self.callback(index)),
+            Notify::Handle => {
+                let record = self.callback(index);
+                self.spawner
+                    .spawn(Box::pin(async move { record(handle.await) }));
+            }
+            Notify::DroppedHandle | Notify::None => drop(handle),
         }
         ticket
     }
@@ -468,9 +485,9 @@ impl Ctx {
             ledger.closes.len() - 1
         };
         if wait {
-            let report = close.await;
+            let metrics = close.await;
             let done = self.stamper.stamp();
-            self.ledger.lock().unwrap().closes[index].done = Some((done, report));
+            self.ledger.lock().unwrap().closes[index].done = Some((done, metrics));
         }
     }
 }
@@ -504,9 +521,15 @@ impl Trace {
                 );
             }
         }
-        for (i, (e, d)) in self.exchanges.iter().zip(&self.decisions).enumerate() {
-            let group = crate::support::decode_body(&crate::support::raw_body(&e.request));
-            let ids: Vec<u64> = group.logs.iter().map(crate::support::id_of).collect();
+        for (i, ((e, r), d)) in self
+            .exchanges
+            .iter()
+            .zip(&self.requests)
+            .zip(&self.decisions)
+            .enumerate()
+        {
+            let logs = r.logs().unwrap_or_default();
+            let ids: Vec<u64> = logs.iter().map(crate::support::id_of).collect();
             let _ = writeln!(
                 out,
                 "request #{i}: sent {} key {} ids {ids:?} -> {:?} (stored {}, fault {:?}, auth {:?})",

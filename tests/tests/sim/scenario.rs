@@ -5,14 +5,9 @@
 use core::fmt;
 use core::time::Duration;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::engine::Route;
-use sls_producer_core::engine::backoff::Jitter;
-use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::proto::Log;
-use sls_producer_core::protocol::sign::SignatureVersion;
+use sls_producer_core::config::{Compression, Jitter, SignatureVersion};
 use sls_producer_core::sim::SimRng;
+use sls_producer_core::{Buckets, Log, ProducerConfig, Route, ShardKey};
 
 use crate::credentials::ProviderPlan;
 use crate::server::{Fault, FaultProfile};
@@ -25,21 +20,36 @@ pub(crate) struct RouteSpec {
     pub(crate) logstore: &'static str,
     pub(crate) topic: String,
     pub(crate) source: String,
-    /// A hashed send's key (bucketed or verbatim, per the configuration).
+    /// A hashed send's key (bucketed or verbatim, per the scenario's [`ShardPlan`]).
     pub(crate) hash: Option<String>,
 }
 
 impl RouteSpec {
-    pub(crate) fn route(&self, producer: &Producer) -> Route {
+    pub(crate) fn route(&self, shard: ShardPlan) -> Route {
         let route = Route::new(self.project, self.logstore)
             .expect("valid names")
             .with_topic(&self.topic)
             .with_source(&self.source);
         match &self.hash {
-            Some(hash) => producer.hashed_route(&route, hash),
+            Some(hash) if shard.bucketed => route.with_shard_key(ShardKey::bucketed(
+                hash,
+                Buckets::new(shard.buckets).expect("a power of two up to 256"),
+            )),
+            Some(hash) => route.with_shard_key(ShardKey::exact(hash)),
             None => route,
         }
     }
+}
+
+/// How the routes' hashes become shard keys (the Go producer's `AdjustShargHash` and
+/// `Buckets`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShardPlan {
+    /// Bucket each hash ([`ShardKey::bucketed`]) instead of sending it verbatim
+    /// ([`ShardKey::exact`]).
+    pub(crate) bucketed: bool,
+    /// Buckets, when bucketed.
+    pub(crate) buckets: u32,
 }
 
 /// Where the producer's credentials come from.
@@ -130,6 +140,7 @@ pub(crate) struct Scenario {
     pub(crate) seed: u64,
     pub(crate) config: ProducerConfig,
     pub(crate) routes: Vec<RouteSpec>,
+    pub(crate) shard: ShardPlan,
     pub(crate) credentials: CredentialsPlan,
     pub(crate) faults: FaultProfile,
     pub(crate) clients: Vec<Vec<Action>>,
@@ -144,6 +155,7 @@ impl fmt::Debug for Scenario {
         writeln!(f, "scenario seed {}", self.seed)?;
         writeln!(f, "  config: {:?}", self.config)?;
         writeln!(f, "  routes: {:?}", self.routes)?;
+        writeln!(f, "  shard keys: {:?}", self.shard)?;
         writeln!(f, "  credentials: {:?}", self.credentials)?;
         writeln!(f, "  faults: {:?}", self.faults)?;
         writeln!(f, "  compression helpers: {}", self.helpers)?;
@@ -178,7 +190,7 @@ impl Scenario {
             rng: SimRng::new(seed ^ GENERATOR_SALT),
             next_id: 0,
         };
-        let config = g.config();
+        let (config, shard) = g.config();
         let routes = g.routes();
         let credentials = g.credentials();
         let faults = g.faults(matches!(credentials, CredentialsPlan::Rotating(_)));
@@ -195,6 +207,7 @@ impl Scenario {
             seed,
             config,
             routes,
+            shard,
             credentials,
             faults,
             clients,
@@ -223,7 +236,7 @@ impl Gen {
         *self.rng.pick(items).expect("not empty")
     }
 
-    fn config(&mut self) -> ProducerConfig {
+    fn config(&mut self) -> (ProducerConfig, ShardPlan) {
         let v4 = self.rng.chance(1, 10);
         let endpoint = if v4 || self.rng.chance(1, 4) {
             "cn-hangzhou.log.aliyuncs.com"
@@ -247,7 +260,7 @@ impl Gen {
             .min(Duration::from_secs(5))
             .max(base);
         let jitter = self.pick(&[Jitter::None, Jitter::Full, Jitter::Equal]);
-        let mut config = ProducerConfig::new(endpoint)
+        let config = ProducerConfig::new(endpoint)
             .with_max_batch_bytes(max_batch_bytes)
             .with_max_batch_count(max_batch_count)
             .with_memory_budget(memory_budget)
@@ -268,10 +281,14 @@ impl Gen {
                 Compression::Zstd,
                 Compression::None,
             ]))
-            .with_generate_pack_id(self.rng.chance(1, 2))
-            .with_adjust_shard_hash(self.rng.chance(1, 2))
-            .with_buckets(self.pick(&[1, 2, 16, 64, 256]))
-            .with_seed(self.rng.next_u64());
+            .with_generate_pack_id(self.rng.chance(1, 2));
+        // Drawn where the configuration's `adjust_shard_hash` and `buckets` were, so that
+        // a seed still names the same run.
+        let shard = ShardPlan {
+            bucketed: self.rng.chance(1, 2),
+            buckets: self.pick(&[1, 2, 16, 64, 256]),
+        };
+        let mut config = config.with_seed(self.rng.next_u64());
         if self.rng.chance(1, 4) {
             config = config.with_delivery_timeout(self.ms(200, 20_000));
         }
@@ -286,7 +303,7 @@ impl Gen {
         if v4 {
             config = config.with_signature_version(SignatureVersion::V4);
         }
-        config
+        (config, shard)
     }
 
     fn routes(&mut self) -> Vec<RouteSpec> {

@@ -14,12 +14,11 @@ use std::sync::{Arc, Mutex};
 use core::fmt;
 use core::time::Duration;
 
-use sls_producer_core::producer::Producer;
+use async_trait::async_trait;
+use sls_producer_core::Producer;
 use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
 use sls_producer_core::protocol::time::{Instant, UnixTime};
-use sls_producer_core::rt::{
-    Clock, HttpTransport, ResponseFuture, TransportError, TransportErrorKind,
-};
+use sls_producer_core::rt::{Clock, HttpTransport, TransportError, TransportErrorKind};
 use sls_producer_core::sim::{ManualClock, ScriptedReply, ScriptedTransport, SimRng};
 
 use crate::support::{Stamp, Stamper};
@@ -341,8 +340,9 @@ pub(crate) enum Observed {
     Failed(TransportErrorKind),
 }
 
-/// One request as the producer's driver sent it, and when (if ever) the driver received
-/// its outcome.
+/// One request as the producer's driver sent it (when it first polled the transport's
+/// future, which is when the scripted server receives it), and when (if ever) the driver
+/// received its outcome.
 #[derive(Clone)]
 pub(crate) struct Exchange {
     pub(crate) sent: Stamp,
@@ -360,11 +360,13 @@ impl fmt::Debug for Exchange {
     }
 }
 
-/// Checks the producer's memory budget whenever the driver sends a request.
+/// Reads the producer's metrics whenever the driver sends a request: the peaks of its
+/// buffered bytes and of its requests in flight.
 #[derive(Clone, Default)]
 pub(crate) struct MemoryProbe {
     producer: Arc<Mutex<Option<Producer>>>,
     peak: Arc<Mutex<usize>>,
+    peak_in_flight: Arc<Mutex<usize>>,
 }
 
 impl MemoryProbe {
@@ -379,11 +381,14 @@ impl MemoryProbe {
         drop(producer);
     }
 
-    /// Record the producer's buffered bytes now.
+    /// Record the producer's buffered bytes and requests in flight now.
     pub(crate) fn sample(&self) {
         let producer = self.producer.lock().unwrap().clone();
         if let Some(p) = producer {
-            self.record(p.buffered_bytes());
+            let m = p.metrics();
+            self.record(m.buffered_bytes);
+            let mut peak = self.peak_in_flight.lock().unwrap();
+            *peak = (*peak).max(m.in_flight);
         }
     }
 
@@ -393,9 +398,14 @@ impl MemoryProbe {
         *peak = (*peak).max(buffered);
     }
 
-    /// The highest reading.
+    /// The highest buffered-bytes reading.
     pub(crate) fn peak(&self) -> usize {
         *self.peak.lock().unwrap()
+    }
+
+    /// The highest requests-in-flight reading.
+    pub(crate) fn peak_in_flight(&self) -> usize {
+        *self.peak_in_flight.lock().unwrap()
     }
 }
 
@@ -424,8 +434,11 @@ impl ObservingTransport {
     }
 }
 
+#[async_trait]
 impl HttpTransport for ObservingTransport {
-    fn send(&self, request: HttpRequest) -> ResponseFuture {
+    /// Records the exchange, then hands the request to the scripted transport, which
+    /// records it too, in the same poll: the two records line up one to one.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.probe.sample();
         let index = {
             let mut exchanges = self.exchanges.lock().unwrap();
@@ -436,16 +449,12 @@ impl HttpTransport for ObservingTransport {
             });
             exchanges.len() - 1
         };
-        let response = self.inner.send(request);
-        let (exchanges, stamper) = (self.exchanges.clone(), self.stamper.clone());
-        ResponseFuture::new(async move {
-            let outcome: Result<HttpResponse, TransportError> = response.await;
-            let observed = match &outcome {
-                Ok(r) => Observed::Status(r.status),
-                Err(e) => Observed::Failed(e.kind()),
-            };
-            exchanges.lock().unwrap()[index].completed = Some((stamper.stamp(), observed));
-            outcome
-        })
+        let outcome = self.inner.send(request).await;
+        let observed = match &outcome {
+            Ok(r) => Observed::Status(r.status),
+            Err(e) => Observed::Failed(e.kind()),
+        };
+        self.exchanges.lock().unwrap()[index].completed = Some((self.stamper.stamp(), observed));
+        outcome
     }
 }

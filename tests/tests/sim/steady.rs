@@ -6,16 +6,13 @@ use std::sync::{Arc, Mutex};
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::Route;
-use sls_producer_core::producer::Producer;
 use sls_producer_core::protocol::time::Instant;
-use sls_producer_core::rt::Task;
+use sls_producer_core::rt::Spawner as _;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
+use sls_producer_core::{Credentials, Producer, ProducerConfig, Route};
 
 use crate::server::{MemoryProbe, Observed, ObservingTransport};
-use crate::support::{Stamper, decode_body, id_of, log_with_id, raw_body, timed, wall_clock};
+use crate::support::{Stamper, id_of, log_with_id, timed, wall_clock};
 
 const HOUR: Duration = Duration::from_secs(3600);
 /// Ten logs a second: one every 100 ms.
@@ -45,14 +42,11 @@ fn steady_hour() {
         MemoryProbe::default(),
     );
     let config = ProducerConfig::new("http://127.0.0.1:8080");
-    let (producer, driver) = Producer::new(
-        &config,
-        sim.timer_handle(),
-        Arc::new(transport.clone()),
-        Credentials::new("id", "secret"),
-    )
-    .unwrap();
-    driver.spawn_on(&*sim.spawner_handle());
+    let producer = Producer::builder(config)
+        .with_credentials(Credentials::new("id", "secret"))
+        .with_transport(transport.clone())
+        .build_on(sim.runtime())
+        .unwrap();
 
     let logs = (HOUR.as_nanos() / INTERVAL.as_nanos()) as u64;
     let delivered = Arc::new(AtomicU64::new(0));
@@ -61,19 +55,20 @@ fn steady_hour() {
     let timer = sim.timer_handle();
     let sender = producer.clone();
     let (ok, bad) = (delivered.clone(), failed.clone());
-    sim.spawner_handle().spawn(Task::new(async move {
+    sim.executor().spawn(Box::pin(async move {
         for id in 0..logs {
             timer.sleep_until(timer.now() + INTERVAL).await;
             let (ok, bad) = (ok.clone(), bad.clone());
             sender
-                .send_with_callback(&route, log_with_id(id, 40), move |r| {
+                .send_tracked(&route, log_with_id(id, 40))
+                .unwrap()
+                .on_complete(move |r| {
                     if r.is_success() {
                         ok.fetch_add(1, Ordering::Relaxed);
                     } else {
                         bad.lock().unwrap().push(id);
                     }
-                })
-                .unwrap();
+                });
         }
     }));
     sim.run_until(Instant::ZERO + HOUR).unwrap();
@@ -83,12 +78,20 @@ fn steady_hour() {
     assert_eq!(failed.lock().unwrap().as_slice(), &[] as &[u64]);
     assert_eq!(delivered.load(Ordering::Relaxed), logs);
     assert_eq!(report.delivered_logs, logs);
-    // The server accepted (and the producer saw accepted) each log exactly once.
+    // The server accepted (and the producer saw accepted) each log exactly once. The
+    // scripted transport recorded the same requests, in the same order, as the observing
+    // one around it.
     let exchanges = transport.exchanges();
+    let requests = sim.transport().requests();
+    assert_eq!(requests.len(), exchanges.len());
     let mut ids: Vec<u64> = exchanges
         .iter()
-        .filter(|e| matches!(e.completed, Some((_, Observed::Status(200)))))
-        .flat_map(|e| decode_body(&raw_body(&e.request)).logs)
+        .zip(&requests)
+        .filter(|(e, _)| matches!(e.completed, Some((_, Observed::Status(200)))))
+        .flat_map(|(e, r)| {
+            assert_eq!(e.request, r.request);
+            r.logs().expect("a LogGroup")
+        })
         .map(|l| id_of(&l))
         .collect();
     ids.sort_unstable();

@@ -8,16 +8,15 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Poll, Waker};
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
+use sls_producer_core::config::Compression;
 use sls_producer_core::producer::Driver;
-use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::compress::{Compression, decompress};
+use sls_producer_core::protocol::compress::decompress;
 use sls_producer_core::protocol::http::HttpRequest;
-use sls_producer_core::protocol::proto::{Log, LogGroup, decode_log_group};
+use sls_producer_core::protocol::proto::{LogGroup, decode_log_group};
 use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::Clock;
 use sls_producer_core::sim::{ManualClock, SimRuntime};
+use sls_producer_core::{Credentials, Log, Producer, ProducerConfig};
 
 /// When something happened: the simulated instant, then the order of events within that
 /// instant. The simulation is single-threaded, so program order is total.
@@ -60,13 +59,10 @@ impl Stamper {
 /// A producer for `config` on `sim` (its clock and scripted transport, static keys), and
 /// its driver, not spawned yet.
 pub(crate) fn producer_on(sim: &SimRuntime, config: &ProducerConfig) -> (Producer, Driver) {
-    Producer::new(
-        config,
-        sim.timer_handle(),
-        sim.transport_handle(),
-        Credentials::new("id", "secret"),
-    )
-    .expect("a valid configuration")
+    Producer::builder(config.clone())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_with_driver(sim.runtime())
+        .expect("a valid configuration")
 }
 
 /// Unix seconds every simulated log carries (the sim clock's default epoch).
@@ -89,9 +85,10 @@ pub(crate) fn id_of(log: &Log) -> u64 {
         .unwrap_or_else(|| panic!("log without a numeric id: {log:?}"))
 }
 
-/// The uncompressed protobuf of a PutLogs request, as a server reads it
-/// (`x-log-compresstype` + `x-log-bodyrawsize`).
-pub(crate) fn raw_body(req: &HttpRequest) -> Vec<u8> {
+/// The whole LogGroup of a PutLogs request (topic, source and tags too) and its
+/// uncompressed length, as a server reads it (`x-log-compresstype` +
+/// `x-log-bodyrawsize`). For the logs alone, use `RecordedRequest::logs`.
+pub(crate) fn log_group(req: &HttpRequest) -> (LogGroup, usize) {
     let raw_len: usize = req
         .header("x-log-bodyrawsize")
         .expect("x-log-bodyrawsize")
@@ -102,12 +99,9 @@ pub(crate) fn raw_body(req: &HttpRequest) -> Vec<u8> {
         .map_or(Compression::None, |v| {
             Compression::from_header_value(v).expect("known x-log-compresstype")
         });
-    decompress(compression, &req.body, raw_len).expect("the body decompresses")
-}
-
-/// The LogGroup a request carries.
-pub(crate) fn decode_body(raw: &[u8]) -> LogGroup {
-    decode_log_group(raw).expect("the body is a LogGroup")
+    let raw = decompress(compression, &req.body, raw_len).expect("the body decompresses");
+    let group = decode_log_group(&raw).expect("the body is a LogGroup");
+    (group, raw.len())
 }
 
 /// A flag one task sets and others await (a one-shot broadcast).

@@ -13,7 +13,7 @@ use js_sys::{Array, Function, JSON, Object, Reflect};
 use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
 use sls_producer_core::rt::{Clock, HttpTransport, Timer};
 use sls_producer_js::{JsProducer, ProducerOptions};
-use sls_producer_wasm::{FetchTransport, WasmTimer};
+use sls_producer_wasm::{FetchTransport, WasmRuntime};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -123,9 +123,9 @@ pub async fn wait_for_logs(logstore: &str, n: usize) -> usize {
 }
 
 pub async fn sleep_ms(ms: u64) {
-    let timer = WasmTimer::new();
-    timer
-        .sleep_until(timer.now() + Duration::from_millis(ms))
+    let runtime = WasmRuntime::new();
+    runtime
+        .sleep_until(runtime.now() + Duration::from_millis(ms))
         .await;
 }
 

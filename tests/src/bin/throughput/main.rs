@@ -32,8 +32,9 @@
 //! pairs from the same memory (each draw's `String`s, laid out in ring order). A sender
 //! builds each log as an application does (a `Log` built from the draw's 8 key/value
 //! pairs) and calls `send` (`--api log`, the default), or passes the pairs borrowed to
-//! `send_parts` (`--api parts`, no `Log` built); only when the memory budget is full does
-//! it wait, with `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6
+//! `send_parts` (`--api parts`, no `Log` built), or builds the `Log` and calls
+//! `send_tracked`, counting each outcome in a callback (`--api tracked`); only when the
+//! memory budget is full does it wait, with `send_async`. It yields to the runtime every 256 logs. MB and GB are 10^6
 //! and 10^9 bytes of uncompressed LogGroup protobuf (`x-log-bodyrawsize`, as the server
 //! counts).
 
@@ -51,14 +52,15 @@ use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::credentials::Credentials;
 use sls_producer_core::protocol::compress::{self, Compression};
 use sls_producer_core::protocol::pack_id::PACK_ID_KEY;
 use sls_producer_core::protocol::proto::LogGroupEncoder;
 use sls_producer_core::sim::BenchWorkload;
 use sls_producer_tests::server::{LocalSls, StoreMode};
-use sls_producer_tokio::Producer;
+use sls_producer_tokio::core::rt::Runtime as _;
+use sls_producer_tokio::{
+    Credentials, LogParts, Producer, ProducerConfig, Route, SendError, TokioRuntime,
+};
 
 const USAGE: &str = "\
 usage: throughput [options]
@@ -67,7 +69,7 @@ usage: throughput [options]
   --senders K          sender tasks (default 10, as the Go benchmark)
   --workers W          tokio worker threads of the producer (default: available cores)
   --helpers H          compression helpers next to the driver (default: as the tokio
-                       builder, one fewer than the available cores, at most 3; 0: none)
+                       runtime, one fewer than the available cores, at most 3; 0: none)
   --server-threads S   worker threads of the server process (default 1)
   --compression C      lz4 (default), zstd or none
   --server S           local (default): the local SLS server, counting mode, every
@@ -76,7 +78,8 @@ usage: throughput [options]
                        the same with every request deep-checked; null: a sink that
                        only decompresses and counts
   --api A              log (default): each sender builds a Log and calls send, as the Go
-                       benchmark does; parts: send_parts with borrowed key/value pairs
+                       benchmark does; parts: send_parts with borrowed key/value pairs;
+                       tracked: send_tracked, each outcome counted in a callback
   -h, --help           this text";
 
 const PROJECT: &str = "bench-project";
@@ -85,6 +88,8 @@ const ACCESS_KEY_ID: &str = "benchAccessKeyId";
 const ACCESS_KEY_SECRET: &str = "benchAccessKeySecret";
 /// Sends that found the memory budget full and waited for room.
 static WAITS: AtomicU64 = AtomicU64::new(0);
+/// Successful outcomes seen by the callbacks of `--api tracked`.
+static CALLED_BACK: AtomicU64 = AtomicU64::new(0);
 
 /// Sends between two `yield_now` of a sender task.
 const YIELD_EVERY: u64 = 256;
@@ -94,7 +99,8 @@ struct Options {
     logs: u64,
     senders: u64,
     workers: usize,
-    helpers: usize,
+    /// `None`: the runtime's default.
+    helpers: Option<usize>,
     server_threads: usize,
     compression: Compression,
     api: Api,
@@ -152,6 +158,9 @@ enum Api {
     Log,
     /// Call `send_parts` with borrowed key/value pairs.
     Parts,
+    /// Build an owned `Log` per send, call `send_tracked` and count the outcome in a
+    /// callback.
+    Tracked,
 }
 
 enum Mode {
@@ -166,7 +175,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         logs: 2_000_000,
         senders: 10,
         workers: cores,
-        helpers: sls_producer_tokio::default_compress_helpers(),
+        helpers: None,
         server_threads: 1,
         compression: Compression::Lz4,
         api: Api::Log,
@@ -190,9 +199,10 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
             "--workers" => options.workers = number("--workers")? as usize,
             "--helpers" => {
                 let v = args.next().ok_or("--helpers needs a value")?;
-                options.helpers = v
-                    .parse()
-                    .map_err(|_| format!("--helpers: {v:?} is not a number"))?;
+                options.helpers = Some(
+                    v.parse()
+                        .map_err(|_| format!("--helpers: {v:?} is not a number"))?,
+                );
             }
             "--server-threads" => options.server_threads = number("--server-threads")? as usize,
             "--compression" => {
@@ -218,6 +228,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                 options.api = match v.as_str() {
                     "log" => Api::Log,
                     "parts" => Api::Parts,
+                    "tracked" => Api::Tracked,
                     _ => return Err(format!("--api: unknown {v:?}")),
                 };
             }
@@ -444,24 +455,46 @@ async fn sender(
         let (route, sent) = match api {
             Api::Log => {
                 let (route, log) = workload.draw_built(first + i);
-                (route, producer.send(route, log))
+                (route, producer.send(route, log).map(drop))
             }
             Api::Parts => {
                 let (route, time, parts) = workload.draw_parts(first + i);
-                (route, producer.send_parts(route, time, None, parts))
+                let parts = LogParts::new(time, parts);
+                (route, producer.send_parts(route, parts).map(drop))
+            }
+            Api::Tracked => {
+                let (route, log) = workload.draw_built(first + i);
+                let sent = producer.send_tracked(route, log).map(count_outcome);
+                (route, sent)
             }
         };
         if let Err(refused) = sent {
-            assert!(refused.is_transient(), "send refused: {refused}");
-            WAITS.fetch_add(1, Ordering::Relaxed);
-            producer
-                .send_async(route, refused.into_record())
-                .await
-                .expect("room within max_block");
+            wait_for_room(&producer, route, api, refused).await;
         }
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
         }
+    }
+}
+
+/// Count a tracked send's outcome when it comes (`--api tracked`).
+fn count_outcome(handle: sls_producer_tokio::DeliveryHandle) {
+    handle.on_complete(|result| {
+        if result.is_success() {
+            CALLED_BACK.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+}
+
+/// Send `refused`'s record again, waiting (up to `max_block`) for room in the memory budget.
+async fn wait_for_room(producer: &Producer, route: &Route, api: Api, refused: SendError) {
+    assert!(refused.is_transient(), "send refused: {refused}");
+    WAITS.fetch_add(1, Ordering::Relaxed);
+    let again = producer.send_async(route, refused.into_record());
+    if api == Api::Tracked {
+        count_outcome(again.tracked().await.expect("room within max_block"));
+    } else {
+        again.await.expect("room within max_block");
     }
 }
 
@@ -475,6 +508,14 @@ fn bench(options: &Options) -> Result<bool, String> {
     let workload = Arc::new(
         BenchWorkload::new(1, PROJECT, LOGSTORE, time).map_err(|e| format!("workload: {e}"))?,
     );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(options.workers)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let helpers = options
+        .helpers
+        .unwrap_or_else(|| TokioRuntime::new(runtime.handle().clone()).compress_helpers());
 
     println!(
         "throughput: {} logs from {} tasks ({:?} API) on {} worker threads, {} compression \
@@ -484,7 +525,7 @@ fn bench(options: &Options) -> Result<bool, String> {
         options.senders,
         options.api,
         options.workers,
-        options.helpers,
+        helpers,
         options.server.describe(),
         options.server_threads,
         options.compression,
@@ -495,21 +536,16 @@ fn bench(options: &Options) -> Result<bool, String> {
 
     let ceiling_before = ceiling(&workload, options.logs, &config);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(options.workers)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("tokio runtime: {e}"))?;
     // What the process holds before the producer: the runtime, the workload, the binary.
     let rss_before = proc_stats::rss("self").unwrap_or(0);
     let cpu_start = proc_stats::cpu_time("self").unwrap_or_default();
     let start = Instant::now();
-    let report = runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         let (producer, driver) = Producer::builder(config.clone())
             .with_credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
-            .build_with_driver()
+            .build_with_driver(TokioRuntime::new(tokio::runtime::Handle::current()))
             .map_err(|e| format!("build the producer: {e}"))?;
-        for _ in 0..options.helpers {
+        for _ in 0..helpers {
             tokio::spawn(driver.compress_helper());
         }
         let driver = tokio::spawn(driver);
@@ -530,12 +566,12 @@ fn bench(options: &Options) -> Result<bool, String> {
             s.await.map_err(|e| format!("sender task: {e}"))?;
         }
         let sent = start.elapsed();
-        let report = producer.close(None).await;
+        let metrics = producer.close(None).await;
         drop(producer);
         driver.await.map_err(|e| format!("driver task: {e}"))?;
-        Ok::<_, String>((report, sent))
+        Ok::<_, String>((metrics, sent))
     })?;
-    let (report, sent) = report;
+    let (metrics, sent) = outcome;
     let wall = start.elapsed();
     let cpu = proc_stats::cpu_time("self").unwrap_or_default() - cpu_start;
     drop(runtime);
@@ -557,13 +593,15 @@ fn bench(options: &Options) -> Result<bool, String> {
     let ceiling_cpu_gb = (ceiling_before.cpu_s_per_gb() + ceiling_after.cpu_s_per_gb()) / 2.0;
     let budget = config.memory_budget as f64 / 1e6;
 
-    let verified = received == options.logs && report.delivered_logs == options.logs;
+    let verified = received == options.logs
+        && metrics.delivered_logs == options.logs
+        && (options.api != Api::Tracked || CALLED_BACK.load(Ordering::Relaxed) == options.logs);
     println!(
         "received by the server: {received} logs ({}), {rejected} requests rejected; \
          producer: {} delivered, {} failed",
         if verified { "exactly N" } else { "MISMATCH" },
-        report.delivered_logs,
-        report.failed_logs,
+        metrics.delivered_logs,
+        metrics.failed_logs,
     );
     println!(
         "raw LogGroup bytes:     {:.1} MB ({:.0} B/log); on the wire {:.1} MB ({:.1}:1)",

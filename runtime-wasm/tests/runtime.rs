@@ -1,4 +1,5 @@
-//! `WasmTimer` and `LocalSpawner` in a real JS environment (no network).
+//! `WasmRuntime` in a real JS environment (no network): its clock, timer and spawner, and
+//! what it tells a producer builder.
 //!
 //! Runs under Node by default; `WASM_BINDGEN_USE_BROWSER=1` / `_DEDICATED_WORKER=1` /
 //! `_SERVICE_WORKER=1` run the same tests in headless Chromium.
@@ -14,8 +15,8 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 use js_sys::Reflect;
 use sls_producer_core::protocol::time::Instant;
-use sls_producer_core::rt::{Clock, Spawner, Task, Timer};
-use sls_producer_wasm::{LocalSpawner, WasmTimer};
+use sls_producer_core::rt::{Clock, Runtime, Spawner, Timer};
+use sls_producer_wasm::{ProducerConfig, WasmRuntime};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -36,10 +37,13 @@ fn poll_once<F: Future>(fut: core::pin::Pin<&mut F>) -> Poll<F::Output> {
 
 #[wasm_bindgen_test]
 fn now_reads_performance_now_of_the_global_scope() {
-    let timer = WasmTimer::new();
-    assert!(timer.is_high_resolution(), "performance.now() exists here");
+    let runtime = WasmRuntime::new();
+    assert!(
+        runtime.is_high_resolution(),
+        "performance.now() exists here"
+    );
     let before = performance_now_nanos();
-    let now = timer.now().as_nanos();
+    let now = runtime.now().as_nanos();
     let after = performance_now_nanos();
     // 1 µs of slack for float rounding (performance.now() is coarser than that anyway).
     assert!(
@@ -49,8 +53,8 @@ fn now_reads_performance_now_of_the_global_scope() {
 }
 
 #[wasm_bindgen_test]
-fn now_never_goes_backwards_across_timers() {
-    let (a, b) = (WasmTimer::new(), WasmTimer::default());
+fn now_never_goes_backwards_across_runtimes() {
+    let (a, b) = (WasmRuntime::new(), WasmRuntime::default());
     let mut last = a.now();
     for i in 0..20_000 {
         let now = if i % 2 == 0 { a.now() } else { b.now() };
@@ -61,9 +65,9 @@ fn now_never_goes_backwards_across_timers() {
 
 #[wasm_bindgen_test]
 fn unix_time_is_date_now() {
-    let timer = WasmTimer::new();
+    let runtime = WasmRuntime::new();
     let before = js_sys::Date::now() as u64;
-    let unix = timer.unix_time().as_millis();
+    let unix = runtime.unix_time().as_millis();
     let after = js_sys::Date::now() as u64;
     assert!(
         before <= unix && unix <= after,
@@ -73,27 +77,25 @@ fn unix_time_is_date_now() {
 
 #[wasm_bindgen_test]
 fn a_reached_deadline_completes_at_once() {
-    let timer = WasmTimer::new();
-    for deadline in [Instant::ZERO, timer.now()] {
-        let sleep = pin!(timer.sleep_until(deadline));
+    let runtime = WasmRuntime::new();
+    for deadline in [Instant::ZERO, runtime.now()] {
+        let sleep = pin!(runtime.sleep_until(deadline));
         assert!(poll_once(sleep).is_ready());
     }
 }
 
 #[wasm_bindgen_test]
 async fn sleeps_complete_in_deadline_order() {
-    let timer = WasmTimer::new();
-    let spawner = LocalSpawner::new();
-    let start = timer.now();
+    let runtime = WasmRuntime::new();
+    let start = runtime.now();
     let order = Rc::new(RefCell::new(Vec::new()));
     let mut done = Vec::new();
     // Spawned in an order different from the deadlines'.
     for (label, ms) in [(3, 60), (1, 20), (2, 40)] {
         let (tx, rx) = oneshot::channel();
         let order = Rc::clone(&order);
-        let sleep = timer.sleep_until(start + Duration::from_millis(ms));
-        spawner.spawn(Task::new(async move {
-            sleep.await;
+        runtime.spawn(Box::pin(async move {
+            runtime.sleep_until(start + Duration::from_millis(ms)).await;
             order.borrow_mut().push(label);
             let _ = tx.send(());
         }));
@@ -109,14 +111,14 @@ async fn sleeps_complete_in_deadline_order() {
 async fn far_deadlines_do_not_wrap_into_immediate_timers() {
     // gloo-timers passes delays to setTimeout as i32: a u32 delay of 2^31 ms or more would
     // wrap negative and fire at once. The timer must split such waits instead.
-    let timer = WasmTimer::new();
-    let mut far = pin!(timer.sleep_until(timer.now() + Duration::from_secs(40 * 86_400)));
-    let mut never = pin!(timer.sleep_until(Instant::MAX));
+    let runtime = WasmRuntime::new();
+    let mut far = pin!(runtime.sleep_until(runtime.now() + Duration::from_secs(40 * 86_400)));
+    let mut never = pin!(runtime.sleep_until(Instant::MAX));
     assert!(poll_once(far.as_mut()).is_pending());
     assert!(poll_once(never.as_mut()).is_pending());
 
-    let near = timer.now() + Duration::from_millis(30);
-    timer.sleep_until(near).await;
+    let near = runtime.now() + Duration::from_millis(30);
+    runtime.sleep_until(near).await;
 
     assert!(poll_once(far.as_mut()).is_pending());
     assert!(poll_once(never.as_mut()).is_pending());
@@ -125,12 +127,29 @@ async fn far_deadlines_do_not_wrap_into_immediate_timers() {
 #[wasm_bindgen_test]
 async fn spawned_tasks_run_to_completion() {
     let (tx, rx) = oneshot::channel();
-    let timer = WasmTimer::new();
-    LocalSpawner::new().spawn(Task::new(async move {
-        timer
-            .sleep_until(timer.now() + Duration::from_millis(1))
+    let runtime = WasmRuntime::new();
+    runtime.spawn(Box::pin(async move {
+        runtime
+            .sleep_until(runtime.now() + Duration::from_millis(1))
             .await;
         let _ = tx.send(42_u32);
     }));
     assert_eq!(rx.await, Ok(42));
+}
+
+#[wasm_bindgen_test]
+fn the_runtime_offers_fetch_and_refuses_to_block() {
+    let runtime = WasmRuntime::new();
+    assert!(
+        !runtime.may_block(),
+        "one thread: blocking would stall the driver"
+    );
+    assert_eq!(runtime.compress_helpers(), 0);
+    let transport = runtime
+        .default_transport(&ProducerConfig::new("http://127.0.0.1:1"))
+        .expect("fetch is the default transport");
+    assert!(
+        !transport.can_set_date_header(),
+        "fetch owns the Date header: producers sign with x-log-date"
+    );
 }

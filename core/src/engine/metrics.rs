@@ -1,0 +1,106 @@
+//! A point-in-time view of a producer's counters and gauges: the one metrics type.
+//!
+//! [`Producer::metrics`](crate::Producer::metrics) (or [`Engine::metrics`](super::Engine::metrics))
+//! takes one under the producer's lock (a copy of a few integers), so it is cheap enough to
+//! read on every scrape of a metrics endpoint or every tick of a progress bar;
+//! [`Producer::close`](crate::Producer::close) resolves to the last one. The producer itself
+//! never exports anything: publish the fields with the metrics library of your choice.
+
+/// Counters since the producer was created, and gauges of its current state.
+///
+/// ```
+/// # use sls_producer_core::Metrics;
+/// fn report(m: &Metrics) {
+///     println!(
+///         "{} of {} logs delivered, {} failed, {} pending, {} retries, {:.0}% of the buffer in use",
+///         m.delivered_logs,
+///         m.accepted_logs,
+///         m.failed_logs,
+///         m.pending_logs(),
+///         m.retries,
+///         m.buffer_use() * 100.0,
+///     );
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Logs accepted by a send (refused sends are not counted: the caller got them back).
+    pub accepted_logs: u64,
+    /// Logs the server stored.
+    pub delivered_logs: u64,
+    /// Logs that failed for good (retries exhausted, not retryable, timed out, closed).
+    pub failed_logs: u64,
+    /// Failed logs handed back to a tracked send's handle or callback (part of
+    /// `failed_logs`; the rest came from untracked sends and were dropped).
+    pub handed_back_logs: u64,
+    /// Failed logs given up because the close deadline passed (part of `failed_logs`).
+    pub closed_logs: u64,
+    /// Batches created.
+    pub batches: u64,
+    /// HTTP requests started, retries included.
+    pub requests: u64,
+    /// Failed requests that were scheduled again.
+    pub retries: u64,
+    /// Uncompressed LogGroup bytes of delivered batches (`x-log-bodyrawsize`).
+    pub delivered_raw_bytes: u64,
+    /// Request body bytes of delivered batches, as sent (compressed).
+    pub delivered_body_bytes: u64,
+    /// Requests outstanding now (gauge).
+    pub in_flight: usize,
+    /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).
+    pub pending_batches: usize,
+    /// Bytes of the memory budget held now by logs without an outcome (gauge).
+    pub buffered_bytes: usize,
+    /// The memory budget, `memory_budget` of the configuration.
+    pub memory_budget: usize,
+}
+
+impl Metrics {
+    /// Logs accepted that have no outcome yet.
+    pub fn pending_logs(&self) -> u64 {
+        self.accepted_logs
+            .saturating_sub(self.delivered_logs)
+            .saturating_sub(self.failed_logs)
+    }
+
+    /// The part of the memory budget in use, from `0.0` to `1.0`.
+    pub fn buffer_use(&self) -> f64 {
+        if self.memory_budget == 0 {
+            return 0.0;
+        }
+        self.buffered_bytes as f64 / self.memory_budget as f64
+    }
+
+    /// Delivered raw bytes per delivered body byte (`None` before anything was delivered).
+    pub fn compression_ratio(&self) -> Option<f64> {
+        (self.delivered_body_bytes > 0)
+            .then(|| self.delivered_raw_bytes as f64 / self.delivered_body_bytes as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_values() {
+        let m = Metrics {
+            accepted_logs: 10,
+            delivered_logs: 6,
+            failed_logs: 3,
+            delivered_raw_bytes: 900,
+            delivered_body_bytes: 300,
+            buffered_bytes: 25,
+            memory_budget: 100,
+            ..Metrics::default()
+        };
+        assert_eq!(m.pending_logs(), 1);
+        assert_eq!(m.buffer_use(), 0.25);
+        assert_eq!(m.compression_ratio(), Some(3.0));
+        let empty = Metrics::default();
+        assert_eq!(empty.buffer_use(), 0.0);
+        assert_eq!(empty.compression_ratio(), None);
+        assert_eq!(empty.pending_logs(), 0);
+    }
+}

@@ -1,0 +1,181 @@
+//! Outcomes: one delivery event per tracked send, decisions for diagnostics, and the
+//! bookkeeping when a batch finishes.
+
+use alloc::vec::Vec;
+
+use super::attempt::AttemptId;
+use super::batch::{BatchId, Body, PartOwner, Phase, split_logs};
+use super::decision::{self, Decision};
+use super::{DeliveryEvent, DeliveryFailure, DeliveryResult, Engine, Ticket};
+use crate::protocol::proto;
+
+impl<T> Engine<T> {
+    /// The next send outcome, in the order outcomes were decided.
+    pub fn poll_event(&mut self) -> Option<DeliveryEvent<T>> {
+        self.events.pop_front()
+    }
+
+    /// The next decision the engine took (a retry scheduled, a batch given up, credentials
+    /// refreshed, …), oldest first. Read them until `None` after every call; the engine
+    /// keeps at most 1024 unread ones, dropping the oldest.
+    pub fn poll_decision(&mut self) -> Option<Decision> {
+        self.decisions.pop_front()
+    }
+
+    pub(super) fn decide(&mut self, decision: Decision) {
+        if self.decisions.len() == decision::MAX_UNREAD {
+            self.decisions.pop_front();
+        }
+        self.decisions.push_back(decision);
+    }
+
+    /// Whether a batch finished (delivered or given up) since the last call: memory was
+    /// released and a flush may have been reached, so senders waiting for either should
+    /// look again.
+    pub(crate) fn take_settled(&mut self) -> bool {
+        core::mem::take(&mut self.settled)
+    }
+
+    /// Remove a batch and report its outcome to every tagged send in it. `attempt` is the
+    /// request whose answer decided it, if one did.
+    pub(super) fn finish(
+        &mut self,
+        id: BatchId,
+        attempt: Option<AttemptId>,
+        outcome: Result<(), DeliveryFailure>,
+    ) {
+        let Some(batch) = self.batches.remove(&id) else {
+            return;
+        };
+        self.settled = true;
+        let last = batch.history.last().cloned();
+        match (outcome, attempt, last) {
+            (Ok(()), Some(attempt), Some(record)) => self.decide(Decision::Delivered {
+                attempt,
+                logs: batch.log_count,
+                record,
+            }),
+            (Err(failure), attempt, record) => self.decide(Decision::GaveUp {
+                attempt,
+                logs: batch.log_count,
+                failure,
+                record,
+            }),
+            _ => {}
+        }
+        if let Body::Sealed(sealed) = &batch.body {
+            self.pool.body_dropped(sealed.body_len());
+        }
+        match batch.phase {
+            Phase::Open(open) => {
+                self.lingers.remove(&(open.linger_deadline, id));
+                self.open.remove(&batch.route, id);
+            }
+            Phase::InFlight { attempt, .. } => {
+                self.in_flight.remove(&attempt);
+            }
+            Phase::Backoff { until } => {
+                self.retries.remove(&(until, id));
+            }
+            // Stale ids in `ready` / `awaiting_credentials` are skipped when popped.
+            Phase::Queued | Phase::AwaitingCredentials => {}
+        }
+        if let Some(deadline) = batch.delivery_deadline {
+            self.deadlines.remove(&(deadline, id));
+        }
+        self.memory.release(batch.reserved);
+        self.to_compress.remove(&id);
+
+        let logs = batch.log_count as u64;
+        let attempts = batch.history.to_shared();
+        let attempt_count = batch.history.total();
+        match outcome {
+            Ok(()) => {
+                self.stats.delivered_logs += logs;
+                if let Body::Sealed(sealed) = &batch.body {
+                    self.stats.delivered_raw_bytes += sealed.raw_len() as u64;
+                    self.stats.delivered_body_bytes += sealed.body_len() as u64;
+                }
+                for part in batch.parts {
+                    let result = DeliveryResult::delivered(attempts.clone(), attempt_count);
+                    self.report(part.ticket, part.owner, result);
+                }
+            }
+            Err(failure) => {
+                self.stats.failed_logs += logs;
+                if matches!(failure, DeliveryFailure::Closed { .. }) {
+                    self.stats.closed_logs += logs;
+                }
+                if batch.parts.is_empty() {
+                    return;
+                }
+                let decoded = match &batch.body {
+                    Body::Sealed(sealed) => self.wire.decode_logs(sealed),
+                    Body::Raw(raw) | Body::Compressing { raw, .. } => proto::decode_log_group(raw)
+                        .map(|group| group.logs)
+                        .unwrap_or_default(),
+                    Body::Open => Vec::new(),
+                };
+                let split = split_logs(decoded, &batch.parts);
+                for (part, logs) in batch.parts.into_iter().zip(split) {
+                    self.stats.handed_back_logs += logs.len() as u64;
+                    let result =
+                        DeliveryResult::failed(failure, attempts.clone(), attempt_count, logs);
+                    self.report(part.ticket, part.owner, result);
+                }
+            }
+        }
+    }
+
+    pub(super) fn report(&mut self, ticket: Ticket, owner: PartOwner<T>, result: DeliveryResult) {
+        let index = match owner {
+            PartOwner::Whole(tag) => {
+                self.events.push_back(DeliveryEvent {
+                    ticket,
+                    tag,
+                    result,
+                });
+                return;
+            }
+            PartOwner::Spanning { index } => index,
+        };
+        let span = self
+            .spanning
+            .get_mut(&ticket)
+            .expect("spanning send is tracked");
+        span.remaining -= 1;
+        match result.failure {
+            Some(failure) => {
+                if span.failure.is_none() {
+                    span.failure = Some(failure);
+                    span.attempts = result.attempts;
+                    span.attempt_count = result.attempt_count;
+                }
+                span.failed_logs.push((index, result.logs));
+            }
+            None if span.failure.is_none() => {
+                span.attempts = result.attempts;
+                span.attempt_count = result.attempt_count;
+            }
+            None => {}
+        }
+        if span.remaining > 0 {
+            return;
+        }
+        let span = self.spanning.remove(&ticket).expect("present");
+        let result = match span.failure {
+            None => DeliveryResult::delivered(span.attempts, span.attempt_count),
+            Some(failure) => {
+                let mut parts = span.failed_logs;
+                parts.sort_by_key(|(index, _)| *index);
+                let logs = parts.into_iter().flat_map(|(_, logs)| logs).collect();
+                DeliveryResult::failed(failure, span.attempts, span.attempt_count, logs)
+            }
+        };
+        self.events.push_back(DeliveryEvent {
+            ticket,
+            tag: span.tag,
+            result,
+        });
+    }
+}

@@ -1,0 +1,260 @@
+//! Requests and responses: compression jobs, signed requests within the in-flight limit,
+//! and what an answer decides (delivered, retried after backoff, given up).
+
+use alloc::string::ToString as _;
+use core::time::Duration;
+
+use super::attempt::{Attempt, AttemptId};
+use super::batch::{BatchId, Body, Phase};
+use super::retry::{self, Verdict};
+use super::{CompressJob, Compressed, Decision, DeliveryFailure, Engine, Transmit, wire};
+use crate::protocol::http::HttpResponse;
+use crate::protocol::time::{Instant, UnixTime};
+use crate::rt::TransportError;
+
+impl<T> Engine<T> {
+    /// The next request to send, if a sealed batch is waiting, fewer than `max_in_flight`
+    /// requests are outstanding and credentials are known. Signs the batch's prepared
+    /// request with `wall` as its date.
+    pub fn poll_transmit(&mut self, now: Instant, wall: UnixTime) -> Option<Transmit> {
+        loop {
+            if self.in_flight.len() >= self.settings.max_in_flight {
+                return None;
+            }
+            let credentials = self.credentials.as_ref()?;
+            let id = self.ready.pop_front()?;
+            let Some(batch) = self.batches.get_mut(&id) else {
+                continue; // finished while queued (deadline)
+            };
+            if !matches!(batch.phase, Phase::Queued) {
+                continue;
+            }
+            match &mut batch.body {
+                Body::Sealed(_) => {}
+                Body::Raw(raw) => {
+                    // No job took it: compress here.
+                    let raw = core::mem::take(raw);
+                    self.to_compress.remove(&id);
+                    let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
+                    self.pool.body_sealed(sealed.body_len());
+                    batch.body = Body::Sealed(sealed);
+                    self.pool
+                        .keep(raw, self.open.len() + self.to_compress.len());
+                }
+                Body::Compressing { parked, .. } => {
+                    // Sent once its job's result is in (`handle_compressed` re-queues it).
+                    *parked = true;
+                    continue;
+                }
+                Body::Open => unreachable!("queued batches are sealed"),
+            }
+            let Body::Sealed(sealed) = &batch.body else {
+                unreachable!("sealed above")
+            };
+            match self.wire.sign(sealed, credentials, wall) {
+                Ok(request) => {
+                    let attempt = AttemptId(self.next_attempt);
+                    self.next_attempt += 1;
+                    batch.phase = Phase::InFlight {
+                        attempt,
+                        started: now,
+                        credentials_generation: self.credentials_generation,
+                    };
+                    self.in_flight.insert(attempt, id);
+                    self.stats.requests += 1;
+                    return Some(Transmit { attempt, request });
+                }
+                Err(error) => {
+                    // Nothing was sent: record the failure as an attempt of zero duration.
+                    // Bad credentials can be replaced, so ask for fresh ones and retry.
+                    batch.history.record(Attempt::failure(
+                        None,
+                        None,
+                        Some("SignError".to_string()),
+                        error.to_string(),
+                        wall,
+                        Duration::ZERO,
+                    ));
+                    let generation = self.credentials_generation;
+                    self.after_failure(
+                        now,
+                        None,
+                        id,
+                        Verdict::Retryable {
+                            refresh_credentials: true,
+                        },
+                        generation,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The next sealed batch to compress, as a job to run outside the engine's lock (see
+    /// [`CompressJob`]), then to hand back with [`Engine::handle_compressed`].
+    ///
+    /// Optional: [`Engine::poll_transmit`] compresses any batch no job was taken for. A
+    /// driver that takes jobs takes them *before* calling `poll_transmit`, so that no
+    /// batch is compressed under its lock. New jobs may appear after `push` (a batch
+    /// filled), `handle_timeout` (linger), `flush` and `close`.
+    pub fn poll_compress(&mut self) -> Option<CompressJob> {
+        while let Some(id) = self.to_compress.pop_first() {
+            let Some(batch) = self.batches.get_mut(&id) else {
+                continue;
+            };
+            let Body::Raw(raw) = &mut batch.body else {
+                continue;
+            };
+            let raw = core::mem::take(raw);
+            batch.body = Body::Compressing {
+                raw: raw.clone(),
+                parked: false,
+            };
+            self.pool.job_out();
+            return Some(CompressJob {
+                batch: id,
+                route: batch.route.clone(),
+                raw,
+                wire: self.wire.clone(),
+            });
+        }
+        None
+    }
+
+    /// Take the result of a [`CompressJob`]: its batch can now be sent. Results for
+    /// batches that have finished meanwhile (e.g. failed at the close deadline) are
+    /// dropped.
+    pub fn handle_compressed(&mut self, done: Compressed) {
+        let Compressed {
+            batch: id,
+            sealed,
+            raw,
+        } = done;
+        self.pool.job_back();
+        if let Some(batch) = self.batches.get_mut(&id) {
+            if let Body::Compressing { parked, .. } = batch.body {
+                // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
+                self.pool.body_sealed(sealed.body_len());
+                batch.body = Body::Sealed(sealed);
+                if parked {
+                    self.ready.push_back(id);
+                    self.wakeup = true;
+                }
+            }
+        }
+        self.pool
+            .keep(raw, self.open.len() + self.to_compress.len());
+    }
+
+    /// Feed the outcome of attempt `attempt` (finished at `now` / `wall`). Unknown attempts
+    /// (e.g. already given up at the close deadline) change nothing
+    /// ([`Decision::LateAnswer`]).
+    pub fn handle_response(
+        &mut self,
+        now: Instant,
+        wall: UnixTime,
+        attempt: AttemptId,
+        outcome: Result<HttpResponse, TransportError>,
+    ) {
+        let Some(id) = self.in_flight.remove(&attempt) else {
+            self.decide(Decision::LateAnswer { attempt });
+            return;
+        };
+        let batch = self.batches.get_mut(&id).expect("in-flight batch exists");
+        let Phase::InFlight {
+            started,
+            credentials_generation,
+            ..
+        } = batch.phase
+        else {
+            unreachable!("in-flight map only holds in-flight batches")
+        };
+        let duration = now.saturating_duration_since(started);
+        let verdict = match outcome {
+            Ok(response) => {
+                let verdict =
+                    retry::classify_status(response.status, &self.settings.no_retry_status_codes);
+                batch.history.record(wire::attempt_from_response(
+                    &response, verdict, wall, duration,
+                ));
+                verdict
+            }
+            Err(error) => {
+                batch.history.record(Attempt::failure(
+                    None,
+                    None,
+                    Some(error.kind().as_str().to_string()),
+                    error.message().to_string(),
+                    wall,
+                    duration,
+                ));
+                retry::classify_transport_error()
+            }
+        };
+        match verdict {
+            Verdict::Delivered => self.finish(id, Some(attempt), Ok(())),
+            verdict => self.after_failure(now, Some(attempt), id, verdict, credentials_generation),
+        }
+    }
+
+    /// Retry a failed batch after its backoff, or give it up. `attempt` is the failed
+    /// request (`None` if none could be made).
+    pub(super) fn after_failure(
+        &mut self,
+        now: Instant,
+        attempt: Option<AttemptId>,
+        id: BatchId,
+        verdict: Verdict,
+        credentials_generation: u64,
+    ) {
+        let refresh = match verdict {
+            Verdict::Delivered => unreachable!("not a failure"),
+            Verdict::NotRetryable { http_status } => {
+                let failure = DeliveryFailure::NotRetryable { http_status };
+                self.finish(id, attempt, Err(failure));
+                return;
+            }
+            Verdict::Retryable {
+                refresh_credentials,
+            } => refresh_credentials,
+        };
+        let batch = self.batches.get_mut(&id).expect("failed batch exists");
+        let failed = batch.history.total();
+        let backoff = self.settings.backoff.delay(failed, &mut self.rng);
+        let close_deadline = self.closing.and_then(|c| c.deadline);
+        match retry::schedule_retry(
+            now,
+            failed,
+            self.settings.max_retries,
+            backoff,
+            batch.delivery_deadline,
+            close_deadline,
+        ) {
+            Ok(at) => {
+                batch.phase = Phase::Backoff { until: at };
+                let rejected = refresh && self.credentials_generation <= credentials_generation;
+                if refresh {
+                    batch.min_credentials_generation = credentials_generation + 1;
+                }
+                let record = batch.history.last().cloned();
+                self.retries.insert((at, id));
+                self.stats.retries += 1;
+                if let Some(record) = record {
+                    self.decide(Decision::Retry {
+                        attempt,
+                        attempts: failed,
+                        delay: at.saturating_duration_since(now),
+                        // Fixed credentials are put back at once: the retry waits for
+                        // nothing but its backoff.
+                        refresh_credentials: refresh && self.refresh.is_provider(),
+                        record,
+                    });
+                }
+                if rejected {
+                    self.credentials_rejected();
+                }
+            }
+            Err(failure) => self.finish(id, attempt, Err(failure)),
+        }
+    }
+}

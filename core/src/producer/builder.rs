@@ -1,0 +1,228 @@
+//! [`ProducerBuilder`]: the one way to make a [`Producer`], on any [`Runtime`].
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::fmt;
+
+use super::Producer;
+use super::driver::{Driver, Shared};
+use crate::config::{ConfigError, DateHeader, ProducerConfig};
+use crate::credentials::{CredentialsProvider, CredentialsSource};
+use crate::engine::Engine;
+use crate::rt::{HttpTransport, Runtime};
+
+/// Builds a [`Producer`]: its configuration, its credentials and, optionally, its
+/// transport; then [`build_on`](Self::build_on) a [`Runtime`].
+///
+/// The runtime crates add `build()` (their `ProducerBuilderExt`), which builds on the
+/// runtime of the calling context, so the same code runs on tokio, smol and wasm:
+///
+/// ```ignore
+/// let producer = Producer::builder(ProducerConfig::new("cn-hangzhou.log.aliyuncs.com"))
+///     .with_credentials(Credentials::from_env()?)
+///     .build()?;
+/// ```
+///
+/// * **Credentials** (required): static keys ([`Credentials::new`](crate::Credentials::new),
+///   [`Credentials::from_env`](crate::Credentials::from_env)), or a
+///   [`CredentialsProvider`] the producer asks before the credentials expire and after the
+///   server rejects them.
+/// * **Transport**: the runtime's default (made with the configuration's
+///   `connect_timeout` and `request_timeout`) unless you pass your own.
+/// * **Compression helpers**: tasks that compress sealed batches next to the driver; by
+///   default as many as the runtime suggests (one fewer than the machine's threads, at
+///   most three, on the native runtimes; none on wasm).
+#[must_use = "a builder does nothing until it is built"]
+pub struct ProducerBuilder {
+    config: ProducerConfig,
+    credentials: Option<CredentialsSource>,
+    transport: Option<Arc<dyn HttpTransport>>,
+    compress_helpers: Option<usize>,
+}
+
+impl ProducerBuilder {
+    pub(super) fn new(config: ProducerConfig) -> Self {
+        Self {
+            config,
+            credentials: None,
+            transport: None,
+            compress_helpers: None,
+        }
+    }
+
+    /// Sign with these credentials: a [`Credentials`](crate::Credentials) value (static
+    /// keys, optionally with an STS token) or a [`CredentialsSource`].
+    pub fn with_credentials(mut self, credentials: impl Into<CredentialsSource>) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Sign with credentials from `provider`, asked at start, shortly before they expire,
+    /// and when the server rejects them; one fetch runs at a time.
+    pub fn with_credentials_provider(self, provider: impl CredentialsProvider + 'static) -> Self {
+        let provider: Arc<dyn CredentialsProvider> = Arc::new(provider);
+        self.with_credentials(provider)
+    }
+
+    /// Send through `transport` instead of the runtime's default (a proxy-aware client,
+    /// other TLS settings, a test double). Its timeouts are then its own business.
+    pub fn with_transport(mut self, transport: impl HttpTransport + 'static) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Spawn `helpers` tasks that compress sealed batches next to the driver (see
+    /// [`CompressHelper`](super::CompressHelper)) instead of the runtime's default; `0`
+    /// leaves all compression to the driver. Only [`build_on`](Self::build_on) spawns
+    /// them; with [`build_with_driver`](Self::build_with_driver), spawn
+    /// [`Driver::compress_helper`]s yourself.
+    pub fn with_compress_helpers(mut self, helpers: usize) -> Self {
+        self.compress_helpers = Some(helpers);
+        self
+    }
+
+    /// Validate, spawn the driver (and the compression helpers) on `runtime`, and return
+    /// the producer.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`]: the configuration is invalid, no credentials were given, or the
+    /// runtime has no transport and none was given.
+    pub fn build_on(self, runtime: impl Runtime + 'static) -> Result<Producer, BuildError> {
+        let runtime: Arc<dyn Runtime> = Arc::new(runtime);
+        let helpers = self
+            .compress_helpers
+            .unwrap_or_else(|| runtime.compress_helpers());
+        let (producer, driver) = self.build_parts(runtime.clone())?;
+        for _ in 0..helpers {
+            runtime.spawn(Box::pin(driver.compress_helper()));
+        }
+        runtime.spawn(Box::pin(driver));
+        Ok(producer)
+    }
+
+    /// Validate and return the producer with its [`Driver`] unspawned, for callers who run
+    /// it themselves (e.g. in a `select!` with their own work). Nothing is sent until the
+    /// driver is polled, on `runtime` (whose timer and transport it uses).
+    ///
+    /// # Errors
+    ///
+    /// As [`ProducerBuilder::build_on`].
+    pub fn build_with_driver(
+        self,
+        runtime: impl Runtime + 'static,
+    ) -> Result<(Producer, Driver), BuildError> {
+        self.build_parts(Arc::new(runtime))
+    }
+
+    fn build_parts(self, runtime: Arc<dyn Runtime>) -> Result<(Producer, Driver), BuildError> {
+        let Self {
+            mut config,
+            credentials,
+            transport,
+            ..
+        } = self;
+        let credentials = credentials.ok_or(BuildError::MissingCredentials)?;
+        let transport = match transport {
+            Some(transport) => transport,
+            None => runtime
+                .default_transport(&config)
+                .ok_or(BuildError::MissingTransport)?,
+        };
+        config.date_header = resolve_date_header(config.date_header, &*transport)?;
+        let (fixed, provider) = match credentials {
+            CredentialsSource::Static(c) => (Some(c), None),
+            CredentialsSource::Provider(p) => (None, Some(p)),
+        };
+        let engine = Engine::new(&config, runtime.unix_time(), fixed)?;
+        let shared = Arc::new(Shared::new(engine, runtime, config.max_block));
+        let driver = Driver::new(shared.clone(), transport, provider);
+        Ok((Producer::from_shared(shared), driver))
+    }
+}
+
+/// Where the request date goes on `transport`: [`DateHeader::Auto`] becomes `Date` where
+/// the transport can send one and `x-log-date` where it cannot (`fetch`).
+fn resolve_date_header(
+    asked: DateHeader,
+    transport: &dyn HttpTransport,
+) -> Result<DateHeader, ConfigError> {
+    match (asked, transport.can_set_date_header()) {
+        (DateHeader::Auto, true) => Ok(DateHeader::Date),
+        (DateHeader::Auto, false) => Ok(DateHeader::XLogDate),
+        (DateHeader::Date, false) => Err(ConfigError::Unsupported {
+            field: "date_header",
+            reason: "this transport cannot send a Date header (fetch owns it): use XLogDate or Auto",
+        }),
+        (other, _) => Ok(other),
+    }
+}
+
+/// Shows the configuration and the credentials' `Debug` (which hides secrets), whether a
+/// transport was given, never the transport itself.
+impl fmt::Debug for ProducerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProducerBuilder")
+            .field("config", &self.config)
+            .field("credentials", &self.credentials)
+            .field("custom_transport", &self.transport.is_some())
+            .field("compress_helpers", &self.compress_helpers)
+            .finish()
+    }
+}
+
+/// A producer could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The configuration is invalid; the error names the field and what is allowed.
+    Config(ConfigError),
+    /// No credentials were given. Call
+    /// [`with_credentials`](ProducerBuilder::with_credentials) (e.g. with
+    /// `Credentials::from_env()?`) or
+    /// [`with_credentials_provider`](ProducerBuilder::with_credentials_provider).
+    MissingCredentials,
+    /// The runtime has no HTTP transport of its own and none was given: call
+    /// [`with_transport`](ProducerBuilder::with_transport).
+    MissingTransport,
+    /// There is no runtime to build on here (e.g. tokio's `build()` outside a tokio
+    /// runtime). Build inside one, or name one with
+    /// [`build_on`](ProducerBuilder::build_on).
+    NoRuntime {
+        /// Which runtime was looked for (`"tokio"`).
+        runtime: &'static str,
+    },
+}
+
+impl From<ConfigError> for BuildError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(e) => write!(f, "invalid producer configuration: {e}"),
+            Self::MissingCredentials => f.write_str(
+                "no credentials given: call with_credentials (e.g. Credentials::from_env()) or with_credentials_provider",
+            ),
+            Self::MissingTransport => f.write_str(
+                "this runtime has no HTTP transport of its own: call with_transport",
+            ),
+            Self::NoRuntime { runtime } => write!(
+                f,
+                "not inside a {runtime} runtime: build the producer inside one, or pass a runtime to build_on"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Config(e) => Some(e),
+            _ => None,
+        }
+    }
+}
