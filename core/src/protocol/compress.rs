@@ -5,10 +5,9 @@
 //! header is the only place the raw size travels. Content-MD5 / SHA-256 are computed over the
 //! compressed bytes.
 //!
-//! [`compress`] / [`compress_into`] are the producer's side. [`decompress`] is the server's
-//! side (and the tests'): it never panics on hostile input, checks that the body decodes to
-//! exactly the declared raw size, and refuses raw sizes above a limit before allocating.
-//! [`decompress_into`] does the same into a buffer the caller reuses.
+//! [`compress`], [`compress_into`] and [`Compressor`] build bodies. [`decompress`] reads one
+//! back, as the producer does to hand the logs of a failed batch back: it checks that the
+//! body decodes to exactly the declared raw size, and never panics on a damaged body.
 //!
 //! ```
 //! use sls_producer_core::protocol::compress::{Compression, compress, decompress};
@@ -20,7 +19,6 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
-use alloc::string::{String, ToString as _};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -74,13 +72,9 @@ impl Compression {
     }
 }
 
-/// The largest `raw_size` [`decompress`] accepts: 64 MiB, above the largest batch any SLS
-/// producer sends (the Go producer caps `MaxBatchSize` at 30 MiB).
-pub const DEFAULT_MAX_RAW_SIZE: usize = 64 * 1024 * 1024;
-
 /// Zstd frames may declare a window up to this size (or up to the raw size, if larger); the
-/// decoder reserves the declared window up front, so this bounds what a tiny hostile frame
-/// can make it allocate. Real encoders declare at most the content size (libzstd with a known
+/// decoder reserves the declared window up front, so this bounds what a damaged frame can
+/// make it allocate. Real encoders declare at most the content size (libzstd with a known
 /// size) or a fixed small window (ruzstd: 128 KiB).
 #[cfg(feature = "zstd")]
 const MIN_ZSTD_WINDOW_LIMIT: usize = 8 * 1024 * 1024;
@@ -110,77 +104,32 @@ impl fmt::Display for CompressError {
 
 impl core::error::Error for CompressError {}
 
-/// Decompressing failed. Every variant means the body cannot be accepted: a server answers
-/// with a client error (SLS uses `PostBodyInvalid` / `InvalidCompressType`); a test has found
-/// a compressor bug.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecompressError {
-    /// `compression` is not available in this build ([`Compression::Zstd`] without the
-    /// `zstd` feature). Enable the feature.
-    Unsupported {
-        /// The requested compression.
-        compression: Compression,
-    },
-    /// The declared raw size exceeds the limit, so nothing was decoded (a guard against
-    /// decompression bombs). Raise the limit only if such batches are legitimate.
-    RawSizeTooLarge {
-        /// The declared raw size (`x-log-bodyrawsize`).
-        raw_size: usize,
-        /// The limit in force.
-        max: usize,
-    },
-    /// The body is not valid data of this compression: corrupt, truncated, or compressed
-    /// with another algorithm than the header says.
-    Malformed {
-        /// The compression the body was decoded as.
-        compression: Compression,
-        /// What the decoder reported (never contains body bytes).
-        detail: String,
-    },
-    /// The body decodes to more than the declared raw size: `x-log-bodyrawsize` is wrong or
-    /// the body is corrupt.
-    LongerThanDeclared {
-        /// The declared raw size.
-        raw_size: usize,
-    },
-    /// The body decodes to fewer bytes than the declared raw size: `x-log-bodyrawsize` is
-    /// wrong or the body is truncated.
-    ShorterThanDeclared {
-        /// The declared raw size.
-        raw_size: usize,
-        /// The number of bytes the body decoded to.
-        decoded: usize,
-    },
+/// A body could not be decompressed: it is not valid data of its compression (corrupt,
+/// truncated, or compressed otherwise than its header says), it does not decode to exactly
+/// the declared raw size, or its compression is not available in this build
+/// ([`Compression::Zstd`] without the `zstd` feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecompressError {
+    compression: Compression,
+    raw_size: usize,
 }
 
 impl fmt::Display for DecompressError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unsupported { compression } => write!(
+        let Self {
+            compression,
+            raw_size,
+        } = self;
+        if compression.is_supported() {
+            write!(
+                f,
+                "the body is not {compression:?} data of the declared raw size {raw_size}"
+            )
+        } else {
+            write!(
                 f,
                 "{compression:?} decompression is not available in this build (enable the `zstd` feature)"
-            ),
-            Self::RawSizeTooLarge { raw_size, max } => {
-                write!(
-                    f,
-                    "declared raw size {raw_size} exceeds the limit of {max} bytes"
-                )
-            }
-            Self::Malformed {
-                compression,
-                detail,
-            } => write!(f, "body is not valid {compression:?} data: {detail}"),
-            Self::LongerThanDeclared { raw_size } => {
-                write!(
-                    f,
-                    "body decompresses to more than the declared raw size {raw_size}"
-                )
-            }
-            Self::ShorterThanDeclared { raw_size, decoded } => write!(
-                f,
-                "body decompresses to {decoded} bytes, not the declared raw size {raw_size}"
-            ),
+            )
         }
     }
 }
@@ -323,202 +272,56 @@ fn zstd_compress(_raw: &[u8], _out: &mut Vec<u8>) -> Result<(), CompressError> {
     })
 }
 
-/// Decompress a PutLogs body whose declared uncompressed length (`x-log-bodyrawsize`) is
-/// `raw_size`, refusing `raw_size` above [`DEFAULT_MAX_RAW_SIZE`].
+/// Decompress a PutLogs body that must decode to exactly `raw_size` bytes (its
+/// `x-log-bodyrawsize`).
 ///
-/// See [`decompress_with_limit`].
+/// `raw_size` is trusted: the output is allocated up front, so it must come from a request
+/// this crate built. A damaged body yields an error, never a panic; a zstd frame may make
+/// the decoder reserve a window of at most `max(raw_size, 8 MiB)`.
+///
+/// # Errors
+///
+/// [`DecompressError`] if the body is not valid data of `compression`, decodes to another
+/// length than `raw_size` (for [`Compression::None`]: is not `raw_size` bytes long), or
+/// `compression` is [`Compression::Zstd`] without the `zstd` feature.
 pub fn decompress(
     compression: Compression,
     body: &[u8],
     raw_size: usize,
 ) -> Result<Vec<u8>, DecompressError> {
-    decompress_with_limit(compression, body, raw_size, DEFAULT_MAX_RAW_SIZE)
-}
-
-/// Decompress a body that must decode to exactly `raw_size` bytes, refusing `raw_size` above
-/// `max_raw_size` before anything is allocated.
-///
-/// Memory use is bounded by `raw_size` (plus, for zstd, a window of at most
-/// `max(raw_size, 8 MiB)`), whatever the body contains. Hostile input yields an error, never a
-/// panic.
-///
-/// # Errors
-///
-/// * [`DecompressError::RawSizeTooLarge`] if `raw_size > max_raw_size`;
-/// * [`DecompressError::Malformed`] if the body is not valid data of `compression` (an empty
-///   body is not a valid LZ4 block or zstd frame);
-/// * [`DecompressError::LongerThanDeclared`] / [`DecompressError::ShorterThanDeclared`] if it
-///   decodes to another length than `raw_size` (for [`Compression::None`]: if the body is not
-///   `raw_size` bytes long);
-/// * [`DecompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
-pub fn decompress_with_limit(
-    compression: Compression,
-    body: &[u8],
-    raw_size: usize,
-    max_raw_size: usize,
-) -> Result<Vec<u8>, DecompressError> {
-    if raw_size > max_raw_size {
-        return Err(DecompressError::RawSizeTooLarge {
-            raw_size,
-            max: max_raw_size,
-        });
-    }
-    match compression {
-        Compression::Lz4 => lz4_decompress(body, raw_size),
+    let decoded = match compression {
+        Compression::Lz4 => {
+            let mut out = vec![0; raw_size];
+            lz4_flex::block::decompress_into(body, &mut out)
+                .ok()
+                .filter(|&n| n == raw_size)
+                .map(|_| out)
+        }
         Compression::Zstd => zstd_decompress(body, raw_size),
-        Compression::None => check_stored_len(body, raw_size).map(|()| body.to_vec()),
-    }
-}
-
-/// Like [`decompress_with_limit`], but writes into `out`, replacing its contents and
-/// reusing its allocation: a server that keeps one buffer per worker neither allocates nor
-/// zero-fills a fresh buffer per body.
-///
-/// Only the bytes beyond `out`'s current length are zero-filled before decoding (the
-/// decoder overwrites the rest), so a buffer reused for bodies of similar raw size costs no
-/// `memset`. On success `out` holds exactly the `raw_size` decoded bytes; on any error it is
-/// left empty (its allocation kept), never with partly decoded or stale bytes.
-///
-/// The checks, limits and errors are those of [`decompress_with_limit`]; `raw_size` above
-/// `max_raw_size` is refused before `out` is touched, so `out` grows to at most
-/// `max_raw_size` bytes.
-///
-/// ```
-/// use sls_producer_core::protocol::compress::{Compression, compress, decompress_into};
-///
-/// let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
-/// let body = compress(Compression::Lz4, raw)?;
-/// let mut out = Vec::new();
-/// decompress_into(Compression::Lz4, &body, raw.len(), 1024, &mut out)?;
-/// assert_eq!(out, raw);
-/// // The next body reuses the buffer.
-/// decompress_into(Compression::Lz4, &body, raw.len(), 1024, &mut out)?;
-/// assert_eq!(out, raw);
-/// # Ok::<(), Box<dyn core::error::Error>>(())
-/// ```
-///
-/// # Errors
-///
-/// As [`decompress_with_limit`].
-pub fn decompress_into(
-    compression: Compression,
-    body: &[u8],
-    raw_size: usize,
-    max_raw_size: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), DecompressError> {
-    let decoded = if raw_size > max_raw_size {
-        Err(DecompressError::RawSizeTooLarge {
-            raw_size,
-            max: max_raw_size,
-        })
-    } else if !compression.is_supported() {
-        Err(DecompressError::Unsupported { compression })
-    } else {
-        match compression {
-            Compression::Lz4 => {
-                out.resize(raw_size, 0);
-                lz4_decompress_exact(body, out)
-            }
-            Compression::Zstd => {
-                out.resize(raw_size, 0);
-                zstd_decompress_exact(body, out)
-            }
-            Compression::None => {
-                out.clear();
-                check_stored_len(body, raw_size).map(|()| out.extend_from_slice(body))
-            }
-        }
+        Compression::None => (body.len() == raw_size).then(|| body.to_vec()),
     };
-    if decoded.is_err() {
-        out.clear();
-    }
-    decoded
+    decoded.ok_or(DecompressError {
+        compression,
+        raw_size,
+    })
 }
 
-/// An uncompressed body must be exactly its declared raw size.
-fn check_stored_len(body: &[u8], raw_size: usize) -> Result<(), DecompressError> {
-    match body.len() {
-        n if n == raw_size => Ok(()),
-        n if n > raw_size => Err(DecompressError::LongerThanDeclared { raw_size }),
-        n => Err(DecompressError::ShorterThanDeclared {
-            raw_size,
-            decoded: n,
-        }),
-    }
-}
-
-fn lz4_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressError> {
-    let mut out = vec![0; raw_size];
-    lz4_decompress_exact(body, &mut out).map(|()| out)
-}
-
-/// Decode an LZ4 block that must fill `out` exactly.
-fn lz4_decompress_exact(body: &[u8], out: &mut [u8]) -> Result<(), DecompressError> {
-    let raw_size = out.len();
-    match lz4_flex::block::decompress_into(body, out) {
-        Ok(n) if n == raw_size => Ok(()),
-        Ok(n) => Err(DecompressError::ShorterThanDeclared {
-            raw_size,
-            decoded: n,
-        }),
-        Err(lz4_flex::block::DecompressError::OutputTooSmall { .. }) => {
-            Err(DecompressError::LongerThanDeclared { raw_size })
-        }
-        Err(e) => Err(DecompressError::Malformed {
-            compression: Compression::Lz4,
-            detail: e.to_string(),
-        }),
-    }
-}
-
+/// Decode a zstd frame that must decode to exactly `raw_size` bytes.
 #[cfg(feature = "zstd")]
-fn zstd_decompress(body: &[u8], raw_size: usize) -> Result<Vec<u8>, DecompressError> {
-    let mut out = vec![0; raw_size];
-    zstd_decompress_exact(body, &mut out).map(|()| out)
-}
-
-/// Decode a zstd frame that must fill `out` exactly.
-#[cfg(feature = "zstd")]
-fn zstd_decompress_exact(body: &[u8], out: &mut [u8]) -> Result<(), DecompressError> {
-    use ruzstd::decoding::FrameDecoder;
-    use ruzstd::decoding::errors::FrameDecoderError;
-
-    let malformed = |detail: String| DecompressError::Malformed {
-        compression: Compression::Zstd,
-        detail,
-    };
+fn zstd_decompress(body: &[u8], raw_size: usize) -> Option<Vec<u8>> {
     if body.is_empty() {
-        return Err(malformed("empty body".into()));
+        return None;
     }
-    let raw_size = out.len();
-    let mut decoder = FrameDecoder::new();
+    let mut out = vec![0; raw_size];
+    let mut decoder = ruzstd::decoding::FrameDecoder::new();
     decoder.set_max_window_size(raw_size.max(MIN_ZSTD_WINDOW_LIMIT) as u64);
-    match decoder.decode_all(body, out) {
-        Ok(n) if n == raw_size => Ok(()),
-        Ok(n) => Err(DecompressError::ShorterThanDeclared {
-            raw_size,
-            decoded: n,
-        }),
-        Err(FrameDecoderError::TargetTooSmall) => {
-            Err(DecompressError::LongerThanDeclared { raw_size })
-        }
-        Err(e) => Err(malformed(e.to_string())),
-    }
+    let n = decoder.decode_all(body, &mut out).ok()?;
+    (n == raw_size).then_some(out)
 }
 
 #[cfg(not(feature = "zstd"))]
-fn zstd_decompress(_body: &[u8], _raw_size: usize) -> Result<Vec<u8>, DecompressError> {
-    Err(DecompressError::Unsupported {
-        compression: Compression::Zstd,
-    })
-}
-
-#[cfg(not(feature = "zstd"))]
-fn zstd_decompress_exact(_body: &[u8], _out: &mut [u8]) -> Result<(), DecompressError> {
-    Err(DecompressError::Unsupported {
-        compression: Compression::Zstd,
-    })
+fn zstd_decompress(_body: &[u8], _raw_size: usize) -> Option<Vec<u8>> {
+    None
 }
 
 #[cfg(test)]
@@ -575,10 +378,7 @@ mod tests {
     fn lz4_of_empty_input_round_trips() {
         let body = compress(Compression::Lz4, b"").unwrap();
         assert_eq!(decompress(Compression::Lz4, &body, 0).unwrap(), b"");
-        assert!(matches!(
-            decompress(Compression::Lz4, b"", 0),
-            Err(DecompressError::Malformed { .. })
-        ));
+        assert!(decompress(Compression::Lz4, b"", 0).is_err());
     }
 
     #[test]
@@ -625,116 +425,24 @@ mod tests {
     }
 
     #[test]
-    fn decompress_into_reuses_and_replaces_the_buffer() {
-        let raw = sample();
-        let body = compress(Compression::Lz4, &raw).unwrap();
-        // Stale bytes, longer than the body: truncated, never returned.
-        let mut out = alloc::vec![0xee; 2 * raw.len()];
-        let cap = out.capacity();
-        decompress_into(Compression::Lz4, &body, raw.len(), 4096, &mut out).unwrap();
-        assert_eq!(out, raw);
-        // A smaller body, then a larger one again: same allocation, exact contents.
-        let small = compress(Compression::Lz4, &raw[..10]).unwrap();
-        decompress_into(Compression::Lz4, &small, 10, 4096, &mut out).unwrap();
-        assert_eq!(out, &raw[..10]);
-        decompress_into(Compression::Lz4, &body, raw.len(), 4096, &mut out).unwrap();
-        assert_eq!((&out[..], out.capacity()), (&raw[..], cap));
-        decompress_into(Compression::None, &raw[..7], 7, 4096, &mut out).unwrap();
-        assert_eq!((&out[..], out.capacity()), (&raw[..7], cap));
-        // An error leaves the buffer empty, its allocation kept.
-        assert_eq!(
-            decompress_into(Compression::Lz4, &body, raw.len() + 1, 4096, &mut out),
-            Err(DecompressError::ShorterThanDeclared {
-                raw_size: raw.len() + 1,
-                decoded: raw.len()
-            })
-        );
-        assert_eq!((out.len(), out.capacity()), (0, cap));
-    }
-
-    #[test]
-    fn decompress_into_refuses_before_growing_the_buffer() {
-        let mut out = Vec::new();
-        assert_eq!(
-            decompress_into(Compression::Lz4, b"\x00", 1 << 30, 1 << 20, &mut out),
-            Err(DecompressError::RawSizeTooLarge {
-                raw_size: 1 << 30,
-                max: 1 << 20
-            })
-        );
-        if !Compression::Zstd.is_supported() {
-            assert_eq!(
-                decompress_into(Compression::Zstd, b"x", 1 << 20, 1 << 20, &mut out),
-                Err(DecompressError::Unsupported {
-                    compression: Compression::Zstd
-                })
-            );
-        }
-        assert_eq!(out.capacity(), 0, "nothing allocated for a refused body");
-        assert_eq!(
-            decompress_into(Compression::None, b"abc", 4, 1 << 20, &mut out),
-            Err(DecompressError::ShorterThanDeclared {
-                raw_size: 4,
-                decoded: 3
-            })
-        );
-        assert!(out.is_empty());
-    }
-
-    #[test]
     fn none_requires_the_exact_length() {
         assert_eq!(decompress(Compression::None, b"abc", 3).unwrap(), b"abc");
-        assert_eq!(
-            decompress(Compression::None, b"abc", 2),
-            Err(DecompressError::LongerThanDeclared { raw_size: 2 })
-        );
-        assert_eq!(
-            decompress(Compression::None, b"abc", 4),
-            Err(DecompressError::ShorterThanDeclared {
-                raw_size: 4,
-                decoded: 3
-            })
-        );
+        assert!(decompress(Compression::None, b"abc", 2).is_err());
+        assert!(decompress(Compression::None, b"abc", 4).is_err());
     }
 
     #[test]
     fn raw_size_mismatch_is_an_error() {
         let raw = sample();
         let body = compress(Compression::Lz4, &raw).unwrap();
-        assert_eq!(
-            decompress(Compression::Lz4, &body, raw.len() - 1),
-            Err(DecompressError::LongerThanDeclared {
-                raw_size: raw.len() - 1
-            })
-        );
+        assert!(decompress(Compression::Lz4, &body, raw.len() - 1).is_err());
         assert_eq!(
             decompress(Compression::Lz4, &body, raw.len() + 7),
-            Err(DecompressError::ShorterThanDeclared {
-                raw_size: raw.len() + 7,
-                decoded: raw.len()
+            Err(DecompressError {
+                compression: Compression::Lz4,
+                raw_size: raw.len() + 7
             })
         );
-    }
-
-    #[test]
-    fn raw_size_above_the_limit_is_refused_before_decoding() {
-        let err = decompress(Compression::Lz4, b"\x00", DEFAULT_MAX_RAW_SIZE + 1).unwrap_err();
-        assert_eq!(
-            err,
-            DecompressError::RawSizeTooLarge {
-                raw_size: DEFAULT_MAX_RAW_SIZE + 1,
-                max: DEFAULT_MAX_RAW_SIZE
-            }
-        );
-        assert!(matches!(
-            decompress_with_limit(Compression::None, b"abcd", 4, 3),
-            Err(DecompressError::RawSizeTooLarge {
-                raw_size: 4,
-                max: 3
-            })
-        ));
-        // usize::MAX must not attempt an allocation.
-        assert!(decompress(Compression::Zstd, b"x", usize::MAX).is_err());
     }
 
     #[test]
@@ -749,30 +457,17 @@ mod tests {
             );
         }
         // A match offset pointing before the start of the output.
-        let err = decompress(Compression::Lz4, &[0x10, b'a', 0xff, 0x00], 100).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DecompressError::Malformed {
-                    compression: Compression::Lz4,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(decompress(Compression::Lz4, &[0x10, b'a', 0xff, 0x00], 100).is_err());
         // An offset of zero.
         assert!(decompress(Compression::Lz4, &[0x10, b'a', 0x00, 0x00], 100).is_err());
     }
 
     #[test]
     fn errors_display_cause() {
-        let e = DecompressError::ShorterThanDeclared {
-            raw_size: 10,
-            decoded: 3,
-        };
+        let e = decompress(Compression::Lz4, b"\x00", 10).unwrap_err();
         assert_eq!(
             alloc::format!("{e}"),
-            "body decompresses to 3 bytes, not the declared raw size 10"
+            "the body is not Lz4 data of the declared raw size 10"
         );
         let e = CompressError::Unsupported {
             compression: Compression::Zstd,
@@ -821,19 +516,8 @@ mod tests {
         fn size_mismatch_and_corruption_are_errors() {
             let raw = sample();
             let body = compress(Compression::Zstd, &raw).unwrap();
-            assert_eq!(
-                decompress(Compression::Zstd, &body, raw.len() - 1),
-                Err(DecompressError::LongerThanDeclared {
-                    raw_size: raw.len() - 1
-                })
-            );
-            assert_eq!(
-                decompress(Compression::Zstd, &body, raw.len() + 1),
-                Err(DecompressError::ShorterThanDeclared {
-                    raw_size: raw.len() + 1,
-                    decoded: raw.len()
-                })
-            );
+            assert!(decompress(Compression::Zstd, &body, raw.len() - 1).is_err());
+            assert!(decompress(Compression::Zstd, &body, raw.len() + 1).is_err());
             for cut in 0..body.len() {
                 assert!(
                     decompress(Compression::Zstd, &body[..cut], raw.len()).is_err(),
@@ -849,13 +533,7 @@ mod tests {
                     assert_ne!(out, raw, "flip at {i}");
                 }
             }
-            assert!(matches!(
-                decompress(Compression::Zstd, b"", 0),
-                Err(DecompressError::Malformed {
-                    compression: Compression::Zstd,
-                    ..
-                })
-            ));
+            assert!(decompress(Compression::Zstd, b"", 0).is_err());
         }
 
         #[test]
@@ -881,21 +559,7 @@ mod tests {
                 b""
             );
             // 32 MiB: within ruzstd's own default limit, but above ours for a small body.
-            assert!(matches!(
-                decompress(Compression::Zstd, &frame(15 << 3), 16),
-                Err(DecompressError::Malformed {
-                    compression: Compression::Zstd,
-                    ..
-                })
-            ));
-            // The limit grows with the declared raw size.
-            assert_eq!(
-                decompress_with_limit(Compression::Zstd, &frame(15 << 3), 1 << 25, 1 << 25),
-                Err(DecompressError::ShorterThanDeclared {
-                    raw_size: 1 << 25,
-                    decoded: 0
-                })
-            );
+            assert!(decompress(Compression::Zstd, &frame(15 << 3), 0).is_err());
         }
     }
 
@@ -908,12 +572,8 @@ mod tests {
                 compression: Compression::Zstd
             })
         );
-        assert_eq!(
-            decompress(Compression::Zstd, b"x", 1),
-            Err(DecompressError::Unsupported {
-                compression: Compression::Zstd
-            })
-        );
+        let e = decompress(Compression::Zstd, b"x", 1).unwrap_err();
+        assert!(alloc::format!("{e}").contains("`zstd` feature"));
     }
 
     fn compressible() -> impl Strategy<Value = Vec<u8>> {
@@ -967,53 +627,6 @@ mod tests {
                 if let Ok(out) = decompress(Compression::Zstd, &framed, raw_size) {
                     prop_assert_eq!(out.len(), raw_size);
                 }
-            }
-        }
-    }
-
-    /// A body to decompress: valid (compressed from compressible input), valid but declared
-    /// with another size, or damaged.
-    fn any_body() -> impl Strategy<Value = (Compression, Vec<u8>, usize)> {
-        let compression = prop_oneof![
-            Just(Compression::Lz4),
-            Just(Compression::Zstd),
-            Just(Compression::None),
-        ];
-        (
-            compression,
-            compressible(),
-            prop_oneof![Just(0isize), -3isize..3],
-            proptest::option::of((any::<proptest::sample::Index>(), any::<u8>())),
-        )
-            .prop_map(|(c, raw, size_error, flip)| {
-                let mut body = compress(c, &raw).unwrap_or_default();
-                if let Some((at, byte)) = flip.filter(|_| !body.is_empty()) {
-                    let at = at.index(body.len());
-                    body[at] ^= byte;
-                }
-                (c, body, raw.len().saturating_add_signed(size_error))
-            })
-    }
-
-    proptest! {
-        /// `decompress_into` gives what `decompress_with_limit` gives, whatever the buffer
-        /// held before, and leaves it empty on error.
-        #[test]
-        fn decompress_into_agrees_with_decompress(
-            (compression, body, raw_size) in any_body(),
-            stale in proptest::collection::vec(any::<u8>(), 0..3000),
-            max in prop_oneof![Just(DEFAULT_MAX_RAW_SIZE), 0usize..2000],
-        ) {
-            let mut out = stale;
-            let into = decompress_into(compression, &body, raw_size, max, &mut out);
-            let fresh = decompress_with_limit(compression, &body, raw_size, max);
-            match (into, fresh) {
-                (Ok(()), Ok(fresh)) => prop_assert_eq!(out, fresh),
-                (Err(e), Err(fresh)) => {
-                    prop_assert_eq!(e, fresh);
-                    prop_assert!(out.is_empty());
-                }
-                (into, fresh) => prop_assert!(false, "{:?} vs {:?}", into, fresh),
             }
         }
     }

@@ -1,15 +1,11 @@
-//! Request signing for SLS: signature v1 (HMAC-SHA1) and v4 (HMAC-SHA256), body digests,
-//! and the checks a server makes to verify a signed request.
+//! Request signing for SLS: signature v1 (HMAC-SHA1) and v4 (HMAC-SHA256), and body
+//! digests.
 //!
 //! ```text
 //!  once per batch:   BodyDigest::for_version(version, &body)   (MD5 for v1, SHA-256 for v4)
 //!  per attempt:      unsigned HttpRequest ──sign_request(now)──► + date, digest, token,
 //!                                                                 authorization
 //! ```
-//!
-//! The canonicalisation functions ([`string_to_sign_v1`], [`canonical_request_v4`], …) take
-//! any header list, so the same code signs a request on the client and recomputes the
-//! signature of a received request on a server ([`verify_request`]).
 //!
 //! # Signature v1
 //!
@@ -51,18 +47,13 @@ use sha2::Sha256;
 
 use crate::credentials::{Credentials, Secret};
 use crate::protocol::http::{HeaderName, HttpRequest};
-use crate::protocol::time::{CivilDateTime, UnixTime};
-
-/// Lower-case hex SHA-256 of the empty string: the v4 payload hash of a request without
-/// a body.
-pub const EMPTY_SHA256_HEX: &str =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+use crate::protocol::time::UnixTime;
 
 /// Value of `x-log-signaturemethod` for signature v1.
-pub const SIGNATURE_METHOD_V1: &str = "hmac-sha1";
+const SIGNATURE_METHOD_V1: &str = "hmac-sha1";
 
 /// Algorithm name of signature v4 (first word of its `Authorization` header).
-pub const ALGORITHM_V4: &str = "SLS4-HMAC-SHA256";
+const ALGORITHM_V4: &str = "SLS4-HMAC-SHA256";
 
 const V4_SERVICE: &str = "sls";
 const V4_TERMINATOR: &str = "aliyun_v4_request";
@@ -618,243 +609,6 @@ fn push_scope(s: &mut String, date: &str, region: &str) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Verification (servers)
-
-/// A parsed `Authorization` header.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Authorization<'a> {
-    /// `LOG <id>:<base64 signature>` (older SDKs write `SLS` instead of `LOG`).
-    V1 {
-        /// The AccessKey ID.
-        access_key_id: &'a str,
-        /// The base64 signature.
-        signature: &'a str,
-    },
-    /// `SLS4-HMAC-SHA256 Credential=<id>/<date>/<region>/sls/aliyun_v4_request,Signature=<hex>`.
-    V4 {
-        /// The AccessKey ID.
-        access_key_id: &'a str,
-        /// The scope date, `YYYYMMDD`.
-        date: &'a str,
-        /// The scope region.
-        region: &'a str,
-        /// The hex signature.
-        signature: &'a str,
-    },
-}
-
-impl<'a> Authorization<'a> {
-    /// Parse an `Authorization` header value. `None` if it is neither form.
-    pub fn parse(value: &'a str) -> Option<Self> {
-        let value = value.trim();
-        if let Some(rest) = value.strip_prefix(ALGORITHM_V4) {
-            let rest = rest.trim_start();
-            let (credential, signature) = rest.split_once(',')?;
-            let credential = credential.trim().strip_prefix("Credential=")?;
-            let signature = signature.trim().strip_prefix("Signature=")?;
-            let mut parts = credential.split('/');
-            let access_key_id = parts.next()?;
-            let date = parts.next()?;
-            let region = parts.next()?;
-            if parts.next()? != V4_SERVICE
-                || parts.next()? != V4_TERMINATOR
-                || parts.next().is_some()
-                || access_key_id.is_empty()
-                || region.is_empty()
-            {
-                return None;
-            }
-            return Some(Self::V4 {
-                access_key_id,
-                date,
-                region,
-                signature,
-            });
-        }
-        let rest = value
-            .strip_prefix("LOG ")
-            .or_else(|| value.strip_prefix("SLS "))?;
-        let (access_key_id, signature) = rest.trim_start().rsplit_once(':')?;
-        (!access_key_id.is_empty()).then_some(Self::V1 {
-            access_key_id,
-            signature,
-        })
-    }
-
-    /// The AccessKey ID the request claims.
-    pub fn access_key_id(&self) -> &'a str {
-        match self {
-            Self::V1 { access_key_id, .. } | Self::V4 { access_key_id, .. } => access_key_id,
-        }
-    }
-}
-
-/// What [`verify_request`] learned from a correctly signed request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifiedRequest {
-    /// The AccessKey ID that signed it.
-    pub access_key_id: String,
-    /// The signature scheme used.
-    pub version: SignatureVersion,
-    /// The v4 scope region; `None` for v1.
-    pub region: Option<String>,
-    /// The signed request date (check clock skew against it).
-    pub date: UnixTime,
-    /// The `x-acs-security-token` sent with the request, if any (signed, so genuine).
-    pub security_token: Option<Secret>,
-}
-
-/// Why a request failed verification. No variant carries secrets or signatures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum VerifyError {
-    /// No `Authorization` header.
-    MissingAuthorization,
-    /// An `Authorization` header in neither the v1 nor the v4 form, or a signature that is
-    /// not base64 (v1) / hex (v4).
-    MalformedAuthorization,
-    /// No `Date` / `x-log-date` header (v1), or no `x-log-date` (v4).
-    MissingDate,
-    /// The date header is not in the required format, or (v4) disagrees with the scope date.
-    InvalidDate,
-    /// A non-empty body without `Content-MD5` (v1) or any body without
-    /// `x-log-content-sha256` (v4).
-    MissingBodyDigest,
-    /// The body does not match its `Content-MD5` / `x-log-content-sha256`.
-    BodyDigestMismatch,
-    /// The lookup knows no secret for the AccessKey ID.
-    UnknownAccessKey,
-    /// The signature is wrong (wrong secret, or a signed part of the request was altered).
-    SignatureMismatch,
-}
-
-impl fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::MissingAuthorization => "no Authorization header",
-            Self::MalformedAuthorization => "malformed Authorization header",
-            Self::MissingDate => "no request date header",
-            Self::InvalidDate => "malformed request date",
-            Self::MissingBodyDigest => "no body digest header",
-            Self::BodyDigestMismatch => "the body does not match its digest header",
-            Self::UnknownAccessKey => "unknown AccessKey ID",
-            Self::SignatureMismatch => "the request signature does not match",
-        })
-    }
-}
-
-impl core::error::Error for VerifyError {}
-
-/// Verify a received request as a server would: the body against its digest header
-/// (`Content-MD5` for v1, required when the body is not empty; `x-log-content-sha256` for
-/// v4, always required), then the signature ([`verify_signature`]).
-///
-/// `lookup_secret` maps the AccessKey ID to its secret. Signatures are compared in
-/// constant time; nothing secret is returned or formatted on failure. Clock skew is the
-/// caller's to check, against [`VerifiedRequest::date`].
-pub fn verify_request<N: AsRef<str>, V: AsRef<str>>(
-    method: &str,
-    path_and_query: &str,
-    headers: &[(N, V)],
-    body: &[u8],
-    lookup_secret: impl FnOnce(&str) -> Option<Secret>,
-) -> Result<VerifiedRequest, VerifyError> {
-    let auth = header(headers, "authorization").ok_or(VerifyError::MissingAuthorization)?;
-    match Authorization::parse(auth).ok_or(VerifyError::MalformedAuthorization)? {
-        Authorization::V1 { .. } => match header(headers, "content-md5") {
-            Some(md5) if !md5.trim().eq_ignore_ascii_case(&content_md5_hex(body)) => {
-                return Err(VerifyError::BodyDigestMismatch);
-            }
-            None if !body.is_empty() => return Err(VerifyError::MissingBodyDigest),
-            _ => {}
-        },
-        Authorization::V4 { .. } => {
-            let sent =
-                header(headers, "x-log-content-sha256").ok_or(VerifyError::MissingBodyDigest)?;
-            if !sent.trim().eq_ignore_ascii_case(&sha256_hex(body)) {
-                return Err(VerifyError::BodyDigestMismatch);
-            }
-        }
-    }
-    verify_signature(method, path_and_query, headers, lookup_secret)
-}
-
-/// Verify only the signature of a received request (v1 or v4, told apart by its
-/// `Authorization` header), trusting the digest headers as sent. Use [`verify_request`]
-/// unless the body has been checked against them already.
-pub fn verify_signature<N: AsRef<str>, V: AsRef<str>>(
-    method: &str,
-    path_and_query: &str,
-    headers: &[(N, V)],
-    lookup_secret: impl FnOnce(&str) -> Option<Secret>,
-) -> Result<VerifiedRequest, VerifyError> {
-    let auth = header(headers, "authorization").ok_or(VerifyError::MissingAuthorization)?;
-    let auth = Authorization::parse(auth).ok_or(VerifyError::MalformedAuthorization)?;
-    let security_token = header(headers, "x-acs-security-token").map(Secret::new);
-    match auth {
-        Authorization::V1 {
-            access_key_id,
-            signature,
-        } => {
-            let claimed = BASE64
-                .decode(signature)
-                .map_err(|_| VerifyError::MalformedAuthorization)?;
-            let date = header(headers, "date")
-                .or_else(|| header(headers, "x-log-date"))
-                .ok_or(VerifyError::MissingDate)?;
-            let date = CivilDateTime::parse_rfc1123(date)
-                .and_then(|c| c.to_unix_secs())
-                .ok_or(VerifyError::InvalidDate)?;
-            let secret = lookup_secret(access_key_id).ok_or(VerifyError::UnknownAccessKey)?;
-            let to_sign = string_to_sign_v1(method, path_and_query, headers);
-            hmac_sha1(secret.expose().as_bytes())
-                .chain_update(&to_sign)
-                .verify_slice(&claimed)
-                .map_err(|_| VerifyError::SignatureMismatch)?;
-            Ok(VerifiedRequest {
-                access_key_id: access_key_id.into(),
-                version: SignatureVersion::V1,
-                region: None,
-                date: UnixTime::from_secs(date),
-                security_token,
-            })
-        }
-        Authorization::V4 {
-            access_key_id,
-            date,
-            region,
-            signature,
-        } => {
-            let claimed = unhex(signature).ok_or(VerifyError::MalformedAuthorization)?;
-            let date_time = header(headers, "x-log-date").ok_or(VerifyError::MissingDate)?;
-            let when = CivilDateTime::parse_iso8601_basic(date_time)
-                .and_then(|c| c.to_unix_secs())
-                .ok_or(VerifyError::InvalidDate)?;
-            if date_time.get(..8) != Some(date) {
-                return Err(VerifyError::InvalidDate);
-            }
-            let payload =
-                header(headers, "x-log-content-sha256").map_or(EMPTY_SHA256_HEX, str::trim);
-            let secret = lookup_secret(access_key_id).ok_or(VerifyError::UnknownAccessKey)?;
-            let canonical = canonical_request_v4(method, path_and_query, headers, payload);
-            let to_sign = string_to_sign_v4(date_time, region, &canonical);
-            let key = signing_key_v4(secret.expose(), date, region);
-            hmac_sha256(&key)
-                .chain_update(&to_sign)
-                .verify_slice(&claimed)
-                .map_err(|_| VerifyError::SignatureMismatch)?;
-            Ok(VerifiedRequest {
-                access_key_id: access_key_id.into(),
-                version: SignatureVersion::V4,
-                region: Some(region.into()),
-                date: UnixTime::from_secs(when),
-                security_token,
-            })
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Helpers shared with `request`
 
 fn header<'h, N: AsRef<str>, V: AsRef<str>>(headers: &'h [(N, V)], name: &str) -> Option<&'h str> {
@@ -959,16 +713,6 @@ fn hex(bytes: &[u8], digits: &[u8; 16]) -> String {
     s
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    b.chunks_exact(2)
-        .map(|p| Some(hex_val(&p[0])? << 4 | hex_val(&p[1])?))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -984,22 +728,36 @@ mod tests {
             .collect()
     }
 
-    fn at_iso(s: &str) -> UnixTime {
-        UnixTime::from_secs(
-            CivilDateTime::parse_iso8601_basic(s)
-                .unwrap()
-                .to_unix_secs()
-                .unwrap(),
-        )
-    }
+    /// 2022-08-08T03:23:30Z, the date of the Go v4 vectors.
+    const GO_V4_TIME: UnixTime = UnixTime::from_secs(1_659_929_010);
+    /// Wed, 25 Nov 2026 01:40:30 GMT, the date of the Python SDK capture.
+    const PY_TIME: UnixTime = UnixTime::from_secs(1_795_570_830);
 
-    fn at_rfc1123(s: &str) -> UnixTime {
-        UnixTime::from_secs(
-            CivilDateTime::parse_rfc1123(s)
-                .unwrap()
-                .to_unix_secs()
-                .unwrap(),
-        )
+    /// The `authorization` header `sign_request` must have written, recomputed from the
+    /// signed request's own headers: the signature covers exactly what is sent.
+    fn expected_authorization(
+        req: &HttpRequest,
+        creds: &Credentials,
+        config: &SigningConfig,
+    ) -> String {
+        let (method, pq, headers) = (req.method.as_str(), &req.path_and_query, &req.headers);
+        let id = &creds.access_key_id;
+        let secret = creds.access_key_secret.expose();
+        match config.version {
+            SignatureVersion::V1 => authorization_v1(
+                id,
+                &sign_v1(secret, &string_to_sign_v1(method, pq, headers)),
+            ),
+            SignatureVersion::V4 => {
+                let region = config.region.as_deref().unwrap();
+                let date_time = req.header("x-log-date").unwrap();
+                let payload = req.header("x-log-content-sha256").unwrap();
+                let canonical = canonical_request_v4(method, pq, headers, payload);
+                let to_sign = string_to_sign_v4(date_time, region, &canonical);
+                let signature = sign_v4(secret, &date_time[..8], region, &to_sign);
+                authorization_v4(id, &date_time[..8], region, &signature)
+            }
+        }
     }
 
     fn request(
@@ -1032,7 +790,10 @@ mod tests {
     fn digests_of_known_inputs() {
         assert_eq!(content_md5_hex(b""), "D41D8CD98F00B204E9800998ECF8427E");
         assert_eq!(content_md5_hex(b"abc"), "900150983CD24FB0D6963F7D28E17F72");
-        assert_eq!(sha256_hex(b""), EMPTY_SHA256_HEX);
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -1284,14 +1045,7 @@ mod tests {
         let config = SigningConfig::v4("cn-shanghai");
         let digest = config.digest(&req.body);
         let creds = Credentials::new("acsddda21dsd", "zxasdasdasw2");
-        sign_request(
-            &mut req,
-            &creds,
-            &config,
-            at_iso("20220808T032330Z"),
-            &digest,
-        )
-        .unwrap();
+        sign_request(&mut req, &creds, &config, GO_V4_TIME, &digest).unwrap();
         assert_eq!(
             req.header("authorization"),
             Some(&*expect_v4(
@@ -1390,7 +1144,7 @@ mod tests {
         let config = SigningConfig::v1();
         let digest = config.digest(&req.body);
         let creds = Credentials::new("testAccessKeyId", "testAccessKeySecret");
-        let now = at_rfc1123("Wed, 25 Nov 2026 01:40:30 GMT");
+        let now = PY_TIME;
         sign_request(&mut req, &creds, &config, now, &digest).unwrap();
         let md5 = content_md5_hex(b"compressed body bytes");
         let names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_ref()).collect();
@@ -1471,16 +1225,10 @@ mod tests {
                 "{signed}"
             );
             assert!(!format!("{req:?}").contains("STS-TOKEN-VALUE"));
-            // Verification sees the token and accepts the request.
-            let v = verify_request("POST", &req.path_and_query, &req.headers, &req.body, |id| {
-                (id == "id").then(|| Secret::new("secret"))
-            })
-            .unwrap();
             assert_eq!(
-                v.security_token.as_ref().map(Secret::expose),
-                Some("STS-TOKEN-VALUE")
+                req.header("authorization"),
+                Some(&*expected_authorization(&req, &creds, &config))
             );
-            assert_eq!(v.version, config.version);
         }
     }
 
@@ -1490,7 +1238,7 @@ mod tests {
         let config = SigningConfig::v1().with_date_header(DateHeader::XLogDate);
         let digest = config.digest(&req.body);
         let creds = Credentials::new("id", "secret");
-        let now = at_rfc1123("Wed, 25 Nov 2026 01:40:30 GMT");
+        let now = PY_TIME;
         sign_request(&mut req, &creds, &config, now, &digest).unwrap();
         assert_eq!(req.header("date"), None);
         assert_eq!(
@@ -1503,11 +1251,10 @@ mod tests {
             Some("Wed, 25 Nov 2026 01:40:30 GMT")
         );
         assert!(!to_sign.contains("x-log-date"));
-        let v = verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| {
-            Some(Secret::new("secret"))
-        })
-        .unwrap();
-        assert_eq!(v.date, now);
+        assert_eq!(
+            req.header("authorization"),
+            Some(&*authorization_v1("id", &sign_v1("secret", &to_sign)))
+        );
     }
 
     #[test]
@@ -1540,10 +1287,10 @@ mod tests {
                 assert!(count(&req, name) <= 1, "{name} duplicated");
             }
             assert_ne!(req.header("authorization"), first.header("authorization"));
-            verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| {
-                Some(Secret::new("secret"))
-            })
-            .unwrap();
+            assert_eq!(
+                req.header("authorization"),
+                Some(&*expected_authorization(&req, &creds, &config))
+            );
         }
     }
 
@@ -1646,303 +1393,13 @@ mod tests {
             .next()
             .unwrap()
             .to_string();
-        let v = verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| {
-            Some(Secret::new("TOP-SECRET"))
-        })
-        .unwrap();
-        let err = verify_request(
-            "POST",
-            &req.path_and_query,
-            &req.headers,
-            b"tampered",
-            |_| Some(Secret::new("TOP-SECRET")),
-        )
-        .unwrap_err();
         let text = format!(
-            "{req:?} {creds:?} {config:?} {digest:?} {v:?} {err:?} {err} {:?} {}",
+            "{req:?} {creds:?} {config:?} {digest:?} {:?} {}",
             SignError::RegionRequired,
             SignError::InvalidCredentials
         );
         for secret in ["TOP-SECRET", "STS-TOKEN-VALUE", sig.as_str()] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
-        }
-    }
-
-    #[test]
-    fn authorization_parsing() {
-        assert_eq!(
-            Authorization::parse("LOG testAccessKeyId:b4jgkxeWHT817HMdN88dbXtTuQs="),
-            Some(Authorization::V1 {
-                access_key_id: "testAccessKeyId",
-                signature: "b4jgkxeWHT817HMdN88dbXtTuQs="
-            })
-        );
-        assert_eq!(
-            Authorization::parse("SLS mockAccessKeyID:Rwm6cTKzoti4HWoe+GKcb6Kv07E=")
-                .map(|a| a.access_key_id()),
-            Some("mockAccessKeyID")
-        );
-        assert_eq!(
-            Authorization::parse(&expect_v4("cn-shanghai", "8a10")),
-            Some(Authorization::V4 {
-                access_key_id: "acsddda21dsd",
-                date: "20220808",
-                region: "cn-shanghai",
-                signature: "8a10"
-            })
-        );
-        for bad in [
-            "",
-            "LOG",
-            "LOG :sig",
-            "LOG idsig",
-            "Bearer abc",
-            "SLS4-HMAC-SHA256 Credential=id/20220808/r/sls/aliyun_v4_request",
-            "SLS4-HMAC-SHA256 Credential=id/20220808/r/oss/aliyun_v4_request,Signature=ab",
-            "SLS4-HMAC-SHA256 Credential=id/20220808/r/sls/aliyun_v4_request/x,Signature=ab",
-            "SLS4-HMAC-SHA256 Credential=/20220808/r/sls/aliyun_v4_request,Signature=ab",
-        ] {
-            assert_eq!(Authorization::parse(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn verify_signature_accepts_the_python_capture() {
-        let headers = python_captured_headers();
-        let v = verify_signature("POST", "/logstores/mylogstore/shards/lb", &headers, |id| {
-            (id == "testAccessKeyId").then(|| Secret::new("testAccessKeySecret"))
-        })
-        .unwrap();
-        assert_eq!(v.access_key_id, "testAccessKeyId");
-        assert_eq!(v.version, SignatureVersion::V1);
-        assert_eq!(v.date, at_rfc1123("Wed, 25 Nov 2026 01:40:30 GMT"));
-        assert_eq!(v.security_token, None);
-        // The body is checked against Content-MD5 by `verify_request`.
-        assert_eq!(
-            verify_request(
-                "POST",
-                "/logstores/mylogstore/shards/lb",
-                &headers,
-                b"x",
-                |_| { Some(Secret::new("testAccessKeySecret")) }
-            ),
-            Err(VerifyError::BodyDigestMismatch)
-        );
-        let mut altered = headers.clone();
-        altered.retain(|(n, _)| n != "x-log-bodyrawsize");
-        altered.push(("x-log-bodyrawsize".into(), "150".into()));
-        assert_eq!(
-            verify_signature("POST", "/logstores/mylogstore/shards/lb", &altered, |_| {
-                Some(Secret::new("testAccessKeySecret"))
-            }),
-            Err(VerifyError::SignatureMismatch)
-        );
-    }
-
-    #[test]
-    fn verify_rejects_each_kind_of_tampering() {
-        let creds = Credentials::new("id", "secret");
-        let lookup = |id: &str| (id == "id").then(|| Secret::new("secret"));
-        for config in [SigningConfig::v1(), SigningConfig::v4("cn-hangzhou")] {
-            let mut req = put_logs_like(b"body");
-            let digest = config.digest(&req.body);
-            sign_request(
-                &mut req,
-                &creds,
-                &config,
-                UnixTime::from_secs(1_700_000_000),
-                &digest,
-            )
-            .unwrap();
-            let ok = verify_request("POST", &req.path_and_query, &req.headers, &req.body, lookup)
-                .unwrap();
-            assert_eq!(ok.access_key_id, "id");
-            assert_eq!(ok.date, UnixTime::from_secs(1_700_000_000));
-            assert_eq!(
-                ok.region.as_deref(),
-                (config.version == SignatureVersion::V4).then_some("cn-hangzhou")
-            );
-
-            let verify = |method: &str, pq: &str, headers: &[(HeaderName, String)], body: &[u8]| {
-                verify_request(method, pq, headers, body, lookup)
-            };
-            assert_eq!(
-                verify("GET", &req.path_and_query, &req.headers, &req.body),
-                Err(VerifyError::SignatureMismatch)
-            );
-            assert_eq!(
-                verify(
-                    "POST",
-                    "/logstores/other/shards/lb",
-                    &req.headers,
-                    &req.body
-                ),
-                Err(VerifyError::SignatureMismatch)
-            );
-            assert_eq!(
-                verify("POST", &req.path_and_query, &req.headers, b"bodz"),
-                Err(VerifyError::BodyDigestMismatch)
-            );
-            let with = |name: &str, value: Option<&str>| {
-                let mut hs: Vec<(HeaderName, String)> = req
-                    .headers
-                    .iter()
-                    .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
-                    .cloned()
-                    .collect();
-                if let Some(v) = value {
-                    hs.push((HeaderName::Owned(name.into()), v.into()));
-                }
-                hs
-            };
-            assert_eq!(
-                verify(
-                    "POST",
-                    &req.path_and_query,
-                    &with("x-log-bodyrawsize", Some("152")),
-                    &req.body
-                ),
-                Err(VerifyError::SignatureMismatch)
-            );
-            assert_eq!(
-                verify(
-                    "POST",
-                    &req.path_and_query,
-                    &with("x-log-compresstype", None),
-                    &req.body
-                ),
-                Err(VerifyError::SignatureMismatch)
-            );
-            assert_eq!(
-                verify(
-                    "POST",
-                    &req.path_and_query,
-                    &with("authorization", None),
-                    &req.body
-                ),
-                Err(VerifyError::MissingAuthorization)
-            );
-            assert_eq!(
-                verify(
-                    "POST",
-                    &req.path_and_query,
-                    &with(
-                        "authorization",
-                        Some(match config.version {
-                            SignatureVersion::V1 => "LOG id:!!notbase64",
-                            SignatureVersion::V4 => {
-                                "SLS4-HMAC-SHA256 Credential=id/20231114/cn-hangzhou/sls/aliyun_v4_request,Signature=zz"
-                            }
-                        })
-                    ),
-                    &req.body
-                ),
-                Err(VerifyError::MalformedAuthorization)
-            );
-            // Unsigned headers may change freely.
-            assert!(
-                verify(
-                    "POST",
-                    &req.path_and_query,
-                    &with("user-agent", Some("other")),
-                    &req.body
-                )
-                .is_ok()
-            );
-            assert_eq!(
-                verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| {
-                    Some(Secret::new("wrong"))
-                }),
-                Err(VerifyError::SignatureMismatch)
-            );
-            assert_eq!(
-                verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| {
-                    None
-                }),
-                Err(VerifyError::UnknownAccessKey)
-            );
-            match config.version {
-                SignatureVersion::V1 => {
-                    assert_eq!(
-                        verify("POST", &req.path_and_query, &with("date", None), &req.body),
-                        Err(VerifyError::MissingDate)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("date", Some("yesterday")),
-                            &req.body
-                        ),
-                        Err(VerifyError::InvalidDate)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("date", Some("Tue, 14 Nov 2023 22:13:21 GMT")),
-                            &req.body
-                        ),
-                        Err(VerifyError::SignatureMismatch)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("content-md5", None),
-                            &req.body
-                        ),
-                        Err(VerifyError::MissingBodyDigest)
-                    );
-                }
-                SignatureVersion::V4 => {
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("x-log-date", None),
-                            &req.body
-                        ),
-                        Err(VerifyError::MissingDate)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("x-log-date", Some("20231115T221320Z")),
-                            &req.body
-                        ),
-                        Err(VerifyError::InvalidDate)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("x-log-date", Some("20231114T221321Z")),
-                            &req.body
-                        ),
-                        Err(VerifyError::SignatureMismatch)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("x-log-content-sha256", None),
-                            &req.body
-                        ),
-                        Err(VerifyError::MissingBodyDigest)
-                    );
-                    assert_eq!(
-                        verify(
-                            "POST",
-                            &req.path_and_query,
-                            &with("host", Some("evil.example")),
-                            &req.body
-                        ),
-                        Err(VerifyError::SignatureMismatch)
-                    );
-                }
-            }
         }
     }
 
@@ -1958,9 +1415,6 @@ mod tests {
         assert_eq!(percent_decode("%", true), "%");
         assert_eq!(percent_decode("%4", true), "%4");
         assert_eq!(percent_decode("%ff", true), "\u{fffd}");
-        assert_eq!(unhex("0aFf"), Some(vec![0x0a, 0xff]));
-        assert_eq!(unhex("0a1"), None);
-        assert_eq!(unhex("zz"), None);
     }
 
     mod props {
@@ -1981,8 +1435,10 @@ mod tests {
         }
 
         proptest! {
+            /// Whatever the request, the signature `sign_request` sends is the one its own
+            /// headers and path call for, and the date and token go where they should.
             #[test]
-            fn signed_requests_verify_and_any_body_change_is_caught(
+            fn sign_request_signs_exactly_what_it_sends(
                 body in proptest::collection::vec(any::<u8>(), 0..200),
                 key in "[0-9a-f]{0,32}",
                 processor in "\\PC{0,12}",
@@ -1991,7 +1447,6 @@ mod tests {
                 secs in 0u64..4_102_444_800,
                 v4 in any::<bool>(),
                 x_log_date in any::<bool>(),
-                flip in any::<prop::sample::Index>(),
             ) {
                 let mut pq = String::from("/logstores/app");
                 let mut params = Vec::new();
@@ -2027,24 +1482,19 @@ mod tests {
                 }
                 let config = config(v4, x_log_date);
                 let digest = config.digest(&body);
-                sign_request(&mut req, &creds, &config, UnixTime::from_secs(secs), &digest).unwrap();
-                let lookup = |id: &str| (id == "AKID").then(|| Secret::new(secret.as_str()));
-                let v = verify_request("POST", &req.path_and_query, &req.headers, &req.body, lookup).unwrap();
-                prop_assert_eq!(v.date, UnixTime::from_secs(secs));
-                prop_assert_eq!(v.security_token.as_ref().map(Secret::expose), token.as_deref());
-                if !body.is_empty() {
-                    let mut changed = body.clone();
-                    changed[flip.index(body.len())] ^= 0x80;
-                    prop_assert_eq!(
-                        verify_request("POST", &req.path_and_query, &req.headers, &changed, lookup),
-                        Err(VerifyError::BodyDigestMismatch)
-                    );
-                }
-                let wrong = format!("{secret}x");
+                let now = UnixTime::from_secs(secs);
+                sign_request(&mut req, &creds, &config, now, &digest).unwrap();
                 prop_assert_eq!(
-                    verify_request("POST", &req.path_and_query, &req.headers, &req.body, |_| Some(Secret::new(wrong.as_str()))),
-                    Err(VerifyError::SignatureMismatch)
+                    req.header("authorization"),
+                    Some(&*expected_authorization(&req, &creds, &config))
                 );
+                prop_assert_eq!(req.header("x-acs-security-token"), token.as_deref());
+                let (date_name, date) = match (v4, x_log_date) {
+                    (true, _) => ("x-log-date", now.iso8601_basic()),
+                    (false, true) => ("x-log-date", now.rfc1123()),
+                    (false, false) => ("date", now.rfc1123()),
+                };
+                prop_assert_eq!(req.header(date_name), Some(date.as_str()));
             }
 
             #[test]
