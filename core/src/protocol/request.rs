@@ -24,10 +24,11 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::protocol::compress::{self, CompressError, Compression};
+use crate::protocol::encoding::{Space, percent_encode_into};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method};
 use crate::protocol::json;
-use crate::protocol::sign::{self, BodyDigest, SignatureVersion, Space};
+use crate::protocol::sign::{BodyDigest, SignatureVersion};
 
 /// The `x-log-apiversion` every request carries.
 pub const API_VERSION: &str = "0.6.0";
@@ -302,7 +303,7 @@ impl<'a> PutLogsTarget<'a> {
             s.push(if i == 0 { '?' } else { '&' });
             s.push_str(k);
             s.push('=');
-            sign::percent_encode_into(&mut s, v, Space::Plus);
+            percent_encode_into(&mut s, v, Space::Plus);
         }
         s
     }
