@@ -173,7 +173,7 @@ fn decode_body(request: &HttpRequest) -> Option<proto::LogGroup> {
         Compression::None => &request.body[..],
         c => {
             let raw_len = request.header("x-log-bodyrawsize")?.parse().ok()?;
-            raw = compress::decompress_with_limit(c, &request.body, raw_len, usize::MAX).ok()?;
+            raw = compress::decompress(c, &request.body, raw_len).ok()?;
             &raw[..]
         }
     };

@@ -138,7 +138,7 @@ impl Wire {
         let body = sealed.body.body();
         let raw = match sealed.body.compression() {
             Compression::None => None,
-            c => compress::decompress_with_limit(c, body, sealed.body.raw_len(), usize::MAX).ok(),
+            c => compress::decompress(c, body, sealed.body.raw_len()).ok(),
         };
         let bytes = raw.as_deref().unwrap_or(body);
         proto::decode_log_group(bytes)
@@ -176,7 +176,7 @@ pub(crate) fn attempt_from_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::sign::{DateHeader, SignatureVersion, VerifiedRequest, verify_request};
+    use crate::protocol::sign::{DateHeader, SignatureVersion};
 
     const SECRET: &str = "testAccessKeySecret";
 
@@ -190,15 +190,15 @@ mod tests {
             .unwrap()
     }
 
-    fn verify(req: &HttpRequest) -> VerifiedRequest {
-        verify_request(
-            req.method.as_str(),
-            &req.path_and_query,
-            &req.headers,
-            &req.body,
-            |_| Some(SECRET.into()),
-        )
-        .unwrap()
+    /// The signature version of a signed request's `authorization` header.
+    fn version(req: &HttpRequest) -> SignatureVersion {
+        let auth = req.header("authorization").unwrap();
+        if auth.starts_with("LOG testAccessKeyId:") {
+            SignatureVersion::V1
+        } else {
+            assert!(auth.starts_with("SLS4-HMAC-SHA256 Credential=testAccessKeyId/"));
+            SignatureVersion::V4
+        }
     }
 
     #[test]
@@ -207,7 +207,7 @@ mod tests {
         let req = signed(&config);
         assert_eq!(req.header("date"), Some("Wed, 25 Nov 2026 01:40:30 GMT"));
         assert_eq!(req.header("x-log-date"), None);
-        assert_eq!(verify(&req).date, UnixTime::from_secs(1_795_570_830));
+        assert_eq!(version(&req), SignatureVersion::V1);
 
         // For fetch-based runtimes, which may not set `Date`.
         let req = signed(&config.with_date_header(DateHeader::XLogDate));
@@ -216,9 +216,7 @@ mod tests {
             req.header("x-log-date"),
             Some("Wed, 25 Nov 2026 01:40:30 GMT")
         );
-        let verified = verify(&req);
-        assert_eq!(verified.version, SignatureVersion::V1);
-        assert_eq!(verified.date, UnixTime::from_secs(1_795_570_830));
+        assert_eq!(version(&req), SignatureVersion::V1);
     }
 
     #[test]
@@ -230,7 +228,7 @@ mod tests {
             let req = signed(&config.clone().with_date_header(date_header));
             assert_eq!(req.header("date"), None);
             assert_eq!(req.header("x-log-date"), Some("20261125T014030Z"));
-            assert_eq!(verify(&req).version, SignatureVersion::V4);
+            assert_eq!(version(&req), SignatureVersion::V4);
         }
     }
 }

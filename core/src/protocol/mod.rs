@@ -4,6 +4,7 @@
 //! reads a clock; everything is tested with golden vectors.
 
 pub mod compress;
+pub(crate) mod encoding;
 pub mod endpoint;
 pub mod http;
 pub(crate) mod json;

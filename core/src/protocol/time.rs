@@ -1,5 +1,6 @@
 //! Time without `std`: a monotonic [`Instant`], a wall-clock [`UnixTime`], and the two
-//! calendar formats SLS needs (RFC 1123 for `Date`, ISO-8601 basic for `x-log-date`).
+//! calendar formats SLS needs (RFC 1123 for `Date`, ISO-8601 basic for `x-log-date`), which
+//! the client writes and never reads.
 //!
 //! Neither type can read a clock: values come from a runtime's `Clock` (or, in tests, are
 //! written down literally). That keeps every decision in the core reproducible.
@@ -252,96 +253,6 @@ impl CivilDateTime {
             self.second
         )
     }
-
-    /// Parse an RFC 1123 date (`Wed, 25 Nov 2026 01:40:30 GMT`; a one-digit day is
-    /// accepted too). Returns `None` for anything else. Used by servers that check request
-    /// time skew.
-    pub fn parse_rfc1123(s: &str) -> Option<Self> {
-        let mut it = s.split_ascii_whitespace();
-        let wd = it.next()?.strip_suffix(',')?;
-        let day: u8 = it.next()?.parse().ok()?;
-        let mon = it.next()?;
-        let year: i64 = it.next()?.parse().ok()?;
-        let hms = it.next()?;
-        if it.next()? != "GMT" || it.next().is_some() {
-            return None;
-        }
-        let month = MONTHS.iter().position(|m| *m == mon)? as u8 + 1;
-        let mut t = hms.split(':');
-        let hour: u8 = t.next()?.parse().ok()?;
-        let minute: u8 = t.next()?.parse().ok()?;
-        let second: u8 = t.next()?.parse().ok()?;
-        if t.next().is_some() || hour > 23 || minute > 59 || second > 60 {
-            return None;
-        }
-        if day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        let weekday = WEEKDAYS.iter().position(|d| *d == wd)? as u8;
-        Some(Self {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            weekday,
-        })
-    }
-
-    /// Parse the ISO-8601 basic form `YYYYMMDDTHHMMSSZ`.
-    pub fn parse_iso8601_basic(s: &str) -> Option<Self> {
-        let b = s.as_bytes();
-        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-            return None;
-        }
-        let num = |r: core::ops::Range<usize>| -> Option<u32> {
-            let part = s.get(r)?;
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            part.parse().ok()
-        };
-        let year = i64::from(num(0..4)?);
-        let month = num(4..6)? as u8;
-        let day = num(6..8)? as u8;
-        let hour = num(9..11)? as u8;
-        let minute = num(11..13)? as u8;
-        let second = num(13..15)? as u8;
-        if !(1..=12).contains(&month)
-            || day == 0
-            || day > days_in_month(year, month)
-            || hour > 23
-            || minute > 59
-            || second > 60
-        {
-            return None;
-        }
-        let days = days_from_civil(year, month, day);
-        Some(Self {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            weekday: ((days + 4).rem_euclid(7)) as u8,
-        })
-    }
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: u8) -> u8 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 0,
-    }
 }
 
 /// Days since 1970-01-01 → (year, month, day). Howard Hinnant's `civil_from_days`.
@@ -377,11 +288,8 @@ mod tests {
     #[test]
     fn rfc1123_matches_python_sdk_capture() {
         // Date header of the request captured from aliyun-log-python-sdk (recipes §5).
-        let t = CivilDateTime::parse_rfc1123("Wed, 25 Nov 2026 01:40:30 GMT").unwrap();
-        let secs = t.to_unix_secs().unwrap();
-        assert_eq!(secs, 1_795_570_830);
         assert_eq!(
-            UnixTime::from_secs(secs).rfc1123(),
+            UnixTime::from_secs(1_795_570_830).rfc1123(),
             "Wed, 25 Nov 2026 01:40:30 GMT"
         );
     }
@@ -398,11 +306,10 @@ mod tests {
 
     #[test]
     fn iso8601_basic_matches_v4_vector_date() {
-        let t = CivilDateTime::parse_iso8601_basic("20220808T032330Z").unwrap();
-        let u = UnixTime::from_secs(t.to_unix_secs().unwrap());
+        let u = UnixTime::from_secs(1_659_929_010);
         assert_eq!(u.iso8601_basic(), "20220808T032330Z");
         assert_eq!(u.yyyymmdd(), "20220808");
-        assert_eq!(t.weekday, 1); // a Monday
+        assert_eq!(u.to_civil().weekday, 1); // a Monday
     }
 
     #[test]
@@ -418,9 +325,15 @@ mod tests {
             let days = days_from_civil(y, m, d);
             assert_eq!(civil_from_days(days), (y, m, d));
         }
-        assert_eq!(days_in_month(2100, 2), 28);
-        assert_eq!(days_in_month(2000, 2), 29);
-        assert!(CivilDateTime::parse_rfc1123("Tue, 29 Feb 2100 00:00:00 GMT").is_none());
+        // 2100 is no leap year, 2000 is.
+        assert_eq!(
+            civil_from_days(days_from_civil(2100, 2, 28) + 1),
+            (2100, 3, 1)
+        );
+        assert_eq!(
+            civil_from_days(days_from_civil(2000, 2, 28) + 1),
+            (2000, 2, 29)
+        );
     }
 
     #[test]
@@ -430,35 +343,10 @@ mod tests {
             let secs = days as u64 * 86_400 + 3723;
             let c = CivilDateTime::from_unix_secs(secs);
             assert_eq!(c.to_unix_secs(), Some(secs));
-            let s = UnixTime::from_secs(secs).rfc1123();
-            assert_eq!(CivilDateTime::parse_rfc1123(&s), Some(c), "{s}");
             if let Some(p) = prev_weekday {
                 assert_eq!(c.weekday, (p + 1) % 7);
             }
             prev_weekday = Some(c.weekday);
-        }
-    }
-
-    #[test]
-    fn parse_rejects_garbage() {
-        for s in [
-            "",
-            "Wed, 25 Nov 2026 01:40:30",
-            "Wed, 25 Foo 2026 01:40:30 GMT",
-            "Wed, 32 Nov 2026 01:40:30 GMT",
-            "Wed, 25 Nov 2026 24:00:00 GMT",
-            "Wed 25 Nov 2026 01:40:30 GMT",
-            "Wed, 25 Nov 2026 01:40:30 GMT extra",
-        ] {
-            assert!(CivilDateTime::parse_rfc1123(s).is_none(), "{s:?}");
-        }
-        for s in [
-            "20221308T032330Z",
-            "2022-8-08T03233Z",
-            "20220808T032330",
-            "2022080aT032330Z",
-        ] {
-            assert!(CivilDateTime::parse_iso8601_basic(s).is_none(), "{s:?}");
         }
     }
 

@@ -19,7 +19,6 @@
 //! | [`ScriptedTransport`] | [`HttpTransport`](crate::rt::HttpTransport): answers from [`ScriptedReply`]s, records [`RecordedRequest`]s |
 //! | [`SimRng`] | seeded PRNG for generating scenarios |
 //! | [`SimRuntime`] | all of the above for one seed |
-//! | [`BenchWorkload`] | the Go producer benchmark's logs, for benchmarks and load tests |
 //!
 //! Time moves only when every task waits, and then straight to the next deadline, so a
 //! scenario spanning hours of retries runs in microseconds. A run that can never finish
@@ -83,6 +82,7 @@ mod lock;
 mod rng;
 mod runtime;
 mod transport;
+#[cfg(feature = "__bench")]
 mod workload;
 
 pub use clock::ManualClock;
@@ -90,4 +90,8 @@ pub use executor::{ExecutorStats, SimError, SimExecutor, SimLimits};
 pub use rng::SimRng;
 pub use runtime::SimRuntime;
 pub use transport::{RecordedRequest, ScriptedReply, ScriptedTransport};
+/// The Go producer benchmark's logs, for this crate's benches and the tests crate's
+/// `throughput` binary (feature `__bench`; not part of the public API).
+#[cfg(feature = "__bench")]
+#[doc(hidden)]
 pub use workload::BenchWorkload;

@@ -1,9 +1,10 @@
 //! Request bodies: `x-log-compresstype`, `x-log-bodyrawsize`, decompression and limits.
 
-use sls_producer_core::protocol::compress::{self, Compression, DecompressError};
+use sls_producer_core::protocol::compress::Compression;
 
 use super::auth::header;
 use super::config::Limits;
+use super::decompress::{Undecodable, decompress_into};
 use super::error::SlsError;
 
 /// How strictly `x-log-bodyrawsize` is checked on an uncompressed body.
@@ -19,7 +20,7 @@ pub(crate) enum RawSizeCheck {
 /// The uncompressed body and how it was compressed, after checking the wire size, the
 /// declared raw size and the raw size against `limits`: `body` itself when it was not
 /// compressed, else `buffer`, which it is decompressed into (its allocation reused, its
-/// previous contents replaced; see [`compress::decompress_into`]).
+/// previous contents replaced; see [`decompress_into`]).
 pub(crate) fn decompress_body<'a>(
     headers: &[(String, String)],
     body: &'a [u8],
@@ -68,7 +69,7 @@ pub(crate) fn decompress_body<'a>(
     if raw_size > limits.max_raw_body_bytes {
         return Err(too_large(raw_size));
     }
-    compress::decompress_into(
+    decompress_into(
         compression,
         body,
         raw_size,
@@ -76,10 +77,7 @@ pub(crate) fn decompress_body<'a>(
         buffer,
     )
     .map_err(|e| match e {
-        DecompressError::RawSizeTooLarge { raw_size, .. } => too_large(raw_size),
-        DecompressError::Unsupported { .. } => {
-            SlsError::invalid_compress_type(compression.header_value().unwrap_or(""))
-        }
+        Undecodable::TooLarge { raw_size } => too_large(raw_size),
         other => SlsError::post_body_uncompress_error(other),
     })?;
     Ok((compression, buffer))
@@ -88,6 +86,7 @@ pub(crate) fn decompress_body<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sls_producer_core::protocol::compress;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

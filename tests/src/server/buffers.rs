@@ -3,8 +3,7 @@
 //! Decompressing into a fresh buffer costs an allocation, a zero-fill of the whole raw size
 //! and, for bodies of hundreds of KiB, page faults, on every request. A request instead
 //! leases a buffer that an earlier one sized and touched, and gives it back when it is
-//! done; [`compress::decompress_into`](sls_producer_core::protocol::compress::decompress_into)
-//! overwrites it.
+//! done; [`decompress_into`](super::decompress::decompress_into) overwrites it.
 //!
 //! The pool keeps at most [`RawBuffers::MAX_SPARE`] buffers (more requests at once allocate
 //! their own), each at most the server's raw body limit, since no decompression grows one

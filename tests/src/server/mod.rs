@@ -6,7 +6,7 @@
 //!           ▼ PutLogs / web tracking
 //!         read body (limit) ─► fault script, latency, rate limit
 //!           ─► Host ⇒ project ─► x-log-apiversion ─► signature v1/v4, Content-MD5, STS token,
-//!              time skew (core `sign::verify_request`) ─► logstore ─► decompress (core) ─►
+//!              time skew (`auth`) ─► logstore ─► decompress (`decompress`) ─►
 //!              check LogGroup (wire walk) ─► limits ─► decode (core) / JSON ─► store
 //!              ─► 200 + x-log-requestid     (counting mode: walk, limits, count; no decode)
 //! ```
@@ -28,6 +28,8 @@ mod control;
 mod cors;
 #[cfg(test)]
 mod count_tests;
+mod date;
+mod decompress;
 mod depth;
 mod error;
 mod faults;
@@ -45,6 +47,8 @@ mod store;
 mod webtrack;
 mod wire;
 
+use sls_producer_core::protocol::compress::Compression;
+
 pub use builder::LocalSlsBuilder;
 pub use clock::{ManualClock, ServerClock, SystemClock};
 pub use config::{AuthMode, Limits, LogstoreOptions, StoreMode};
@@ -60,5 +64,19 @@ pub use route::ShardTarget;
 /// ([`LocalSlsBuilder::deep_check_every`]); `None` if those fields are malformed.
 pub fn count_group_logs(body: &[u8]) -> Option<usize> {
     wire::count_top_level_logs(body).ok()
+}
+
+/// A received body decompressed as the server decompresses one: exactly `raw_size` bytes
+/// (`x-log-bodyrawsize`), or `None` when `raw_size` is above `max_raw_size` (nothing is
+/// allocated then) or the body does not decode to that size.
+pub fn decompress_body(
+    compression: Compression,
+    body: &[u8],
+    raw_size: usize,
+    max_raw_size: usize,
+) -> Option<Vec<u8>> {
+    let mut raw = Vec::new();
+    decompress::decompress_into(compression, body, raw_size, max_raw_size, &mut raw).ok()?;
+    Some(raw)
 }
 pub use store::{LogstoreStats, Stats};

@@ -19,9 +19,12 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use sls_producer_core::protocol::compress::{self, Compression};
-use sls_producer_tests::server::count_group_logs;
+use sls_producer_core::protocol::compress::Compression;
+use sls_producer_tests::server::{count_group_logs, decompress_body};
 use tokio::net::TcpListener;
+
+/// The largest raw body the sink decompresses: above any batch a producer sends.
+const MAX_RAW_BYTES: usize = 64 * 1024 * 1024;
 
 /// What the sink received.
 #[derive(Debug, Default)]
@@ -85,7 +88,7 @@ async fn handle(
         Err(_) => return Ok(answer(&totals, 400)),
     };
     let counted = compression.and_then(|c| {
-        let raw = compress::decompress(c, &body, raw_size.unwrap_or(body.len())).ok()?;
+        let raw = decompress_body(c, &body, raw_size.unwrap_or(body.len()), MAX_RAW_BYTES)?;
         Some((count_group_logs(&raw)?, raw.len()))
     });
     let Some((logs, raw_len)) = counted else {

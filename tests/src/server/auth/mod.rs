@@ -1,17 +1,35 @@
-//! Authentication: configured AccessKeys and STS credentials, signature v1 / v4 checks
-//! (done by the core's `sign::verify_request`), token expiry and request time skew.
+//! Authentication: configured AccessKeys and STS credentials, signature v1 / v4 checks,
+//! token expiry and request time skew.
+//!
+//! The signature checks are the server's own, written from the SLS signing rules
+//! ([`verify_v1`], [`verify_v4`]), not the client's signer run backwards: a request the
+//! client signs wrongly is refused here, and the Python SDK cross-check
+//! (`tests/server_python.rs`) holds both to the official implementation.
+
+mod authorization;
+mod digest;
+#[cfg(test)]
+mod tests;
+mod verify;
+mod verify_v1;
+mod verify_v4;
 
 use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock};
 
 use sls_producer_core::credentials::{Credentials, Secret};
-use sls_producer_core::protocol::sign::{self, Authorization, SIGNATURE_METHOD_V1, VerifyError};
 use sls_producer_core::protocol::time::UnixTime;
 
+use self::authorization::Authorization;
+use self::digest::md5_hex;
+use self::verify::{Refusal, verify};
 use super::config::AuthMode;
 use super::depth::Depth;
 use super::error::SlsError;
 use super::received::AuthKind;
+
+/// The `x-log-signaturemethod` of signature v1.
+const SIGNATURE_METHOD_V1: &str = "hmac-sha1";
 
 /// The AccessKeys and STS credentials the server accepts, by AccessKey id.
 #[derive(Default)]
@@ -59,11 +77,11 @@ pub(crate) struct AuthContext<'a> {
 
 /// Authenticate a signed request the way SLS does, or say which SLS error it gets.
 ///
-/// Order of checks: signature method (v1), then the core's `verify_request` (body digest,
-/// date presence and format, signature), then the STS token (must match the credential's,
-/// must not be expired), then the request time skew. At [`Depth::Shallow`] the body
-/// digest header must be there but is not compared with the body: the core's
-/// `verify_signature` takes its place, which verifies the signature over the header.
+/// Order of checks: signature method (v1), then [`verify`] (body digest, date presence and
+/// format, signature), then the STS token (must match the credential's, must not be
+/// expired), then the request time skew. At [`Depth::Shallow`] the body digest header
+/// must be there but is not compared with the body; the signature, which covers it, is
+/// still verified.
 pub(crate) fn authenticate(
     cx: &AuthContext<'_>,
     method: &str,
@@ -98,29 +116,27 @@ pub(crate) fn authenticate(
     }
     let is_v4 = matches!(parsed, Authorization::V4 { .. });
     let secret = |id: &str| cx.keyring.get(id).map(|c| c.access_key_secret);
-    let verified = match cx.depth {
-        Depth::Deep => sign::verify_request(method, path_and_query, headers, body, secret),
-        Depth::Shallow => has_body_digest(&parsed, headers, body)
-            .and_then(|()| sign::verify_signature(method, path_and_query, headers, secret)),
-    }
-    .map_err(|e| match e {
-        VerifyError::MissingAuthorization | VerifyError::MalformedAuthorization => {
-            SlsError::unauthorized("the Authorization header is malformed")
-        }
-        VerifyError::MissingDate => SlsError::missing_date(),
-        VerifyError::InvalidDate => SlsError::invalid_date_format(request_date(headers, is_v4)),
-        // v4 signs the payload hash: a body that does not match it is a signature failure.
-        VerifyError::MissingBodyDigest | VerifyError::BodyDigestMismatch if is_v4 => {
-            SlsError::signature_not_match()
-        }
-        VerifyError::MissingBodyDigest => SlsError::missing_content_md5(),
-        VerifyError::BodyDigestMismatch => SlsError::invalid_content_md5(
-            header(headers, "content-md5").unwrap_or(""),
-            &sign::content_md5_hex(body),
-        ),
-        VerifyError::UnknownAccessKey => SlsError::access_key_not_found(parsed.access_key_id()),
-        _ => SlsError::signature_not_match(),
-    })?;
+    let verified =
+        verify(method, path_and_query, headers, body, cx.depth, secret).map_err(|e| {
+            match e {
+                Refusal::MissingAuthorization | Refusal::MalformedAuthorization => {
+                    SlsError::unauthorized("the Authorization header is malformed")
+                }
+                Refusal::MissingDate => SlsError::missing_date(),
+                Refusal::InvalidDate => SlsError::invalid_date_format(request_date(headers, is_v4)),
+                // v4 signs the payload hash: a body that does not match it is a signature failure.
+                Refusal::MissingBodyDigest | Refusal::BodyDigestMismatch if is_v4 => {
+                    SlsError::signature_not_match()
+                }
+                Refusal::MissingBodyDigest => SlsError::missing_content_md5(),
+                Refusal::BodyDigestMismatch => SlsError::invalid_content_md5(
+                    header(headers, "content-md5").unwrap_or(""),
+                    &md5_hex(body),
+                ),
+                Refusal::UnknownAccessKey => SlsError::access_key_not_found(parsed.access_key_id()),
+                Refusal::SignatureMismatch => SlsError::signature_not_match(),
+            }
+        })?;
     let creds = cx
         .keyring
         .get(&verified.access_key_id)
@@ -132,24 +148,6 @@ pub(crate) fn authenticate(
         access_key_id: Some(verified.access_key_id),
         security_token: verified.security_token,
     })
-}
-
-/// The body digest header `verify_request` requires: `Content-MD5` for v1 with a body,
-/// `x-log-content-sha256` for v4.
-fn has_body_digest(
-    auth: &Authorization<'_>,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> Result<(), VerifyError> {
-    let present = match auth {
-        Authorization::V1 { .. } => body.is_empty() || header(headers, "content-md5").is_some(),
-        Authorization::V4 { .. } => header(headers, "x-log-content-sha256").is_some(),
-    };
-    if present {
-        Ok(())
-    } else {
-        Err(VerifyError::MissingBodyDigest)
-    }
 }
 
 /// STS credentials need their token, unexpired; plain AccessKeys must not send one.
@@ -192,7 +190,7 @@ fn check_skew(cx: &AuthContext<'_>, date: UnixTime, shown: &str) -> Result<(), S
 
 fn check_md5_if_present(headers: &[(String, String)], body: &[u8]) -> Result<(), SlsError> {
     if let Some(md5) = header(headers, "content-md5") {
-        let actual = sign::content_md5_hex(body);
+        let actual = md5_hex(body);
         if !md5.trim().eq_ignore_ascii_case(&actual) {
             return Err(SlsError::invalid_content_md5(md5, &actual));
         }
@@ -210,10 +208,20 @@ fn request_date(headers: &[(String, String)], v4: bool) -> &str {
         .unwrap_or("")
 }
 
-/// The first value of header `name` (lower-case).
+/// The first value of header `name` (lower-case), in headers with lower-case names (as
+/// the server receives them).
 pub(crate) fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers
         .iter()
         .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The first value of header `name` (lower-case), names compared ASCII case-insensitively
+/// (the signature checks also take header lists written by hand).
+fn find_header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
 }

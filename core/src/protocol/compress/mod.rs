@@ -1,0 +1,328 @@
+//! Body compression for PutLogs: raw LZ4 block (the default), zstd frame, or none.
+//!
+//! SLS names the algorithm in the `x-log-compresstype` header and the uncompressed length in
+//! `x-log-bodyrawsize`; the LZ4 body is a bare block (no frame, no size prefix), so that
+//! header is the only place the raw size travels. Content-MD5 / SHA-256 are computed over the
+//! compressed bytes.
+//!
+//! [`compress`], [`compress_into`] and [`Compressor`] build bodies. [`decompress`] reads one
+//! back, as the producer does to hand the logs of a failed batch back: it checks that the
+//! body decodes to exactly the declared raw size, and never panics on a damaged body.
+//!
+//! ```
+//! use sls_producer_core::protocol::compress::{Compression, compress, decompress};
+//!
+//! let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
+//! let body = compress(Compression::Lz4, raw)?;
+//! assert_eq!(Compression::Lz4.header_value(), Some("lz4"));
+//! assert_eq!(decompress(Compression::Lz4, &body, raw.len())?, raw);
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// How a PutLogs body is compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Compression {
+    /// A raw LZ4 block (`x-log-compresstype: lz4`). The default, as in the Go producer: fast,
+    /// and always available.
+    #[default]
+    Lz4,
+    /// A standard zstd frame at the fastest level (`x-log-compresstype: zstd`). Smaller bodies
+    /// for more CPU. Needs the crate feature `zstd`; without it, compressing or decompressing
+    /// with this variant fails with an `Unsupported` error.
+    Zstd,
+    /// No compression: the body is the protobuf itself and `x-log-compresstype` is omitted.
+    None,
+}
+
+impl Compression {
+    /// The `x-log-compresstype` header value, or `None` when the header must be omitted
+    /// ([`Compression::None`]).
+    pub const fn header_value(self) -> Option<&'static str> {
+        match self {
+            Self::Lz4 => Some("lz4"),
+            Self::Zstd => Some("zstd"),
+            Self::None => None,
+        }
+    }
+
+    /// Parse an `x-log-compresstype` header value (ASCII case-insensitive). Returns `None`
+    /// for anything this crate cannot decode, including SLS's `deflate`. An absent header
+    /// means [`Compression::None`]; that is the caller's decision, not this function's.
+    pub fn from_header_value(value: &str) -> Option<Self> {
+        if value.eq_ignore_ascii_case("lz4") {
+            Some(Self::Lz4)
+        } else if value.eq_ignore_ascii_case("zstd") {
+            Some(Self::Zstd)
+        } else {
+            None
+        }
+    }
+
+    /// Whether this build can compress and decompress with `self`: always, except
+    /// [`Compression::Zstd`] without the `zstd` feature.
+    pub const fn is_supported(self) -> bool {
+        match self {
+            Self::Lz4 | Self::None => true,
+            Self::Zstd => cfg!(feature = "zstd"),
+        }
+    }
+}
+
+/// Zstd frames may declare a window up to this size (or up to the raw size, if larger); the
+/// decoder reserves the declared window up front, so this bounds what a damaged frame can
+/// make it allocate. Real encoders declare at most the content size (libzstd with a known
+/// size) or a fixed small window (ruzstd: 128 KiB).
+#[cfg(feature = "zstd")]
+const MIN_ZSTD_WINDOW_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Compressing failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CompressError {
+    /// `compression` is not available in this build ([`Compression::Zstd`] without the
+    /// `zstd` feature). Enable the feature, or configure [`Compression::Lz4`].
+    Unsupported {
+        /// The requested compression.
+        compression: Compression,
+    },
+}
+
+impl fmt::Display for CompressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unsupported { compression } => write!(
+                f,
+                "{compression:?} compression is not available in this build (enable the `zstd` feature)"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for CompressError {}
+
+/// A body could not be decompressed: it is not valid data of its compression (corrupt,
+/// truncated, or compressed otherwise than its header says), it does not decode to exactly
+/// the declared raw size, or its compression is not available in this build
+/// ([`Compression::Zstd`] without the `zstd` feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecompressError {
+    compression: Compression,
+    raw_size: usize,
+}
+
+impl fmt::Display for DecompressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            compression,
+            raw_size,
+        } = self;
+        if compression.is_supported() {
+            write!(
+                f,
+                "the body is not {compression:?} data of the declared raw size {raw_size}"
+            )
+        } else {
+            write!(
+                f,
+                "{compression:?} decompression is not available in this build (enable the `zstd` feature)"
+            )
+        }
+    }
+}
+
+impl core::error::Error for DecompressError {}
+
+/// Compress `raw` into a new buffer.
+///
+/// [`Compression::Lz4`]: a raw LZ4 block (no frame, no size prefix); [`Compression::Zstd`]:
+/// one zstd frame at the fastest level, without checksum; [`Compression::None`]: a copy.
+///
+/// # Errors
+///
+/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
+pub fn compress(compression: Compression, raw: &[u8]) -> Result<Vec<u8>, CompressError> {
+    let mut out = Vec::new();
+    compress_into(compression, raw, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`compress`], but writes into `out`, replacing its contents and reusing its
+/// allocation: a producer that keeps one output buffer does not reallocate per batch.
+///
+/// With [`Compression::None`] this copies `raw`; a caller that can should use `raw` as the
+/// body instead.
+///
+/// # Errors
+///
+/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature;
+/// `out` is then left empty.
+pub fn compress_into(
+    compression: Compression,
+    raw: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), CompressError> {
+    out.clear();
+    match compression {
+        Compression::Lz4 => {
+            out.resize(lz4_flex::block::get_maximum_output_size(raw.len()), 0);
+            let written = lz4_flex::block::compress_into(raw, out)
+                .expect("an output of get_maximum_output_size always fits an LZ4 block");
+            out.truncate(written);
+            Ok(())
+        }
+        Compression::Zstd => zstd_compress(raw, out),
+        Compression::None => {
+            out.extend_from_slice(raw);
+            Ok(())
+        }
+    }
+}
+
+/// Compresses batch after batch, each into a body of exactly its compressed size, reusing
+/// one scratch buffer: what a producer's driver keeps to seal its batches.
+///
+/// [`compress`] and [`compress_into`] size their output for the worst case (an LZ4 block
+/// can be slightly larger than its input), so each call zero-fills a buffer as large as the
+/// batch, and the body then keeps that whole allocation while its request is in flight. A
+/// `Compressor` zero-fills its scratch buffer once, compresses into it, and copies out only
+/// the compressed bytes (about an eighth of a typical batch).
+///
+/// ```
+/// use sls_producer_core::protocol::compress::{Compression, Compressor, decompress};
+///
+/// let mut compressor = Compressor::new();
+/// let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
+/// let body = compressor.compress(Compression::Lz4, raw)?;
+/// assert_eq!(body.capacity(), body.len());
+/// assert_eq!(decompress(Compression::Lz4, &body, raw.len())?, raw);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Compressor {
+    scratch: Vec<u8>,
+}
+
+impl Compressor {
+    /// A compressor with no scratch buffer yet (it is sized by the first batch).
+    pub const fn new() -> Self {
+        Self {
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Compress `raw` as [`compress`] does, into a new buffer whose capacity is its length.
+    ///
+    /// # Errors
+    ///
+    /// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
+    pub fn compress(
+        &mut self,
+        compression: Compression,
+        raw: &[u8],
+    ) -> Result<Vec<u8>, CompressError> {
+        match compression {
+            Compression::Lz4 => {
+                let bound = lz4_flex::block::get_maximum_output_size(raw.len());
+                if self.scratch.len() < bound {
+                    self.scratch.resize(bound, 0);
+                }
+                let written = lz4_flex::block::compress_into(raw, &mut self.scratch[..bound])
+                    .expect("an output of get_maximum_output_size always fits an LZ4 block");
+                Ok(self.scratch[..written].to_vec())
+            }
+            Compression::Zstd => {
+                let mut out = Vec::new();
+                zstd_compress(raw, &mut out)?;
+                out.shrink_to_fit();
+                Ok(out)
+            }
+            Compression::None => Ok(raw.to_vec()),
+        }
+    }
+
+    /// Bytes held by the scratch buffer (the largest LZ4 bound seen so far).
+    pub fn scratch_len(&self) -> usize {
+        self.scratch.len()
+    }
+}
+
+/// `Debug` shows the scratch size only.
+impl fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compressor")
+            .field("scratch_len", &self.scratch.len())
+            .finish()
+    }
+}
+
+#[cfg(feature = "zstd")]
+fn zstd_compress(raw: &[u8], out: &mut Vec<u8>) -> Result<(), CompressError> {
+    ruzstd::encoding::compress(raw, out, ruzstd::encoding::CompressionLevel::Fastest);
+    Ok(())
+}
+
+#[cfg(not(feature = "zstd"))]
+fn zstd_compress(_raw: &[u8], _out: &mut Vec<u8>) -> Result<(), CompressError> {
+    Err(CompressError::Unsupported {
+        compression: Compression::Zstd,
+    })
+}
+
+/// Decompress a PutLogs body that must decode to exactly `raw_size` bytes (its
+/// `x-log-bodyrawsize`).
+///
+/// `raw_size` is trusted: the output is allocated up front, so it must come from a request
+/// this crate built. A damaged body yields an error, never a panic; a zstd frame may make
+/// the decoder reserve a window of at most `max(raw_size, 8 MiB)`.
+///
+/// # Errors
+///
+/// [`DecompressError`] if the body is not valid data of `compression`, decodes to another
+/// length than `raw_size` (for [`Compression::None`]: is not `raw_size` bytes long), or
+/// `compression` is [`Compression::Zstd`] without the `zstd` feature.
+pub fn decompress(
+    compression: Compression,
+    body: &[u8],
+    raw_size: usize,
+) -> Result<Vec<u8>, DecompressError> {
+    let decoded = match compression {
+        Compression::Lz4 => {
+            let mut out = vec![0; raw_size];
+            lz4_flex::block::decompress_into(body, &mut out)
+                .ok()
+                .filter(|&n| n == raw_size)
+                .map(|_| out)
+        }
+        Compression::Zstd => zstd_decompress(body, raw_size),
+        Compression::None => (body.len() == raw_size).then(|| body.to_vec()),
+    };
+    decoded.ok_or(DecompressError {
+        compression,
+        raw_size,
+    })
+}
+
+/// Decode a zstd frame that must decode to exactly `raw_size` bytes.
+#[cfg(feature = "zstd")]
+fn zstd_decompress(body: &[u8], raw_size: usize) -> Option<Vec<u8>> {
+    if body.is_empty() {
+        return None;
+    }
+    let mut out = vec![0; raw_size];
+    let mut decoder = ruzstd::decoding::FrameDecoder::new();
+    decoder.set_max_window_size(raw_size.max(MIN_ZSTD_WINDOW_LIMIT) as u64);
+    let n = decoder.decode_all(body, &mut out).ok()?;
+    (n == raw_size).then_some(out)
+}
+
+#[cfg(not(feature = "zstd"))]
+fn zstd_decompress(_body: &[u8], _raw_size: usize) -> Option<Vec<u8>> {
+    None
+}
+
+#[cfg(test)]
+mod tests;
