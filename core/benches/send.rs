@@ -29,8 +29,8 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sls_producer_core::engine::Engine;
-use sls_producer_core::protocol::http::HttpResponse;
-use sls_producer_core::protocol::time::{Instant as CoreInstant, UnixTime};
+use sls_producer_core::rt::HttpResponse;
+use sls_producer_core::rt::{Instant as CoreInstant, UnixTime};
 use sls_producer_core::{Log, LogParts, Producer, Record, Route};
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]

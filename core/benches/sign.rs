@@ -5,11 +5,11 @@
 //! `cargo bench -p sls-producer-core --bench sign`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 use sls_producer_core::protocol::endpoint::Endpoint;
 use sls_producer_core::protocol::request::{PreparedBody, PutLogsTarget, put_logs_request};
 use sls_producer_core::protocol::sign::{SignatureVersion, SigningConfig, sign_request};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 #[allow(dead_code, reason = "shared by several benches, each uses a part")]
 mod support;

@@ -35,7 +35,7 @@
 //! | [`seed`](ProducerConfig::seed) | 0 | any | — |
 //!
 //! Credentials are not part of this struct: the runtime crates take static keys, the
-//! environment or a [`CredentialsProvider`](crate::rt::CredentialsProvider). Go's local
+//! environment or a [`CredentialsProvider`](crate::credentials::CredentialsProvider). Go's local
 //! logging options (`AllowLogLevel`, `LogFileName`, …) and its periodic metrics line have
 //! no equivalent: the producer's diagnostics go through the application's own subscriber.
 
@@ -47,7 +47,8 @@ use core::time::Duration;
 
 pub use crate::engine::backoff::{BackoffPolicy, Jitter};
 pub use crate::protocol::compress::Compression;
-use crate::protocol::endpoint::{Endpoint, EndpointError};
+use crate::protocol::endpoint::Endpoint;
+pub use crate::protocol::endpoint::EndpointError;
 pub use crate::protocol::sign::{DateHeader, SignatureVersion};
 
 const KIB: usize = 1024;
@@ -287,7 +288,7 @@ impl ProducerConfig {
     }
 
     /// The parsed endpoint.
-    pub fn parsed_endpoint(&self) -> Result<Endpoint, ConfigError> {
+    pub(crate) fn parsed_endpoint(&self) -> Result<Endpoint, ConfigError> {
         Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::InvalidEndpoint {
             endpoint: self.endpoint.clone(),
             reason: e,

@@ -89,7 +89,15 @@ pub mod credentials;
 pub mod engine;
 pub mod integrations;
 pub mod producer;
+// The protocol layer is the crate's own business: the types users name are re-exported at
+// the root and in `config` and `rt`. The tests crate's local server (and, until web
+// tracking moves into the core, the wasm adapter) reach inside through the doc-hidden
+// `__internals` feature, which is not part of the API.
+#[cfg(feature = "__internals")]
+#[doc(hidden)]
 pub mod protocol;
+#[cfg(not(feature = "__internals"))]
+mod protocol;
 pub mod rt;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -112,5 +120,5 @@ pub use engine::{
 };
 pub use producer::{BlockingError, BuildError, DeliveryHandle, Producer, ProducerBuilder};
 pub use protocol::proto::Log;
-pub use protocol::request::InvalidName;
+pub use protocol::request::{InvalidName, InvalidNameReason, NameKind};
 pub use protocol::shard::{Buckets, ShardKey};

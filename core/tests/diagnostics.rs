@@ -9,7 +9,7 @@ use core::time::Duration;
 
 use sls_producer_core::config::Compression;
 use sls_producer_core::credentials::{CredentialsError, CredentialsProvider, FnProvider};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 use sls_producer_core::rt::{Clock as _, TransportErrorKind};
 use sls_producer_core::sim::{ScriptedReply, ScriptedTransport, SimRuntime};
 use sls_producer_core::{Credentials, CredentialsSource, Log, Producer, ProducerConfig, Route};

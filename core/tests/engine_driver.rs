@@ -8,8 +8,8 @@ use core::time::Duration;
 use async_trait::async_trait;
 use sls_producer_core::credentials::{CredentialsError, CredentialsProvider};
 use sls_producer_core::producer::Driver;
-use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{BoxFuture, Clock, HttpTransport, Runtime, Spawner, Timer};
+use sls_producer_core::rt::{Instant, UnixTime};
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use sls_producer_core::{
     BlockingError, Credentials, CredentialsSource, DeliveryFailure, DeliveryResult, Log, Producer,

@@ -2,13 +2,13 @@
 //! shipped, drops, and the global installation.
 
 use log::{Level, LevelFilter, Log as _, Record};
+use sls_producer_core::Log;
+use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Route;
 use sls_producer_core::integrations::log_logger::SlsLogger;
 use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::proto::Log;
 use sls_producer_core::sim::SimRuntime;
 
 fn config() -> ProducerConfig {

@@ -8,12 +8,12 @@ use core::pin::pin;
 use core::task::Poll;
 use core::time::Duration;
 
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
 use sls_producer_core::protocol::response::check_response;
-use sls_producer_core::protocol::time::{Instant, UnixTime};
+use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
 use sls_producer_core::rt::{
     Clock, HttpTransport, Spawner, Timer, TransportError, TransportErrorKind,
 };
+use sls_producer_core::rt::{Instant, UnixTime};
 use sls_producer_core::sim::{
     ManualClock, RecordedRequest, ScriptedReply, ScriptedTransport, SimError, SimExecutor,
     SimLimits, SimRng, SimRuntime,

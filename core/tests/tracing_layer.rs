@@ -3,13 +3,13 @@
 
 use core::time::Duration;
 
+use sls_producer_core::Log;
+use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Route;
 use sls_producer_core::integrations::tracing_layer::{SlsLayer, SlsLayerBuilder, SpanFields};
 use sls_producer_core::producer::Producer;
-use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::proto::Log;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use tracing_subscriber::prelude::*;
 

@@ -136,11 +136,7 @@ fn os_monotonic_now() -> std::time::Instant {
 
 /// The time elapsed since `origin` as a core [`Instant`].
 fn instant_since(origin: std::time::Instant) -> Instant {
-    Instant::from_nanos(nanos(os_monotonic_now().saturating_duration_since(origin)))
-}
-
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+    Instant::from_duration(os_monotonic_now().saturating_duration_since(origin))
 }
 
 impl Clock for FuturesRuntime {
@@ -153,7 +149,7 @@ impl Clock for FuturesRuntime {
         let now = SystemTime::now();
         // A clock set before 1970 reports the epoch.
         let since_epoch = now.duration_since(SystemTime::UNIX_EPOCH);
-        UnixTime::from_nanos(nanos(since_epoch.unwrap_or_default()))
+        UnixTime::from_duration(since_epoch.unwrap_or_default())
     }
 }
 

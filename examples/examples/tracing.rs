@@ -17,7 +17,8 @@ use core::time::Duration;
 
 use sls_producer_core::Metrics;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::integrations::tracing_layer::{ShipStats, SlsLayer};
+use sls_producer_core::integrations::ShipStats;
+use sls_producer_core::integrations::tracing_layer::SlsLayer;
 use sls_producer_examples::Destination;
 use sls_producer_tokio::{Producer, ProducerBuilderExt as _, ProducerConfig, Route};
 use tracing::Instrument as _;

@@ -1,8 +1,8 @@
 //! The `tracing` example, run against a local SLS server: the events it raises arrive
 //! with their fields and span context, and nothing of the producer's own does.
 
+use sls_producer_core::Log;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::protocol::proto::Log;
 use sls_producer_tests::server::LocalSls;
 
 #[allow(dead_code, reason = "the example's `main` is not called here")]
@@ -55,10 +55,15 @@ async fn the_tracing_example_ships_its_events_to_the_local_server() {
     assert_eq!(get(refused, "request.id"), Some("3"));
     assert_eq!(get(refused, "request.path"), Some("/admin"));
     assert_eq!(get(refused, "handler.user"), Some("carol"));
+    // The line of the example's `error!` call (the only "request refused").
+    let line = 1 + include_str!("../examples/tracing.rs")
+        .lines()
+        .position(|l| l.contains("\"request refused\""))
+        .expect("the example refuses a request");
     assert!(
         get(refused, "location")
             .unwrap()
-            .ends_with("examples/tracing.rs:106"),
+            .ends_with(&format!("examples/tracing.rs:{line}")),
         "{refused:?}"
     );
     let served = &logs[1];

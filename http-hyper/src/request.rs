@@ -3,7 +3,7 @@
 use http::header::{HeaderName, HeaderValue};
 use http::{Request, Uri};
 use http_body_util::Full;
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method};
+use sls_producer_core::rt::{Bytes, HttpRequest, Method};
 use sls_producer_core::rt::{TransportError, TransportErrorKind};
 
 /// The hyper request for `request`, sent to `uri` ([`absolute_uri`] for a pooled client
@@ -88,7 +88,7 @@ fn invalid_url(request: &HttpRequest, error: &dyn core::fmt::Display) -> Transpo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sls_producer_core::protocol::http::Scheme;
+    use sls_producer_core::rt::Scheme;
 
     fn request(path: &str) -> HttpRequest {
         HttpRequest {

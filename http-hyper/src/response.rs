@@ -5,7 +5,7 @@ use core::error::Error;
 use http::Response;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use hyper::body::Body;
-use sls_producer_core::protocol::http::HttpResponse;
+use sls_producer_core::rt::HttpResponse;
 use sls_producer_core::rt::{TransportError, TransportErrorKind};
 
 use crate::error::{error_chain, find_source, hyper_error_kind};

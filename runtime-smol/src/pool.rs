@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use sls_producer_core::protocol::http::Scheme;
+use sls_producer_core::rt::Scheme;
 
 /// Where a connection goes: requests may share it only if both match.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

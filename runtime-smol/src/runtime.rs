@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::protocol::time::{Instant, UnixTime, duration_nanos};
 use sls_producer_core::rt::{BoxFuture, Clock, HttpTransport, Runtime, Spawner, Timer};
+use sls_producer_core::rt::{Instant, UnixTime};
 use smol::Executor;
 
 use crate::spawner::SmolSpawner;
@@ -95,7 +95,7 @@ impl Default for SmolRuntime {
 impl Clock for SmolRuntime {
     fn now(&self) -> Instant {
         let elapsed = monotonic_now().saturating_duration_since(self.origin);
-        Instant::from_nanos(duration_nanos(elapsed))
+        Instant::from_duration(elapsed)
     }
 
     fn unix_time(&self) -> UnixTime {
@@ -106,7 +106,7 @@ impl Clock for SmolRuntime {
         let since_epoch = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
-        UnixTime::from_nanos(duration_nanos(since_epoch))
+        UnixTime::from_duration(since_epoch)
     }
 }
 

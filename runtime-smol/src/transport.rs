@@ -11,7 +11,7 @@ use http::header::{HOST, HeaderValue};
 use http_body_util::Full;
 use hyper::client::conn::http1::{self, SendRequest};
 use rustls::pki_types::ServerName;
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Scheme};
+use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use sls_producer_hyper::{
     error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,

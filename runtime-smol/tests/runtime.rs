@@ -5,8 +5,8 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use sls_producer_smol::SmolRuntime;
-use sls_producer_smol::core::protocol::time::{Instant, UnixTime};
 use sls_producer_smol::core::rt::{Clock, Runtime, Spawner, Timer};
+use sls_producer_smol::core::rt::{Instant, UnixTime};
 
 #[test]
 fn now_is_monotonic_and_starts_at_the_origin() {

@@ -5,8 +5,8 @@ mod support;
 use core::time::Duration;
 use std::sync::Arc;
 
-use sls_producer_core::protocol::http::{Method, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportErrorKind};
+use sls_producer_core::rt::{Method, Scheme};
 use sls_producer_smol::{SmolTransport, TransportConfig};
 use support::{Reply, Server, TestCert, closed_port, post, reply, silent_server};
 

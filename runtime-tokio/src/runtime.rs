@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use sls_producer_core::BuildError;
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::protocol::time::{Instant, UnixTime, duration_nanos};
 use sls_producer_core::rt::{BoxFuture, Clock, HttpTransport, Runtime, Spawner, Timer};
+use sls_producer_core::rt::{Instant, UnixTime};
 use tokio::runtime::Handle;
 
 use crate::{TokioTransport, TransportConfig};
@@ -109,7 +109,7 @@ impl From<Handle> for TokioRuntime {
 impl Clock for TokioRuntime {
     fn now(&self) -> Instant {
         let elapsed = tokio::time::Instant::now().saturating_duration_since(self.origin);
-        Instant::from_nanos(duration_nanos(elapsed))
+        Instant::from_duration(elapsed)
     }
 
     fn unix_time(&self) -> UnixTime {
@@ -175,7 +175,7 @@ fn unix_time_now() -> UnixTime {
     let since_epoch = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO);
-    UnixTime::from_nanos(duration_nanos(since_epoch))
+    UnixTime::from_duration(since_epoch)
 }
 
 #[cfg(test)]

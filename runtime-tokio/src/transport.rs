@@ -14,8 +14,8 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer as HyperTokioTimer};
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use sls_producer_core::rt::{BoxError, HttpTransport, TransportError, TransportErrorKind};
+use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse};
 
 use sls_producer_hyper::{
     absolute_uri, error_chain, find_source, hyper_error_kind, read_response, to_hyper_request,

@@ -3,8 +3,8 @@
 
 use core::time::Duration;
 
-use sls_producer_tokio::core::protocol::time::{Instant, UnixTime};
 use sls_producer_tokio::core::rt::{Clock, Runtime, Spawner, Timer};
+use sls_producer_tokio::core::rt::{Instant, UnixTime};
 use sls_producer_tokio::{BuildError, TokioRuntime};
 
 fn current() -> TokioRuntime {

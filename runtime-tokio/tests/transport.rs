@@ -4,7 +4,7 @@ mod support;
 
 use core::time::Duration;
 
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
+use sls_producer_core::rt::{Bytes, HttpRequest, Method, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportErrorKind};
 use sls_producer_tokio::{TokioTransport, TransportConfig};
 use support::{Server, TestCert, closed_port, post, response, silent_server};

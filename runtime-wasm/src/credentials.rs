@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use js_sys::{Function, Promise, Reflect};
 use sls_producer_core::credentials::{Credentials, CredentialsError, CredentialsProvider};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use async_trait::async_trait;
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
-use sls_producer_core::protocol::http::{HttpRequest, HttpResponse, Method};
+use sls_producer_core::rt::{HttpRequest, HttpResponse, Method};
 use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -13,7 +13,7 @@
 //!
 //! [`FetchTransport`]: crate::FetchTransport
 
-use sls_producer_core::protocol::http::HttpRequest;
+use sls_producer_core::rt::HttpRequest;
 
 /// The header that carries the virtual host `fetch` could not send.
 ///
@@ -80,7 +80,7 @@ pub(crate) fn forwarded_host(request: &HttpRequest) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sls_producer_core::protocol::http::{Bytes, Method, Scheme};
+    use sls_producer_core::rt::{Bytes, Method, Scheme};
 
     fn request(authority: &str, host: Option<&str>) -> HttpRequest {
         HttpRequest {

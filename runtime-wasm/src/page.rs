@@ -13,7 +13,7 @@ use std::rc::Rc;
 use async_trait::async_trait;
 use js_sys::Reflect;
 use sls_producer_core::Producer;
-use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
+use sls_producer_core::rt::{HttpRequest, HttpResponse};
 use sls_producer_core::rt::{HttpTransport, TransportError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::Reflect;
 use sls_producer_core::config::ProducerConfig;
-use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{BoxFuture, Clock, HttpTransport, Runtime, Spawner, Timer};
+use sls_producer_core::rt::{Instant, UnixTime};
 use wasm_bindgen::prelude::*;
 
 use crate::FetchTransport;

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use sls_producer_core::protocol::compress::{self, Compression};
 use sls_producer_core::protocol::endpoint::Endpoint;
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use sls_producer_core::protocol::proto;
 use sls_producer_core::protocol::request::{TrackBody, TrackStyle, web_tracking_request};
+use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse};
 use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 
 /// An [`HttpTransport`] that sends the engine's PutLogs requests as anonymous web-tracking
@@ -185,11 +185,11 @@ mod tests {
     use super::*;
     use core::future::Future;
     use sls_producer_core::credentials::Credentials;
-    use sls_producer_core::protocol::http::Method;
     use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
     use sls_producer_core::protocol::request::{PreparedBody, PutLogsTarget, put_logs_request};
     use sls_producer_core::protocol::sign::{SignatureVersion, SigningConfig, sign_request};
-    use sls_producer_core::protocol::time::UnixTime;
+    use sls_producer_core::rt::Method;
+    use sls_producer_core::rt::UnixTime;
     use std::sync::Mutex;
 
     fn put_logs(endpoint: &Endpoint, compression: Compression, key: &str) -> HttpRequest {

@@ -12,7 +12,7 @@ use core::task::{Context, Waker};
 use core::time::Duration;
 
 use js_sys::{JSON, Reflect};
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
+use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse, Method, Scheme};
 use sls_producer_core::rt::{Clock, HttpTransport, Timer, TransportError, TransportErrorKind};
 use sls_producer_wasm::{FORWARDED_HOST, FetchTransport, WasmRuntime};
 use wasm_bindgen::JsValue;

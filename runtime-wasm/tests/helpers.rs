@@ -6,7 +6,7 @@ use core::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 use sls_producer_wasm::{NotAnExecutionContext, PageLifeListener, WaitUntil, credentials_from_js};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

@@ -10,8 +10,8 @@ use core::time::Duration;
 
 use js_sys::{Array, JSON, Promise, Reflect};
 use sls_producer_core::config::DateHeader;
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
 use sls_producer_core::rt::HttpTransport;
+use sls_producer_core::rt::{Bytes, HttpRequest, Method, Scheme};
 use sls_producer_wasm::{
     BuildError, ConfigError, Credentials, FetchTransport, JsCredentialsProvider, Log, Producer,
     ProducerBuilderExt as _, ProducerConfig, Route, WasmRuntime,

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use js_sys::Reflect;
-use sls_producer_core::protocol::time::Instant;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::rt::{Clock, Runtime, Spawner, Timer};
 use sls_producer_wasm::{ProducerConfig, WasmRuntime};
 use wasm_bindgen::{JsCast, JsValue};

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
-use sls_producer_core::protocol::http::HttpRequest;
+use sls_producer_core::rt::HttpRequest;
 use tokio::net::TcpStream;
 
 /// A whole HTTP answer.

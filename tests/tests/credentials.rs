@@ -17,8 +17,8 @@ use hyper_util::rt::TokioIo;
 use sls_producer_core::credentials::{
     CredentialsError, CredentialsProvider, EcsRamRole, FnProvider,
 };
-use sls_producer_core::protocol::time::UnixTime;
 use sls_producer_core::rt::HttpTransport;
+use sls_producer_core::rt::UnixTime;
 use sls_producer_tests::server::{LocalSls, LogstoreOptions, ReceivedLogGroup};
 use sls_producer_tokio::{
     Credentials, Log, Producer, ProducerBuilderExt as _, ProducerConfig, Route, TokioTransport,

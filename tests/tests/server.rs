@@ -11,13 +11,13 @@ use bytes::Bytes;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::protocol::compress::{self, Compression};
 use sls_producer_core::protocol::endpoint::Endpoint;
-use sls_producer_core::protocol::http::HttpRequest;
 use sls_producer_core::protocol::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::protocol::request::{
     PreparedBody, PutLogsTarget, TrackBody, TrackStyle, put_logs_request, web_tracking_request,
 };
 use sls_producer_core::protocol::sign::{BodyDigest, DateHeader, SigningConfig, sign_request};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::HttpRequest;
+use sls_producer_core::rt::UnixTime;
 use sls_producer_tests::client::{TestClient, TestResponse, send};
 use sls_producer_tests::server::{
     AuthKind, FORWARDED_HOST, Fault, Ingest, Limits, LocalSls, LogstoreOptions, ManualClock,
@@ -184,7 +184,7 @@ async fn v1_putlogs_with_each_compression_is_stored_intact() {
         assert_eq!(got.ingest, Ingest::PutLogs);
         assert_eq!(
             got.auth,
-            AuthKind::Signed(sls_producer_core::protocol::sign::SignatureVersion::V1)
+            AuthKind::Signed(sls_producer_core::config::SignatureVersion::V1)
         );
         assert_eq!(got.access_key_id.as_deref(), Some(AK_ID));
         assert_eq!(got.target, ShardTarget::Default);
@@ -241,7 +241,7 @@ async fn v4_putlogs_is_accepted_and_a_tampered_body_is_not() {
     let got = &sls.log_groups("proj", "app")[0];
     assert_eq!(
         got.auth,
-        AuthKind::Signed(sls_producer_core::protocol::sign::SignatureVersion::V4)
+        AuthKind::Signed(sls_producer_core::config::SignatureVersion::V4)
     );
     assert_eq!(got.log_group, group(2));
 
@@ -714,7 +714,7 @@ async fn web_tracking_post_compressed_and_signed() {
     let got = &sls.log_groups("proj", "app")[0];
     assert_eq!(
         got.auth,
-        AuthKind::Signed(sls_producer_core::protocol::sign::SignatureVersion::V1)
+        AuthKind::Signed(sls_producer_core::config::SignatureVersion::V1)
     );
     assert_eq!(got.ingest, Ingest::TrackPost);
 }

@@ -20,7 +20,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 
-use sls_producer_core::protocol::sign::SignatureVersion;
+use sls_producer_core::config::SignatureVersion;
 use sls_producer_tests::server::{AuthKind, LocalSls, LogstoreOptions};
 
 fn venv() -> PathBuf {

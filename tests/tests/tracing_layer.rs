@@ -4,9 +4,9 @@
 
 use core::time::Duration;
 
+use sls_producer_core::Log;
 use sls_producer_core::integrations::log_logger::SlsLogger;
 use sls_producer_core::integrations::tracing_layer::SlsLayer;
-use sls_producer_core::protocol::proto::Log;
 use sls_producer_tests::server::{Fault, LocalSls};
 use sls_producer_tokio::{Credentials, Producer, ProducerBuilderExt as _, ProducerConfig, Route};
 use tracing_subscriber::filter::LevelFilter;

@@ -15,7 +15,7 @@ use crate::rt::{MaybeSend, MaybeSync};
 /// Supplies credentials that may change over time (STS tokens, instance roles).
 ///
 /// The producer asks at start, before the cached credentials expire, and after the server
-/// rejects them (one fetch at a time; see [`refresh`](super::refresh) for the schedule).
+/// rejects them (one fetch at a time; see the [`credentials`](super) module for the schedule).
 /// Implement it with `#[async_trait]` (`#[async_trait(?Send)]` on `wasm32-unknown-unknown`),
 /// or wrap an async function in a [`FnProvider`].
 #[cfg_attr(not(wasm_browser), async_trait)]

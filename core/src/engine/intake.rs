@@ -63,13 +63,13 @@ impl<T> Engine<T> {
     }
 
     /// [`Engine::push`] of one log given as borrowed [`LogParts`]. The pairs are encoded
-    /// straight into the batch, so no [`Log`] (and none of its strings) is ever built for
+    /// straight into the batch, so no [`Log`](crate::Log) (and none of its strings) is ever built for
     /// an accepted send; a topic or source the parts carry replaces the route's without a
     /// `Route` being built, unless the log opens a batch.
     ///
     /// # Errors
     ///
-    /// As [`Engine::push`]; the refused log is handed back as an owned [`Log`] (built only
+    /// As [`Engine::push`]; the refused log is handed back as an owned [`Log`](crate::Log) (built only
     /// then; without the topic and source, which are the route's business).
     pub fn push_parts<K: AsRef<str>, V: AsRef<str>>(
         &mut self,

@@ -75,6 +75,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+pub use crate::protocol::compress::Compressor;
 pub use attempt::{Attempt, AttemptId};
 pub use decision::Decision;
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
@@ -95,7 +96,6 @@ use crate::config::{ConfigError, ProducerConfig};
 use crate::credentials::Credentials;
 use crate::credentials::refresh::RefreshSchedule;
 use crate::engine::backoff::{BackoffPolicy, Rng};
-use crate::protocol::compress::Compressor;
 use crate::protocol::http::HttpRequest;
 use crate::protocol::pack_id::{PACK_ID_KEY, PackIdGenerator};
 use crate::protocol::proto::{self, Log};

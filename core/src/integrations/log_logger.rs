@@ -23,7 +23,7 @@
 //! Like the tracing layer (feature `tracing-layer`), the logger never waits (a full buffer drops
 //! and counts the record, and the count is reported into SLS once there is room) and never
 //! ships the producer's own records, those of the HTTP and TLS crates in
-//! [`DEFAULT_IGNORED_TARGETS`], or anything logged on a thread while the producer's driver
+//! [`DEFAULT_IGNORED_TARGETS`](super::DEFAULT_IGNORED_TARGETS), or anything logged on a thread while the producer's driver
 //! runs. [`log::Log::flush`] starts sending every open batch without waiting for it; await
 //! [`Producer::flush`] or [`Producer::close`] to wait.
 
@@ -40,9 +40,7 @@ use crate::integrations::ship::{Shipper, default_ignored, push_field_fmt, push_l
 use crate::producer::Producer;
 use crate::protocol::proto::Log;
 
-pub use crate::integrations::ship::{
-    DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats,
-};
+use crate::integrations::ship::ShipHandle;
 
 /// Keys the logger writes itself; key-value pairs with these names get a `field.` prefix.
 const RESERVED: &[&str] = &["level", "target", "message", "location"];

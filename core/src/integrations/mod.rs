@@ -9,3 +9,6 @@ pub mod log_logger;
 mod ship;
 #[cfg(all(feature = "tracing-layer", not(wasm_browser)))]
 pub mod tracing_layer;
+
+#[cfg(all(any(feature = "tracing-layer", feature = "log"), not(wasm_browser)))]
+pub use ship::{DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats};

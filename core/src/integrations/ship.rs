@@ -310,7 +310,7 @@ macro_rules! ship_builder_setters {
             self
         }
 
-        /// Replace [`DEFAULT_IGNORED_TARGETS`] with `targets` (the producer's own targets
+        /// Replace [`DEFAULT_IGNORED_TARGETS`](crate::integrations::DEFAULT_IGNORED_TARGETS) with `targets` (the producer's own targets
         /// stay ignored). Only clear the defaults if the transport's libraries cannot log
         /// through this logger or subscriber.
         pub fn ignored_targets<I, T>(mut self, targets: I) -> Self

@@ -45,7 +45,7 @@
 //! # Never blocking, never looping
 //!
 //! The layer calls [`Producer::send`], which returns at once: when the producer's memory
-//! budget is full (or it is closed) the event is dropped and counted in [`ShipStats`]. Once
+//! budget is full (or it is closed) the event is dropped and counted in [`ShipStats`](super::ShipStats). Once
 //! there is room again the layer first sends one `WARN` log saying how many events were
 //! dropped, so the gap is visible in SLS too; the start and end of each dropping episode
 //! are also raised as `tracing` events for your other layers (e.g. `fmt` on stderr).
@@ -53,7 +53,7 @@
 //! The producer's own diagnostics would otherwise come back through this layer: a failing
 //! endpoint would turn each failure into one more log to send. So the layer never ships
 //! events whose target starts with `sls_producer`, nor those of the targets in
-//! [`DEFAULT_IGNORED_TARGETS`] (the HTTP and TLS stack), nor any event raised on a thread
+//! [`DEFAULT_IGNORED_TARGETS`](super::DEFAULT_IGNORED_TARGETS) (the HTTP and TLS stack), nor any event raised on a thread
 //! while the producer's driver is being polled (which covers delivery callbacks and
 //! transport code). Those events still reach every other layer.
 
@@ -77,9 +77,7 @@ use crate::integrations::ship::{
 use crate::producer::Producer;
 use crate::protocol::proto::Log;
 
-pub use crate::integrations::ship::{
-    DEFAULT_IGNORED_TARGETS, OWN_TARGET_PREFIX, ShipHandle, ShipStats,
-};
+use crate::integrations::ship::ShipHandle;
 
 /// Keys the layer writes itself; event fields with these names get a `field.` prefix.
 const RESERVED: &[&str] = &["level", "target", "location", "spans"];

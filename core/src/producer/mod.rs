@@ -1,5 +1,5 @@
 //! The producer: the [`Producer`] handle your code sends through, the [`ProducerBuilder`]
-//! that makes one on a [`Runtime`], and the [`Driver`] future that runs it.
+//! that makes one on a [`Runtime`](crate::rt::Runtime), and the [`Driver`] future that runs it.
 //!
 //! ```text
 //!  Producer (Clone) ──send──► Arc<Shared { lock(Engine), driver waker }> ◄── Driver (one future)

@@ -3,6 +3,13 @@
 //! error bodies, shard keys, pack ids and calendar dates. Nothing here holds state or
 //! reads a clock; everything is tested with golden vectors.
 
+// Without `__internals` this module is private: its `pub` items are the crate's, and the
+// few that users name are re-exported elsewhere.
+#![cfg_attr(
+    not(feature = "__internals"),
+    allow(unreachable_pub, dead_code, unused_imports)
+)]
+
 pub mod compress;
 pub(crate) mod encoding;
 pub mod endpoint;

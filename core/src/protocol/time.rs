@@ -39,6 +39,12 @@ impl Instant {
         Self(secs.saturating_mul(1_000_000_000))
     }
 
+    /// An instant `d` after the origin (saturating): what a runtime's clock returns for
+    /// the time elapsed since its own starting point.
+    pub fn from_duration(d: Duration) -> Self {
+        Self(duration_nanos(d))
+    }
+
     /// Nanoseconds since the origin.
     pub const fn as_nanos(self) -> u64 {
         self.0
@@ -80,7 +86,7 @@ impl fmt::Debug for Instant {
 }
 
 /// A duration as whole nanoseconds, saturating at `u64::MAX` (about 584 years).
-pub fn duration_nanos(d: Duration) -> u64 {
+pub(crate) fn duration_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -110,6 +116,11 @@ impl UnixTime {
         Self(secs.saturating_mul(1_000_000_000))
     }
 
+    /// `d` after the epoch (saturating), e.g. `SystemTime::duration_since(UNIX_EPOCH)`.
+    pub fn from_duration(d: Duration) -> Self {
+        Self(duration_nanos(d))
+    }
+
     /// Nanoseconds since the epoch.
     pub const fn as_nanos(self) -> u64 {
         self.0
@@ -136,7 +147,7 @@ impl UnixTime {
     }
 
     /// The calendar date and time of this instant, in UTC.
-    pub fn to_civil(self) -> CivilDateTime {
+    pub(crate) fn to_civil(self) -> CivilDateTime {
         CivilDateTime::from_unix_secs(self.as_secs())
     }
 

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use core::time::Duration;
 
 use proptest::prelude::*;
+use sls_producer_core::Log;
 use sls_producer_core::engine::{Engine, Route, Transmit};
-use sls_producer_core::protocol::http::HttpResponse;
-use sls_producer_core::protocol::proto::Log;
-use sls_producer_core::protocol::time::Instant;
+use sls_producer_core::rt::HttpResponse;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::rt::TransportError;
 
 use crate::support::*;

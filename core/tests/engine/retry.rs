@@ -8,8 +8,8 @@ use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::{Credentials, CredentialsError, FetchReason};
 use sls_producer_core::engine::backoff::{BackoffPolicy, Jitter};
 use sls_producer_core::engine::{Decision, DeliveryFailure, Engine, Transmit};
-use sls_producer_core::protocol::http::HttpResponse;
-use sls_producer_core::protocol::time::Instant;
+use sls_producer_core::rt::HttpResponse;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::rt::TransportError;
 
 use crate::support::*;

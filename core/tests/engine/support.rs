@@ -4,9 +4,9 @@ use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::{DeliveryEvent, Engine, Route, Transmit};
 use sls_producer_core::protocol::compress::{Compression, decompress};
-use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
 use sls_producer_core::protocol::proto::{Log, LogGroup, decode_log_group};
-use sls_producer_core::protocol::time::{Instant, UnixTime};
+use sls_producer_core::rt::{HttpRequest, HttpResponse};
+use sls_producer_core::rt::{Instant, UnixTime};
 use sls_producer_core::rt::{TransportError, TransportErrorKind};
 
 /// Wall-clock time the tests pretend it is (2023-11-14T22:13:20Z).

@@ -1,16 +1,16 @@
 //! What the engine puts on the wire: paths, headers, compression, signatures.
 
+use sls_producer_core::config::Compression;
+use sls_producer_core::config::SignatureVersion;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Engine;
-use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::http::Scheme;
-use sls_producer_core::protocol::sign::SignatureVersion;
+use sls_producer_core::rt::Scheme;
 
 use crate::support::*;
 
 fn first_request(
     cfg: &sls_producer_core::config::ProducerConfig,
-) -> sls_producer_core::protocol::http::HttpRequest {
+) -> sls_producer_core::rt::HttpRequest {
     let mut e = engine(cfg);
     e.push(ms(0), log(0), &route(), None).unwrap();
     e.flush(ms(0));

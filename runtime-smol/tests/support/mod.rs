@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
+use sls_producer_core::rt::{Bytes, HttpRequest, Method, Scheme};
 
 /// One request as the server saw it.
 #[derive(Clone, Debug)]

@@ -1,8 +1,8 @@
 //! JS objects to logs.
 
 use js_sys::{Array, JSON, Object};
-use sls_producer_core::protocol::proto::Log;
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::Log;
+use sls_producer_core::rt::UnixTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 

@@ -3,11 +3,11 @@
 use core::time::Duration;
 
 use js_sys::{Function, Object, Reflect};
+use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
+use sls_producer_core::config::SignatureVersion;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::engine::Route;
-use sls_producer_core::protocol::compress::Compression;
-use sls_producer_core::protocol::sign::SignatureVersion;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 

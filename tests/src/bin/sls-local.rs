@@ -12,7 +12,7 @@ use core::time::Duration;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 use sls_producer_tests::server::{Limits, LocalSls, LocalSlsBuilder, LogstoreOptions, StoreMode};
 
 const USAGE: &str = "\

@@ -1,6 +1,6 @@
 //! Request bodies: `x-log-compresstype`, `x-log-bodyrawsize`, decompression and limits.
 
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 
 use super::auth::header;
 use super::config::Limits;

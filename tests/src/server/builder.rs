@@ -7,7 +7,7 @@ use std::io;
 use std::sync::Arc;
 
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 

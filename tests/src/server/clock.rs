@@ -4,7 +4,7 @@ use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 /// Where the server reads the time for the request-skew check (`RequestTimeExpired`), STS
 /// token expiry and the rate limit window.

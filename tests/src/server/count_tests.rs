@@ -6,16 +6,16 @@
 use core::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
+use sls_producer_core::config::Compression;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::protocol::compress::Compression;
 use sls_producer_core::protocol::endpoint::Endpoint;
-use sls_producer_core::protocol::http::HttpRequest;
 use sls_producer_core::protocol::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::protocol::request::{PreparedBody, PutLogsTarget, put_logs_request};
 use sls_producer_core::protocol::sign::{
     BodyDigest, SignatureVersion, SigningConfig, sign_request,
 };
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::HttpRequest;
+use sls_producer_core::rt::UnixTime;
 
 use super::{Limits, LocalSls, LocalSlsBuilder, LogstoreOptions, ManualClock, StoreMode};
 use crate::client::{TestClient, TestResponse};

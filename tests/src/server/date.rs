@@ -6,7 +6,7 @@
 //! two formats (RFC 7231 §7.1.1.1 and ISO 8601), so a date the client gets wrong is caught
 //! here rather than read back by the same mistake.
 
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 use super::error::SlsError;
 

@@ -5,8 +5,8 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use std::sync::Arc;
 
+use sls_producer_core::Log;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::protocol::proto::Log;
 use tokio::sync::{oneshot, watch};
 
 use super::builder::LocalSlsBuilder;

@@ -3,9 +3,9 @@
 
 use core::net::SocketAddr;
 
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 use sls_producer_core::protocol::proto::decode_log_group;
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 use super::auth::{self, AuthContext, Authenticated, header};
 use super::body::{RawSizeCheck, decompress_body};

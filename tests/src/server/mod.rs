@@ -47,7 +47,7 @@ mod store;
 mod webtrack;
 mod wire;
 
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 
 pub use builder::LocalSlsBuilder;
 pub use clock::{ManualClock, ServerClock, SystemClock};

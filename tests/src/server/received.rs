@@ -2,10 +2,10 @@
 
 use core::fmt;
 
+use sls_producer_core::config::Compression;
+use sls_producer_core::config::SignatureVersion;
 use sls_producer_core::credentials::Secret;
-use sls_producer_core::protocol::compress::Compression;
 use sls_producer_core::protocol::proto::LogGroup;
-use sls_producer_core::protocol::sign::SignatureVersion;
 
 use super::route::ShardTarget;
 use super::store::GroupSize;

@@ -1,7 +1,7 @@
 //! The JSON body of web tracking and of the web STS plugin, and the GET tracking form.
 
 use sls_producer_core::protocol::proto::{Log, LogGroup, LogTag};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 use super::error::SlsError;
 

@@ -16,7 +16,7 @@ use core::time::Duration;
 
 use sls_producer_core::engine::backoff::Rng;
 use sls_producer_core::protocol::proto::{LogGroup, LogGroupEncoder, LogTag};
-use sls_producer_core::protocol::time::{Instant, UnixTime};
+use sls_producer_core::rt::{Instant, UnixTime};
 use sls_producer_core::sim::{ManualClock, ScriptedTransport};
 use sls_producer_core::{DeliveryFailure, DeliveryResult};
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use core::time::Duration;
 
 use sls_producer_core::config::DEFAULT_USER_AGENT;
-use sls_producer_core::protocol::time::Instant;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use sls_producer_core::{
     BuildError, ConfigError, Credentials, DeliveryResult, Log, Producer, ProducerConfig, Route,

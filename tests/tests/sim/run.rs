@@ -10,7 +10,7 @@ use core::time::Duration;
 
 use sls_producer_core::credentials::CredentialsProvider;
 use sls_producer_core::producer::Driver;
-use sls_producer_core::protocol::time::Instant;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::rt::{Spawner, Timer};
 use sls_producer_core::sim::{ExecutorStats, RecordedRequest, SimLimits, SimRuntime};
 use sls_producer_core::{

@@ -16,9 +16,9 @@ use core::time::Duration;
 
 use async_trait::async_trait;
 use sls_producer_core::Producer;
-use sls_producer_core::protocol::http::{HttpRequest, HttpResponse};
-use sls_producer_core::protocol::time::{Instant, UnixTime};
 use sls_producer_core::rt::{Clock, HttpTransport, TransportError, TransportErrorKind};
+use sls_producer_core::rt::{HttpRequest, HttpResponse};
+use sls_producer_core::rt::{Instant, UnixTime};
 use sls_producer_core::sim::{ManualClock, ScriptedReply, ScriptedTransport, SimRng};
 
 use crate::support::{Stamp, Stamper};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 
-use sls_producer_core::protocol::time::Instant;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::rt::Spawner as _;
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
 use sls_producer_core::{Credentials, Producer, ProducerConfig, Route};

@@ -11,10 +11,10 @@ use core::task::{Poll, Waker};
 use sls_producer_core::config::Compression;
 use sls_producer_core::producer::Driver;
 use sls_producer_core::protocol::compress::decompress;
-use sls_producer_core::protocol::http::HttpRequest;
 use sls_producer_core::protocol::proto::{LogGroup, decode_log_group};
-use sls_producer_core::protocol::time::Instant;
 use sls_producer_core::rt::Clock;
+use sls_producer_core::rt::HttpRequest;
+use sls_producer_core::rt::Instant;
 use sls_producer_core::sim::{ManualClock, SimRuntime};
 use sls_producer_core::{Credentials, Log, Producer, ProducerConfig};
 

@@ -215,6 +215,7 @@ impl Compressor {
     }
 
     /// Compress `raw` as [`compress`] does, into a new buffer whose capacity is its length.
+    #[doc(hidden)]
     ///
     /// # Errors
     ///
@@ -245,6 +246,7 @@ impl Compressor {
     }
 
     /// Bytes held by the scratch buffer (the largest LZ4 bound seen so far).
+    #[doc(hidden)]
     pub fn scratch_len(&self) -> usize {
         self.scratch.len()
     }

@@ -10,7 +10,7 @@
 use core::time::Duration;
 
 use js_sys::{Array, Function, JSON, Object, Reflect};
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
+use sls_producer_core::rt::{Bytes, HttpRequest, Method, Scheme};
 use sls_producer_core::rt::{Clock, HttpTransport, Timer};
 use sls_producer_js::{JsProducer, ProducerOptions};
 use sls_producer_wasm::{FetchTransport, WasmRuntime};

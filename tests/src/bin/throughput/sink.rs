@@ -19,7 +19,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 use sls_producer_tests::server::{count_group_logs, decompress_body};
 use tokio::net::TcpListener;
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock};
 
 use sls_producer_core::credentials::{Credentials, Secret};
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 use self::authorization::Authorization;
 use self::digest::md5_hex;

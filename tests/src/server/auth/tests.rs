@@ -3,11 +3,11 @@
 
 use proptest::prelude::*;
 use sls_producer_core::credentials::{Credentials, Secret};
-use sls_producer_core::protocol::http::{Bytes, HttpRequest, Method, Scheme};
 use sls_producer_core::protocol::sign::{
     DateHeader, SignatureVersion, SigningConfig, sign_request,
 };
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
+use sls_producer_core::rt::{Bytes, HttpRequest, Method, Scheme};
 
 use super::authorization::Authorization;
 use super::digest::{md5_hex, sha256_hex};
@@ -667,7 +667,7 @@ proptest! {
         let prepared = PreparedBody::from_parts(
             Bytes::from(body.clone()),
             body.len(),
-            sls_producer_core::protocol::compress::Compression::None,
+            sls_producer_core::config::Compression::None,
             version,
         );
         let endpoint = Endpoint::parse("http://127.0.0.1:1").unwrap();

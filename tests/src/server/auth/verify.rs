@@ -1,8 +1,8 @@
 //! Verifying a signed request: the body digest, the date, then the v1 or v4 signature.
 
+use sls_producer_core::config::SignatureVersion;
 use sls_producer_core::credentials::Secret;
-use sls_producer_core::protocol::sign::SignatureVersion;
-use sls_producer_core::protocol::time::UnixTime;
+use sls_producer_core::rt::UnixTime;
 
 use super::authorization::Authorization;
 use super::digest::{md5_hex, sha256_hex, unhex};

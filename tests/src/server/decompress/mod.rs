@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use sls_producer_core::protocol::compress::Compression;
+use sls_producer_core::config::Compression;
 
 /// The largest zstd window accepted for a small body. Real encoders declare at most the
 /// content size (libzstd, when it knows it) or a small fixed window (ruzstd: 128 KiB).

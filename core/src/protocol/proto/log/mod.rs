@@ -184,7 +184,12 @@ impl Log {
     }
 
     /// The key/value pairs, in order.
-    pub fn contents(&self) -> Contents<'_> {
+    pub fn contents(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + fmt::Debug + '_ {
+        self.pairs()
+    }
+
+    /// [`Log::contents`] as its named type.
+    pub(crate) fn pairs(&self) -> Contents<'_> {
         Contents {
             rest: &self.contents,
             left: self.pairs,
@@ -243,7 +248,7 @@ impl fmt::Debug for Log {
         f.debug_struct("Log")
             .field("time", &self.time)
             .field("time_ns", &self.time_ns)
-            .field("contents", &ContentsDebug(self.contents()))
+            .field("contents", &ContentsDebug(self.pairs()))
             .finish()
     }
 }
