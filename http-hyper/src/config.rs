@@ -5,6 +5,7 @@ use core::time::Duration;
 use std::sync::Arc;
 
 use rustls::{ClientConfig, RootCertStore};
+use sls_producer_core::ProducerConfig;
 
 /// Settings of a native HTTP transport (`TokioTransport`, `SmolTransport`).
 ///
@@ -81,6 +82,16 @@ impl TransportConfig {
     pub fn with_pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.pool_idle_timeout = timeout;
         self
+    }
+
+    /// The settings of a producer's default transport: the defaults, with `producer`'s
+    /// `connect_timeout` and `request_timeout`, and room in the pool for all of its
+    /// requests in flight (what `TokioRuntime` and `SmolRuntime` make by default).
+    pub fn for_producer(producer: &ProducerConfig) -> Self {
+        Self::default()
+            .with_connect_timeout(producer.connect_timeout)
+            .with_request_timeout(producer.request_timeout)
+            .with_max_idle_per_host(Self::DEFAULT_MAX_IDLE_PER_HOST.max(producer.max_in_flight))
     }
 
     /// Set [`TransportConfig::max_idle_per_host`].
@@ -171,6 +182,24 @@ fn client_config_with_roots(roots: RootCertStore) -> ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_producer_s_transport_takes_its_timeouts_and_pools_every_request() {
+        let producer = ProducerConfig::new("x.com")
+            .with_connect_timeout(Duration::from_millis(1500))
+            .with_request_timeout(Duration::from_secs(7));
+        let config = TransportConfig::for_producer(&producer);
+        assert_eq!(config.connect_timeout, Duration::from_millis(1500));
+        assert_eq!(config.request_timeout, Duration::from_secs(7));
+        // 50 in flight by default: the default pool (64) already holds them.
+        assert_eq!(config.max_idle_per_host, 64);
+        assert_eq!(
+            config.pool_idle_timeout,
+            TransportConfig::DEFAULT_POOL_IDLE_TIMEOUT
+        );
+        let big = TransportConfig::for_producer(&producer.with_max_in_flight(500));
+        assert_eq!(big.max_idle_per_host, 500);
+    }
 
     #[test]
     fn default_tls_trusts_the_mozilla_roots_and_custom_tls_is_kept() {

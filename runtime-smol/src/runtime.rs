@@ -130,7 +130,7 @@ impl Spawner for SmolRuntime {
 impl Runtime for SmolRuntime {
     fn default_transport(&self, config: &ProducerConfig) -> Option<Arc<dyn HttpTransport>> {
         Some(Arc::new(SmolTransport::on(
-            transport_config(config),
+            TransportConfig::for_producer(config),
             self.spawner.clone(),
         )))
     }
@@ -146,17 +146,6 @@ impl Runtime for SmolRuntime {
     }
 }
 
-/// The default transport's settings for a producer with `config`: its timeouts, and room
-/// in the pool for all of its requests in flight.
-fn transport_config(config: &ProducerConfig) -> TransportConfig {
-    TransportConfig::default()
-        .with_connect_timeout(config.connect_timeout)
-        .with_request_timeout(config.request_timeout)
-        .with_max_idle_per_host(
-            TransportConfig::DEFAULT_MAX_IDLE_PER_HOST.max(config.max_in_flight),
-        )
-}
-
 /// The OS monotonic clock. The one place in this crate that reads it.
 pub(crate) fn monotonic_now() -> std::time::Instant {
     // The adapter is where ambient time is allowed: this is the runtime's clock.
@@ -167,20 +156,6 @@ pub(crate) fn monotonic_now() -> std::time::Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_transport_takes_the_producer_timeouts_and_pools_every_request() {
-        let producer = ProducerConfig::new("x.com")
-            .with_connect_timeout(Duration::from_millis(1500))
-            .with_request_timeout(Duration::from_secs(7));
-        let config = transport_config(&producer);
-        assert_eq!(config.connect_timeout, Duration::from_millis(1500));
-        assert_eq!(config.request_timeout, Duration::from_secs(7));
-        // 50 in flight by default: the default pool (64) already holds them.
-        assert_eq!(config.max_idle_per_host, 64);
-        let big = transport_config(&producer.with_max_in_flight(500));
-        assert_eq!(big.max_idle_per_host, 500);
-    }
 
     #[test]
     fn compress_helpers_are_the_spare_threads_within_a_cap() {

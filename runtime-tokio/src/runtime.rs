@@ -141,7 +141,9 @@ impl Spawner for TokioRuntime {
 
 impl Runtime for TokioRuntime {
     fn default_transport(&self, config: &ProducerConfig) -> Option<Arc<dyn HttpTransport>> {
-        Some(Arc::new(TokioTransport::new(transport_config(config))))
+        Some(Arc::new(TokioTransport::new(
+            TransportConfig::for_producer(config),
+        )))
     }
 
     fn compress_helpers(&self) -> usize {
@@ -155,17 +157,6 @@ impl Runtime for TokioRuntime {
     }
 }
 
-/// The default transport's settings for a producer with `config`: its timeouts, and room
-/// in the pool for all of its requests in flight.
-fn transport_config(config: &ProducerConfig) -> TransportConfig {
-    TransportConfig::default()
-        .with_connect_timeout(config.connect_timeout)
-        .with_request_timeout(config.request_timeout)
-        .with_max_idle_per_host(
-            TransportConfig::DEFAULT_MAX_IDLE_PER_HOST.max(config.max_in_flight),
-        )
-}
-
 /// The wall clock. The one place in this crate that reads it.
 fn unix_time_now() -> UnixTime {
     // The adapter is where ambient time is allowed: this is the runtime's wall clock.
@@ -176,27 +167,4 @@ fn unix_time_now() -> UnixTime {
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or(Duration::ZERO);
     UnixTime::from_duration(since_epoch)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_transport_takes_the_producer_timeouts_and_pools_every_request() {
-        let producer = ProducerConfig::new("x.com")
-            .with_connect_timeout(Duration::from_millis(1500))
-            .with_request_timeout(Duration::from_secs(7));
-        let config = transport_config(&producer);
-        assert_eq!(config.connect_timeout, Duration::from_millis(1500));
-        assert_eq!(config.request_timeout, Duration::from_secs(7));
-        // 50 in flight by default: the default pool (64) already holds them.
-        assert_eq!(config.max_idle_per_host, 64);
-        assert_eq!(
-            config.pool_idle_timeout,
-            TransportConfig::DEFAULT_POOL_IDLE_TIMEOUT
-        );
-        let big = transport_config(&producer.with_max_in_flight(500));
-        assert_eq!(big.max_idle_per_host, 500);
-    }
 }
