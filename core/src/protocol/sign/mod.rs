@@ -35,6 +35,8 @@ use crate::protocol::time::UnixTime;
 mod tests;
 mod v1;
 mod v4;
+#[cfg(test)]
+mod vectors;
 
 /// Uppercase hex MD5 of `body`, the `Content-MD5` value SLS expects (not base64, unlike
 /// RFC 1864).

@@ -3,6 +3,7 @@ use alloc::string::ToString;
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::vectors::{go_v1, go_v4, put_logs, python};
 use super::*;
 use crate::protocol::encoding::{Space, percent_encode_into};
 use crate::protocol::http::{Bytes, Method, Scheme};
@@ -14,10 +15,8 @@ fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// 2022-08-08T03:23:30Z, the date of the Go v4 vectors.
-const GO_V4_TIME: UnixTime = UnixTime::from_secs(1_659_929_010);
-/// Wed, 25 Nov 2026 01:40:30 GMT, the date of the Python SDK capture.
-const PY_TIME: UnixTime = UnixTime::from_secs(1_795_570_830);
+const GO_V4_TIME: UnixTime = UnixTime::from_secs(go_v4::UNIX_TIME);
+const PY_TIME: UnixTime = UnixTime::from_secs(python::UNIX_TIME);
 
 /// The `authorization` header `sign_request` must have written, recomputed from the
 /// signed request's own headers: the signature covers exactly what is sent.
@@ -95,108 +94,68 @@ fn digests_of_known_inputs() {
     );
 }
 
-/// aliyun-log-go-sdk `signature_test.go` / spec §6.3.
 #[test]
 fn v1_go_vector() {
-    let headers = h(&[
-        ("x-log-apiversion", "0.6.0"),
-        ("x-log-signaturemethod", "hmac-sha1"),
-        ("x-log-bodyrawsize", "0"),
-        ("Date", "Mon, 3 Jan 2010 08:33:47 GMT"),
-    ]);
-    let to_sign = v1::string_to_sign("GET", "/logstores", &headers);
+    let to_sign = v1::string_to_sign("GET", "/logstores", &h(&go_v1::HEADERS));
+    assert_eq!(to_sign, go_v1::STRING_TO_SIGN);
     assert_eq!(
-        to_sign,
-        "GET\n\n\nMon, 3 Jan 2010 08:33:47 GMT\nx-log-apiversion:0.6.0\n\
-         x-log-bodyrawsize:0\nx-log-signaturemethod:hmac-sha1\n/logstores"
+        v1::sign(go_v1::ACCESS_KEY_SECRET, &to_sign),
+        go_v1::SIGNATURE
     );
     assert_eq!(
-        v1::sign("mockAccessKeySecret", &to_sign),
-        "Rwm6cTKzoti4HWoe+GKcb6Kv07E="
+        v1::authorization(go_v1::ACCESS_KEY_ID, go_v1::SIGNATURE),
+        "LOG mockAccessKeyID:Rwm6cTKzoti4HWoe+GKcb6Kv07E="
     );
 }
 
-/// aliyun-log-go-sdk `signer_test.go` TestSignV1Case2: a protobuf body.
 #[test]
 fn v1_go_vector_with_body() {
-    let body: [u8; 52] = [
-        10, 50, 10, 30, 8, 248, 178, 147, 158, 5, 18, 22, 10, 7, 84, 101, 115, 116, 75, 101, 121,
-        18, 11, 84, 101, 115, 116, 67, 111, 110, 116, 101, 110, 116, 26, 0, 34, 14, 49, 48, 46, 50,
-        51, 48, 46, 50, 48, 49, 46, 49, 49, 55,
-    ];
-    let headers = h(&[
-        ("x-log-apiversion", "0.6.0"),
-        ("x-log-signaturemethod", "hmac-sha1"),
-        ("x-log-bodyrawsize", "50"),
-        ("Content-MD5", &content_md5_hex(&body)),
-        ("Content-Type", "application/x-protobuf"),
-        ("Content-Length", "50"),
-        ("Date", "Mon, 3 Jan 2010 08:33:47 GMT"),
-    ]);
-    let to_sign = v1::string_to_sign("GET", "/logstores/app_log", &headers);
+    let mut headers = h(&go_v1::BODY_HEADERS);
+    headers.push(("Content-MD5".into(), content_md5_hex(&go_v1::BODY)));
+    let to_sign = v1::string_to_sign("GET", go_v1::BODY_PATH, &headers);
     assert_eq!(
-        v1::sign("mockAccessKeySecret", &to_sign),
-        "87xQWqFaOSewqRIma8kPjGYlXHc="
+        v1::sign(go_v1::ACCESS_KEY_SECRET, &to_sign),
+        go_v1::BODY_SIGNATURE
     );
-}
-
-const PY_STRING_TO_SIGN: &str = "POST\n0B240C715D1F19353A225EDB510CDB3B\napplication/x-protobuf\n\
-    Wed, 25 Nov 2026 01:40:30 GMT\nx-log-apiversion:0.6.0\nx-log-bodyrawsize:151\n\
-    x-log-compresstype:lz4\nx-log-signaturemethod:hmac-sha1\n/logstores/mylogstore/shards/lb";
-
-/// The request captured from aliyun-log-python-sdk 0.9.52 (infra recipes §5).
-fn python_captured_headers() -> Vec<(String, String)> {
-    h(&[
-        (
-            "User-Agent",
-            "log-python-sdk-v-0.9.52, sys.version_info(major=3, minor=11, micro=7, releaselevel='final', serial=0), linux",
-        ),
-        ("Accept-Encoding", "gzip, deflate"),
-        ("Accept", "*/*"),
-        ("Connection", "keep-alive"),
-        ("x-log-bodyrawsize", "151"),
-        ("Content-Type", "application/x-protobuf"),
-        ("x-log-compresstype", "lz4"),
-        ("Content-Length", "86"),
-        ("x-log-apiversion", "0.6.0"),
-        ("Host", "myproject.127.0.0.1"),
-        ("x-log-signaturemethod", "hmac-sha1"),
-        ("Date", "Wed, 25 Nov 2026 01:40:30 GMT"),
-        ("Content-MD5", "0B240C715D1F19353A225EDB510CDB3B"),
-        (
-            "Authorization",
-            "LOG testAccessKeyId:b4jgkxeWHT817HMdN88dbXtTuQs=",
-        ),
-        ("x-log-date", "Wed, 25 Nov 2026 01:40:30 GMT"),
-    ])
 }
 
 #[test]
 fn v1_python_vector() {
     assert_eq!(
-        v1::sign("testAccessKeySecret", PY_STRING_TO_SIGN),
-        "b4jgkxeWHT817HMdN88dbXtTuQs="
+        v1::sign(python::ACCESS_KEY_SECRET, python::STRING_TO_SIGN),
+        python::SIGNATURE
     );
     // The same string, rebuilt from the captured request: x-log-date, which the SDK
     // adds after signing, must stay out of the canonical headers.
-    let headers = python_captured_headers();
     assert_eq!(
-        v1::string_to_sign("POST", "/logstores/mylogstore/shards/lb", &headers),
-        PY_STRING_TO_SIGN
+        v1::string_to_sign("POST", python::PATH, &h(&python::HEADERS)),
+        python::STRING_TO_SIGN
+    );
+    let captured = python::HEADERS.iter().find(|(n, _)| *n == "Authorization");
+    assert_eq!(
+        Some(v1::authorization(python::ACCESS_KEY_ID, python::SIGNATURE)),
+        captured.map(|(_, v)| v.to_string())
     );
 }
 
 #[test]
 fn v1_every_byte_of_the_string_to_sign_matters() {
-    let base = v1::sign("testAccessKeySecret", PY_STRING_TO_SIGN);
-    let bytes = PY_STRING_TO_SIGN.as_bytes();
+    let base = v1::sign(python::ACCESS_KEY_SECRET, python::STRING_TO_SIGN);
+    let bytes = python::STRING_TO_SIGN.as_bytes();
     for i in 0..bytes.len() {
         let mut changed = bytes.to_vec();
         changed[i] ^= 0x01;
         let changed = String::from_utf8(changed).unwrap();
-        assert_ne!(v1::sign("testAccessKeySecret", &changed), base, "byte {i}");
+        assert_ne!(
+            v1::sign(python::ACCESS_KEY_SECRET, &changed),
+            base,
+            "byte {i}"
+        );
     }
-    assert_ne!(v1::sign("testAccessKeySecreT", PY_STRING_TO_SIGN), base);
+    assert_ne!(
+        v1::sign("testAccessKeySecreT", python::STRING_TO_SIGN),
+        base
+    );
 }
 
 #[test]
@@ -237,19 +196,12 @@ fn v1_canonical_headers_trim_lowercase_and_skip_x_log_date() {
     );
 }
 
-/// aliyun-log-go-sdk `signer_test.go` (v4 suite): the shared inputs.
+/// The Go v4 suite's headers for a body whose hash is `payload`.
 fn go_v4_headers(payload: &str) -> Vec<(String, String)> {
-    h(&[
-        ("hello", "world"),
-        ("hello-Text", "a12X- "),
-        (" Ko ", ""),
-        ("", "AA"),
-        ("x-log-test", "het123"),
-        ("x-acs-ppp", "dds"),
-        ("x-log-date", "20220808T032330Z"),
-        ("x-log-content-sha256", payload),
-        ("Content-Length", "16"),
-    ])
+    let mut headers = h(&go_v4::HEADERS);
+    headers.push(("x-log-content-sha256".into(), payload.into()));
+    headers.push(("Content-Length".into(), "16".into()));
+    headers
 }
 
 /// Go builds the URI with `url.Values.Encode` (sorted keys, `+` for spaces).
@@ -268,81 +220,58 @@ fn go_query(params: &[(&str, &str)]) -> String {
     q
 }
 
-const GO_V4_PARAMS: [(&str, &str); 4] =
-    [(" abc", "efg"), (" agc ", ""), ("", "efg"), ("A-bc", "eFg")];
-const GO_V4_BODY: &str = "adasd= -asd zcas";
-
-fn go_v4_auth(method: &str, uri: &str, body: &str, region: &str) -> String {
-    let payload = sha256_hex(body.as_bytes());
-    let canonical = v4::canonical_request(method, uri, &go_v4_headers(&payload), &payload);
-    let to_sign = v4::string_to_sign("20220808T032330Z", region, &canonical);
-    let sig = v4::sign("zxasdasdasw2", "20220808", region, &to_sign);
-    v4::authorization("acsddda21dsd", "20220808", region, &sig)
-}
-
 fn expect_v4(region: &str, sig: &str) -> String {
     format!(
-        "SLS4-HMAC-SHA256 Credential=acsddda21dsd/20220808/{region}/sls/aliyun_v4_request,Signature={sig}"
+        "SLS4-HMAC-SHA256 Credential={}/20220808/{region}/sls/aliyun_v4_request,Signature={sig}",
+        go_v4::ACCESS_KEY_ID
     )
 }
 
 #[test]
 fn v4_go_vectors_with_query_and_unsigned_headers() {
-    let uri = format!("/logstores?{}", go_query(&GO_V4_PARAMS));
-    assert_eq!(
-        go_v4_auth("POST", &uri, GO_V4_BODY, "cn-hangzhou"),
-        expect_v4(
-            "cn-hangzhou",
-            "348d28cb4aa259a5302105b52d7d0ecde7ab415b3c0eb3a452f2a2fd38468991"
-        )
-    );
-    assert_eq!(
-        go_v4_auth("POST", &uri, "", "cn-hangzhou"),
-        expect_v4(
-            "cn-hangzhou",
-            "17277e433834a91c193f2dd6f237fc9b33c653f13f4c87e9e73a5f7fcabc6631"
-        )
-    );
-    assert_eq!(
-        go_v4_auth("GET", &uri, "", "cn-hangzhou"),
-        expect_v4(
-            "cn-hangzhou",
-            "ef98c6596c88b80d12366ec42f4fab6d82037d961d84f2e8c52ab10908406470"
-        )
-    );
-    let mut params = GO_V4_PARAMS.to_vec();
-    params.push(("abs-ij*asd/vc", "a~js+d ada"));
-    params.push(("a abAas123/vc", "a~jdad a2ADFs+d ada"));
-    let uri = format!("/logstores/hello/a+*~bb/cc?{}", go_query(&params));
-    assert_eq!(
-        go_v4_auth("POST", &uri, GO_V4_BODY, "cn-hangzhou"),
-        expect_v4(
-            "cn-hangzhou",
-            "d79c9358725537e03e3e0ff6d375853f36e2a7f853a2960053a498eefbbb42f5"
-        )
-    );
+    for case in &go_v4::CASES {
+        let mut params = go_v4::PARAMS.to_vec();
+        if case.more {
+            params.extend(go_v4::MORE_PARAMS);
+        }
+        let uri = format!("{}?{}", case.path, go_query(&params));
+        let body: &[u8] = if case.body { go_v4::BODY } else { b"" };
+        let payload = sha256_hex(body);
+        let canonical =
+            v4::canonical_request(case.method, &uri, &go_v4_headers(&payload), &payload);
+        let to_sign = v4::string_to_sign(go_v4::DATE_TIME, go_v4::REGION, &canonical);
+        let sig = v4::sign(
+            go_v4::ACCESS_KEY_SECRET,
+            "20220808",
+            go_v4::REGION,
+            &to_sign,
+        );
+        assert_eq!(
+            v4::authorization(go_v4::ACCESS_KEY_ID, "20220808", go_v4::REGION, &sig),
+            expect_v4(go_v4::REGION, case.signature),
+            "{} {uri}",
+            case.method
+        );
+    }
 }
 
 /// Spec §6.4 vector (Go TestSignV4Case2), through the high-level signer: no headers
 /// but the ones `sign_request` adds.
 #[test]
 fn v4_go_vector_case_2_via_sign_request() {
-    let mut req = request(Method::Post, "/logstores", &[], b"adasd= -asd zcas");
-    let config = SigningConfig::v4("cn-shanghai");
+    let mut req = request(Method::Post, "/logstores", &[], go_v4::BODY);
+    let config = SigningConfig::v4(go_v4::CASE_2_REGION);
     let digest = config.digest(&req.body);
-    let creds = Credentials::new("acsddda21dsd", "zxasdasdasw2");
+    let creds = Credentials::new(go_v4::ACCESS_KEY_ID, go_v4::ACCESS_KEY_SECRET);
     sign_request(&mut req, &creds, &config, GO_V4_TIME, &digest).unwrap();
     assert_eq!(
         req.header("authorization"),
-        Some(&*expect_v4(
-            "cn-shanghai",
-            "8a10a5e723cb2e75964816de660b2c16a58af8bc0261f7f0722d832468c76ce8"
-        ))
+        Some(&*expect_v4(go_v4::CASE_2_REGION, go_v4::CASE_2_SIGNATURE))
     );
-    assert_eq!(req.header("x-log-date"), Some("20220808T032330Z"));
+    assert_eq!(req.header("x-log-date"), Some(go_v4::DATE_TIME));
     assert_eq!(
         req.header("x-log-content-sha256"),
-        Some(&*sha256_hex(b"adasd= -asd zcas"))
+        Some(&*sha256_hex(go_v4::BODY))
     );
     assert_eq!(req.header("date"), None);
     assert_eq!(req.header("content-md5"), None);
@@ -409,19 +338,7 @@ fn v4_signing_key_and_scope() {
 }
 
 fn put_logs_like(body: &'static [u8]) -> HttpRequest {
-    request(
-        Method::Post,
-        "/logstores/mylogstore/shards/lb",
-        &[
-            ("host", "myproject.127.0.0.1"),
-            ("content-type", "application/x-protobuf"),
-            ("user-agent", "test"),
-            ("x-log-apiversion", "0.6.0"),
-            ("x-log-bodyrawsize", "151"),
-            ("x-log-compresstype", "lz4"),
-        ],
-        body,
-    )
+    request(Method::Post, put_logs::PATH, &put_logs::HEADERS, body)
 }
 
 #[test]
@@ -429,7 +346,7 @@ fn sign_request_v1_adds_the_go_headers_and_signs_them() {
     let mut req = put_logs_like(b"compressed body bytes");
     let config = SigningConfig::v1();
     let digest = config.digest(&req.body);
-    let creds = Credentials::new("testAccessKeyId", "testAccessKeySecret");
+    let creds = Credentials::new(python::ACCESS_KEY_ID, python::ACCESS_KEY_SECRET);
     let now = PY_TIME;
     sign_request(&mut req, &creds, &config, now, &digest).unwrap();
     let md5 = content_md5_hex(b"compressed body bytes");

@@ -15,6 +15,11 @@ use super::verify::{Refusal, Verified, verify};
 use super::{verify_v1, verify_v4};
 use crate::server::depth::Depth;
 
+/// The official SDKs' vectors, the same file the client's signing tests use.
+#[path = "../../../../core/src/protocol/sign/vectors.rs"]
+mod vectors;
+use vectors::{go_v1, go_v4, put_logs, python};
+
 fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -43,30 +48,29 @@ fn key(id: &'static str, secret: &'static str) -> impl Fn(&str) -> Option<Secret
     move |asked| (asked == id).then(|| Secret::new(secret))
 }
 
-/// aliyun-log-go-sdk `signature_test.go` (spec §6.3): no body, a one-digit day.
+/// `headers` and an `Authorization` header.
+fn with_authorization(headers: &[(&str, &str)], authorization: &str) -> Vec<(String, String)> {
+    let mut out = h(headers);
+    out.push(("Authorization".into(), authorization.into()));
+    out
+}
+
 #[test]
 fn v1_go_vector() {
-    let headers = h(&[
-        ("x-log-apiversion", "0.6.0"),
-        ("x-log-signaturemethod", "hmac-sha1"),
-        ("x-log-bodyrawsize", "0"),
-        ("Date", "Mon, 3 Jan 2010 08:33:47 GMT"),
-        (
-            "Authorization",
-            "LOG mockAccessKeyID:Rwm6cTKzoti4HWoe+GKcb6Kv07E=",
-        ),
-    ]);
+    let headers = with_authorization(
+        &go_v1::HEADERS,
+        &format!("LOG {}:{}", go_v1::ACCESS_KEY_ID, go_v1::SIGNATURE),
+    );
     assert_eq!(
         verify_v1::string_to_sign("GET", "/logstores", &headers),
-        "GET\n\n\nMon, 3 Jan 2010 08:33:47 GMT\nx-log-apiversion:0.6.0\n\
-         x-log-bodyrawsize:0\nx-log-signaturemethod:hmac-sha1\n/logstores"
+        go_v1::STRING_TO_SIGN
     );
     let v = deep(
         "GET",
         "/logstores",
         &headers,
         b"",
-        key("mockAccessKeyID", "mockAccessKeySecret"),
+        key(go_v1::ACCESS_KEY_ID, go_v1::ACCESS_KEY_SECRET),
     )
     .unwrap();
     assert_eq!(v.date, UnixTime::from_secs(1_262_507_627));
@@ -76,95 +80,51 @@ fn v1_go_vector() {
             "/logstores",
             &headers,
             b"",
-            key("mockAccessKeyID", "mockAccessKeySecreT")
+            key(go_v1::ACCESS_KEY_ID, "mockAccessKeySecreT")
         ),
         Err(Refusal::SignatureMismatch)
     );
 }
 
-/// aliyun-log-go-sdk `signer_test.go` TestSignV1Case2: a protobuf body.
 #[test]
 fn v1_go_vector_with_body() {
-    let body: [u8; 52] = [
-        10, 50, 10, 30, 8, 248, 178, 147, 158, 5, 18, 22, 10, 7, 84, 101, 115, 116, 75, 101, 121,
-        18, 11, 84, 101, 115, 116, 67, 111, 110, 116, 101, 110, 116, 26, 0, 34, 14, 49, 48, 46, 50,
-        51, 48, 46, 50, 48, 49, 46, 49, 49, 55,
-    ];
-    let headers = h(&[
-        ("x-log-apiversion", "0.6.0"),
-        ("x-log-signaturemethod", "hmac-sha1"),
-        ("x-log-bodyrawsize", "50"),
-        ("Content-MD5", &md5_hex(&body)),
-        ("Content-Type", "application/x-protobuf"),
-        ("Content-Length", "50"),
-        ("Date", "Mon, 3 Jan 2010 08:33:47 GMT"),
-        (
-            "Authorization",
-            "LOG mockAccessKeyID:87xQWqFaOSewqRIma8kPjGYlXHc=",
-        ),
-    ]);
-    let secret = key("mockAccessKeyID", "mockAccessKeySecret");
-    assert!(deep("GET", "/logstores/app_log", &headers, &body, &secret).is_ok());
+    let body = go_v1::BODY;
+    let mut headers = with_authorization(
+        &go_v1::BODY_HEADERS,
+        &format!("LOG {}:{}", go_v1::ACCESS_KEY_ID, go_v1::BODY_SIGNATURE),
+    );
+    headers.push(("Content-MD5".into(), md5_hex(&body)));
+    let secret = key(go_v1::ACCESS_KEY_ID, go_v1::ACCESS_KEY_SECRET);
+    let path = go_v1::BODY_PATH;
+    assert!(deep("GET", path, &headers, &body, &secret).is_ok());
     assert_eq!(
-        deep("GET", "/logstores/app_log", &headers, &body[1..], &secret),
+        deep("GET", path, &headers, &body[1..], &secret),
         Err(Refusal::BodyDigestMismatch)
     );
 }
 
-const PY_STRING_TO_SIGN: &str = "POST\n0B240C715D1F19353A225EDB510CDB3B\napplication/x-protobuf\n\
-    Wed, 25 Nov 2026 01:40:30 GMT\nx-log-apiversion:0.6.0\nx-log-bodyrawsize:151\n\
-    x-log-compresstype:lz4\nx-log-signaturemethod:hmac-sha1\n/logstores/mylogstore/shards/lb";
-
-/// The request captured from aliyun-log-python-sdk 0.9.52 (infra recipes §5). It sends
-/// `x-log-date` too, added after signing.
-fn python_captured_headers() -> Vec<(String, String)> {
-    h(&[
-        (
-            "User-Agent",
-            "log-python-sdk-v-0.9.52, sys.version_info(major=3, minor=11, micro=7, releaselevel='final', serial=0), linux",
-        ),
-        ("Accept-Encoding", "gzip, deflate"),
-        ("Accept", "*/*"),
-        ("Connection", "keep-alive"),
-        ("x-log-bodyrawsize", "151"),
-        ("Content-Type", "application/x-protobuf"),
-        ("x-log-compresstype", "lz4"),
-        ("Content-Length", "86"),
-        ("x-log-apiversion", "0.6.0"),
-        ("Host", "myproject.127.0.0.1"),
-        ("x-log-signaturemethod", "hmac-sha1"),
-        ("Date", "Wed, 25 Nov 2026 01:40:30 GMT"),
-        ("Content-MD5", "0B240C715D1F19353A225EDB510CDB3B"),
-        (
-            "Authorization",
-            "LOG testAccessKeyId:b4jgkxeWHT817HMdN88dbXtTuQs=",
-        ),
-        ("x-log-date", "Wed, 25 Nov 2026 01:40:30 GMT"),
-    ])
-}
-
 #[test]
 fn v1_python_capture() {
-    let headers = python_captured_headers();
-    let pq = "/logstores/mylogstore/shards/lb";
+    let headers = h(&python::HEADERS);
+    let pq = python::PATH;
     assert_eq!(
         verify_v1::string_to_sign("POST", pq, &headers),
-        PY_STRING_TO_SIGN
+        python::STRING_TO_SIGN
     );
     assert_eq!(
-        verify_v1::sign("testAccessKeySecret", PY_STRING_TO_SIGN),
-        "b4jgkxeWHT817HMdN88dbXtTuQs="
+        verify_v1::sign(python::ACCESS_KEY_SECRET, python::STRING_TO_SIGN),
+        python::SIGNATURE
     );
-    let secret = key("testAccessKeyId", "testAccessKeySecret");
+    let secret = key(python::ACCESS_KEY_ID, python::ACCESS_KEY_SECRET);
     // The body was not captured: trust its Content-MD5, as for a shallow check.
     let v = verify("POST", pq, &headers, b"x", Depth::Shallow, &secret).unwrap();
     assert_eq!(
         v,
         Verified {
-            access_key_id: "testAccessKeyId".into(),
+            access_key_id: python::ACCESS_KEY_ID.into(),
             version: SignatureVersion::V1,
             region: None,
-            date: UnixTime::from_secs(1_795_570_830),
+            date: UnixTime::from_secs(python::UNIX_TIME),
             security_token: None,
         }
     );
@@ -214,21 +174,13 @@ fn v1_string_to_sign_rules() {
     );
 }
 
-/// aliyun-log-go-sdk `signer_test.go` (v4 suite): the shared headers, among them
-/// unsigned ones with odd names.
+/// The Go v4 suite's headers for a body whose hash is `payload`, signed as `authorization`.
 fn go_v4_headers(payload: &str, authorization: &str) -> Vec<(String, String)> {
-    h(&[
-        ("hello", "world"),
-        ("hello-Text", "a12X- "),
-        (" Ko ", ""),
-        ("", "AA"),
-        ("x-log-test", "het123"),
-        ("x-acs-ppp", "dds"),
-        ("x-log-date", "20220808T032330Z"),
-        ("x-log-content-sha256", payload),
-        ("Content-Length", "16"),
-        ("Authorization", authorization),
-    ])
+    let mut headers = h(&go_v4::HEADERS);
+    headers.push(("x-log-content-sha256".into(), payload.into()));
+    headers.push(("Content-Length".into(), "16".into()));
+    headers.push(("Authorization".into(), authorization.into()));
+    headers
 }
 
 /// Go builds the query with `url.Values.Encode`: keys sorted, form-encoded.
@@ -255,49 +207,26 @@ fn go_query(params: &[(&str, &str)]) -> String {
 /// `~` and `/` in paths and parameters, an empty body, another method.
 #[test]
 fn v4_go_vectors() {
-    const PARAMS: [(&str, &str); 4] =
-        [(" abc", "efg"), (" agc ", ""), ("", "efg"), ("A-bc", "eFg")];
-    const BODY: &[u8] = b"adasd= -asd zcas";
-    let mut more = PARAMS.to_vec();
-    more.push(("abs-ij*asd/vc", "a~js+d ada"));
-    more.push(("a abAas123/vc", "a~jdad a2ADFs+d ada"));
-    let cases = [
-        (
-            "POST",
-            format!("/logstores?{}", go_query(&PARAMS)),
-            BODY,
-            "348d28cb4aa259a5302105b52d7d0ecde7ab415b3c0eb3a452f2a2fd38468991",
-        ),
-        (
-            "POST",
-            format!("/logstores?{}", go_query(&PARAMS)),
-            b"",
-            "17277e433834a91c193f2dd6f237fc9b33c653f13f4c87e9e73a5f7fcabc6631",
-        ),
-        (
-            "GET",
-            format!("/logstores?{}", go_query(&PARAMS)),
-            b"",
-            "ef98c6596c88b80d12366ec42f4fab6d82037d961d84f2e8c52ab10908406470",
-        ),
-        (
-            "POST",
-            format!("/logstores/hello/a+*~bb/cc?{}", go_query(&more)),
-            BODY,
-            "d79c9358725537e03e3e0ff6d375853f36e2a7f853a2960053a498eefbbb42f5",
-        ),
-    ];
-    let secret = key("acsddda21dsd", "zxasdasdasw2");
-    for (method, uri, body, signature) in cases {
+    let secret = key(go_v4::ACCESS_KEY_ID, go_v4::ACCESS_KEY_SECRET);
+    for case in &go_v4::CASES {
+        let mut params = go_v4::PARAMS.to_vec();
+        if case.more {
+            params.extend(go_v4::MORE_PARAMS);
+        }
+        let (method, uri) = (case.method, format!("{}?{}", case.path, go_query(&params)));
+        let body: &[u8] = if case.body { go_v4::BODY } else { b"" };
         let authorization = format!(
-            "SLS4-HMAC-SHA256 Credential=acsddda21dsd/20220808/cn-hangzhou/sls/aliyun_v4_request,Signature={signature}"
+            "SLS4-HMAC-SHA256 Credential={}/20220808/{}/sls/aliyun_v4_request,Signature={}",
+            go_v4::ACCESS_KEY_ID,
+            go_v4::REGION,
+            case.signature
         );
         let headers = go_v4_headers(&sha256_hex(body), &authorization);
         let v = deep(method, &uri, &headers, body, &secret)
             .unwrap_or_else(|e| panic!("{method} {uri}: {e:?}"));
         assert_eq!(v.version, SignatureVersion::V4);
-        assert_eq!(v.region.as_deref(), Some("cn-hangzhou"));
-        assert_eq!(v.date, UnixTime::from_secs(1_659_929_010));
+        assert_eq!(v.region.as_deref(), Some(go_v4::REGION));
+        assert_eq!(v.date, UnixTime::from_secs(go_v4::UNIX_TIME));
         let other = if method == "GET" { "POST" } else { "GET" };
         assert_eq!(
             deep(other, &uri, &headers, body, &secret),
@@ -309,28 +238,29 @@ fn v4_go_vectors() {
 /// Spec §6.4 (Go TestSignV4Case2): only the headers the signer adds.
 #[test]
 fn v4_go_vector_case_2() {
-    const BODY: &[u8] = b"adasd= -asd zcas";
+    let region = go_v4::CASE_2_REGION;
+    let authorization = format!(
+        "SLS4-HMAC-SHA256 Credential={}/20220808/{region}/sls/aliyun_v4_request,Signature={}",
+        go_v4::ACCESS_KEY_ID,
+        go_v4::CASE_2_SIGNATURE
+    );
     let headers = h(&[
-        ("x-log-date", "20220808T032330Z"),
-        ("x-log-content-sha256", &sha256_hex(BODY)),
-        (
-            "authorization",
-            "SLS4-HMAC-SHA256 Credential=acsddda21dsd/20220808/cn-shanghai/sls/aliyun_v4_request,\
-             Signature=8a10a5e723cb2e75964816de660b2c16a58af8bc0261f7f0722d832468c76ce8",
-        ),
+        ("x-log-date", go_v4::DATE_TIME),
+        ("x-log-content-sha256", &sha256_hex(go_v4::BODY)),
+        ("authorization", &authorization),
     ]);
     let canonical = verify_v4::canonical_request("POST", "/logstores", &headers);
     assert_eq!(
         verify_v4::sign(
-            "zxasdasdasw2",
+            go_v4::ACCESS_KEY_SECRET,
             "20220808",
-            "cn-shanghai",
-            &verify_v4::string_to_sign("20220808T032330Z", "20220808", "cn-shanghai", &canonical)
+            region,
+            &verify_v4::string_to_sign(go_v4::DATE_TIME, "20220808", region, &canonical)
         ),
-        "8a10a5e723cb2e75964816de660b2c16a58af8bc0261f7f0722d832468c76ce8"
+        go_v4::CASE_2_SIGNATURE
     );
-    let secret = key("acsddda21dsd", "zxasdasdasw2");
-    assert!(deep("POST", "/logstores", &headers, BODY, &secret).is_ok());
+    let secret = key(go_v4::ACCESS_KEY_ID, go_v4::ACCESS_KEY_SECRET);
+    assert!(deep("POST", "/logstores", &headers, go_v4::BODY, &secret).is_ok());
 }
 
 #[test]
@@ -378,18 +308,11 @@ fn put_logs_like(body: &'static [u8]) -> HttpRequest {
         method: Method::Post,
         scheme: Scheme::Http,
         authority: "127.0.0.1".into(),
-        path_and_query: "/logstores/mylogstore/shards/lb".into(),
-        headers: [
-            ("host", "myproject.127.0.0.1"),
-            ("content-type", "application/x-protobuf"),
-            ("user-agent", "test"),
-            ("x-log-apiversion", "0.6.0"),
-            ("x-log-bodyrawsize", "151"),
-            ("x-log-compresstype", "lz4"),
-        ]
-        .into_iter()
-        .map(|(n, v)| (n.into(), v.into()))
-        .collect(),
+        path_and_query: put_logs::PATH.into(),
+        headers: put_logs::HEADERS
+            .into_iter()
+            .map(|(n, v)| (n.into(), v.into()))
+            .collect(),
         body: Bytes::from_static(body),
     }
 }
