@@ -313,9 +313,10 @@ impl fmt::Display for Summary {
         if let Some(last) = last {
             write!(
                 f,
-                "\n  failed      {} logs in {} batches; last error ({} of them): {last}",
+                "\n  failed      {} logs in {} {}; last error ({} of them): {last}",
                 Thousands(self.failed),
                 Thousands(*batches),
+                if *batches == 1 { "batch" } else { "batches" },
                 Thousands(*last_count),
             )?;
         } else if self.failed > 0 {

@@ -193,13 +193,18 @@ async fn the_quickstart_delivers_every_log_and_reports_it() {
     target.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn against_a_closed_port_the_summary_names_the_refused_connection() {
+/// A collector of the producer's diagnostics on this thread (where a current-thread
+/// runtime runs the producer's driver), for as long as the guard lives.
+fn collect_errors() -> (LastErrors, tracing::subscriber::DefaultGuard) {
     let errors = LastErrors::default();
-    tracing_subscriber::registry()
-        .with(errors.layer())
-        .try_init()
-        .expect("the only subscriber of this test binary");
+    let guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(errors.layer()));
+    (errors, guard)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn against_a_closed_port_the_summary_names_the_refused_connection() {
+    let (errors, _collecting) = collect_errors();
     // A port that was just free: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -245,4 +250,27 @@ async fn against_a_closed_port_the_summary_names_the_refused_connection() {
         )),
         "{printed}"
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn with_a_wrong_secret_the_summary_names_the_servers_answer() {
+    let (errors, _collecting) = collect_errors();
+    let mut target = Target::local().await.unwrap();
+    target.credentials = sls_producer_tokio::Credentials::new("quickstart-id", "wrong-secret");
+    let config = ProducerConfig::new(&target.endpoint)
+        .with_retry_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .with_delivery_timeout(Duration::from_millis(300));
+    let summary = quickstart::run(&target, config, 100, &ProgressBar::hidden(), &errors)
+        .await
+        .unwrap();
+    assert_eq!((summary.delivered, summary.failed), (0, 100));
+    let printed = summary.to_string();
+    assert!(
+        printed.contains(
+            "failed      100 logs in 1 batch; last error (1 of them): 401 SignatureNotMatch: "
+        ),
+        "{printed}"
+    );
+    assert!(!printed.contains("wrong-secret"), "{printed}");
+    target.shutdown().await;
 }
