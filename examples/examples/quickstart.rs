@@ -37,12 +37,20 @@ pub(crate) use diagnostics::{Failures, LastErrors};
 #[allow(unused_imports, reason = "named by the tests")]
 pub(crate) use options::{Command, Options, OptionsError};
 
+/// The command line without the program name; an argument that is not valid Unicode is
+/// read lossily (and then rejected, shown).
+fn args() -> impl Iterator<Item = String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+}
+
 /// The AccessKey the in-process server accepts (it checks signatures like SLS).
 const LOCAL_KEY: (&str, &str) = ("quickstart-id", "quickstart-secret");
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match Command::parse(std::env::args().skip(1), env_var) {
+    let options = match Command::parse(args(), env_var) {
         Ok(Command::Help) => {
             println!("{}", options::help());
             return ExitCode::SUCCESS;
