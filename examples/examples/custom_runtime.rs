@@ -45,18 +45,25 @@ use sls_producer_core::rt::{
     Spawner, Timer, TransportError, TransportErrorKind, UnixTime,
 };
 use sls_producer_core::{Log, Metrics, Producer, ProducerConfig, Route};
-use sls_producer_examples::Destination;
+use sls_producer_examples::{Destination, exit_with};
 
 /// How many logs [`run`] sends.
 pub(crate) const LOGS: u64 = 300;
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
+    // Errors are printed as sentences (with their causes), not as `Debug`.
+    if let Err(e) = try_main() {
+        exit_with(&*e);
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
     let destination = Destination::from_env_or_local()?;
     let endpoint = &destination.endpoint;
     if !endpoint.starts_with("http://") {
         return Err(format!(
-            "{endpoint}: this example's transport speaks plain http, without TLS; \
-             use an http:// endpoint, or unset SLS_ENDPOINT to ship to a local server"
+            "SLS_ENDPOINT={endpoint:?} needs TLS, but this example's transport speaks plain \
+             http only. Use an http:// endpoint, or unset SLS_ENDPOINT to ship to a local server."
         )
         .into());
     }

@@ -3,69 +3,84 @@
 //! ```sh
 //! cargo run --release --example quickstart                 # to a local SLS server, in-process
 //! cargo run --release --example quickstart -- --logs 5000  # fewer logs
+//! cargo run --release --example quickstart -- --help       # every flag and variable
 //! ```
 //!
 //! With nothing configured, a local SLS-compatible server starts inside the process (it
-//! checks signatures, decompresses and decodes every request like SLS, and counts what it
-//! stores). To ship to the real service instead, set `SLS_ENDPOINT` (e.g.
+//! checks signatures, decompresses every request like SLS, and counts what it stores). To
+//! ship to the real service instead, set `SLS_ENDPOINT` (e.g.
 //! `cn-hangzhou.log.aliyuncs.com`), `SLS_PROJECT`, `SLS_LOGSTORE` and the credentials
 //! `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (and
-//! `ALIBABA_CLOUD_SECURITY_TOKEN` for STS).
+//! `ALIBABA_CLOUD_SECURITY_TOKEN` for STS). Every input is checked before anything starts;
+//! failed attempts are printed to stderr as they happen.
+
+#[path = "quickstart/diagnostics.rs"]
+mod diagnostics;
+#[path = "quickstart/options.rs"]
+pub(crate) mod options;
 
 use core::error::Error;
 use core::fmt;
 use core::time::Duration;
+use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sls_producer_core::config::Compression;
 use sls_producer_core::rt::Clock as _;
+use sls_producer_examples::{Service, env_var, exit_with};
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::{
     Credentials, Log, Producer, ProducerBuilderExt as _, ProducerConfig, Route, TokioRuntime,
 };
 
-/// How many logs the quickstart sends unless `--logs N` says otherwise.
-const DEFAULT_LOGS: u64 = 1_000_000;
+pub(crate) use diagnostics::{Failures, LastErrors};
+#[allow(unused_imports, reason = "named by the tests")]
+pub(crate) use options::{Command, Options, OptionsError};
+
+/// The command line without the program name; an argument that is not valid Unicode is
+/// read lossily (and then rejected, shown).
+fn args() -> impl Iterator<Item = String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+}
 
 /// The AccessKey the in-process server accepts (it checks signatures like SLS).
 const LOCAL_KEY: (&str, &str) = ("quickstart-id", "quickstart-secret");
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
-    let logs = logs_from_args()?;
-    let target = Target::from_env_or_local().await?;
-    println!("Shipping {} demo logs to {}", Thousands(logs), target);
-    let summary = run(&target, logs, true).await?;
+async fn main() -> ExitCode {
+    let options = match Command::parse(args(), env_var) {
+        Ok(Command::Help) => {
+            println!("{}", options::help());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Run(options)) => options,
+        Err(e) => exit_with(&e),
+    };
+    let target = match Target::new(options.service).await {
+        Ok(target) => target,
+        Err(e) => exit_with(&*e),
+    };
+    println!(
+        "Shipping {} demo logs to {}",
+        Thousands(options.logs),
+        target
+    );
+    let bar = ProgressBar::new(options.logs);
+    let errors = LastErrors::default();
+    diagnostics::install(&bar, &errors);
+    let config = ProducerConfig::new(&target.endpoint);
+    let summary = match run(&target, config, options.logs, &bar, &errors).await {
+        Ok(summary) => summary,
+        Err(e) => exit_with(&*e),
+    };
     println!("{summary}");
     target.shutdown().await;
-    if summary.failed > 0 {
-        return Err(format!("{} logs were not delivered", summary.failed).into());
+    if summary.failed > 0 || summary.stopped.is_some() {
+        return ExitCode::FAILURE;
     }
-    Ok(())
-}
-
-/// `--logs N` (or `QUICKSTART_LOGS`), else [`DEFAULT_LOGS`].
-fn logs_from_args() -> Result<u64, Box<dyn Error>> {
-    let mut args = std::env::args().skip(1);
-    let logs = match args.next().as_deref() {
-        None => match std::env::var("QUICKSTART_LOGS") {
-            Ok(n) => n.parse()?,
-            Err(_) => DEFAULT_LOGS,
-        },
-        Some("--logs" | "-n") => {
-            let n = args.next().ok_or("--logs needs a number")?;
-            n.replace(['_', ','], "").parse()?
-        }
-        Some("--help" | "-h") => {
-            println!("usage: quickstart [--logs N]   (default {DEFAULT_LOGS})");
-            std::process::exit(0);
-        }
-        Some(other) => return Err(format!("unknown argument `{other}` (try --help)").into()),
-    };
-    match args.next() {
-        Some(extra) => Err(format!("unexpected argument `{extra}` (try --help)").into()),
-        None => Ok(logs),
-    }
+    ExitCode::SUCCESS
 }
 
 /// Where the logs go: the service named by the environment, or a local server.
@@ -83,24 +98,17 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// `SLS_ENDPOINT`, `SLS_PROJECT`, `SLS_LOGSTORE` and `ALIBABA_CLOUD_*` when
-    /// `SLS_ENDPOINT` is set; otherwise a local server on this runtime.
-    pub(crate) async fn from_env_or_local() -> Result<Self, Box<dyn Error>> {
-        match std::env::var("SLS_ENDPOINT") {
-            Ok(endpoint) => {
-                let var = |name: &str| {
-                    std::env::var(name)
-                        .map_err(|_| format!("SLS_ENDPOINT is set but {name} is not"))
-                };
-                Ok(Self {
-                    endpoint,
-                    project: var("SLS_PROJECT")?,
-                    logstore: var("SLS_LOGSTORE")?,
-                    credentials: Credentials::from_env()?,
-                    local: None,
-                })
-            }
-            Err(_) => Self::local().await,
+    /// `service`, or a local server on this runtime when it is `None`.
+    pub(crate) async fn new(service: Option<Service>) -> Result<Self, Box<dyn Error>> {
+        match service {
+            Some(service) => Ok(Self {
+                endpoint: service.endpoint,
+                project: service.project,
+                logstore: service.logstore,
+                credentials: service.credentials,
+                local: None,
+            }),
+            None => Self::local().await,
         }
     }
 
@@ -165,15 +173,22 @@ pub(crate) struct Summary {
     pub(crate) elapsed: Duration,
     /// Logs the local server counted (none when shipping to SLS).
     pub(crate) server_logs: Option<u64>,
+    /// The batches given up and their last error.
+    pub(crate) failures: Failures,
+    /// Why sending stopped before every log was handed to the producer, if it did.
+    pub(crate) stopped: Option<String>,
 }
 
-/// Ship `logs` demo logs to `target`, with a progress bar if `progress`.
+/// Ship `logs` demo logs to `target` with a producer configured by `config`, showing
+/// progress on `bar` (hidden in tests); the errors of failed batches are read from
+/// `errors` (fed by the producer's diagnostics).
 pub(crate) async fn run(
     target: &Target,
+    config: ProducerConfig,
     logs: u64,
-    progress: bool,
+    bar: &ProgressBar,
+    errors: &LastErrors,
 ) -> Result<Summary, Box<dyn Error>> {
-    let config = ProducerConfig::new(&target.endpoint);
     let compression = config.compression;
     let producer = Producer::builder(config)
         .with_credentials(target.credentials.clone())
@@ -182,11 +197,6 @@ pub(crate) async fn run(
         .with_topic("quickstart")
         .with_source("demo-host");
 
-    let bar = if progress {
-        ProgressBar::new(logs)
-    } else {
-        ProgressBar::hidden()
-    };
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner:.green} {elapsed_precise} {bar:30.cyan/blue} {human_pos}/{human_len} delivered · {msg}",
@@ -195,41 +205,54 @@ pub(crate) async fn run(
     );
     let clock = TokioRuntime::current()?;
     let started = clock.now();
-    let ticker = {
+    // Delivered logs advance the bar; failed ones are counted beside it, never as
+    // delivered.
+    let show = {
         let (producer, bar, clock) = (producer.clone(), bar.clone(), clock.clone());
+        move || {
+            let m = producer.metrics();
+            let secs = clock.now().saturating_duration_since(started).as_secs_f64();
+            let rate = (m.delivered_logs as f64 / secs.max(1e-3)) as u64;
+            bar.set_message(format!(
+                "{} failed · {} logs/s · {} in flight · {} retries · buffer {:.0}%",
+                Thousands(m.failed_logs),
+                Thousands(rate),
+                m.in_flight,
+                m.retries,
+                m.buffer_use() * 100.0
+            ));
+            bar.set_position(m.delivered_logs);
+        }
+    };
+    let ticker = {
+        let show = show.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_millis(100));
             loop {
                 every.tick().await;
-                let m = producer.metrics();
-                let secs = clock.now().saturating_duration_since(started).as_secs_f64();
-                let rate = (m.delivered_logs as f64 / secs.max(1e-3)) as u64;
-                bar.set_message(format!(
-                    "{} logs/s · {} in flight · {} retries · buffer {:.0}%",
-                    Thousands(rate),
-                    m.in_flight,
-                    m.retries,
-                    m.buffer_use() * 100.0
-                ));
-                bar.set_position(m.delivered_logs + m.failed_logs);
+                show();
             }
         })
     };
 
     let mut demo = DemoLogs::new(0x5eed);
+    let mut stopped = None;
     for i in 0..logs {
         let log = demo.next(Log::from_unix_time(producer.unix_time()), i)?;
         // Waits (up to `max_block`) only when the memory budget is full: back-pressure
-        // instead of unbounded memory.
-        producer.send_async(&route, log).await?;
+        // instead of unbounded memory. If it stays full (nothing is delivered), stop.
+        if let Err(e) = producer.send_async(&route, log).await {
+            stopped = Some(format!("after {} logs: {e}", Thousands(i)));
+            break;
+        }
     }
     let report = producer.close(Some(Duration::from_secs(120))).await;
     let elapsed = clock.now().saturating_duration_since(started);
     ticker.abort();
-    let m = producer.metrics();
-    bar.set_position(m.delivered_logs + m.failed_logs);
-    bar.finish_and_clear();
+    show();
+    bar.abandon();
 
+    let m = producer.metrics();
     Ok(Summary {
         sent: m.accepted_logs,
         delivered: report.delivered_logs,
@@ -242,6 +265,8 @@ pub(crate) async fn run(
         compression,
         elapsed,
         server_logs: target.local.as_ref().map(LocalSls::log_count),
+        failures: errors.get(),
+        stopped,
     })
 }
 
@@ -284,6 +309,26 @@ impl fmt::Display for Summary {
                 "\n  server      {} logs stored by the local SLS server",
                 Thousands(n)
             )?;
+        }
+        if let Some(why) = &self.stopped {
+            write!(f, "\n  stopped     sending {why}")?;
+        }
+        let Failures {
+            batches,
+            last,
+            last_count,
+        } = &self.failures;
+        if let Some(last) = last {
+            write!(
+                f,
+                "\n  failed      {} logs in {} {}; last error ({} of them): {last}",
+                Thousands(self.failed),
+                Thousands(*batches),
+                if *batches == 1 { "batch" } else { "batches" },
+                Thousands(*last_count),
+            )?;
+        } else if self.failed > 0 {
+            write!(f, "\n  failed      {} logs", Thousands(self.failed))?;
         }
         Ok(())
     }

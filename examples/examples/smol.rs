@@ -11,12 +11,19 @@
 use core::error::Error;
 use core::time::Duration;
 
-use sls_producer_examples::Destination;
+use sls_producer_examples::{Destination, exit_with};
 use sls_producer_smol::{
     Log, LogParts, Metrics, Producer, ProducerBuilderExt as _, ProducerConfig, Route, ShardKey,
 };
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
+    // Errors are printed as sentences (with their causes), not as `Debug`.
+    if let Err(e) = try_main() {
+        exit_with(&*e);
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn Error>> {
     let destination = Destination::from_env_or_local()?;
     smol::block_on(run(&destination))?;
     destination.finish();

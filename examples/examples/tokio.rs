@@ -11,13 +11,20 @@
 use core::error::Error;
 use core::time::Duration;
 
-use sls_producer_examples::Destination;
+use sls_producer_examples::{Destination, exit_with};
 use sls_producer_tokio::{
     Log, LogParts, Metrics, Producer, ProducerBuilderExt as _, ProducerConfig, Route, ShardKey,
 };
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() {
+    // Errors are printed as sentences (with their causes), not as `Debug`.
+    if let Err(e) = try_main().await {
+        exit_with(&*e);
+    }
+}
+
+async fn try_main() -> Result<(), Box<dyn Error>> {
     let destination = Destination::from_env_or_local()?;
     run(&destination).await?;
     destination.finish();

@@ -19,21 +19,30 @@ use sls_producer_core::Metrics;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::integrations::ShipStats;
 use sls_producer_core::integrations::tracing_layer::SlsLayer;
-use sls_producer_examples::Destination;
+use sls_producer_examples::{Destination, exit_with};
 use sls_producer_tokio::{Producer, ProducerBuilderExt as _, ProducerConfig, Route};
 use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() {
+    // Errors are printed as sentences (with their causes), not as `Debug`.
+    if let Err(e) = try_main().await {
+        exit_with(&*e);
+    }
+}
+
+async fn try_main() -> Result<(), Box<dyn Error>> {
     let destination = Destination::from_env_or_local()?;
     let (report, shipped) = run(
         &destination.endpoint,
         destination.credentials.clone(),
         &destination.project,
         &destination.logstore,
+        std::io::stderr,
     )
     .await?;
     println!(
@@ -47,12 +56,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Install the subscriber (SLS layer + stderr), run the application, close the producer.
+/// Install the subscriber (SLS layer + `stderr`, which a test captures), run the
+/// application, close the producer.
 pub(crate) async fn run(
     endpoint: &str,
     credentials: Credentials,
     project: &str,
     logstore: &str,
+    stderr: impl for<'w> MakeWriter<'w> + Send + Sync + 'static,
 ) -> Result<(Metrics, ShipStats), Box<dyn Error>> {
     let config = ProducerConfig::new(endpoint).with_linger(Duration::from_millis(200));
     let producer = Producer::builder(config)
@@ -67,7 +78,7 @@ pub(crate) async fn run(
         .build();
     let shipping = sls.handle();
     let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(stderr)
         .with_filter(
             EnvFilter::builder()
                 .with_default_directive(LevelFilter::INFO.into())

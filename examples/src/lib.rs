@@ -11,7 +11,8 @@
 //! and `ALIBABA_CLOUD_ACCESS_KEY_ID` / `ALIBABA_CLOUD_ACCESS_KEY_SECRET` (and
 //! `ALIBABA_CLOUD_SECURITY_TOKEN` for STS credentials).
 //!
-//! This library holds what the examples share: where to ship ([`Destination`]).
+//! This library holds what the examples share: where to ship ([`Destination`],
+//! [`Service`]) and how an example reports bad input ([`SetupError`], [`exit_with`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -19,6 +20,10 @@
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+mod setup;
+
+pub use setup::{ENVIRONMENT_HELP, Service, SetupError, env_var, exit_with, report};
 
 use core::error::Error;
 
@@ -41,26 +46,27 @@ pub struct Destination {
 }
 
 impl Destination {
-    /// `SLS_ENDPOINT`, `SLS_PROJECT`, `SLS_LOGSTORE` and the `ALIBABA_CLOUD_*` credentials
-    /// when `SLS_ENDPOINT` is set; otherwise a local server (project `quickstart`,
-    /// logstore `app`, created on first use) that accepts the AccessKey
-    /// `example-id` / `example-secret` and prints every log group it stores.
+    /// The service named by `SLS_ENDPOINT`, `SLS_PROJECT`, `SLS_LOGSTORE` and the
+    /// `ALIBABA_CLOUD_*` credentials ([`Service::from_env`], every value checked) when
+    /// `SLS_ENDPOINT` is set; otherwise a local server (project `quickstart`, logstore
+    /// `app`, created on first use) that accepts the AccessKey `example-id` /
+    /// `example-secret` and prints every log group it stores.
     ///
     /// # Errors
     ///
-    /// A missing variable (named in the error) or a local server that cannot start.
+    /// A [`SetupError`] naming the variable that is missing or invalid, or a local server
+    /// that cannot start.
     pub fn from_env_or_local() -> Result<Self, Box<dyn Error>> {
-        if let Ok(endpoint) = std::env::var("SLS_ENDPOINT") {
-            let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-            return Ok(Self {
-                endpoint,
-                credentials: Credentials::from_env()?,
-                project: var("SLS_PROJECT")?,
-                logstore: var("SLS_LOGSTORE")?,
+        match Service::from_env()? {
+            Some(service) => Ok(Self {
+                endpoint: service.endpoint,
+                credentials: service.credentials,
+                project: service.project,
+                logstore: service.logstore,
                 local: None,
-            });
+            }),
+            None => Self::local(),
         }
-        Self::local()
     }
 
     /// A local SLS server started in-process (project `quickstart`, logstore `app`,

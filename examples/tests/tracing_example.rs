@@ -1,13 +1,40 @@
 //! The `tracing` example, run against a local SLS server: the events it raises arrive
 //! with their fields and span context, and nothing of the producer's own does.
 
+use std::io;
+use std::sync::{Arc, Mutex};
+
 use sls_producer_core::Log;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_tests::server::LocalSls;
+use tracing_subscriber::fmt::MakeWriter;
 
 #[allow(dead_code, reason = "the example's `main` is not called here")]
 #[path = "../examples/tracing.rs"]
 mod example;
+
+/// What the example's stderr layer wrote.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl MakeWriter<'_> for Captured {
+    type Writer = Self;
+
+    fn make_writer(&self) -> Self {
+        self.clone()
+    }
+}
 
 fn get<'a>(log: &'a Log, key: &str) -> Option<&'a str> {
     log.get(key)
@@ -15,6 +42,7 @@ fn get<'a>(log: &'a Log, key: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn the_tracing_example_ships_its_events_to_the_local_server() {
+    let stderr = Captured::default();
     let sls = LocalSls::builder()
         .auto_create(true)
         .access_key("example-id", "example-secret")
@@ -26,9 +54,19 @@ async fn the_tracing_example_ships_its_events_to_the_local_server() {
         Credentials::new("example-id", "example-secret"),
         "tracing-project",
         "events",
+        stderr.clone(),
     )
     .await
     .unwrap();
+    // The stderr layer printed the example's events, the refused request as an ERROR
+    // (into this buffer: a passing test prints no ERROR line).
+    let printed = String::from_utf8(stderr.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.contains("ERROR") && l.contains("request refused")),
+        "{printed}"
+    );
     assert_eq!((shipped.shipped, shipped.dropped()), (5, 0));
     assert_eq!((report.delivered_logs, report.failed_logs), (5, 0));
 

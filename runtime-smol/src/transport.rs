@@ -14,7 +14,7 @@ use rustls::pki_types::ServerName;
 use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use sls_producer_hyper::{
-    error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,
+    connect_failure, error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,
 };
 use smol::Executor;
 use smol::net::TcpStream;
@@ -206,17 +206,17 @@ impl Inner {
     }
 
     async fn connect_unbounded(&self, key: &PoolKey) -> Result<Sender, TransportError> {
-        let connect_error = |what: &str, error: std::io::Error| {
+        let connect_error = |error: std::io::Error| {
             TransportError::new(
                 TransportErrorKind::Connect,
-                format!("{what} {} failed: {error}", key.authority),
+                connect_failure(&key.authority, &error),
             )
             .with_source(error)
         };
         let (host, port) = host_and_port(key)?;
         let tcp = TcpStream::connect((host.as_str(), port))
             .await
-            .map_err(|e| connect_error("connecting to", e))?;
+            .map_err(connect_error)?;
         // Requests are written in one go; don't let Nagle hold back their tail.
         let _ = tcp.set_nodelay(true);
         let stream = match key.scheme {
@@ -228,11 +228,7 @@ impl Inner {
                         format!("`{host}` is not a valid TLS server name"),
                     )
                 })?;
-                let tls = self
-                    .tls
-                    .connect(name, tcp)
-                    .await
-                    .map_err(|e| connect_error("TLS handshake with", e))?;
+                let tls = self.tls.connect(name, tcp).await.map_err(connect_error)?;
                 Stream::Tls(Box::new(tls))
             }
         };

@@ -163,8 +163,24 @@ fn refused_connection_is_a_connect_error() {
     let error = smol::block_on(SmolTransport::default().send(request)).unwrap_err();
 
     assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
-    assert!(error.message().contains(&addr.to_string()), "{error}");
+    assert_eq!(error.message(), format!("connection refused to {addr}"));
     assert!(!error.to_string().contains("TOP-SECRET"), "{error}");
+}
+
+#[test]
+fn unresolvable_host_is_a_dns_connect_error() {
+    let mut request = post(Scheme::Http, closed_port(), "p.local", "/", b"x");
+    request.authority = "p.no-such-host.invalid".into();
+
+    let error = smol::block_on(SmolTransport::default().send(request)).unwrap_err();
+
+    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+    // "DNS: no such host …" where a resolver answers; "DNS: cannot resolve …" without one.
+    assert!(error.message().starts_with("DNS: "), "{error}");
+    assert!(
+        error.message().contains("p.no-such-host.invalid"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -280,6 +296,12 @@ fn https_rejects_a_certificate_outside_the_default_roots() {
     let error = smol::block_on(SmolTransport::default().send(request)).unwrap_err();
 
     assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+    assert!(
+        error
+            .message()
+            .starts_with(&format!("TLS handshake with {} failed: ", server.addr)),
+        "{error}"
+    );
     assert!(error.message().contains("certificate"), "{error}");
     assert!(server.seen().is_empty());
 }

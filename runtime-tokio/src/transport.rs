@@ -18,7 +18,8 @@ use sls_producer_core::rt::{BoxError, HttpTransport, TransportError, TransportEr
 use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse};
 
 use sls_producer_hyper::{
-    absolute_uri, error_chain, find_source, hyper_error_kind, read_response, to_hyper_request,
+    absolute_uri, connect_failure, error_chain, find_source, hyper_error_kind, read_response,
+    to_hyper_request,
 };
 
 use crate::TransportConfig;
@@ -140,15 +141,14 @@ fn client_error(error: hyper_util::client::legacy::Error, authority: &str) -> Tr
         )
     } else {
         // hyper-util's own layer only says "client error (Connect)"; the cause says more.
-        let detail = error
-            .source()
-            .map_or_else(|| error.to_string(), error_chain);
+        let cause: &(dyn Error + 'static) = error.source().unwrap_or(&error);
         if error.is_connect() {
             (
                 TransportErrorKind::Connect,
-                format!("connecting to {authority} failed: {detail}"),
+                connect_failure(authority, cause),
             )
         } else {
+            let detail = error_chain(cause);
             let kind = find_source::<hyper::Error>(&error)
                 .map_or(TransportErrorKind::Other, hyper_error_kind);
             (kind, format!("exchange with {authority} failed: {detail}"))

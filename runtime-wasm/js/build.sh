@@ -25,6 +25,17 @@ rm -rf "$out"
 wasm-pack build runtime-wasm/js --target web --mode no-install --no-opt \
   --profile wasm-release --out-dir "$out"
 rm -f "$out/.gitignore"
+# wasm-pack writes package.json before it copies LICENSE-MIT and LICENSE-APACHE, so its
+# "files" list misses them and npm would leave them out of the tarball: list them.
+node - "$out" <<'JS'
+const fs = require("fs"), path = require("path");
+const out = process.argv[2], manifest = path.join(out, "package.json");
+const pkg = JSON.parse(fs.readFileSync(manifest, "utf8"));
+const licences = fs.readdirSync(out).filter((f) => f.startsWith("LICENSE"));
+if (licences.length === 0) throw new Error(`no LICENSE files in ${out}`);
+pkg.files = [...new Set([...(pkg.files ?? []), ...licences])];
+fs.writeFileSync(manifest, JSON.stringify(pkg, null, 2) + "\n");
+JS
 
 wasm="$out/sls_producer_js_bg.wasm"
 # For comparison: the same module with only its name section dropped (no optimization).

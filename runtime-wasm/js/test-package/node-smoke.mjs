@@ -9,6 +9,12 @@ import { pathToFileURL } from "node:url";
 const [pkgDir, sls] = process.argv.slice(2);
 assert.ok(pkgDir && sls, "usage: node-smoke.mjs PKG_DIR SLS_LOCAL_URL");
 const pkg = JSON.parse(await readFile(path.join(pkgDir, "package.json"), "utf8"));
+// The package carries its licence: the SPDX field, and both texts in the tarball's files.
+assert.equal(pkg.license, "MIT OR Apache-2.0");
+for (const licence of ["LICENSE-MIT", "LICENSE-APACHE"]) {
+  assert.ok(pkg.files.includes(licence), `${licence} missing from package.json files`);
+  assert.ok((await readFile(path.join(pkgDir, licence), "utf8")).length > 0, licence);
+}
 const { initSync, Producer } = await import(pathToFileURL(path.resolve(pkgDir, pkg.main)).href);
 initSync({ module: await readFile(path.join(pkgDir, "sls_producer_js_bg.wasm")) });
 

@@ -75,7 +75,13 @@ impl fmt::Display for InvalidName {
         write!(f, "invalid {} name {:?}: ", self.kind.as_str(), self.name)?;
         match self.reason {
             InvalidNameReason::Length { len, min, max } => {
-                write!(f, "{len} characters long, must be {min} to {max}")
+                let unit = if len == 1 { "character" } else { "characters" };
+                write!(
+                    f,
+                    "it is {len} {unit} long; a {} name has {min} to {max} ({})",
+                    self.kind.as_str(),
+                    self.kind.allowed()
+                )
             }
             InvalidNameReason::Character { index, ch } => write!(
                 f,

@@ -376,7 +376,8 @@ fn name_rules() {
     );
     assert_eq!(
         validate_project("ab").unwrap_err().to_string(),
-        "invalid project name \"ab\": 2 characters long, must be 3 to 63"
+        "invalid project name \"ab\": it is 2 characters long; a project name has 3 to 63 \
+         (lowercase letters, digits and '-')"
     );
     assert_eq!(
         validate_project("-ab").unwrap_err().to_string(),
