@@ -34,11 +34,15 @@
 //! | [`request_timeout`](ProducerConfig::request_timeout) | 60 s | 1 ms ..= 1 h | `HTTPClient` |
 //! | [`seed`](ProducerConfig::seed) | 0 | any | — |
 //!
+//! Projects may have an endpoint, credentials and signature settings of their own: see
+//! [`ProjectConfig`].
+//!
 //! Credentials are not part of this struct: the runtime crates take static keys, the
 //! environment or a [`CredentialsProvider`](crate::credentials::CredentialsProvider). Go's local
 //! logging options (`AllowLogLevel`, `LogFileName`, …) and its periodic metrics line have
 //! no equivalent: the producer's diagnostics go through the application's own subscriber.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -50,6 +54,9 @@ pub use crate::protocol::compress::Compression;
 use crate::protocol::endpoint::Endpoint;
 pub use crate::protocol::endpoint::EndpointError;
 pub use crate::protocol::sign::{DateHeader, SignatureVersion};
+pub use project::ProjectConfig;
+
+mod project;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -525,6 +532,15 @@ pub enum ConfigError {
         /// Why, and what to use instead.
         reason: &'static str,
     },
+    /// The configuration of one project ([`ProjectConfig`]) is invalid, or its name is not
+    /// a project name. Fix that project's entry.
+    Project {
+        /// The project.
+        project: String,
+        /// What is wrong: a field of its [`ProjectConfig`] (e.g. `endpoint`, `region`), or
+        /// `InvalidText { field: "project", .. }` for the name itself.
+        error: Box<Self>,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -550,6 +566,9 @@ impl fmt::Display for ConfigError {
                 "`{field}` needs the `{feature}` feature of sls-producer-core"
             ),
             Self::Unsupported { field, reason } => write!(f, "unsupported `{field}`: {reason}"),
+            Self::Project { project, error } => {
+                write!(f, "invalid configuration of project `{project}`: {error}")
+            }
         }
     }
 }
@@ -558,6 +577,7 @@ impl core::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::InvalidEndpoint { reason, .. } => Some(reason),
+            Self::Project { error, .. } => Some(&**error),
             _ => None,
         }
     }

@@ -109,11 +109,12 @@ pub mod prelude {
     pub use crate::{
         Attempt, BlockingError, BuildError, ConfigError, Credentials, CredentialsSource,
         DeliveryFailure, DeliveryHandle, DeliveryResult, InvalidName, Log, LogParts, Metrics,
-        Producer, ProducerBuilder, ProducerConfig, Record, Route, SendError, ShardKey, Ticket,
+        Producer, ProducerBuilder, ProducerConfig, ProjectConfig, Record, Route, SendError,
+        ShardKey, Ticket,
     };
 }
 
-pub use config::{ConfigError, ProducerConfig};
+pub use config::{ConfigError, ProducerConfig, ProjectConfig};
 pub use credentials::{Credentials, CredentialsSource};
 pub use engine::{
     Attempt, DeliveryFailure, DeliveryResult, LogParts, Metrics, Record, Route, SendError, Ticket,

@@ -18,3 +18,9 @@ mod wire;
 
 #[path = "engine/invariants.rs"]
 mod invariants;
+
+#[path = "engine/projects.rs"]
+mod projects;
+
+#[path = "engine/clock.rs"]
+mod clock;

@@ -7,7 +7,7 @@ use core::time::Duration;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use sls_producer_smol::{CredentialsSource, Producer, ProducerConfig, SmolRuntime};
+use sls_producer_smol::{Producer, ProducerBuilder, SmolRuntime};
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
 use smol::Executor;
 use smol::channel::{Sender, bounded};
@@ -62,9 +62,8 @@ impl RuntimeUnderTest for Smol {
         "smol"
     }
 
-    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
-        Producer::builder(config)
-            .with_credentials(credentials)
+    fn build_from(&self, builder: ProducerBuilder) -> Producer {
+        builder
             // Two helpers whatever the machine: the suite runs compression on three tasks.
             .with_compress_helpers(2)
             .build_on(SmolRuntime::with_executor(self.executor.clone()))

@@ -6,7 +6,7 @@ use core::future::Future;
 use core::time::Duration;
 
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
-use sls_producer_tokio::{CredentialsSource, Producer, ProducerConfig, TokioRuntime};
+use sls_producer_tokio::{Producer, ProducerBuilder, TokioRuntime};
 use tokio::runtime::Runtime;
 
 /// A multi-thread tokio runtime with two workers (the CI machine has two cores).
@@ -30,9 +30,8 @@ impl RuntimeUnderTest for Tokio {
         "tokio"
     }
 
-    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
-        Producer::builder(config)
-            .with_credentials(credentials)
+    fn build_from(&self, builder: ProducerBuilder) -> Producer {
+        builder
             // Two helpers whatever the machine: the suite runs compression on three tasks.
             .with_compress_helpers(2)
             .build_on(TokioRuntime::new(self.runtime.handle().clone()))

@@ -20,8 +20,8 @@ use sls_producer_core::rt::HttpRequest;
 use sls_producer_core::rt::UnixTime;
 use sls_producer_tests::client::{TestClient, TestResponse, send};
 use sls_producer_tests::server::{
-    AuthKind, FORWARDED_HOST, Fault, Ingest, Limits, LocalSls, LogstoreOptions, ManualClock,
-    RateLimit, ShardTarget, StoreMode,
+    AuthKind, ClockSkew, FORWARDED_HOST, Fault, Ingest, Limits, LocalSls, LogstoreOptions,
+    ManualClock, RateLimit, ShardTarget, StoreMode,
 };
 
 const T0: u64 = 1_790_000_000;
@@ -461,6 +461,37 @@ async fn request_time_must_be_within_fifteen_minutes() {
     expect_error(&sls, &bad_date, 400, "InvalidDateFormat").await;
     remove_header(&mut bad_date, "date");
     expect_error(&sls, &bad_date, 400, "MissingDate").await;
+}
+
+#[tokio::test]
+async fn a_skewed_clock_refuses_true_dates_and_tells_its_own_time() {
+    let (sls, _) = server().await;
+    let v1 = SigningConfig::v1();
+    let raw = encode_log_group(&group(1));
+    let ahead = Duration::from_secs(3600);
+    let skewed = t0().saturating_add(ahead);
+    sls.faults().set_clock_skew(ClockSkew::Ahead(ahead));
+    let mut r = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
+    sign(&mut r, &ak(), &v1, t0());
+    let refused = expect_error(&sls, &r, 400, "RequestTimeExpired").await;
+    assert_eq!(refused.header("date"), Some(skewed.rfc1123().as_str()));
+    // Dated by the server's clock, the same request is taken, and the answer tells it.
+    let mut r = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
+    sign(&mut r, &ak(), &v1, skewed);
+    let taken = expect_ok(&sls, &r).await;
+    assert_eq!(taken.header("date"), Some(skewed.rfc1123().as_str()));
+    // Behind, through the control API; cleared with the other faults.
+    sls.faults()
+        .apply_json(&serde_json::json!({ "clock_skew_ms": -3_600_000 }))
+        .unwrap();
+    assert_eq!(sls.faults().to_json()["clock_skew_ms"], -3_600_000);
+    let mut r = put(&sls, "app", None, &raw, Compression::Lz4, &v1);
+    sign(&mut r, &ak(), &v1, t0());
+    let refused = expect_error(&sls, &r, 400, "RequestTimeExpired").await;
+    let behind = UnixTime::from_secs(T0 - 3600);
+    assert_eq!(refused.header("date"), Some(behind.rfc1123().as_str()));
+    sls.faults().clear();
+    expect_ok(&sls, &r).await;
 }
 
 #[tokio::test]

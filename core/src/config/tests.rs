@@ -13,7 +13,56 @@ fn field_of(e: ConfigError) -> &'static str {
         ConfigError::Unsupported { field, .. } => field,
         ConfigError::InvalidEndpoint { .. } => "endpoint",
         ConfigError::RegionRequired => "region",
+        ConfigError::Project { error, .. } => field_of(*error),
     }
+}
+
+#[test]
+fn project_configs_are_validated_field_by_field() {
+    assert!(
+        ProjectConfig::new("cn-shanghai.log.aliyuncs.com")
+            .validate()
+            .is_ok()
+    );
+    let v4 =
+        |endpoint: &str| ProjectConfig::new(endpoint).with_signature_version(SignatureVersion::V4);
+    assert!(
+        v4("cn-shanghai.log.aliyuncs.com").validate().is_ok(),
+        "region from the endpoint"
+    );
+    assert_eq!(
+        field_of(v4("http://10.0.0.1").validate().unwrap_err()),
+        "region"
+    );
+    assert!(
+        v4("http://10.0.0.1")
+            .with_region("cn-shanghai")
+            .validate()
+            .is_ok()
+    );
+    let bad_region = ProjectConfig::new("10.0.0.1").with_region("cn shanghai");
+    assert_eq!(field_of(bad_region.validate().unwrap_err()), "region");
+    assert_eq!(
+        field_of(ProjectConfig::new("").validate().unwrap_err()),
+        "endpoint"
+    );
+    let named = ConfigError::Project {
+        project: "audit".into(),
+        error: Box::new(ConfigError::RegionRequired),
+    };
+    assert!(named.to_string().contains("`audit`"), "{named}");
+    assert_eq!(field_of(named), "region");
+}
+
+#[test]
+fn project_config_debug_hides_the_secret() {
+    let c = ProjectConfig::new("10.0.0.1")
+        .with_credentials(crate::Credentials::new("LTAI-id", "very-secret"));
+    let shown = alloc::format!("{c:?}");
+    assert!(
+        shown.contains("LTAI-id") && !shown.contains("very-secret"),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -5,6 +5,8 @@ use alloc::vec::Vec;
 use core::ops::Range;
 
 use super::attempt::{AttemptHistory, AttemptId};
+use super::clock::ClockOffset;
+use super::destination::DestinationId;
 use super::events::Ticket;
 use super::key::Route;
 use super::wire::Sealed;
@@ -108,6 +110,8 @@ pub(crate) enum Body {
 #[derive(Debug)]
 pub(crate) struct Batch<T> {
     pub(crate) route: Route,
+    /// Where it goes (resolved from the route's project when the batch was created).
+    pub(crate) to: DestinationId,
     pub(crate) phase: Phase,
     /// What is sent once the batch is sealed.
     pub(crate) body: Body,
@@ -122,6 +126,8 @@ pub(crate) struct Batch<T> {
     pub(crate) delivery_deadline: Option<Instant>,
     /// The next attempt needs credentials of at least this generation (raised by a 401).
     pub(crate) min_credentials_generation: u64,
+    /// The clock offset the last attempt was signed with.
+    pub(crate) signed_offset: ClockOffset,
 }
 
 /// Hand each part its own logs out of the decoded batch. `parts` are in log order and do

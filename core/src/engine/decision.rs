@@ -1,9 +1,11 @@
 //! What the engine decided, as data: for diagnostics, never inferred from counters.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::attempt::{Attempt, AttemptId};
+use super::clock::ClockOffset;
 use super::events::DeliveryFailure;
 use crate::credentials::CredentialsError;
 
@@ -60,6 +62,9 @@ pub enum Decision {
     },
     /// Fresh credentials are in use from now on.
     CredentialsRefreshed {
+        /// The configured projects that sign with these credentials; empty for the
+        /// producer's own, which sign for every other project.
+        projects: Vec<String>,
         /// Their AccessKey id (never the secret).
         access_key_id: String,
         /// How long they are valid, if they expire.
@@ -67,11 +72,28 @@ pub enum Decision {
     },
     /// A credentials fetch failed; the previous credentials (if any) stay in use.
     CredentialsFailed {
+        /// The configured projects whose credentials these are; empty for the producer's
+        /// own.
+        projects: Vec<String>,
         /// Why.
         error: CredentialsError,
         /// Consecutive failed fetches.
         failures: u32,
         /// When the next fetch may start.
         retry_in: Duration,
+    },
+    /// The server refused a request for its date (`RequestTimeExpired`) and its `Date`
+    /// showed its clock this far from ours: requests to its endpoint are signed with the
+    /// corrected time from now on, and the batch is retried at once (a
+    /// [`Decision::Retry`] follows). Log times are not changed.
+    ClockCorrected {
+        /// The refused request.
+        attempt: AttemptId,
+        /// Its project (the correction holds for every project on the same endpoint).
+        project: String,
+        /// The offset the request was signed with.
+        previous: ClockOffset,
+        /// The offset from now on: the server's clock minus ours.
+        offset: ClockOffset,
     },
 }

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart};
+use super::clock::ClockOffset;
 use super::{
     DeliveryEvent, DeliveryResult, Engine, LogSource, Record, Refusal, Route, RouteRef, SendError,
     Spanning, Ticket,
@@ -261,6 +262,7 @@ impl<T> Engine<T> {
         buffer: Option<Vec<u8>>,
     ) -> BatchId {
         let route = route.to_route();
+        let to = self.destinations.resolve(route.project());
         let id = BatchId(self.next_batch);
         self.next_batch += 1;
         self.stats.batches += 1;
@@ -288,12 +290,13 @@ impl<T> Engine<T> {
         let trailer_len = LogGroupEncoder::new().finished_len(
             route.topic(),
             route.source(),
-            self.wire.tags().chain(pack),
+            self.destinations.default_wire().tags().chain(pack),
         );
         let linger_deadline = now.saturating_add(self.settings.linger);
         self.open.insert(route.clone(), id);
         let batch = Batch {
             route,
+            to,
             phase: Phase::Open(OpenBatch {
                 encoder: buffer.map_or_else(LogGroupEncoder::new, LogGroupEncoder::with_buffer),
                 trailer_len,
@@ -307,6 +310,7 @@ impl<T> Engine<T> {
             history: AttemptHistory::new(self.settings.max_reserved_attempts),
             delivery_deadline: None,
             min_credentials_generation: 0,
+            signed_offset: ClockOffset::ZERO,
         };
         self.batches.insert(id, batch);
         self.lingers.insert((linger_deadline, id));
@@ -326,7 +330,7 @@ impl<T> Engine<T> {
         let raw = open.encoder.finish(
             batch.route.topic(),
             batch.route.source(),
-            self.wire.tags().chain(pack),
+            self.destinations.default_wire().tags().chain(pack),
         );
         // Compressing is left to a job (or to `poll_transmit`): sealing stays cheap, since
         // it runs on the sender's side when a push fills a batch.

@@ -46,6 +46,12 @@ pub struct Metrics {
     pub delivered_raw_bytes: u64,
     /// Request body bytes of delivered batches, as sent (compressed).
     pub delivered_body_bytes: u64,
+    /// Times a server refused a request for its date (`RequestTimeExpired`) and its `Date`
+    /// taught the producer a new offset for that server's clock.
+    pub clock_corrections: u64,
+    /// The clock offset learned last, in milliseconds: the server's clock minus the
+    /// producer's (positive when the server is ahead). `0` until a correction.
+    pub clock_offset_ms: i64,
     /// Requests outstanding now (gauge).
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).

@@ -16,6 +16,7 @@
 //! | [`Engine::poll_event`] | repeatedly after any call, until `None`; deliver each outcome |
 //! | [`Engine::poll_decision`] | repeatedly after any call, until `None`; what the engine decided (for diagnostics) |
 //! | [`Engine::poll_credentials_fetch`] / [`Engine::handle_credentials`] | credentials from a provider: fetch when asked, report the result |
+//! | [`Engine::add_credentials`] / [`Engine::add_project`] | before the first push: a project with its own endpoint, signature settings and credentials |
 //! | [`Engine::flush`] / [`Engine::close`] | on the caller's request |
 //!
 //! [`Engine::poll_timeout`] may change after `push`, `handle_timeout`, `poll_transmit`,
@@ -43,7 +44,9 @@
 //!    intake.rs       push: the memory budget, one encoding into the open batch, roll-over, seal
 //!    timers.rs       linger, retry, delivery and close deadlines
 //!    transmit.rs     compression jobs, signed requests, what an answer decides
-//!    credentials.rs  the credentials refresh schedule, fresh credentials
+//!    credentials.rs  credentials sources, each with its refresh schedule; fresh credentials
+//!    destination.rs  the default destination and the configured projects' (wire, credentials, clock)
+//!    clock.rs        clock skew: the offset a time refusal teaches, the re-signed retry
 //!    outcome.rs      delivery events, decisions, finishing a batch
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
@@ -52,8 +55,10 @@
 mod attempt;
 pub mod backoff;
 mod batch;
+mod clock;
 mod credentials;
 mod decision;
+mod destination;
 mod events;
 mod intake;
 mod key;
@@ -77,6 +82,8 @@ use core::time::Duration;
 
 pub use crate::protocol::compress::Compressor;
 pub use attempt::{Attempt, AttemptId};
+pub use clock::ClockOffset;
+pub use credentials::{CredentialsFetch, CredentialsId};
 pub use decision::Decision;
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
@@ -87,18 +94,21 @@ pub use record::{LogParts, Record, SendError};
 pub use seal::{CompressJob, Compressed};
 
 use batch::{Batch, BatchId, Phase};
+use credentials::Sources;
+use destination::Destinations;
 use memory::MemoryBudget;
 use open::OpenBatches;
 use pool::BufferPool;
 use wire::Wire;
 
-use crate::config::{ConfigError, ProducerConfig};
+use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
 use crate::credentials::Credentials;
-use crate::credentials::refresh::RefreshSchedule;
 use crate::engine::backoff::{BackoffPolicy, Rng};
 use crate::protocol::http::HttpRequest;
 use crate::protocol::pack_id::{PACK_ID_KEY, PackIdGenerator};
 use crate::protocol::proto::{self, Log};
+use crate::protocol::request::validate_project;
+use crate::protocol::sign::SignatureVersion;
 use crate::protocol::time::{Instant, UnixTime};
 
 /// A request the engine wants sent: hand `request` to a transport, then report the outcome
@@ -140,6 +150,10 @@ struct Counters {
     pub delivered_raw_bytes: u64,
     /// Request body bytes of delivered batches, as sent (after compression).
     pub delivered_body_bytes: u64,
+    /// Clock offsets learned from refusals for request time.
+    pub clock_corrections: u64,
+    /// The offset learned last.
+    pub clock_offset: ClockOffset,
 }
 
 /// The engine's limits and policies, resolved from a validated [`ProducerConfig`].
@@ -156,6 +170,8 @@ struct Settings {
     delivery_timeout: Option<Duration>,
     generate_pack_id: bool,
     seed: u64,
+    /// The configured signature version, which projects that set none inherit.
+    signature_version: SignatureVersion,
 }
 
 /// A send that spans several batches: its tag waits here until every part has an outcome.
@@ -180,21 +196,20 @@ struct Closing {
 /// send's [`DeliveryEvent`] (a driver uses a callback or a completion handle).
 pub struct Engine<T> {
     settings: Settings,
-    wire: Arc<Wire>,
+    /// Where batches go: the producer's endpoint and the configured projects'.
+    destinations: Destinations,
     /// Bytes the tags of a batch take at most (the shared tags and the widest pack id).
     worst_tags_len: usize,
     memory: MemoryBudget,
     rng: Rng,
-    credentials: Option<Credentials>,
-    credentials_generation: u64,
-    refresh: RefreshSchedule,
+    /// What signs requests: the default source and the configured projects'.
+    sources: Sources,
     batches: BTreeMap<BatchId, Batch<T>>,
     open: OpenBatches,
     lingers: BTreeSet<(Instant, BatchId)>,
     retries: BTreeSet<(Instant, BatchId)>,
     deadlines: BTreeSet<(Instant, BatchId)>,
     ready: VecDeque<BatchId>,
-    awaiting_credentials: Vec<BatchId>,
     in_flight: BTreeMap<AttemptId, BatchId>,
     spanning: BTreeMap<Ticket, Spanning<T>>,
     events: VecDeque<DeliveryEvent<T>>,
@@ -257,23 +272,16 @@ impl<T> Engine<T> {
         Ok(Self {
             memory: MemoryBudget::new(config.memory_budget),
             rng: Rng::new(settings.seed),
-            wire: Arc::new(wire),
+            destinations: Destinations::new(wire),
             worst_tags_len,
             settings,
-            credentials_generation: u64::from(credentials.is_some()),
-            refresh: if credentials.is_some() {
-                RefreshSchedule::fixed()
-            } else {
-                RefreshSchedule::provider()
-            },
-            credentials,
+            sources: Sources::new(credentials),
             batches: BTreeMap::new(),
             open: OpenBatches::default(),
             lingers: BTreeSet::new(),
             retries: BTreeSet::new(),
             deadlines: BTreeSet::new(),
             ready: VecDeque::new(),
-            awaiting_credentials: Vec::new(),
             in_flight: BTreeMap::new(),
             spanning: BTreeMap::new(),
             events: VecDeque::new(),
@@ -291,6 +299,49 @@ impl<T> Engine<T> {
             compressor: Compressor::new(),
             pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),
         })
+    }
+
+    /// Send the batches of `project` created from now on to `config`'s endpoint, signed
+    /// with its signature settings (the configured version where it sets none) and with
+    /// the credentials of `credentials` ([`CredentialsId::DEFAULT`], or a source from
+    /// [`Engine::add_credentials`]; `config.credentials` is the producer builder's
+    /// business and is not read here). Everything else is the engine's configuration.
+    /// Call it before the first push; giving a project again replaces its settings for
+    /// batches created afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Project`] naming the project: its name is not an SLS project name,
+    /// or a field of `config` is invalid (see [`ProjectConfig::validate`]).
+    ///
+    /// # Panics
+    ///
+    /// If `credentials` is not one of this engine's sources.
+    pub fn add_project(
+        &mut self,
+        project: &str,
+        config: &ProjectConfig,
+        credentials: CredentialsId,
+    ) -> Result<(), ConfigError> {
+        let named = |error| ConfigError::Project {
+            project: project.into(),
+            error: alloc::boxed::Box::new(error),
+        };
+        validate_project(project).map_err(|_| {
+            named(ConfigError::InvalidText {
+                field: "project",
+                allowed: "an SLS project name: 3 to 63 lowercase letters, digits and hyphens, \
+                          starting and ending with a letter or digit",
+            })
+        })?;
+        let _ = self.sources.get(credentials);
+        let wire = self
+            .destinations
+            .default_wire()
+            .for_project(config, self.settings.signature_version)
+            .map_err(named)?;
+        self.destinations.add(project, wire, credentials);
+        Ok(())
     }
 
     // ------------------------------------------------------------------------------------
@@ -364,6 +415,8 @@ impl<T> Engine<T> {
             retries: s.retries,
             delivered_raw_bytes: s.delivered_raw_bytes,
             delivered_body_bytes: s.delivered_body_bytes,
+            clock_corrections: s.clock_corrections,
+            clock_offset_ms: s.clock_offset.as_millis(),
             in_flight: self.in_flight.len(),
             pending_batches: self.batches.len(),
             buffered_bytes: self.memory.used(),
@@ -399,6 +452,7 @@ impl Settings {
             delivery_timeout: config.delivery_timeout,
             generate_pack_id: config.generate_pack_id,
             seed: config.seed,
+            signature_version: config.signature_version,
         }
     }
 }

@@ -110,7 +110,7 @@ impl<T> Engine<T> {
                     return;
                 }
                 let decoded = match &batch.body {
-                    Body::Sealed(sealed) => self.wire.decode_logs(sealed),
+                    Body::Sealed(sealed) => sealed.decode_logs(),
                     Body::Raw(raw) | Body::Compressing { raw, .. } => proto::decode_log_group(raw)
                         .map(|group| group.logs)
                         .unwrap_or_default(),

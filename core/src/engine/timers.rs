@@ -18,7 +18,7 @@ impl<T> Engine<T> {
             self.retries.first().map(|(t, _)| *t),
             self.deadlines.first().map(|(t, _)| *t),
             close,
-            self.refresh.deadline(),
+            self.sources.deadline(),
         ]
         .into_iter()
         .flatten()
@@ -68,13 +68,15 @@ impl<T> Engine<T> {
     }
 
     pub(super) fn retry_due(&mut self, id: BatchId) {
-        let generation = self.credentials_generation;
         let Some(batch) = self.batches.get_mut(&id) else {
             return;
         };
-        if batch.min_credentials_generation > generation {
+        let source = self
+            .sources
+            .get_mut(self.destinations.get(batch.to).credentials);
+        if batch.min_credentials_generation > source.generation {
             batch.phase = Phase::AwaitingCredentials;
-            self.awaiting_credentials.push(id);
+            source.hold(id);
         } else {
             batch.phase = Phase::Queued;
             self.ready.push_back(id);

@@ -7,21 +7,21 @@ use core::time::Duration;
 use super::attempt::{Attempt, AttemptId};
 use super::batch::{BatchId, Body, Phase};
 use super::retry::{self, Verdict};
-use super::{CompressJob, Compressed, Decision, DeliveryFailure, Engine, Transmit, wire};
+use super::{CompressJob, Compressed, Decision, DeliveryFailure, Engine, Transmit, clock, wire};
 use crate::protocol::http::HttpResponse;
 use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::TransportError;
 
 impl<T> Engine<T> {
     /// The next request to send, if a sealed batch is waiting, fewer than `max_in_flight`
-    /// requests are outstanding and credentials are known. Signs the batch's prepared
-    /// request with `wall` as its date.
+    /// requests are outstanding and the credentials of the batch's destination are known
+    /// (a batch whose credentials are not waits for them). Signs the batch's prepared
+    /// request with `wall`, corrected by its endpoint's learned clock offset, as its date.
     pub fn poll_transmit(&mut self, now: Instant, wall: UnixTime) -> Option<Transmit> {
         loop {
             if self.in_flight.len() >= self.settings.max_in_flight {
                 return None;
             }
-            let credentials = self.credentials.as_ref()?;
             let id = self.ready.pop_front()?;
             let Some(batch) = self.batches.get_mut(&id) else {
                 continue; // finished while queued (deadline)
@@ -29,13 +29,20 @@ impl<T> Engine<T> {
             if !matches!(batch.phase, Phase::Queued) {
                 continue;
             }
+            let to = self.destinations.get(batch.to);
+            let source = self.sources.get_mut(to.credentials);
+            let Some(credentials) = source.credentials() else {
+                batch.phase = Phase::AwaitingCredentials;
+                source.hold(id);
+                continue;
+            };
             match &mut batch.body {
                 Body::Sealed(_) => {}
                 Body::Raw(raw) => {
                     // No job took it: compress here.
                     let raw = core::mem::take(raw);
                     self.to_compress.remove(&id);
-                    let sealed = self.wire.seal(&batch.route, &raw, &mut self.compressor);
+                    let sealed = to.wire.seal(&batch.route, &raw, &mut self.compressor);
                     self.pool.body_sealed(sealed.body_len());
                     batch.body = Body::Sealed(sealed);
                     self.pool
@@ -51,14 +58,17 @@ impl<T> Engine<T> {
             let Body::Sealed(sealed) = &batch.body else {
                 unreachable!("sealed above")
             };
-            match self.wire.sign(sealed, credentials, wall) {
+            let offset = self.destinations.offset(batch.to);
+            let generation = source.generation;
+            match to.wire.sign(sealed, credentials, offset.apply(wall)) {
                 Ok(request) => {
                     let attempt = AttemptId(self.next_attempt);
                     self.next_attempt += 1;
+                    batch.signed_offset = offset;
                     batch.phase = Phase::InFlight {
                         attempt,
                         started: now,
-                        credentials_generation: self.credentials_generation,
+                        credentials_generation: generation,
                     };
                     self.in_flight.insert(attempt, id);
                     self.stats.requests += 1;
@@ -75,7 +85,6 @@ impl<T> Engine<T> {
                         wall,
                         Duration::ZERO,
                     ));
-                    let generation = self.credentials_generation;
                     self.after_failure(
                         now,
                         None,
@@ -115,7 +124,7 @@ impl<T> Engine<T> {
                 batch: id,
                 route: batch.route.clone(),
                 raw,
-                wire: self.wire.clone(),
+                wire: self.destinations.get(batch.to).wire.clone(),
             });
         }
         None
@@ -170,6 +179,7 @@ impl<T> Engine<T> {
             unreachable!("in-flight map only holds in-flight batches")
         };
         let duration = now.saturating_duration_since(started);
+        let time_refused = outcome.as_ref().ok().and_then(clock::refusal_date);
         let verdict = match outcome {
             Ok(response) => {
                 let verdict =
@@ -191,6 +201,11 @@ impl<T> Engine<T> {
                 retry::classify_transport_error()
             }
         };
+        if let Some(server) = time_refused {
+            if self.time_refused(now, wall, attempt, id, server) {
+                return;
+            }
+        }
         match verdict {
             Verdict::Delivered => self.finish(id, Some(attempt), Ok(())),
             verdict => self.after_failure(now, Some(attempt), id, verdict, credentials_generation),
@@ -218,6 +233,7 @@ impl<T> Engine<T> {
                 refresh_credentials,
             } => refresh_credentials,
         };
+        let source = self.source_of(self.batches[&id].to);
         let batch = self.batches.get_mut(&id).expect("failed batch exists");
         let failed = batch.history.total();
         let backoff = self.settings.backoff.delay(failed, &mut self.rng);
@@ -232,7 +248,8 @@ impl<T> Engine<T> {
         ) {
             Ok(at) => {
                 batch.phase = Phase::Backoff { until: at };
-                let rejected = refresh && self.credentials_generation <= credentials_generation;
+                let current = self.sources.get(source);
+                let rejected = refresh && current.generation <= credentials_generation;
                 if refresh {
                     batch.min_credentials_generation = credentials_generation + 1;
                 }
@@ -246,12 +263,12 @@ impl<T> Engine<T> {
                         delay: at.saturating_duration_since(now),
                         // Fixed credentials are put back at once: the retry waits for
                         // nothing but its backoff.
-                        refresh_credentials: refresh && self.refresh.is_provider(),
+                        refresh_credentials: refresh && current.is_provider(),
                         record,
                     });
                 }
                 if rejected {
-                    self.credentials_rejected();
+                    self.credentials_rejected(source);
                 }
             }
             Err(failure) => self.finish(id, attempt, Err(failure)),

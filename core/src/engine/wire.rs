@@ -1,6 +1,9 @@
 //! The engine's view of the wire: turn a finished LogGroup into a sealed body and an
 //! unsigned request once per batch, sign a copy per attempt, and read logs back out of a
 //! sealed body when they must be handed back.
+//!
+//! One [`Wire`] per destination: the producer's, and one for each configured project,
+//! which differs from it only in its endpoint and signature settings.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -9,7 +12,7 @@ use core::time::Duration;
 use super::attempt::Attempt;
 use super::key::Route;
 use super::retry::Verdict;
-use crate::config::{ConfigError, ProducerConfig};
+use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
 use crate::credentials::Credentials;
 use crate::protocol::compress::{self, Compression, Compressor};
 use crate::protocol::endpoint::Endpoint;
@@ -17,7 +20,7 @@ use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use crate::protocol::proto::{self, Log};
 use crate::protocol::request::{self, PreparedBody, PutLogsTarget};
 use crate::protocol::response::ServerError;
-use crate::protocol::sign::{self, SignError, SigningConfig};
+use crate::protocol::sign::{self, SignError, SignatureVersion, SigningConfig};
 use crate::protocol::time::UnixTime;
 
 /// A batch's body, built once at seal and shared by every attempt.
@@ -39,10 +42,25 @@ impl Sealed {
     pub(crate) fn body_len(&self) -> usize {
         self.body.body().len()
     }
+
+    /// The logs of the batch, decoded from its body (the only copy the engine keeps).
+    /// Empty if the body cannot be read back, which would be an encoder bug.
+    pub(crate) fn decode_logs(&self) -> Vec<Log> {
+        let body = self.body.body();
+        let raw = match self.body.compression() {
+            Compression::None => None,
+            c => compress::decompress(c, body, self.body.raw_len()).ok(),
+        };
+        let bytes = raw.as_deref().unwrap_or(body);
+        proto::decode_log_group(bytes)
+            .map(|group| group.logs)
+            .unwrap_or_default()
+    }
 }
 
-/// Everything about requests that is fixed for the producer's lifetime.
-#[derive(Debug)]
+/// Everything about the requests of one destination that is fixed for the producer's
+/// lifetime.
+#[derive(Clone, Debug)]
 pub(crate) struct Wire {
     endpoint: Endpoint,
     compression: Compression,
@@ -70,6 +88,30 @@ impl Wire {
             metric_store: config.use_metric_store_url,
             tags: config.log_tags.clone(),
         })
+    }
+
+    /// The wire of a project with its own endpoint and signature settings (`inherited`:
+    /// the producer's configured signature version, for a project that sets none);
+    /// everything else is this wire's.
+    pub(crate) fn for_project(
+        &self,
+        project: &ProjectConfig,
+        inherited: SignatureVersion,
+    ) -> Result<Self, ConfigError> {
+        let signing = project.signing(inherited)?;
+        Ok(Self {
+            endpoint: project.parsed_endpoint()?,
+            signing: SigningConfig {
+                date_header: self.signing.date_header,
+                ..signing
+            },
+            ..self.clone()
+        })
+    }
+
+    /// Where requests go.
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     /// The configured LogGroup tags, in order.
@@ -130,20 +172,6 @@ impl Wire {
             sealed.body.digest(),
         )?;
         Ok(request)
-    }
-
-    /// The logs of a sealed batch, decoded from its body (the only copy the engine keeps).
-    /// Empty if the body cannot be read back, which would be an encoder bug.
-    pub(crate) fn decode_logs(&self, sealed: &Sealed) -> Vec<Log> {
-        let body = sealed.body.body();
-        let raw = match sealed.body.compression() {
-            Compression::None => None,
-            c => compress::decompress(c, body, sealed.body.raw_len()).ok(),
-        };
-        let bytes = raw.as_deref().unwrap_or(body);
-        proto::decode_log_group(bytes)
-            .map(|group| group.logs)
-            .unwrap_or_default()
     }
 }
 

@@ -1,14 +1,16 @@
 //! [`ProducerBuilder`]: the one way to make a [`Producer`], on any [`Runtime`].
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 
 use super::Producer;
-use super::driver::{Driver, Shared};
-use crate::config::{ConfigError, DateHeader, ProducerConfig};
+use super::driver::{Driver, Providers, Shared};
+use crate::config::{ConfigError, DateHeader, ProducerConfig, ProjectConfig};
 use crate::credentials::{CredentialsProvider, CredentialsSource};
-use crate::engine::Engine;
+use crate::engine::{CredentialsId, Engine};
 use crate::rt::{HttpTransport, Runtime};
 
 /// Builds a [`Producer`]: its configuration, its credentials and, optionally, its
@@ -27,6 +29,9 @@ use crate::rt::{HttpTransport, Runtime};
 ///   [`Credentials::from_env`](crate::Credentials::from_env)), or a
 ///   [`CredentialsProvider`] the producer asks before the credentials expire and after the
 ///   server rejects them.
+/// * **Projects**: a project may have its own endpoint, credentials and signature settings
+///   ([`with_project`](Self::with_project)); sends to every other project use the
+///   producer's.
 /// * **Transport**: the runtime's default (made with the configuration's
 ///   `connect_timeout` and `request_timeout`) unless you pass your own.
 /// * **Compression helpers**: tasks that compress sealed batches next to the driver; by
@@ -36,6 +41,7 @@ use crate::rt::{HttpTransport, Runtime};
 pub struct ProducerBuilder {
     config: ProducerConfig,
     credentials: Option<CredentialsSource>,
+    projects: Vec<(String, ProjectConfig)>,
     transport: Option<Arc<dyn HttpTransport>>,
     compress_helpers: Option<usize>,
 }
@@ -45,6 +51,7 @@ impl ProducerBuilder {
         Self {
             config,
             credentials: None,
+            projects: Vec::new(),
             transport: None,
             compress_helpers: None,
         }
@@ -62,6 +69,32 @@ impl ProducerBuilder {
     pub fn with_credentials_provider(self, provider: impl CredentialsProvider + 'static) -> Self {
         let provider: Arc<dyn CredentialsProvider> = Arc::new(provider);
         self.with_credentials(provider)
+    }
+
+    /// Send `project`'s logs to `config`'s endpoint, signed with its credentials and
+    /// signature settings (each defaulting to the producer's), as Java's `ProjectConfig`
+    /// does; sends to other projects use the producer's. Batching, retries, compression,
+    /// tags and the memory budget are shared. Giving a project again replaces its entry.
+    ///
+    /// A provider given to several projects (the same `Arc`, or the producer's own) is one
+    /// source: one refresh schedule, one fetch at a time. The project's configuration is
+    /// checked when the producer is built: [`ConfigError::Project`] names the project.
+    ///
+    /// ```ignore
+    /// let producer = Producer::builder(ProducerConfig::new("cn-hangzhou.log.aliyuncs.com"))
+    ///     .with_credentials(Credentials::from_env()?)
+    ///     .with_project(
+    ///         "shanghai-audit",
+    ///         ProjectConfig::new("cn-shanghai.log.aliyuncs.com")
+    ///             .with_credentials_provider(EcsRamRole::new("audit-writer")),
+    ///     )
+    ///     .build()?;
+    /// ```
+    pub fn with_project(mut self, project: impl Into<String>, config: ProjectConfig) -> Self {
+        let project = project.into();
+        self.projects.retain(|(p, _)| *p != project);
+        self.projects.push((project, config));
+        self
     }
 
     /// Send through `transport` instead of the runtime's default (a proxy-aware client,
@@ -119,6 +152,7 @@ impl ProducerBuilder {
         let Self {
             mut config,
             credentials,
+            projects,
             transport,
             ..
         } = self;
@@ -134,9 +168,34 @@ impl ProducerBuilder {
             CredentialsSource::Static(c) => (Some(c), None),
             CredentialsSource::Provider(p) => (None, Some(p)),
         };
-        let engine = Engine::new(&config, runtime.unix_time(), fixed)?;
+        let mut engine = Engine::new(&config, runtime.unix_time(), fixed)?;
+        let mut providers: Providers = Vec::from([provider]);
+        for (project, project_config) in &projects {
+            let source = match &project_config.credentials {
+                None => CredentialsId::DEFAULT,
+                Some(CredentialsSource::Static(c)) => {
+                    providers.push(None);
+                    engine.add_credentials(Some(c.clone()))
+                }
+                Some(CredentialsSource::Provider(p)) => {
+                    let same = providers
+                        .iter()
+                        .position(|known| known.as_ref().is_some_and(|k| Arc::ptr_eq(k, p)));
+                    match same {
+                        Some(index) => {
+                            CredentialsId(u32::try_from(index).expect("fewer than 2^32"))
+                        }
+                        None => {
+                            providers.push(Some(p.clone()));
+                            engine.add_credentials(None)
+                        }
+                    }
+                }
+            };
+            engine.add_project(project, project_config, source)?;
+        }
         let shared = Arc::new(Shared::new(engine, runtime, config.max_block));
-        let driver = Driver::new(shared.clone(), transport, provider);
+        let driver = Driver::new(shared.clone(), transport, providers);
         Ok((Producer::from_shared(shared), driver))
     }
 }
@@ -165,6 +224,7 @@ impl fmt::Debug for ProducerBuilder {
         f.debug_struct("ProducerBuilder")
             .field("config", &self.config)
             .field("credentials", &self.credentials)
+            .field("projects", &self.projects)
             .field("custom_transport", &self.transport.is_some())
             .field("compress_helpers", &self.compress_helpers)
             .finish()

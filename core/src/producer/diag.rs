@@ -11,6 +11,7 @@
 //! | an attempt delivered its batch | `TRACE` |
 //! | a credentials fetch starts / succeeds | `DEBUG` / `INFO` |
 //! | a credentials fetch failed (previous credentials stay in use) | `WARN` |
+//! | a server refused the request time; a clock offset was learned | `WARN` |
 //! | the driver finished: close summary | `INFO` |
 //! | the driver was dropped before every send had its outcome | `WARN` |
 //!
@@ -264,24 +265,42 @@ mod event {
                 "late attempt outcome"
             ),
             Decision::CredentialsRefreshed {
+                projects,
                 access_key_id,
                 expires_in,
             } => tracing::info!(
                 target: TARGET,
+                projects = ?projects,
                 access_key_id = access_key_id.as_str(),
                 expires_in_secs = expires_in.map(|d| d.as_secs()),
                 "credentials refreshed"
             ),
             Decision::CredentialsFailed {
+                projects,
                 error,
                 failures,
                 retry_in,
             } => tracing::warn!(
                 target: TARGET,
+                projects = ?projects,
                 error = %error,
                 consecutive_failures = failures,
                 retry_in_ms = millis(*retry_in),
                 "credentials fetch failed; the previous credentials (if any) stay in use"
+            ),
+            Decision::ClockCorrected {
+                attempt,
+                project,
+                previous,
+                offset,
+            } => tracing::warn!(
+                target: TARGET,
+                attempt = attempt.get(),
+                project = project.as_str(),
+                previous_offset_ms = previous.as_millis(),
+                offset_ms = offset.as_millis(),
+                decision = "re-sign with the server's time and retry at once",
+                "server refused the request time: clock offset learned"
             ),
         }
     }

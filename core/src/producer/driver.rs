@@ -2,8 +2,8 @@
 //!
 //! [`ProducerBuilder`](super::ProducerBuilder) makes a [`Producer`](super::Producer) and a
 //! [`Driver`], and spawns the driver on the runtime (or hands it to you). The driver owns
-//! the transport, the in-flight response futures and the credentials fetch; every time it
-//! is polled it loops:
+//! the transport, the in-flight response futures and the credentials fetches (one at a time
+//! per credentials source); every time it is polled it loops:
 //!
 //! ```text
 //!  due timers ─► engine.handle_timeout
@@ -45,7 +45,10 @@ use super::diag;
 use super::handle::Completion;
 use super::helper::{CompressHelper, CompressQueue};
 use crate::credentials::{Credentials, CredentialsError, CredentialsProvider};
-use crate::engine::{AttemptId, CompressJob, Compressed, Decision, DeliveryEvent, Engine};
+use crate::engine::{
+    AttemptId, CompressJob, Compressed, CredentialsFetch, CredentialsId, Decision, DeliveryEvent,
+    Engine,
+};
 use crate::protocol::compress::Compressor;
 use crate::protocol::http::{HttpRequest, HttpResponse};
 use crate::protocol::time::Instant;
@@ -124,6 +127,13 @@ impl Shared {
 /// The outcome of one HTTP exchange, tagged with its attempt.
 type Exchange = BoxFuture<'static, (AttemptId, Result<HttpResponse, TransportError>)>;
 
+/// A running credentials fetch, tagged with its source.
+type Fetch = BoxFuture<'static, (CredentialsId, Result<Credentials, CredentialsError>)>;
+
+/// The providers of an engine's credentials sources, by [`CredentialsId`] (`None` for a
+/// source of fixed credentials).
+pub(crate) type Providers = Vec<Option<Arc<dyn CredentialsProvider>>>;
+
 /// What one locked engine step produced.
 struct Step {
     jobs: Vec<CompressJob>,
@@ -131,7 +141,7 @@ struct Step {
     events: Vec<DeliveryEvent<Completion>>,
     decisions: Vec<Decision>,
     waiters: Vec<Waker>,
-    fetch: Option<crate::credentials::FetchReason>,
+    fetches: Vec<CredentialsFetch>,
     deadline: Option<Instant>,
     finished: bool,
     progress: bool,
@@ -142,10 +152,12 @@ struct Step {
 pub struct Driver {
     shared: Arc<Shared>,
     transport: Arc<dyn HttpTransport>,
-    provider: Option<Arc<dyn CredentialsProvider>>,
+    /// The provider of each credentials source; the engine asks for at most one fetch at
+    /// a time per source.
+    providers: Providers,
     in_flight: FuturesUnordered<Exchange>,
     sleep: Option<(Instant, BoxFuture<'static, ()>)>,
-    fetch: Option<BoxFuture<'static, Result<Credentials, CredentialsError>>>,
+    fetches: FuturesUnordered<Fetch>,
     finished: bool,
     /// Batches this driver compressed, to hand back to the engine at the next step (the
     /// jobs wait in the shared [`CompressQueue`]: taken from the engine before it could
@@ -169,15 +181,15 @@ impl Driver {
     pub(crate) fn new(
         shared: Arc<Shared>,
         transport: Arc<dyn HttpTransport>,
-        provider: Option<Arc<dyn CredentialsProvider>>,
+        providers: Providers,
     ) -> Self {
         Self {
             shared,
             transport,
-            provider,
+            providers,
             in_flight: FuturesUnordered::new(),
             sleep: None,
-            fetch: None,
+            fetches: FuturesUnordered::new(),
             finished: false,
             compressed: Vec::new(),
             compressor: Compressor::new(),
@@ -246,11 +258,8 @@ impl Driver {
         while let Some(t) = engine.poll_transmit(now, wall) {
             transmits.push((t.attempt, t.request));
         }
-        let fetch = if self.fetch.is_none() {
-            engine.poll_credentials_fetch(timers_now)
-        } else {
-            None
-        };
+        let fetches: Vec<_> =
+            core::iter::from_fn(|| engine.poll_credentials_fetch(timers_now)).collect();
         let events: Vec<_> = core::iter::from_fn(|| engine.poll_event()).collect();
         let decisions: Vec<_> = core::iter::from_fn(|| engine.poll_decision()).collect();
         let settled = engine.take_settled();
@@ -262,7 +271,7 @@ impl Driver {
         } else {
             Vec::new()
         };
-        progress |= !transmits.is_empty() || !events.is_empty() || fetch.is_some();
+        progress |= !transmits.is_empty() || !events.is_empty() || !fetches.is_empty();
         Step {
             finished: idle && st.delivering == 0,
             jobs,
@@ -270,7 +279,7 @@ impl Driver {
             events,
             decisions,
             waiters,
-            fetch,
+            fetches,
             deadline,
             progress,
         }
@@ -292,33 +301,32 @@ impl Driver {
         }
     }
 
-    /// Start the fetch the engine asked for; finish a running one. Returns whether a fetch
-    /// finished.
-    fn poll_credentials(
-        &mut self,
-        cx: &mut Context<'_>,
-        start: Option<crate::credentials::FetchReason>,
-    ) -> bool {
-        if let (Some(reason), Some(provider)) = (start, &self.provider) {
+    /// Start the fetches the engine asked for (at most one per source runs at a time: the
+    /// engine asks again only once the previous one is reported); feed finished ones to
+    /// the engine. Returns whether a fetch finished.
+    fn poll_credentials(&mut self, cx: &mut Context<'_>, start: Vec<CredentialsFetch>) -> bool {
+        for CredentialsFetch { source, reason } in start {
+            let Some(Some(provider)) = self.providers.get(source.get() as usize) else {
+                continue; // fixed credentials are never fetched
+            };
             diag::credentials_fetch_started(reason);
             let provider = provider.clone();
-            self.fetch = Some(Box::pin(async move { provider.credentials().await }));
+            self.fetches.push(Box::pin(
+                async move { (source, provider.credentials().await) },
+            ));
         }
-        let Some(fetch) = &mut self.fetch else {
-            return false;
-        };
-        let Poll::Ready(result) = fetch.as_mut().poll(cx) else {
-            return false;
-        };
-        self.fetch = None;
-        let runtime = &self.shared.runtime;
-        let (now, wall) = (runtime.now(), runtime.unix_time());
-        self.shared
-            .state
-            .lock()
-            .engine
-            .handle_credentials(now, wall, result);
-        true
+        let mut finished = false;
+        while let Poll::Ready(Some((source, result))) = Pin::new(&mut self.fetches).poll_next(cx) {
+            let runtime = &self.shared.runtime;
+            let (now, wall) = (runtime.now(), runtime.unix_time());
+            self.shared
+                .state
+                .lock()
+                .engine
+                .handle_credentials(now, wall, source, result);
+            finished = true;
+        }
+        finished
     }
 
     /// Compress waiting batches, outside the lock, while `budget` (uncompressed bytes)
@@ -420,10 +428,10 @@ impl Future for Driver {
                 // Abandoned requests (given up at the close deadline) are dropped here.
                 this.in_flight = FuturesUnordered::new();
                 this.sleep = None;
-                this.fetch = None;
+                this.fetches = FuturesUnordered::new();
                 return Poll::Ready(());
             }
-            progress |= this.poll_credentials(cx, step.fetch);
+            progress |= this.poll_credentials(cx, step.fetches);
             progress |= this.poll_responses(cx);
             progress |= this.compress(&mut compress_budget);
             if let Some(d) = this.poll_sleep(cx, step.deadline) {

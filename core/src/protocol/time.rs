@@ -1,6 +1,7 @@
 //! Time without `std`: a monotonic [`Instant`], a wall-clock [`UnixTime`], and the two
 //! calendar formats SLS needs (RFC 1123 for `Date`, ISO-8601 basic for `x-log-date`), which
-//! the client writes and never reads.
+//! the client writes. It reads one date: the `Date` of a response that refuses a request
+//! for its time ([`UnixTime::from_http_date`]), to learn how far the server's clock is.
 //!
 //! Neither type can read a clock: values come from a runtime's `Clock` (or, in tests, are
 //! written down literally). That keeps every decision in the core reproducible.
@@ -172,6 +173,48 @@ impl UnixTime {
         s
     }
 
+    /// Read the preferred HTTP date form (RFC 9110 `IMF-fixdate`), as servers send it in
+    /// `Date`: `Wed, 25 Nov 2026 01:40:30 GMT`. The weekday must be a weekday's name but is
+    /// not checked against the date. `None` for the obsolete forms (RFC 850, asctime), a
+    /// malformed or impossible date (`31 Nov`), or one before 1970.
+    pub fn from_http_date(s: &str) -> Option<Self> {
+        let mut fields = s.split_ascii_whitespace();
+        let weekday = fields.next()?.strip_suffix(',')?;
+        let (day, month, year) = (fields.next()?, fields.next()?, fields.next()?);
+        let (time, zone) = (fields.next()?, fields.next()?);
+        if !WEEKDAYS.contains(&weekday) || zone != "GMT" || fields.next().is_some() {
+            return None;
+        }
+        let mut hms = time.split(':');
+        let (hour, minute, second) = (hms.next()?, hms.next()?, hms.next()?);
+        if hms.next().is_some() || day.len() != 2 || year.len() != 4 {
+            return None;
+        }
+        let number = |s: &str| -> Option<u8> {
+            (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+        };
+        let civil = CivilDateTime {
+            year: year
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| year.parse().ok())??,
+            month: u8::try_from(MONTHS.iter().position(|m| *m == month)? + 1).ok()?,
+            day: number(day)?,
+            hour: number(hour)?,
+            minute: number(minute)?,
+            second: number(second)?,
+            weekday: 0,
+        };
+        if civil.hour > 23 || civil.minute > 59 || civil.second > 59 {
+            return None;
+        }
+        let secs = civil.to_unix_secs()?;
+        // `to_unix_secs` rolls `31 Nov` over into December: refuse what does not read back.
+        let back = CivilDateTime::from_unix_secs(secs);
+        ((back.year, back.month, back.day) == (civil.year, civil.month, civil.day))
+            .then(|| Self::from_secs(secs))
+    }
+
     /// The `YYYYMMDD` date used in the v4 credential scope.
     pub fn yyyymmdd(self) -> String {
         let c = self.to_civil();
@@ -313,6 +356,51 @@ mod tests {
             "Sun, 03 Jan 2010 08:33:47 GMT"
         );
         assert_eq!(UnixTime::EPOCH.rfc1123(), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn http_dates_read_back_what_rfc1123_writes() {
+        assert_eq!(
+            UnixTime::from_http_date("Wed, 25 Nov 2026 01:40:30 GMT"),
+            Some(UnixTime::from_secs(1_795_570_830))
+        );
+        assert_eq!(
+            UnixTime::from_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(UnixTime::EPOCH)
+        );
+        for days in (0..365 * 200).step_by(7) {
+            let t = UnixTime::from_secs(days * 86_400 + (days * 37) % 86_400);
+            assert_eq!(UnixTime::from_http_date(&t.rfc1123()), Some(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn http_dates_in_other_forms_or_impossible_are_refused() {
+        for s in [
+            "",
+            "Wed, 25 Nov 2026 01:40:30",
+            "Wed, 25 Nov 2026 01:40:30 UTC",
+            "Wed, 25 Nov 2026 01:40:30 GMT trailing",
+            "Wednesday, 25-Nov-26 01:40:30 GMT",
+            "Wed Nov 25 01:40:30 2026",
+            "Wed 25 Nov 2026 01:40:30 GMT",
+            "Xyz, 25 Nov 2026 01:40:30 GMT",
+            "Wed, 5 Nov 2026 01:40:30 GMT",
+            "Wed, 31 Nov 2026 01:40:30 GMT",
+            "Sun, 29 Feb 2026 01:40:30 GMT",
+            "Wed, 25 Nvb 2026 01:40:30 GMT",
+            "Wed, 25 Nov 26 01:40:30 GMT",
+            "Wed, 25 Nov +026 01:40:30 GMT",
+            "Wed, 25 Nov 2026 24:00:00 GMT",
+            "Wed, 25 Nov 2026 01:60:30 GMT",
+            "Wed, 25 Nov 2026 01:40:60 GMT",
+            "Wed, 25 Nov 2026 1:40:30 GMT",
+            "Wed, 25 Nov 2026 01:40:30:00 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+        ] {
+            assert_eq!(UnixTime::from_http_date(s), None, "{s:?}");
+        }
+        assert!(UnixTime::from_http_date("Thu, 29 Feb 2024 12:00:00 GMT").is_some());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sls_producer_core::ShardKey;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::credentials::{Credentials, CredentialsError, FetchReason};
 use sls_producer_core::engine::backoff::{BackoffPolicy, Jitter};
-use sls_producer_core::engine::{Decision, DeliveryFailure, Engine, Transmit};
+use sls_producer_core::engine::{CredentialsId, Decision, DeliveryFailure, Engine, Transmit};
 use sls_producer_core::rt::HttpResponse;
 use sls_producer_core::rt::Instant;
 use sls_producer_core::rt::TransportError;
@@ -236,14 +236,18 @@ fn error_code_string_is_never_consulted_for_retry_decisions() {
     );
 }
 
+/// The fetch the engine asks for, which must be of its only (default) source.
+fn default_fetch(e: &mut Engine<u32>, now: Instant) -> Option<FetchReason> {
+    let fetch = e.poll_credentials_fetch(now)?;
+    assert_eq!(fetch.source, CredentialsId::DEFAULT);
+    Some(fetch.reason)
+}
+
 /// An engine whose credentials come from a provider, which has answered the first fetch.
 fn provider_engine(config: &ProducerConfig) -> Engine<u32> {
     let mut e: Engine<u32> = Engine::new(config, WALL, None).unwrap();
-    assert_eq!(
-        e.poll_credentials_fetch(ms(0)),
-        Some(FetchReason::Scheduled)
-    );
-    e.handle_credentials(ms(0), WALL, Ok(credentials()));
+    assert_eq!(default_fetch(&mut e, ms(0)), Some(FetchReason::Scheduled));
+    e.handle_credentials(ms(0), WALL, CredentialsId::DEFAULT, Ok(credentials()));
     e
 }
 
@@ -251,29 +255,27 @@ fn provider_engine(config: &ProducerConfig) -> Engine<u32> {
 fn unauthorized_asks_for_fresh_credentials_and_the_retry_waits_for_them() {
     let mut e = provider_engine(&config());
     let t = one_in_flight(&mut e, ms(0));
-    assert_eq!(e.poll_credentials_fetch(ms(0)), None);
+    assert_eq!(default_fetch(&mut e, ms(0)), None);
     respond(&mut e, ms(10), &t, sls_error(401, "Unauthorized"));
     assert_eq!(
         e.poll_timeout(),
         Some(Instant::ZERO),
         "a fetch is due at once"
     );
-    assert_eq!(
-        e.poll_credentials_fetch(ms(10)),
-        Some(FetchReason::Rejected)
-    );
-    assert_eq!(
-        e.poll_credentials_fetch(ms(10)),
-        None,
-        "one fetch at a time"
-    );
+    assert_eq!(default_fetch(&mut e, ms(10)), Some(FetchReason::Rejected));
+    assert_eq!(default_fetch(&mut e, ms(10)), None, "one fetch at a time");
     e.handle_timeout(ms(110));
     assert!(
         transmits(&mut e, ms(110)).is_empty(),
         "backoff over, still waits"
     );
-    e.handle_credentials(ms(110), WALL, Ok(Credentials::new("new-id", "new-secret")));
-    assert_eq!(e.poll_credentials_fetch(ms(111)), None);
+    e.handle_credentials(
+        ms(110),
+        WALL,
+        CredentialsId::DEFAULT,
+        Ok(Credentials::new("new-id", "new-secret")),
+    );
+    assert_eq!(default_fetch(&mut e, ms(111)), None);
     let retry = one_transmit(&mut e, ms(111));
     let auth = retry.request.header("authorization").unwrap();
     assert!(auth.starts_with("LOG new-id:"), "{auth}");
@@ -284,11 +286,7 @@ fn fixed_credentials_are_put_back_after_a_401_and_the_retry_goes_on() {
     let mut e = engine(&config());
     let t = one_in_flight(&mut e, ms(0));
     respond(&mut e, ms(10), &t, sls_error(401, "Unauthorized"));
-    assert_eq!(
-        e.poll_credentials_fetch(ms(10)),
-        None,
-        "nothing to fetch from"
-    );
+    assert_eq!(default_fetch(&mut e, ms(10)), None, "nothing to fetch from");
     assert_eq!(e.poll_timeout(), Some(ms(110)));
     e.handle_timeout(ms(110));
     let retry = one_transmit(&mut e, ms(110));
@@ -301,26 +299,26 @@ fn a_failed_fetch_keeps_the_old_credentials_and_backs_off() {
     let mut e = provider_engine(&config());
     let t = one_in_flight(&mut e, ms(0));
     respond(&mut e, ms(10), &t, sls_error(401, "Unauthorized"));
-    assert_eq!(
-        e.poll_credentials_fetch(ms(10)),
-        Some(FetchReason::Rejected)
-    );
+    assert_eq!(default_fetch(&mut e, ms(10)), Some(FetchReason::Rejected));
     while e.poll_decision().is_some() {}
-    e.handle_credentials(ms(20), WALL, Err(CredentialsError::new("STS down")));
+    e.handle_credentials(
+        ms(20),
+        WALL,
+        CredentialsId::DEFAULT,
+        Err(CredentialsError::new("STS down")),
+    );
     assert_eq!(
         e.poll_decision(),
         Some(Decision::CredentialsFailed {
+            projects: Vec::new(),
             error: CredentialsError::new("STS down"),
             failures: 1,
             retry_in: Duration::from_secs(1),
         }),
         "the first retry waits the minimum interval (the backoff's 100 ms is shorter)"
     );
-    assert_eq!(e.poll_credentials_fetch(ms(1019)), None);
-    assert_eq!(
-        e.poll_credentials_fetch(ms(1020)),
-        Some(FetchReason::Rejected)
-    );
+    assert_eq!(default_fetch(&mut e, ms(1019)), None);
+    assert_eq!(default_fetch(&mut e, ms(1020)), Some(FetchReason::Rejected));
 }
 
 #[test]
@@ -331,15 +329,17 @@ fn unauthorized_for_old_credentials_after_a_refresh_does_not_ask_again() {
     let sent = transmits(&mut e, ms(0));
     assert_eq!(sent.len(), 2);
     respond(&mut e, ms(10), &sent[0], sls_error(401, "Unauthorized"));
-    assert_eq!(
-        e.poll_credentials_fetch(ms(10)),
-        Some(FetchReason::Rejected)
+    assert_eq!(default_fetch(&mut e, ms(10)), Some(FetchReason::Rejected));
+    e.handle_credentials(
+        ms(10),
+        WALL,
+        CredentialsId::DEFAULT,
+        Ok(Credentials::new("new-id", "new-secret")),
     );
-    e.handle_credentials(ms(10), WALL, Ok(Credentials::new("new-id", "new-secret")));
     // The second request was signed with the old credentials too.
     respond(&mut e, ms(20), &sent[1], sls_error(401, "Unauthorized"));
     assert_eq!(
-        e.poll_credentials_fetch(ms(20)),
+        default_fetch(&mut e, ms(20)),
         None,
         "already refreshed since it was signed"
     );
@@ -362,11 +362,8 @@ fn nothing_is_sent_before_credentials_are_known() {
     e.push(ms(0), log(0), &route(), None).unwrap();
     e.flush(ms(0));
     assert!(transmits(&mut e, ms(0)).is_empty());
-    assert_eq!(
-        e.poll_credentials_fetch(ms(0)),
-        Some(FetchReason::Scheduled)
-    );
-    e.handle_credentials(ms(0), WALL, Ok(credentials()));
+    assert_eq!(default_fetch(&mut e, ms(0)), Some(FetchReason::Scheduled));
+    e.handle_credentials(ms(0), WALL, CredentialsId::DEFAULT, Ok(credentials()));
     assert_eq!(transmits(&mut e, ms(1)).len(), 1);
 }
 

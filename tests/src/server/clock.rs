@@ -66,6 +66,55 @@ impl ServerClock for ManualClock {
     }
 }
 
+/// How far the server's clock is off (a fault, set with
+/// [`Faults::set_clock_skew`](super::Faults::set_clock_skew)): the server checks request
+/// dates against its skewed time and tells that time in `Date`, as a real server whose
+/// clock is off (or a client whose clock is) would.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClockSkew {
+    /// The clock is right.
+    #[default]
+    None,
+    /// The server's clock is this far ahead.
+    Ahead(core::time::Duration),
+    /// The server's clock is this far behind.
+    Behind(core::time::Duration),
+}
+
+impl ClockSkew {
+    /// A skew of `ms` milliseconds: ahead if positive, behind if negative.
+    pub fn from_millis(ms: i64) -> Self {
+        let d = core::time::Duration::from_millis(ms.unsigned_abs());
+        match ms {
+            0 => Self::None,
+            1.. => Self::Ahead(d),
+            _ => Self::Behind(d),
+        }
+    }
+
+    /// The skew in milliseconds: positive when ahead.
+    pub fn as_millis(self) -> i64 {
+        let ms = |d: core::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        match self {
+            Self::None => 0,
+            Self::Ahead(d) => ms(d),
+            Self::Behind(d) => -ms(d),
+        }
+    }
+
+    /// `t` as the skewed clock reads it.
+    pub fn apply(self, t: UnixTime) -> UnixTime {
+        match self {
+            Self::None => t,
+            Self::Ahead(d) => t.saturating_add(d),
+            Self::Behind(d) => {
+                let back = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+                UnixTime::from_nanos(t.as_nanos().saturating_sub(back))
+            }
+        }
+    }
+}
+
 impl fmt::Debug for ManualClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ManualClock")

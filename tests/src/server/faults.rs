@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sls_producer_core::rt::UnixTime;
 
+use super::clock::ClockSkew;
 use super::error::SlsError;
 
 /// What the server does with one data request (PutLogs or web tracking) instead of, or
@@ -100,6 +101,7 @@ struct State {
     rate_limit: Option<RateLimit>,
     window: (u64, u32),
     sts_expired: bool,
+    clock_skew: ClockSkew,
     injected: u64,
 }
 
@@ -189,7 +191,22 @@ impl Faults {
         self
     }
 
-    /// Remove every fault: script, latency, rate limit and forced token expiry.
+    /// Skew the server's clock: it refuses requests whose date is farther than
+    /// [`Limits::max_time_skew`](super::Limits::max_time_skew) (15 minutes) from its
+    /// skewed time with `400 RequestTimeExpired`, and every answer's `Date` tells the
+    /// skewed time. [`ClockSkew::None`] puts the clock right.
+    pub fn set_clock_skew(&self, skew: ClockSkew) -> &Self {
+        self.lock().clock_skew = skew;
+        self
+    }
+
+    /// The time by the server's clock, `now` skewed as set.
+    pub(crate) fn server_time(&self, now: UnixTime) -> UnixTime {
+        self.lock().clock_skew.apply(now)
+    }
+
+    /// Remove every fault: script, latency, rate limit, forced token expiry and clock
+    /// skew.
     pub fn clear(&self) -> &Self {
         let mut s = self.lock();
         let injected = s.injected;
@@ -248,7 +265,7 @@ impl Faults {
     }
 
     /// Apply a JSON control document (see `tests/README.md`): `script`, `append`,
-    /// `latency_ms`, `rate_limit`, `sts_tokens_expired`.
+    /// `latency_ms`, `rate_limit`, `sts_tokens_expired`, `clock_skew_ms`.
     pub fn apply_json(&self, doc: &serde_json::Value) -> Result<(), String> {
         let obj = doc.as_object().ok_or("expected a JSON object")?;
         for key in obj.keys() {
@@ -258,6 +275,7 @@ impl Faults {
                 "latency_ms",
                 "rate_limit",
                 "sts_tokens_expired",
+                "clock_skew_ms",
             ]
             .contains(&key.as_str())
             {
@@ -304,6 +322,14 @@ impl Faults {
             .get("sts_tokens_expired")
             .map(|v| v.as_bool().ok_or("sts_tokens_expired must be a boolean"))
             .transpose()?;
+        let skew = obj
+            .get("clock_skew_ms")
+            .map(|v| {
+                v.as_i64()
+                    .map(ClockSkew::from_millis)
+                    .ok_or("clock_skew_ms must be an integer")
+            })
+            .transpose()?;
         // Everything parsed: apply at once.
         if let Some(s) = script {
             self.script(s);
@@ -316,6 +342,9 @@ impl Faults {
         }
         if let Some(l) = rate_limit {
             self.set_rate_limit(l);
+        }
+        if let Some(skew) = skew {
+            self.set_clock_skew(skew);
         }
         match expired {
             Some(true) => {
@@ -341,6 +370,7 @@ impl Faults {
                 "per_ms": u64::try_from(l.per.as_millis()).unwrap_or(u64::MAX),
             })),
             "sts_tokens_expired": s.sts_expired,
+            "clock_skew_ms": s.clock_skew.as_millis(),
             "injected": s.injected,
         })
     }

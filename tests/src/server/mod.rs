@@ -50,7 +50,7 @@ mod wire;
 use sls_producer_core::config::Compression;
 
 pub use builder::LocalSlsBuilder;
-pub use clock::{ManualClock, ServerClock, SystemClock};
+pub use clock::{ClockSkew, ManualClock, ServerClock, SystemClock};
 pub use config::{AuthMode, Limits, LogstoreOptions, StoreMode};
 pub use error::SlsError;
 pub use faults::{Fault, Faults, RateLimit};

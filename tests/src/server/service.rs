@@ -11,6 +11,8 @@ use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
+use sls_producer_core::rt::UnixTime;
+
 use super::auth::Keyring;
 use super::buffers::RawBuffers;
 use super::clock::ServerClock;
@@ -51,6 +53,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The time by the server's clock (skewed if a fault says so).
+    pub(crate) fn now(&self) -> UnixTime {
+        self.faults.server_time(self.clock.now())
+    }
+
     /// Whether accepted PutLogs groups are decoded: the store keeps them or an observer
     /// reads them. Otherwise they are only checked and counted.
     pub(crate) fn decodes_log_groups(&self) -> bool {
@@ -162,7 +169,7 @@ pub(crate) async fn handle(
         Some(Fault::Delay(_)) | None => {}
     }
 
-    let now = shared.clock.now();
+    let now = shared.now();
     if !shared.faults.admit(now) {
         let e = SlsError::write_quota_exceed(
             "Project write quota exceed: rate limit of the local server",
@@ -227,6 +234,7 @@ pub(crate) async fn handle(
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
+    set_date(&mut resp, now);
     finish(&parts.headers, &mut resp, Some(&request_id));
     Ok(resp)
 }
@@ -276,9 +284,19 @@ pub(crate) fn error_response(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let id = shared.ids.next(shared.clock.now().as_secs());
+    let now = shared.now();
+    let id = shared.ids.next(now.as_secs());
+    set_date(&mut resp, now);
     finish(req_headers, &mut resp, Some(&id));
     resp
+}
+
+/// `Date`: the server's own (possibly skewed) time, as SLS tells it on every answer
+/// (hyper would otherwise add the OS clock's).
+fn set_date(resp: &mut Response<Full<Bytes>>, now: UnixTime) {
+    if let Ok(v) = HeaderValue::from_str(&now.rfc1123()) {
+        resp.headers_mut().insert(header::DATE, v);
+    }
 }
 
 /// A JSON answer of the control API.

@@ -5,6 +5,8 @@
 //!  tests/tests/runtime_smol.rs  ─┼─ runtime_suite!() ─┼─► faults       5xx, 429, drops, slow: nothing lost
 //!  (impl RuntimeUnderTest)      ─┘                    ├─► outage       close(deadline) hands every log back
 //!                                                     ├─► rotation     credentials refreshed before expiry / after 401
+//!                                                     ├─► projects     per-project endpoints and keys, the rest on the default
+//!                                                     ├─► clock_skew   a server whose clock is an hour off: offset learned, all delivered
 //!                                                     └─► concurrency  senders on threads and tasks, blocking methods, send_blocking
 //! ```
 //!
@@ -20,9 +22,11 @@
 //! Waiting is bounded only by generous hang guards (tens of seconds), never asserted:
 //! a case fails on a hang, not on a slow machine.
 
+mod clock_skew;
 mod concurrency;
 mod faults;
 mod outage;
+mod projects;
 mod rotation;
 mod support;
 mod throughput;
@@ -31,8 +35,9 @@ use core::future::Future;
 use core::pin::Pin;
 use core::time::Duration;
 
-use sls_producer_core::{CredentialsSource, Producer, ProducerConfig};
+use sls_producer_core::{CredentialsSource, Producer, ProducerBuilder, ProducerConfig};
 
+pub use clock_skew::skewed_server_clock_is_learned_once;
 pub use concurrency::{
     blocking_facade_on_plain_threads, concurrent_senders_on_threads_and_tasks,
     send_blocking_waits_for_room_up_to_max_block,
@@ -41,6 +46,7 @@ pub use faults::{exhausted_retries_hand_every_log_back, server_faults_lose_nothi
 pub use outage::{
     close_deadline_with_requests_in_flight_blocking, close_deadline_with_server_down,
 };
+pub use projects::projects_go_to_their_own_servers_with_their_own_keys;
 pub use rotation::credentials_rotate_mid_run;
 pub use throughput::million_logs_counted_exactly;
 
@@ -54,7 +60,12 @@ pub trait RuntimeUnderTest: Send + Sync + 'static {
 
     /// A producer for `config`, built with the core's builder on this runtime (the
     /// adapter's `Runtime` value), its driver running here.
-    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer;
+    fn build(&self, config: ProducerConfig, credentials: CredentialsSource) -> Producer {
+        self.build_from(Producer::builder(config).with_credentials(credentials))
+    }
+
+    /// The producer `builder` makes on this runtime, its driver running here.
+    fn build_from(&self, builder: ProducerBuilder) -> Producer;
 
     /// Run `future` to completion on the calling thread, inside the runtime (tasks it
     /// spawns run on the runtime's worker threads).
@@ -108,6 +119,16 @@ macro_rules! runtime_suite {
         #[test]
         fn credentials_rotate_mid_run() {
             $crate::suite::credentials_rotate_mid_run(&$make);
+        }
+
+        #[test]
+        fn projects_go_to_their_own_servers_with_their_own_keys() {
+            $crate::suite::projects_go_to_their_own_servers_with_their_own_keys(&$make);
+        }
+
+        #[test]
+        fn skewed_server_clock_is_learned_once() {
+            $crate::suite::skewed_server_clock_is_learned_once(&$make);
         }
 
         #[test]
