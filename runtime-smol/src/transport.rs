@@ -14,7 +14,8 @@ use rustls::pki_types::ServerName;
 use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use sls_producer_hyper::{
-    error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,
+    error_chain, hyper_error_kind, is_certificate_rejected, origin_uri, read_response,
+    to_hyper_request,
 };
 use smol::Executor;
 use smol::net::TcpStream;
@@ -228,11 +229,18 @@ impl Inner {
                         format!("`{host}` is not a valid TLS server name"),
                     )
                 })?;
-                let tls = self
-                    .tls
-                    .connect(name, tcp)
-                    .await
-                    .map_err(|e| connect_error("TLS handshake with", e))?;
+                let tls = self.tls.connect(name, tcp).await.map_err(|e| {
+                    let kind = if is_certificate_rejected(&e) {
+                        TransportErrorKind::Certificate
+                    } else {
+                        TransportErrorKind::Connect
+                    };
+                    TransportError::new(
+                        kind,
+                        format!("TLS handshake with {} failed: {e}", key.authority),
+                    )
+                    .with_source(e)
+                })?;
                 Stream::Tls(Box::new(tls))
             }
         };

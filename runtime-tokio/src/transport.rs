@@ -18,7 +18,8 @@ use sls_producer_core::rt::{BoxError, HttpTransport, TransportError, TransportEr
 use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse};
 
 use sls_producer_hyper::{
-    absolute_uri, error_chain, find_source, hyper_error_kind, read_response, to_hyper_request,
+    absolute_uri, error_chain, find_source, hyper_error_kind, is_certificate_rejected,
+    read_response, to_hyper_request,
 };
 
 use crate::TransportConfig;
@@ -39,7 +40,8 @@ type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
 /// * **Timeouts** ([`TransportConfig::connect_timeout`] for DNS + TCP + TLS,
 ///   [`TransportConfig::request_timeout`] for the whole exchange) fail with
 ///   [`TransportErrorKind::Timeout`]; failures to connect (refused, DNS, TLS handshake)
-///   with [`TransportErrorKind::Connect`]; a connection that breaks while the exchange is
+///   with [`TransportErrorKind::Connect`], except a server certificate the trust store
+///   rejects: [`TransportErrorKind::Certificate`]; a connection that breaks while the exchange is
 ///   under way with [`TransportErrorKind::Io`]; a malformed or oversized response with
 ///   [`TransportErrorKind::Other`]. It never retries: the producer's engine does.
 /// * **Body.** The request body is handed to hyper without copying; the whole response
@@ -144,10 +146,12 @@ fn client_error(error: hyper_util::client::legacy::Error, authority: &str) -> Tr
             .source()
             .map_or_else(|| error.to_string(), error_chain);
         if error.is_connect() {
-            (
-                TransportErrorKind::Connect,
-                format!("connecting to {authority} failed: {detail}"),
-            )
+            let kind = if is_certificate_rejected(&error) {
+                TransportErrorKind::Certificate
+            } else {
+                TransportErrorKind::Connect
+            };
+            (kind, format!("connecting to {authority} failed: {detail}"))
         } else {
             let kind = find_source::<hyper::Error>(&error)
                 .map_or(TransportErrorKind::Other, hyper_error_kind);

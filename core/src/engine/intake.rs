@@ -32,7 +32,8 @@ impl<T> Engine<T> {
     /// # Errors
     ///
     /// Nothing is accepted when an error is returned; the record comes back in it. See
-    /// [`SendError`] for the causes (closed, budget full, log or record too large).
+    /// [`SendError`] for the causes (closed, budget full, log or record too large, a key or
+    /// time SLS would refuse).
     pub fn push(
         &mut self,
         now: Instant,
@@ -104,6 +105,9 @@ impl<T> Engine<T> {
         let count = logs.count();
         let mut bytes = 0usize;
         for index in 0..count {
+            if let Some(defect) = logs.defect(index) {
+                return Err(Refusal::InvalidLog { index, defect });
+            }
             let log_bytes = logs.encoded_len(index);
             if log_bytes > room {
                 return Err(Refusal::LogTooLarge {
