@@ -83,8 +83,10 @@ pub struct ProducerConfig {
     pub endpoint: String,
     /// Bytes of encoded logs the producer may hold (open batches, queued, in flight and
     /// awaiting retry). A send that would exceed it is refused (or waits, see
-    /// [`max_block`](Self::max_block)). Default 100 MiB; at least
-    /// [`max_batch_bytes`](Self::max_batch_bytes).
+    /// [`max_block`](Self::max_block)); if open batches then hold more than half of the
+    /// budget, the oldest are sealed at once (without waiting for their linger) until they
+    /// hold at most half, so that a budget smaller than routes × batch size keeps turning
+    /// over. Default 100 MiB; at least [`max_batch_bytes`](Self::max_batch_bytes).
     pub memory_budget: usize,
     /// How long an async send waits for room in the memory budget before handing the log
     /// back. `Duration::ZERO` fails at once. The non-blocking `send` never waits. Default 60 s;

@@ -184,6 +184,9 @@ pub struct Engine<T> {
     /// Bytes the tags of a batch take at most (the shared tags and the widest pack id).
     worst_tags_len: usize,
     memory: MemoryBudget,
+    /// The part of `memory` reserved by logs in open batches: what a full budget can turn
+    /// over early by sealing them (see `Engine::relieve_pressure`).
+    open_reserved: usize,
     rng: Rng,
     credentials: Option<Credentials>,
     credentials_generation: u64,
@@ -256,6 +259,7 @@ impl<T> Engine<T> {
         let worst_tags_len = proto::tags_len(wire.tags().chain(pack));
         Ok(Self {
             memory: MemoryBudget::new(config.memory_budget),
+            open_reserved: 0,
             rng: Rng::new(settings.seed),
             wire: Arc::new(wire),
             worst_tags_len,

@@ -565,3 +565,46 @@ fn parts_sls_would_refuse_are_refused_at_send_too() {
     e.push_parts(ms(0), &route(), &LogParts::new(1_700_000_000, &ok), None)
         .unwrap();
 }
+
+#[test]
+fn a_budget_held_by_open_batches_seals_the_oldest_early_so_memory_turns_over() {
+    // Three routes, batches of up to 2 KiB, a 4 KiB budget and a one-minute linger: the
+    // open batches fill the budget long before any linger passes.
+    let cfg = config()
+        .with_max_batch_bytes(2048)
+        .with_memory_budget(4096)
+        .with_linger(Duration::from_secs(60));
+    let mut e = engine(&cfg);
+    let routes = [
+        route().with_topic("a"),
+        route().with_topic("b"),
+        route().with_topic("c"),
+    ];
+    let mut i = 0;
+    let refused = loop {
+        match e.push(ms(0), log(i), &routes[i as usize % 3], None) {
+            Ok(_) => i += 1,
+            Err(err) => break err,
+        }
+    };
+    assert!(
+        matches!(refused, SendError::BufferFull { .. }),
+        "{refused:?}"
+    );
+    assert!(i > 6, "several logs per route were taken first");
+    // The refusal sealed the oldest open batches (routes a and b, opened first) until
+    // the open ones held at most half the budget; c stays open for its linger.
+    let sent = transmits(&mut e, ms(0));
+    let topics: Vec<Option<String>> = sent.iter().map(|t| group(&t.request).topic).collect();
+    assert_eq!(
+        topics,
+        [Some("a".to_owned()), Some("b".to_owned())],
+        "the oldest first, no linger waited for"
+    );
+    for t in &sent {
+        respond(&mut e, ms(5), t, ok());
+    }
+    // Their answers freed the budget: the refused log now fits.
+    e.push(ms(5), refused.into_record(), &routes[i as usize % 3], None)
+        .unwrap();
+}
