@@ -4,8 +4,8 @@
 
 /// Largest uncompressed `LogGroup` (`x-log-bodyrawsize`) the producer builds: 5 MiB.
 ///
-/// The service documents two bounds: "the maximum length of a log group is 5 MB" (the
-/// log group page) and 10 MB of raw logs per PutLogs request (the PutLogs page); a body
+/// The service documents two bounds: "a log group has a maximum size of 5 MB" (the log
+/// group page) and 10 MB of raw logs per PutLogs request (the PutLogs page); a body
 /// within the smaller one is within both. The server's own refusal in 2020 read "body size
 /// 14258404 must little than 5M" (aliyun-log-go-sdk#74).
 pub const MAX_LOG_GROUP_BYTES: usize = 5 * 1024 * 1024;
