@@ -10,8 +10,8 @@
 //! | [`memory_budget`](ProducerConfig::memory_budget) | 100 MiB | ≥ `max_batch_bytes` | `TotalSizeLnBytes` |
 //! | [`max_block`](ProducerConfig::max_block) | 60 s | any (0 = fail fast) | `MaxBlockSec` |
 //! | [`max_in_flight`](ProducerConfig::max_in_flight) | 50 | 1 ..= 10 000 | `MaxIoWorkerCount` |
-//! | [`max_batch_bytes`](ProducerConfig::max_batch_bytes) | 512 KiB | 1 KiB ..= 30 MiB | `MaxBatchSize` |
-//! | [`max_batch_count`](ProducerConfig::max_batch_count) | 4096 | 1 ..= 40 960 | `MaxBatchCount` |
+//! | [`max_batch_bytes`](ProducerConfig::max_batch_bytes) | 512 KiB | 1 KiB ..= 5 MiB (SLS's log group limit) | `MaxBatchSize` (≤ 30 MiB) |
+//! | [`max_batch_count`](ProducerConfig::max_batch_count) | 4096 | 1 ..= 40 960 (SLS SDKs' limit) | `MaxBatchCount` |
 //! | [`linger`](ProducerConfig::linger) | 2 s | 1 ms ..= 1 day | `LingerMs` |
 //! | [`max_retries`](ProducerConfig::max_retries) | 10 | 0 ..= 1 000 | `Retries` |
 //! | [`max_reserved_attempts`](ProducerConfig::max_reserved_attempts) | 11 | 1 ..= 1 000 | `MaxReservedAttempts` |
@@ -23,10 +23,10 @@
 //! | [`compression`](ProducerConfig::compression) | LZ4 | LZ4 / zstd / none | `CompressType` |
 //! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
 //! | [`signature_version`](ProducerConfig::signature_version) | v1 | v1 / v4 | `AuthVersion` |
-//! | [`region`](ProducerConfig::region) | from endpoint | required for v4 | `Region` |
+//! | [`region`](ProducerConfig::region) | from endpoint | required for v4; ASCII letters, digits, `-`, `_` | `Region` |
 //! | [`date_header`](ProducerConfig::date_header) | `Auto` | `Auto` / `Date` / `x-log-date` | — |
 //! | [`user_agent`](ProducerConfig::user_agent) | `sls-producer-rs/<version>` | non-empty, visible ASCII | `UserAgent` |
-//! | [`log_tags`](ProducerConfig::log_tags) | none | keys non-empty | `LogTags` |
+//! | [`log_tags`](ProducerConfig::log_tags) | none | keys non-empty, not `__pack_id__` (with `generate_pack_id`), `__client_ip__` or `__receive_time__` | `LogTags` |
 //! | [`generate_pack_id`](ProducerConfig::generate_pack_id) | **true** | | `GeneratePackId` (false) |
 //! | [`use_metric_store_url`](ProducerConfig::use_metric_store_url) | false | | `UseMetricStoreURL` |
 //! | [`processor`](ProducerConfig::processor) | none | | `Processor` |
@@ -36,6 +36,9 @@
 //!
 //! Projects may have an endpoint, credentials and signature settings of their own: see
 //! [`ProjectConfig`].
+//! The limits SLS itself enforces (a log group's size and log count, reserved keys, log
+//! times) and their sources are in `docs/limits.md`; the ranges above keep every request
+//! within them.
 //!
 //! Credentials are not part of this struct: the runtime crates take static keys, the
 //! environment or a [`CredentialsProvider`](crate::credentials::CredentialsProvider). Go's local
@@ -53,6 +56,8 @@ pub use crate::engine::backoff::{BackoffPolicy, Jitter};
 pub use crate::protocol::compress::Compression;
 use crate::protocol::endpoint::Endpoint;
 pub use crate::protocol::endpoint::EndpointError;
+use crate::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS, SERVICE_TAG_KEYS};
+use crate::protocol::pack_id::PACK_ID_KEY;
 pub use crate::protocol::sign::{DateHeader, SignatureVersion};
 pub use project::ProjectConfig;
 
@@ -84,8 +89,10 @@ pub struct ProducerConfig {
     pub endpoint: String,
     /// Bytes of encoded logs the producer may hold (open batches, queued, in flight and
     /// awaiting retry). A send that would exceed it is refused (or waits, see
-    /// [`max_block`](Self::max_block)). Default 100 MiB; at least
-    /// [`max_batch_bytes`](Self::max_batch_bytes).
+    /// [`max_block`](Self::max_block)); if open batches then hold more than half of the
+    /// budget, the oldest are sealed at once (without waiting for their linger) until they
+    /// hold at most half, so that a budget smaller than routes × batch size keeps turning
+    /// over. Default 100 MiB; at least [`max_batch_bytes`](Self::max_batch_bytes).
     pub memory_budget: usize,
     /// How long an async send waits for room in the memory budget before handing the log
     /// back. `Duration::ZERO` fails at once. The non-blocking `send` never waits. Default 60 s;
@@ -94,7 +101,9 @@ pub struct ProducerConfig {
     /// Requests in flight at once, retries included. Default 50; 1 ..= 10 000.
     pub max_in_flight: usize,
     /// Upper bound of one request's uncompressed LogGroup, in bytes. A batch is sealed
-    /// before a log would push it over. Default 512 KiB; 1 KiB ..= 30 MiB.
+    /// before a log would push it over; a log that cannot fit an empty batch is refused at
+    /// `send`. Default 512 KiB; 1 KiB ..= 5 MiB (the largest log group SLS documents; the
+    /// Go producer allows 30 MiB).
     pub max_batch_bytes: usize,
     /// Upper bound of logs in one request. Default 4096; 1 ..= 40 960.
     pub max_batch_count: usize,
@@ -120,7 +129,8 @@ pub struct ProducerConfig {
     /// Request signature version. Default v1 (HMAC-SHA1); v4 needs a region.
     pub signature_version: SignatureVersion,
     /// Region for signature v4, e.g. `cn-hangzhou`. Default: taken from a standard
-    /// `{region}.log.aliyuncs.com` endpoint.
+    /// `{region}.log.aliyuncs.com` endpoint. If set, only ASCII letters, digits, `-` and
+    /// `_` (it goes into every v4 signature).
     pub region: Option<String>,
     /// Where a v1 signature's request date goes: the standard `Date` header (default), or
     /// `x-log-date` for environments whose HTTP client may not set `Date` (browsers and
@@ -129,7 +139,9 @@ pub struct ProducerConfig {
     /// `User-Agent` header. Default [`DEFAULT_USER_AGENT`] (`sls-producer-rs/<crate version>`);
     /// non-empty printable ASCII.
     pub user_agent: String,
-    /// Tags added to every LogGroup (before the pack id). Default none; keys non-empty.
+    /// Tags added to every LogGroup (before the pack id). Default none; keys non-empty and
+    /// none SLS sets itself: `__client_ip__`, `__receive_time__`, and `__pack_id__` when
+    /// [`generate_pack_id`](Self::generate_pack_id) is on.
     pub log_tags: Vec<(String, String)>,
     /// Add a `__pack_id__` tag to every LogGroup, for context browsing in the console.
     /// Default **true** (Go: false; the Java, C and official Rust producers always do).
@@ -328,14 +340,14 @@ impl ProducerConfig {
             "max_batch_bytes",
             self.max_batch_bytes,
             KIB,
-            30 * MIB,
-            "[1 KiB, 30 MiB]",
+            MAX_LOG_GROUP_BYTES,
+            "[1 KiB, 5 MiB] (SLS refuses larger log groups)",
         )?;
         range(
             "max_batch_count",
             self.max_batch_count,
             1,
-            40_960,
+            MAX_LOG_GROUP_LOGS,
             "[1, 40960]",
         )?;
         if self.memory_budget < self.max_batch_bytes {
@@ -403,6 +415,16 @@ impl ProducerConfig {
                 feature: "zstd",
             });
         }
+        if self
+            .region
+            .as_deref()
+            .is_some_and(|r| !r.bytes().all(is_region_byte))
+        {
+            return Err(ConfigError::InvalidText {
+                field: "region",
+                allowed: "ASCII letters, digits, `-` and `_` (e.g. \"cn-hangzhou\")",
+            });
+        }
         if self.effective_signature_version() == SignatureVersion::V4
             && self.effective_region().is_none_or(|r| r.is_empty())
         {
@@ -419,6 +441,15 @@ impl ProducerConfig {
             return Err(ConfigError::InvalidText {
                 field: "log_tags",
                 allowed: "non-empty tag keys",
+            });
+        }
+        if self.log_tags.iter().any(|(k, _)| {
+            SERVICE_TAG_KEYS.contains(&k.as_str()) || (self.generate_pack_id && k == PACK_ID_KEY)
+        }) {
+            return Err(ConfigError::InvalidText {
+                field: "log_tags",
+                allowed: "tag keys other than those SLS sets: `__client_ip__`, \
+                          `__receive_time__`, and `__pack_id__` with generate_pack_id",
             });
         }
         if self.processor.as_deref().is_some_and(str::is_empty) {
@@ -443,6 +474,11 @@ impl ProducerConfig {
         )?;
         Ok(())
     }
+}
+
+/// A byte of a region name (as signature v4 accepts it).
+fn is_region_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 fn millis(d: Duration) -> u64 {

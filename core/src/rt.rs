@@ -181,13 +181,17 @@ pub trait Runtime: Timer + Spawner {
 }
 
 /// What kind of failure a transport saw. Decides retryability together with the engine's
-/// policy: every kind is retryable by default, since none of them proves the server
-/// rejected the data.
+/// policy: every kind is retryable, since none of them proves the server rejected the
+/// data, except [`Certificate`](Self::Certificate), which no retry can heal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
     /// The connection could not be established (DNS, refused, unreachable, TLS handshake).
     Connect,
+    /// The server's TLS certificate was rejected (unknown issuer, expired, wrong name, …).
+    /// Not retried: the same certificate would be rejected again, so the batch fails
+    /// after this attempt, with the transport's message in the attempt record.
+    Certificate,
     /// The connect or request timeout elapsed.
     Timeout,
     /// The connection broke while sending or receiving.
@@ -203,6 +207,7 @@ impl TransportErrorKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Connect => "ConnectError",
+            Self::Certificate => "CertificateError",
             Self::Timeout => "Timeout",
             Self::Io => "IoError",
             Self::Canceled => "Canceled",

@@ -99,6 +99,36 @@ fn find_tls_error<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a rustls::Er
     None
 }
 
+/// Whether `error` (or a cause in its chain) is rustls refusing the server's certificate:
+/// unknown issuer, expired, wrong name, revoked, … Such a failure is
+/// [`TransportErrorKind::Certificate`], which the engine does not retry. rustls's error
+/// usually travels inside an [`std::io::Error`], whose `source()` skips it, so each
+/// `io::Error` of the chain is opened too.
+pub fn is_certificate_rejected(error: &(dyn Error + 'static)) -> bool {
+    let rejected = |e: &(dyn Error + 'static)| {
+        matches!(
+            e.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_))
+        )
+    };
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if rejected(e) {
+            return true;
+        }
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            if is_certificate_rejected(inner) {
+                return true;
+            }
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// The first error of type `E` in `error`'s source chain (`error` included).
 pub fn find_source<'a, E: Error + 'static>(mut error: &'a (dyn Error + 'static)) -> Option<&'a E> {
     loop {
@@ -210,5 +240,19 @@ mod tests {
         let io = find_source::<std::io::Error>(&e).expect("the root is an io::Error");
         assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
         assert!(find_source::<fmt::Error>(&e).is_none());
+    }
+
+    #[test]
+    fn a_rejected_certificate_is_found_inside_io_errors() {
+        let rejected = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rejected);
+        let e = Wrap("client error (Connect)", Some(Box::new(io)));
+        assert!(is_certificate_rejected(&e));
+
+        let other =
+            std::io::Error::new(std::io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        assert!(!is_certificate_rejected(&Wrap("x", Some(Box::new(other)))));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!is_certificate_rejected(&refused));
     }
 }

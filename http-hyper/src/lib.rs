@@ -33,6 +33,8 @@ mod request;
 mod response;
 
 pub use config::TransportConfig;
-pub use error::{connect_failure, error_chain, find_source, hyper_error_kind};
+pub use error::{
+    connect_failure, error_chain, find_source, hyper_error_kind, is_certificate_rejected,
+};
 pub use request::{absolute_uri, origin_uri, to_hyper_request};
 pub use response::read_response;

@@ -14,7 +14,8 @@ use rustls::pki_types::ServerName;
 use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse, Scheme};
 use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 use sls_producer_hyper::{
-    connect_failure, error_chain, hyper_error_kind, origin_uri, read_response, to_hyper_request,
+    connect_failure, error_chain, hyper_error_kind, is_certificate_rejected, origin_uri,
+    read_response, to_hyper_request,
 };
 use smol::Executor;
 use smol::net::TcpStream;
@@ -207,11 +208,12 @@ impl Inner {
 
     async fn connect_unbounded(&self, key: &PoolKey) -> Result<Sender, TransportError> {
         let connect_error = |error: std::io::Error| {
-            TransportError::new(
-                TransportErrorKind::Connect,
-                connect_failure(&key.authority, &error),
-            )
-            .with_source(error)
+            let kind = if is_certificate_rejected(&error) {
+                TransportErrorKind::Certificate
+            } else {
+                TransportErrorKind::Connect
+            };
+            TransportError::new(kind, connect_failure(&key.authority, &error)).with_source(error)
         };
         let (host, port) = host_and_port(key)?;
         let tcp = TcpStream::connect((host.as_str(), port))

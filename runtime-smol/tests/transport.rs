@@ -295,7 +295,7 @@ fn https_rejects_a_certificate_outside_the_default_roots() {
     let request = post(Scheme::Https, server.addr, "p", "/", b"");
     let error = smol::block_on(SmolTransport::default().send(request)).unwrap_err();
 
-    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+    assert_eq!(error.kind(), TransportErrorKind::Certificate, "{error}");
     assert!(
         error
             .message()

@@ -18,8 +18,8 @@ use sls_producer_core::rt::{BoxError, HttpTransport, TransportError, TransportEr
 use sls_producer_core::rt::{Bytes, HttpRequest, HttpResponse};
 
 use sls_producer_hyper::{
-    absolute_uri, connect_failure, error_chain, find_source, hyper_error_kind, read_response,
-    to_hyper_request,
+    absolute_uri, connect_failure, error_chain, find_source, hyper_error_kind,
+    is_certificate_rejected, read_response, to_hyper_request,
 };
 
 use crate::TransportConfig;
@@ -40,7 +40,8 @@ type Connector = ConnectTimeout<HttpsConnector<HttpConnector>>;
 /// * **Timeouts** ([`TransportConfig::connect_timeout`] for DNS + TCP + TLS,
 ///   [`TransportConfig::request_timeout`] for the whole exchange) fail with
 ///   [`TransportErrorKind::Timeout`]; failures to connect (refused, DNS, TLS handshake)
-///   with [`TransportErrorKind::Connect`]; a connection that breaks while the exchange is
+///   with [`TransportErrorKind::Connect`], except a server certificate the trust store
+///   rejects: [`TransportErrorKind::Certificate`]; a connection that breaks while the exchange is
 ///   under way with [`TransportErrorKind::Io`]; a malformed or oversized response with
 ///   [`TransportErrorKind::Other`]. It never retries: the producer's engine does.
 /// * **Body.** The request body is handed to hyper without copying; the whole response
@@ -143,10 +144,12 @@ fn client_error(error: hyper_util::client::legacy::Error, authority: &str) -> Tr
         // hyper-util's own layer only says "client error (Connect)"; the cause says more.
         let cause: &(dyn Error + 'static) = error.source().unwrap_or(&error);
         if error.is_connect() {
-            (
-                TransportErrorKind::Connect,
-                connect_failure(authority, cause),
-            )
+            let kind = if is_certificate_rejected(&error) {
+                TransportErrorKind::Certificate
+            } else {
+                TransportErrorKind::Connect
+            };
+            (kind, connect_failure(authority, cause))
         } else {
             let detail = error_chain(cause);
             let kind = find_source::<hyper::Error>(&error)

@@ -265,7 +265,7 @@ async fn https_rejects_a_certificate_outside_the_default_roots() {
         .await
         .unwrap_err();
 
-    assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+    assert_eq!(error.kind(), TransportErrorKind::Certificate, "{error}");
     assert!(
         error
             .message()

@@ -101,9 +101,14 @@ fn empty_endpoint_is_rejected() {
 
 #[test]
 fn out_of_range_values_name_the_field_instead_of_being_clamped() {
-    let cases: [(ProducerConfig, &str); 13] = [
+    let cases: [(ProducerConfig, &str); 18] = [
         (base().with_max_batch_bytes(0), "max_batch_bytes"),
-        (base().with_max_batch_bytes(30 * MIB + 1), "max_batch_bytes"),
+        (base().with_max_batch_bytes(5 * MIB + 1), "max_batch_bytes"),
+        (base().with_region("cn-hangzhou\r\nx-evil: 1"), "region"),
+        (base().with_region("cn hangzhou"), "region"),
+        (base().with_log_tag("__pack_id__", "x"), "log_tags"),
+        (base().with_log_tag("__client_ip__", "x"), "log_tags"),
+        (base().with_log_tag("__receive_time__", "x"), "log_tags"),
         (base().with_max_batch_count(0), "max_batch_count"),
         (base().with_max_batch_count(40_961), "max_batch_count"),
         (base().with_linger(Duration::ZERO), "linger"),
@@ -140,9 +145,15 @@ fn out_of_range_values_name_the_field_instead_of_being_clamped() {
 fn boundary_values_are_accepted() {
     for cfg in [
         base()
-            .with_max_batch_bytes(30 * MIB)
-            .with_memory_budget(30 * MIB),
+            .with_max_batch_bytes(5 * MIB)
+            .with_memory_budget(5 * MIB),
         base().with_max_batch_bytes(KIB),
+        base().with_region("cn-shanghai-acdr_ut-1"),
+        ProducerConfig {
+            generate_pack_id: false,
+            ..base()
+        }
+        .with_log_tag("__pack_id__", "mine"),
         base().with_max_batch_count(40_960),
         base().with_max_batch_count(1),
         base().with_linger(Duration::from_millis(100)),

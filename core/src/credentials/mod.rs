@@ -131,6 +131,32 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// What makes these credentials unusable for signing, if anything: an empty AccessKey
+    /// ID or secret (every request would get 401, retried until the batch gives up), or an
+    /// ID or security token with a character that cannot go in an HTTP header. Checked
+    /// where static credentials are given to a producer (its build fails with
+    /// [`BuildError::InvalidCredentials`](crate::BuildError::InvalidCredentials)), not by
+    /// [`Credentials::new`], which stays a plain constructor of a value whose fields are
+    /// public anyway.
+    pub fn defect(&self) -> Option<&'static str> {
+        let header_safe = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b));
+        if self.access_key_id.is_empty() {
+            Some("the AccessKey ID is empty")
+        } else if self.access_key_secret.is_empty() {
+            Some("the AccessKey secret is empty")
+        } else if !header_safe(&self.access_key_id) {
+            Some("the AccessKey ID has a character that is not printable ASCII")
+        } else if self
+            .security_token
+            .as_ref()
+            .is_some_and(|t| !header_safe(t.expose()))
+        {
+            Some("the security token has a character that is not printable ASCII")
+        } else {
+            None
+        }
+    }
+
     /// Long-lived AccessKey credentials.
     pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<Secret>) -> Self {
         Self {

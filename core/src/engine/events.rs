@@ -38,6 +38,12 @@ pub enum DeliveryFailure {
         /// The HTTP status the server answered.
         http_status: u16,
     },
+    /// A local failure no retry can heal, met on the first attempt: the request could not
+    /// be signed (e.g. a security token or region with a control character) or the
+    /// server's TLS certificate was rejected. The last attempt in
+    /// [`DeliveryResult::attempts`] carries the error (`error_code` `SignError` or
+    /// `CertificateError`) and its cause (`error_message`).
+    Unrecoverable,
     /// Every allowed attempt failed (`1 + max_retries` attempts). The last attempt in
     /// [`DeliveryResult::attempts`] says why; the logs may be re-sent later.
     RetriesExhausted,
@@ -63,6 +69,9 @@ impl fmt::Display for DeliveryFailure {
                 f,
                 "rejected by the server with HTTP {http_status}, which is configured as not retryable"
             ),
+            Self::Unrecoverable => {
+                f.write_str("a local error that no retry can fix (see the last attempt)")
+            }
             Self::RetriesExhausted => f.write_str("every allowed attempt failed"),
             Self::DeliveryTimeout => f.write_str("not delivered within the delivery timeout"),
             Self::Closed { in_flight: false } => {

@@ -33,7 +33,8 @@ impl<T> Engine<T> {
     /// # Errors
     ///
     /// Nothing is accepted when an error is returned; the record comes back in it. See
-    /// [`SendError`] for the causes (closed, budget full, log or record too large).
+    /// [`SendError`] for the causes (closed, budget full, log or record too large, a key or
+    /// time SLS would refuse).
     pub fn push(
         &mut self,
         now: Instant,
@@ -105,6 +106,9 @@ impl<T> Engine<T> {
         let count = logs.count();
         let mut bytes = 0usize;
         for index in 0..count {
+            if let Some(defect) = logs.defect(index) {
+                return Err(Refusal::InvalidLog { index, defect });
+            }
             let log_bytes = logs.encoded_len(index);
             if log_bytes > room {
                 return Err(Refusal::LogTooLarge {
@@ -122,8 +126,10 @@ impl<T> Engine<T> {
             });
         }
         if !self.memory.try_reserve(bytes) {
+            self.relieve_pressure(now);
             return Err(Refusal::BufferFull { bytes });
         }
+        self.open_reserved += bytes;
 
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
@@ -326,6 +332,7 @@ impl<T> Engine<T> {
         };
         self.open.remove(&batch.route, id);
         self.lingers.remove(&(open.linger_deadline, id));
+        self.open_reserved -= batch.reserved;
         let pack = open.pack_id.as_deref().map(|p| (PACK_ID_KEY, p));
         let raw = open.encoder.finish(
             batch.route.topic(),
@@ -343,6 +350,26 @@ impl<T> Engine<T> {
         }
         self.ready.push_back(id);
         self.wakeup = true;
+    }
+
+    /// The budget is full. If open batches hold more than half of it, seal the oldest of
+    /// them until those left open hold at most half: their bytes then turn over at the
+    /// speed of the network instead of waiting for their linger, the way Kafka's producer
+    /// drains ready batches when `buffer.memory` runs out. When sealed and in-flight
+    /// batches hold most of the budget, nothing is sealed: their answers free it.
+    pub(super) fn relieve_pressure(&mut self, now: &dyn Fn() -> Instant) {
+        let half = self.memory.limit() / 2;
+        if self.open_reserved <= half {
+            return;
+        }
+        let now = now();
+        while self.open_reserved > half {
+            // Lingers are ordered by deadline, i.e. by age: the oldest open batch first.
+            let Some(&(_, id)) = self.lingers.first() else {
+                break;
+            };
+            self.seal(now, id);
+        }
     }
 
     pub(super) fn seal_all_open(&mut self, now: Instant) {

@@ -201,6 +201,9 @@ pub struct Engine<T> {
     /// Bytes the tags of a batch take at most (the shared tags and the widest pack id).
     worst_tags_len: usize,
     memory: MemoryBudget,
+    /// The part of `memory` reserved by logs in open batches: what a full budget can turn
+    /// over early by sealing them (see `Engine::relieve_pressure`).
+    open_reserved: usize,
     rng: Rng,
     /// What signs requests: the default source and the configured projects'.
     sources: Sources,
@@ -271,6 +274,7 @@ impl<T> Engine<T> {
         let worst_tags_len = proto::tags_len(wire.tags().chain(pack));
         Ok(Self {
             memory: MemoryBudget::new(config.memory_budget),
+            open_reserved: 0,
             rng: Rng::new(settings.seed),
             destinations: Destinations::new(wire),
             worst_tags_len,

@@ -70,6 +70,7 @@ impl<T> Engine<T> {
             Phase::Open(open) => {
                 self.lingers.remove(&(open.linger_deadline, id));
                 self.open.remove(&batch.route, id);
+                self.open_reserved -= batch.reserved;
             }
             Phase::InFlight { attempt, .. } => {
                 self.in_flight.remove(&attempt);

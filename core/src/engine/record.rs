@@ -4,7 +4,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::protocol::proto::{self, Log, LogGroupEncoder};
+use crate::protocol::limits::KeyDefect;
+use crate::protocol::proto::{self, Log, LogDefect, LogGroupEncoder};
 use crate::protocol::time::UnixTime;
 
 /// The logs of one send: a single [`Log`] or a list.
@@ -85,6 +86,9 @@ pub(crate) trait LogSource {
     fn is_encoded(&self, _index: usize) -> bool {
         false
     }
+    /// What SLS would refuse in log `index` (a reserved or empty key, a time out of
+    /// range), if anything. Allocates nothing.
+    fn defect(&self, index: usize) -> Option<LogDefect>;
 }
 
 impl LogSource for Record {
@@ -106,6 +110,10 @@ impl LogSource for Record {
 
     fn is_encoded(&self, _index: usize) -> bool {
         true
+    }
+
+    fn defect(&self, index: usize) -> Option<LogDefect> {
+        self.as_slice()[index].defect()
     }
 }
 
@@ -205,6 +213,10 @@ impl<K: AsRef<str>, V: AsRef<str>> LogSource for LogParts<'_, K, V> {
     fn encode_to_slice(&self, _index: usize, out: &mut [u8]) {
         proto::encode_parts_into(self.time, self.time_ns, self.contents, out);
     }
+
+    fn defect(&self, _index: usize) -> Option<LogDefect> {
+        LogDefect::of_parts(self.time, self.time_ns, self.contents)
+    }
 }
 
 /// One log already encoded (by [`LogSource::encode_to_slice`]), e.g. before taking the
@@ -230,6 +242,11 @@ impl LogSource for Encoded<'_> {
 
     fn is_encoded(&self, _index: usize) -> bool {
         true
+    }
+
+    /// Never: an `Encoded` is only made from a log that was checked before it was encoded.
+    fn defect(&self, _index: usize) -> Option<LogDefect> {
+        None
     }
 }
 
@@ -275,6 +292,45 @@ pub enum SendError {
         /// The memory budget.
         memory_budget: usize,
     },
+    /// A content key of log `index` is empty: SLS refuses a whole request that holds such
+    /// a log (keys are 1 to 128 bytes), failing every other log of its batch with it. Give
+    /// the pair a key.
+    EmptyKey {
+        /// The refused record.
+        record: Record,
+        /// Position of the log in the record.
+        index: usize,
+        /// Position of the pair in the log.
+        pair: usize,
+    },
+    /// A content key of log `index` is one SLS reserves (`__time__`, `__topic__`,
+    /// `__source__`, … or a `__tag__:` field; see `docs/limits.md`): SLS refuses a whole
+    /// request that holds such a log. Rename the key.
+    ReservedKey {
+        /// The refused record.
+        record: Record,
+        /// Position of the log in the record.
+        index: usize,
+        /// Position of the pair in the log.
+        pair: usize,
+        /// The reserved name (for a `__tag__:` field, that prefix).
+        key: &'static str,
+    },
+    /// The `time` or `time_ns` of log `index` is out of range: `time_ns` is the part of a
+    /// second (at most 999,999,999), and `time` can be neither 0 (never set) nor
+    /// `u32::MAX` (a time past 2106, saturated). Fix the log's time.
+    InvalidTime {
+        /// The refused record.
+        record: Record,
+        /// Position of the log in the record.
+        index: usize,
+        /// `"time"` or `"time_ns"`.
+        field: &'static str,
+        /// The refused value.
+        value: u32,
+        /// What is allowed.
+        allowed: &'static str,
+    },
     /// `send_blocking` was called where blocking could stall the very progress it would
     /// wait for (see [`BlockingError`](crate::BlockingError)). Use `send_async` there.
     CannotBlock {
@@ -293,6 +349,9 @@ impl SendError {
             | Self::BufferFull { record, .. }
             | Self::LogTooLarge { record, .. }
             | Self::ExceedsBuffer { record, .. }
+            | Self::EmptyKey { record, .. }
+            | Self::ReservedKey { record, .. }
+            | Self::InvalidTime { record, .. }
             | Self::CannotBlock { record, .. } => record,
         }
     }
@@ -304,6 +363,9 @@ impl SendError {
             | Self::BufferFull { record, .. }
             | Self::LogTooLarge { record, .. }
             | Self::ExceedsBuffer { record, .. }
+            | Self::EmptyKey { record, .. }
+            | Self::ReservedKey { record, .. }
+            | Self::InvalidTime { record, .. }
             | Self::CannotBlock { record, .. } => record,
         }
     }
@@ -332,6 +394,10 @@ pub(crate) enum Refusal {
         bytes: usize,
         memory_budget: usize,
     },
+    InvalidLog {
+        index: usize,
+        defect: LogDefect,
+    },
 }
 
 impl Refusal {
@@ -357,6 +423,32 @@ impl Refusal {
                 record,
                 bytes,
                 memory_budget,
+            },
+            Self::InvalidLog {
+                index,
+                defect: LogDefect::Key { pair, key },
+            } => match key {
+                KeyDefect::Empty => SendError::EmptyKey {
+                    record,
+                    index,
+                    pair,
+                },
+                KeyDefect::Reserved(key) => SendError::ReservedKey {
+                    record,
+                    index,
+                    pair,
+                    key,
+                },
+            },
+            Self::InvalidLog {
+                index,
+                defect: LogDefect::Time(time),
+            } => SendError::InvalidTime {
+                record,
+                index,
+                field: time.field,
+                value: time.value,
+                allowed: time.allowed,
             },
         }
     }
@@ -394,6 +486,42 @@ impl fmt::Debug for SendError {
                 .field("bytes", bytes)
                 .field("memory_budget", memory_budget)
                 .finish(),
+            Self::EmptyKey {
+                record,
+                index,
+                pair,
+            } => f
+                .debug_struct("EmptyKey")
+                .field("record", record)
+                .field("index", index)
+                .field("pair", pair)
+                .finish(),
+            Self::ReservedKey {
+                record,
+                index,
+                pair,
+                key,
+            } => f
+                .debug_struct("ReservedKey")
+                .field("record", record)
+                .field("index", index)
+                .field("pair", pair)
+                .field("key", key)
+                .finish(),
+            Self::InvalidTime {
+                record,
+                index,
+                field,
+                value,
+                allowed,
+            } => f
+                .debug_struct("InvalidTime")
+                .field("record", record)
+                .field("index", index)
+                .field("field", field)
+                .field("value", value)
+                .field("allowed", allowed)
+                .finish(),
             Self::CannotBlock { record, reason } => f
                 .debug_struct("CannotBlock")
                 .field("record", record)
@@ -427,6 +555,26 @@ impl fmt::Display for SendError {
             } => write!(
                 f,
                 "the record needs {bytes} bytes, more than the whole {memory_budget}-byte memory budget"
+            ),
+            Self::EmptyKey { index, pair, .. } => write!(
+                f,
+                "log #{index}: the key of pair #{pair} is empty; SLS refuses keys outside 1 to 128 bytes"
+            ),
+            Self::ReservedKey {
+                index, pair, key, ..
+            } => write!(
+                f,
+                "log #{index}: the key of pair #{pair} is `{key}`, a name SLS reserves"
+            ),
+            Self::InvalidTime {
+                index,
+                field,
+                value,
+                allowed,
+                ..
+            } => write!(
+                f,
+                "log #{index}: `{field}` = {value} is out of range: must be {allowed}"
             ),
             Self::CannotBlock { reason, .. } => write!(f, "send_blocking refused: {reason}"),
         }

@@ -8,16 +8,28 @@
 //! |---|---|
 //! | HTTP 200 | delivered |
 //! | status in `no_retry_status_codes` (default 400, 404) | not retryable |
+//! | 413, or the SLS code `PostBodyTooLarge` / `InvalidLogSize` (any status) | not retryable: the request is too large and always will be |
 //! | 401 | retryable, after a credentials refresh |
-//! | any other status (403 quota, 413, 429, 5xx, other 2xx/3xx/4xx) | retryable |
+//! | any other status (403 quota, 429, 5xx, other 2xx/3xx/4xx) | retryable |
 //! | transport error (connect, timeout, I/O, …) | retryable |
+//! | TLS certificate rejected ([`TransportErrorKind::Certificate`]) | unrecoverable |
+//! | request could not be signed (`SignError`) | unrecoverable |
 //!
-//! The SLS error code is never consulted: retryability is a property of the status.
+//! Apart from the two "too large" codes, the SLS error code is not consulted:
+//! retryability is a property of the status. An unrecoverable failure is a local one no
+//! retry can heal: the batch fails after its first attempt
+//! ([`DeliveryFailure::Unrecoverable`]), with the error in its attempt record.
 
 use core::time::Duration;
 
 use super::events::DeliveryFailure;
 use crate::protocol::time::Instant;
+use crate::rt::TransportErrorKind;
+
+/// SLS error codes that say the request is too large: the Java SDK's names for a body
+/// over the service's limit (`PostBodyTooLarge`) and over its hard cap (`InvalidLogSize`);
+/// the service answers the former (see `docs/limits.md`).
+const TOO_LARGE_CODES: [&str; 2] = ["PostBodyTooLarge", "InvalidLogSize"];
 
 /// The class of one attempt's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,13 +41,23 @@ pub(crate) enum Verdict {
     Retryable { refresh_credentials: bool },
     /// The server rejected the data for good.
     NotRetryable { http_status: u16 },
+    /// A local failure no retry can heal (the request cannot be signed, the server's
+    /// certificate is rejected).
+    Unrecoverable,
 }
 
-/// Classify an HTTP status.
-pub(crate) fn classify_status(status: u16, no_retry_status_codes: &[u16]) -> Verdict {
+/// Classify an HTTP status and the SLS error code of the answer, if it has one.
+pub(crate) fn classify_status(
+    status: u16,
+    error_code: Option<&str>,
+    no_retry_status_codes: &[u16],
+) -> Verdict {
     if status == 200 {
         Verdict::Delivered
-    } else if no_retry_status_codes.contains(&status) {
+    } else if no_retry_status_codes.contains(&status)
+        || status == 413
+        || error_code.is_some_and(|code| TOO_LARGE_CODES.contains(&code))
+    {
         Verdict::NotRetryable {
             http_status: status,
         }
@@ -46,11 +68,15 @@ pub(crate) fn classify_status(status: u16, no_retry_status_codes: &[u16]) -> Ver
     }
 }
 
-/// Classify a failure without a response. Every transport error is retryable: none of
-/// them proves the server rejected the data.
-pub(crate) const fn classify_transport_error() -> Verdict {
-    Verdict::Retryable {
-        refresh_credentials: false,
+/// Classify a failure without a response. Every transport error is retryable (none of
+/// them proves the server rejected the data) except a rejected certificate, which the
+/// next attempt would meet again.
+pub(crate) const fn classify_transport_error(kind: TransportErrorKind) -> Verdict {
+    match kind {
+        TransportErrorKind::Certificate => Verdict::Unrecoverable,
+        _ => Verdict::Retryable {
+            refresh_credentials: false,
+        },
     }
 }
 
@@ -89,10 +115,13 @@ mod tests {
 
     #[test]
     fn only_200_is_delivered() {
-        assert_eq!(classify_status(200, DEFAULT_NO_RETRY), Verdict::Delivered);
+        assert_eq!(
+            classify_status(200, None, DEFAULT_NO_RETRY),
+            Verdict::Delivered
+        );
         for s in [201, 204, 206] {
             assert!(matches!(
-                classify_status(s, DEFAULT_NO_RETRY),
+                classify_status(s, None, DEFAULT_NO_RETRY),
                 Verdict::Retryable { .. }
             ));
         }
@@ -102,25 +131,25 @@ mod tests {
     fn statuses_in_the_no_retry_list_are_final() {
         for s in [400, 404] {
             assert_eq!(
-                classify_status(s, DEFAULT_NO_RETRY),
+                classify_status(s, None, DEFAULT_NO_RETRY),
                 Verdict::NotRetryable { http_status: s }
             );
         }
         assert_eq!(
-            classify_status(503, &[503]),
+            classify_status(503, None, &[503]),
             Verdict::NotRetryable { http_status: 503 }
         );
         assert!(matches!(
-            classify_status(404, &[]),
+            classify_status(404, None, &[]),
             Verdict::Retryable { .. }
         ));
     }
 
     #[test]
     fn quota_throttle_server_errors_and_401_are_retried() {
-        for s in [403, 413, 429, 500, 502, 503, 504] {
+        for s in [403, 429, 500, 502, 503, 504] {
             assert_eq!(
-                classify_status(s, DEFAULT_NO_RETRY),
+                classify_status(s, None, DEFAULT_NO_RETRY),
                 Verdict::Retryable {
                     refresh_credentials: false
                 },
@@ -128,15 +157,46 @@ mod tests {
             );
         }
         assert_eq!(
-            classify_status(401, DEFAULT_NO_RETRY),
+            classify_status(401, None, DEFAULT_NO_RETRY),
             Verdict::Retryable {
                 refresh_credentials: true
             }
         );
+        for kind in [
+            TransportErrorKind::Connect,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Io,
+            TransportErrorKind::Canceled,
+            TransportErrorKind::Other,
+        ] {
+            assert!(
+                matches!(classify_transport_error(kind), Verdict::Retryable { .. }),
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn too_large_answers_and_rejected_certificates_are_final() {
+        assert_eq!(
+            classify_status(413, None, &[]),
+            Verdict::NotRetryable { http_status: 413 }
+        );
+        for code in TOO_LARGE_CODES {
+            assert_eq!(
+                classify_status(500, Some(code), &[]),
+                Verdict::NotRetryable { http_status: 500 },
+                "{code}"
+            );
+        }
         assert!(matches!(
-            classify_transport_error(),
+            classify_status(500, Some("InternalServerError"), &[]),
             Verdict::Retryable { .. }
         ));
+        assert_eq!(
+            classify_transport_error(TransportErrorKind::Certificate),
+            Verdict::Unrecoverable
+        );
     }
 
     #[test]

@@ -201,7 +201,7 @@ mod tests {
     fn busy_routes_reuse_the_buffers_of_compressed_batches() {
         let config = config().with_max_batch_bytes(64 * 1024);
         let mut e = engine(&config);
-        let big = |i: u32| Log::new(0).with_content("k", format!("{i:01000}"));
+        let big = |i: u32| Log::new(1).with_content("k", format!("{i:01000}"));
         let mut compressor = Compressor::new();
         let mut pushed = 0;
         let mut push_until_rollover = |e: &mut Engine<u32>| loop {
@@ -243,7 +243,7 @@ mod tests {
         let mut config = config().with_max_batch_bytes(BATCH);
         config.memory_budget = 32 * BATCH;
         let mut e = engine(&config);
-        let big = |i: u32| Log::new(0).with_content("k", format!("{i:01000}"));
+        let big = |i: u32| Log::new(1).with_content("k", format!("{i:01000}"));
         let routes: Vec<Route> = (0..10)
             .map(|r| route().with_topic(&format!("t{r}")))
             .collect();

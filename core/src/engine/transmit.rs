@@ -9,6 +9,7 @@ use super::batch::{BatchId, Body, Phase};
 use super::retry::{self, Verdict};
 use super::{CompressJob, Compressed, Decision, DeliveryFailure, Engine, Transmit, clock, wire};
 use crate::protocol::http::HttpResponse;
+use crate::protocol::sign::SignError;
 use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::TransportError;
 
@@ -60,6 +61,7 @@ impl<T> Engine<T> {
             };
             let offset = self.destinations.offset(batch.to);
             let generation = source.generation;
+            let source_id = to.credentials;
             match to.wire.sign(sealed, credentials, offset.apply(wall)) {
                 Ok(request) => {
                     let attempt = AttemptId(self.next_attempt);
@@ -76,7 +78,10 @@ impl<T> Engine<T> {
                 }
                 Err(error) => {
                     // Nothing was sent: record the failure as an attempt of zero duration.
-                    // Bad credentials can be replaced, so ask for fresh ones and retry.
+                    // The same batch would fail to sign again (an invalid region, a
+                    // credential with a control character), so it fails now; credentials
+                    // that cannot be signed with are also refreshed, so that later batches
+                    // may be signed with better ones.
                     batch.history.record(Attempt::failure(
                         None,
                         None,
@@ -85,15 +90,11 @@ impl<T> Engine<T> {
                         wall,
                         Duration::ZERO,
                     ));
-                    self.after_failure(
-                        now,
-                        None,
-                        id,
-                        Verdict::Retryable {
-                            refresh_credentials: true,
-                        },
-                        generation,
-                    );
+                    let rejected = matches!(error, SignError::InvalidCredentials);
+                    self.after_failure(now, None, id, Verdict::Unrecoverable, generation);
+                    if rejected && self.sources.get(source_id).is_provider() {
+                        self.credentials_rejected(source_id);
+                    }
                 }
             }
         }
@@ -182,11 +183,13 @@ impl<T> Engine<T> {
         let time_refused = outcome.as_ref().ok().and_then(clock::refusal_date);
         let verdict = match outcome {
             Ok(response) => {
-                let verdict =
-                    retry::classify_status(response.status, &self.settings.no_retry_status_codes);
-                batch.history.record(wire::attempt_from_response(
-                    &response, verdict, wall, duration,
-                ));
+                let record = wire::attempt_from_response(&response, wall, duration);
+                let verdict = retry::classify_status(
+                    response.status,
+                    record.error_code.as_deref(),
+                    &self.settings.no_retry_status_codes,
+                );
+                batch.history.record(record);
                 verdict
             }
             Err(error) => {
@@ -198,7 +201,7 @@ impl<T> Engine<T> {
                     wall,
                     duration,
                 ));
-                retry::classify_transport_error()
+                retry::classify_transport_error(error.kind())
             }
         };
         if let Some(server) = time_refused {
@@ -227,6 +230,10 @@ impl<T> Engine<T> {
             Verdict::NotRetryable { http_status } => {
                 let failure = DeliveryFailure::NotRetryable { http_status };
                 self.finish(id, attempt, Err(failure));
+                return;
+            }
+            Verdict::Unrecoverable => {
+                self.finish(id, attempt, Err(DeliveryFailure::Unrecoverable));
                 return;
             }
             Verdict::Retryable {

@@ -11,7 +11,6 @@ use core::time::Duration;
 
 use super::attempt::Attempt;
 use super::key::Route;
-use super::retry::Verdict;
 use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
 use crate::credentials::Credentials;
 use crate::protocol::compress::{self, Compression, Compressor};
@@ -175,14 +174,13 @@ impl Wire {
     }
 }
 
-/// The attempt record of a response, classified as `verdict`.
+/// The attempt record of a response.
 pub(crate) fn attempt_from_response(
     response: &HttpResponse,
-    verdict: Verdict,
     wall: UnixTime,
     duration: Duration,
 ) -> Attempt {
-    if verdict == Verdict::Delivered {
+    if response.status == 200 {
         let request_id = response
             .header(crate::protocol::response::REQUEST_ID_HEADER)
             .map(str::trim)

@@ -157,6 +157,11 @@ impl ProducerBuilder {
             ..
         } = self;
         let credentials = credentials.ok_or(BuildError::MissingCredentials)?;
+        if let CredentialsSource::Static(c) = &credentials {
+            if let Some(reason) = c.defect() {
+                return Err(BuildError::InvalidCredentials { reason });
+            }
+        }
         let transport = match transport {
             Some(transport) => transport,
             None => runtime
@@ -252,6 +257,12 @@ pub enum BuildError {
         /// Which runtime was looked for (`"tokio"`).
         runtime: &'static str,
     },
+    /// The static credentials can never sign a request SLS accepts (see
+    /// [`Credentials::defect`](crate::Credentials::defect)): e.g. `Credentials::new("", "")`.
+    InvalidCredentials {
+        /// What is wrong (never the secret itself).
+        reason: &'static str,
+    },
 }
 
 impl From<ConfigError> for BuildError {
@@ -274,6 +285,7 @@ impl fmt::Display for BuildError {
                 f,
                 "not inside a {runtime} runtime: build the producer inside one, or pass a runtime to build_on"
             ),
+            Self::InvalidCredentials { reason } => write!(f, "invalid credentials: {reason}"),
         }
     }
 }

@@ -266,6 +266,10 @@ impl Producer {
         logs: &L,
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, Refusal> {
+        // Checked before it is encoded: the engine cannot look into an `Encoded` log.
+        if let Some(defect) = logs.defect(0) {
+            return Err(Refusal::InvalidLog { index: 0, defect });
+        }
         let len = logs.encoded_len(0);
         if len > PRE_ENCODE_MAX {
             return self.push_locked(self.shared.state.lock(), route, logs, make_tag);

@@ -1,4 +1,4 @@
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -287,4 +287,28 @@ fn blocking_is_refused_on_a_runtime_that_must_not_block() {
         }
     );
     assert_eq!(producer.metrics().accepted_logs, 0);
+}
+
+#[test]
+fn static_credentials_that_can_never_sign_are_a_build_error() {
+    let sim = SimRuntime::new(1);
+    for (credentials, why) in [
+        (Credentials::new("", ""), "AccessKey ID is empty"),
+        (Credentials::new("id", ""), "AccessKey secret is empty"),
+        (Credentials::new("i\nd", "secret"), "AccessKey ID"),
+        (
+            Credentials::new("id", "secret").with_security_token("to\r\nken"),
+            "security token",
+        ),
+    ] {
+        let e = Producer::builder(config())
+            .with_credentials(credentials)
+            .build_on(sim.runtime())
+            .unwrap_err();
+        assert!(
+            matches!(e, BuildError::InvalidCredentials { reason } if reason.contains(why)),
+            "{e:?}"
+        );
+        assert!(!e.to_string().contains("secret\""), "{e}");
+    }
 }

@@ -15,6 +15,7 @@ pub(crate) mod encoding;
 pub mod endpoint;
 pub mod http;
 pub(crate) mod json;
+pub mod limits;
 pub mod pack_id;
 pub mod proto;
 pub mod request;

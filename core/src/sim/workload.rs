@@ -1,5 +1,6 @@
 //! [`BenchWorkload`]: the logs of the Go producer's benchmark, for benchmarks and load tests.
 
+use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -140,7 +141,30 @@ impl BenchWorkload {
 
     /// The route of random draw `r`.
     pub fn route(&self, r: u64) -> &Route {
-        &self.routes[r as usize % Self::ROUTES]
+        &self.routes[r as usize % self.routes.len()]
+    }
+
+    /// The same workload spread over `routes` routes instead of [`ROUTES`](Self::ROUTES)
+    /// (topic `topic-{r % 5}`, source `source-{r}`), e.g. to load many open batches at
+    /// once. `routes` is at least 1.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidName`] never in practice: the project and logstore were checked by
+    /// [`new`](Self::new).
+    pub fn with_routes(mut self, routes: usize) -> Result<Self, InvalidName> {
+        let (project, logstore) = (
+            self.routes[0].project().to_owned(),
+            self.routes[0].logstore().to_owned(),
+        );
+        self.routes = (0..routes.max(1))
+            .map(|r| {
+                Ok(Route::new(&project, &logstore)?
+                    .with_topic(&format!("topic-{}", r % 5))
+                    .with_source(&format!("source-{r}")))
+            })
+            .collect::<Result<_, InvalidName>>()?;
+        Ok(self)
     }
 
     /// Draw `i` of the ring (`i` wraps around [`RING`](Self::RING)): its route and its

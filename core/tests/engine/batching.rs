@@ -3,7 +3,7 @@
 use core::time::Duration;
 
 use sls_producer_core::ShardKey;
-use sls_producer_core::engine::{Record, Route, SendError};
+use sls_producer_core::engine::{LogParts, Record, Route, SendError};
 use sls_producer_core::protocol::proto::{Log, LogGroupEncoder};
 use sls_producer_core::protocol::request::NameKind;
 
@@ -431,4 +431,180 @@ fn push_error_debug_never_shows_log_contents() {
     let err = e.push(ms(0), secret, &route(), None).unwrap_err();
     let text = format!("{err:?} {err}");
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn logs_sls_would_refuse_are_refused_at_send_naming_the_field_and_handed_back() {
+    let mut e = engine(&config());
+    let t = 1_700_000_000;
+    let reserved = Log::new(t)
+        .with_content("a", "1")
+        .with_content("__topic__", "x");
+    let err = e
+        .push(ms(0), reserved.clone(), &route(), Some(1))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::ReservedKey {
+                index: 0,
+                pair: 1,
+                key: "__topic__",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("__topic__"), "{err}");
+    assert_eq!(err.into_record(), Record::Log(reserved));
+
+    let tag_field = Log::new(t).with_content("__tag__:__path__", "x");
+    let err = e.push(ms(0), tag_field, &route(), None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::ReservedKey {
+                key: "__tag__:",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    // In a list, the whole list is refused and the faulty log named.
+    let mut list = logs(0..3);
+    list.push(Log::new(t).with_content("", "no key"));
+    let err = e.push(ms(0), list.clone(), &route(), None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::EmptyKey {
+                index: 3,
+                pair: 0,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.into_record().into_logs(), list);
+
+    let mut nanos = log(0);
+    nanos.set_time_ns(Some(1_000_000_000));
+    let err = e.push(ms(0), nanos, &route(), None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::InvalidTime {
+                field: "time_ns",
+                value: 1_000_000_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    for time in [0, u32::MAX] {
+        let err = e
+            .push(ms(0), Log::new(time).with_content("a", "b"), &route(), None)
+            .unwrap_err();
+        assert!(
+            matches!(err, SendError::InvalidTime { field: "time", value, .. } if value == time),
+            "{err:?}"
+        );
+        assert!(!err.is_transient());
+    }
+    assert_eq!(e.metrics().buffered_bytes, 0, "nothing reserved");
+    assert!(e.is_idle());
+
+    // Keys that only look special are fine.
+    let fine = Log::new(t)
+        .with_content("_private", "1")
+        .with_content("__custom__", "2")
+        .with_content("__time", "3");
+    e.push(ms(0), fine, &route(), None).unwrap();
+}
+
+#[test]
+fn parts_sls_would_refuse_are_refused_at_send_too() {
+    let mut e = engine(&config());
+    let pairs = [("msg", "hi"), ("__source__", "me")];
+    let parts = LogParts::new(1_700_000_000, &pairs);
+    let err = e.push_parts(ms(0), &route(), &parts, None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::ReservedKey {
+                pair: 1,
+                key: "__source__",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let back = err.into_record().into_logs();
+    assert_eq!(back[0].get("__source__"), Some("me"), "handed back whole");
+
+    let ok = [("msg", "hi")];
+    let err = e
+        .push_parts(
+            ms(0),
+            &route(),
+            &LogParts::new(1_700_000_000, &ok).with_time_ns(2_000_000_000),
+            None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SendError::InvalidTime {
+                field: "time_ns",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    e.push_parts(ms(0), &route(), &LogParts::new(1_700_000_000, &ok), None)
+        .unwrap();
+}
+
+#[test]
+fn a_budget_held_by_open_batches_seals_the_oldest_early_so_memory_turns_over() {
+    // Three routes, batches of up to 2 KiB, a 4 KiB budget and a one-minute linger: the
+    // open batches fill the budget long before any linger passes.
+    let cfg = config()
+        .with_max_batch_bytes(2048)
+        .with_memory_budget(4096)
+        .with_linger(Duration::from_secs(60));
+    let mut e = engine(&cfg);
+    let routes = [
+        route().with_topic("a"),
+        route().with_topic("b"),
+        route().with_topic("c"),
+    ];
+    let mut i = 0;
+    let refused = loop {
+        match e.push(ms(0), log(i), &routes[i as usize % 3], None) {
+            Ok(_) => i += 1,
+            Err(err) => break err,
+        }
+    };
+    assert!(
+        matches!(refused, SendError::BufferFull { .. }),
+        "{refused:?}"
+    );
+    assert!(i > 6, "several logs per route were taken first");
+    // The refusal sealed the oldest open batches (routes a and b, opened first) until
+    // the open ones held at most half the budget; c stays open for its linger.
+    let sent = transmits(&mut e, ms(0));
+    let topics: Vec<Option<String>> = sent.iter().map(|t| group(&t.request).topic).collect();
+    assert_eq!(
+        topics,
+        [Some("a".to_owned()), Some("b".to_owned())],
+        "the oldest first, no linger waited for"
+    );
+    for t in &sent {
+        respond(&mut e, ms(5), t, ok());
+    }
+    // Their answers freed the budget: the refused log now fits.
+    e.push(ms(5), refused.into_record(), &routes[i as usize % 3], None)
+        .unwrap();
 }

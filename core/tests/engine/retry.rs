@@ -10,7 +10,7 @@ use sls_producer_core::engine::backoff::{BackoffPolicy, Jitter};
 use sls_producer_core::engine::{CredentialsId, Decision, DeliveryFailure, Engine, Transmit};
 use sls_producer_core::rt::HttpResponse;
 use sls_producer_core::rt::Instant;
-use sls_producer_core::rt::TransportError;
+use sls_producer_core::rt::{TransportError, TransportErrorKind};
 
 use crate::support::*;
 
@@ -204,8 +204,8 @@ fn non_json_404_from_a_proxy_is_not_retried_unlike_go() {
 }
 
 #[test]
-fn statuses_401_403_413_429_5xx_and_network_errors_are_retried() {
-    for status in [401, 403, 413, 429, 500, 502, 503, 504] {
+fn statuses_401_403_429_5xx_and_network_errors_are_retried() {
+    for status in [401, 403, 429, 500, 502, 503, 504] {
         let mut e = engine(&config().with_max_retries(1));
         let t = one_in_flight(&mut e, ms(0));
         respond(&mut e, ms(10), &t, sls_error(status, "Whatever"));
@@ -222,7 +222,88 @@ fn statuses_401_403_413_429_5xx_and_network_errors_are_retried() {
 }
 
 #[test]
-fn error_code_string_is_never_consulted_for_retry_decisions() {
+fn too_large_answers_are_not_retried_whatever_their_status() {
+    for (status, code) in [
+        (413, "Whatever"),
+        (400, "PostBodyTooLarge"),
+        (500, "PostBodyTooLarge"),
+        (503, "InvalidLogSize"),
+    ] {
+        let mut e = engine(&config().with_no_retry_status_codes(vec![]));
+        assert_eq!(
+            run_to_outcome(&mut e, || sls_error(status, code)).len(),
+            1,
+            "{status} {code}"
+        );
+        let ev = events(&mut e);
+        assert_eq!(
+            ev[0].result.failure,
+            Some(DeliveryFailure::NotRetryable {
+                http_status: status
+            })
+        );
+        assert_eq!(ev[0].result.error_code(), Some(code));
+        assert_eq!(ids(&ev[0].result.logs), [0], "the logs are handed back");
+    }
+}
+
+#[test]
+fn a_rejected_certificate_fails_the_batch_after_one_attempt_with_its_cause() {
+    let mut e = engine(&config());
+    let attempts = run_to_outcome(&mut e, || {
+        Err(TransportError::new(
+            TransportErrorKind::Certificate,
+            "invalid peer certificate: UnknownIssuer",
+        ))
+    });
+    assert_eq!(attempts.len(), 1);
+    let ev = events(&mut e);
+    let r = &ev[0].result;
+    assert_eq!(r.failure, Some(DeliveryFailure::Unrecoverable));
+    assert_eq!(r.attempt_count, 1);
+    assert_eq!(r.error_code(), Some("CertificateError"));
+    assert_eq!(
+        r.error_message(),
+        Some("invalid peer certificate: UnknownIssuer")
+    );
+    assert_eq!(ids(&r.logs), [0]);
+}
+
+#[test]
+fn a_request_that_cannot_be_signed_fails_at_once_and_asks_a_provider_for_new_keys() {
+    // A security token with a line break can never go in a header.
+    let bad = Credentials::new("id", "secret").with_security_token("tok\r\nen");
+    let mut e: Engine<u32> = Engine::new(&config(), WALL, Some(bad.clone())).unwrap();
+    e.push(ms(0), log(0), &route(), Some(1)).unwrap();
+    e.flush(ms(0));
+    assert!(transmits(&mut e, ms(0)).is_empty(), "nothing could be sent");
+    let ev = events(&mut e);
+    let r = &ev[0].result;
+    assert_eq!(r.failure, Some(DeliveryFailure::Unrecoverable));
+    assert_eq!(r.attempt_count, 1);
+    assert_eq!(r.error_code(), Some("SignError"));
+    assert!(r.error_message().unwrap().contains("security token"));
+    assert_eq!(e.metrics().pending_batches, 0);
+    assert_eq!(e.metrics().buffered_bytes, 0, "the budget is released");
+
+    let mut e = provider_engine(&config());
+    e.handle_credentials(ms(0), WALL, CredentialsId::DEFAULT, Ok(bad));
+    e.push(ms(0), log(0), &route(), Some(1)).unwrap();
+    e.flush(ms(0));
+    assert!(transmits(&mut e, ms(0)).is_empty());
+    assert_eq!(
+        events(&mut e)[0].result.failure,
+        Some(DeliveryFailure::Unrecoverable)
+    );
+    assert_eq!(
+        default_fetch(&mut e, ms(0)),
+        Some(FetchReason::Rejected),
+        "later batches get fresh credentials"
+    );
+}
+
+#[test]
+fn error_code_string_is_only_consulted_for_too_large_answers() {
     // A "non-retryable-sounding" code on 500 is retried; a "retryable" code on 400 is not.
     let mut e = engine(&config().with_max_retries(1));
     assert_eq!(

@@ -73,6 +73,18 @@ pub(crate) fn send_error(e: &SendError) -> JsValue {
             Code::TooLarge,
             "the list is larger than the whole memory budget (memoryBudgetBytes): send it in smaller lists",
         ),
+        SendError::EmptyKey { .. } => (
+            Code::InvalidLog,
+            "a log has a field with an empty name, which SLS refuses: give every field a name",
+        ),
+        SendError::ReservedKey { .. } => (
+            Code::InvalidLog,
+            "a log has a field name SLS reserves (__time__, __topic__, __source__, __tag__:…): rename the field",
+        ),
+        SendError::InvalidTime { .. } => (
+            Code::InvalidLog,
+            "a log's time is out of range (seconds must be set and before 2106, nanoseconds below 1e9)",
+        ),
         // `CannotBlock` comes from `send_blocking`, which this package never calls; a
         // refusal added later is not taken now either, so the advice is the same.
         other => return error(Code::BufferFull, &other.to_string()),

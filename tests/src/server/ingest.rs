@@ -9,6 +9,7 @@ use sls_producer_core::rt::UnixTime;
 
 use super::auth::{self, AuthContext, Authenticated, header};
 use super::body::{RawSizeCheck, decompress_body};
+use super::content::check_contents;
 use super::depth::Depth;
 use super::error::SlsError;
 use super::host::project_from_host;
@@ -161,7 +162,9 @@ pub(crate) fn put_logs(
                 },
             });
         }
-        decode_log_group(raw).map_err(SlsError::post_body_invalid)?
+        let log_group = decode_log_group(raw).map_err(SlsError::post_body_invalid)?;
+        check_contents(&log_group)?;
+        log_group
     };
     Ok(Accepted::Group(Box::new(ReceivedLogGroup {
         request_id: String::new(),

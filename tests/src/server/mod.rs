@@ -24,6 +24,7 @@ mod buffers;
 mod builder;
 mod clock;
 mod config;
+mod content;
 mod control;
 mod cors;
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //!  tests/tests/runtime_tokio.rs ─┐                    ┌─► throughput   1,000,000 logs, counted exactly
 //!  tests/tests/runtime_smol.rs  ─┼─ runtime_suite!() ─┼─► faults       5xx, 429, drops, slow: nothing lost
 //!  (impl RuntimeUnderTest)      ─┘                    ├─► outage       close(deadline) hands every log back
+//!                                                     ├─► limits       bad logs refused at send, too-large answers final
 //!                                                     ├─► rotation     credentials refreshed before expiry / after 401
 //!                                                     ├─► projects     per-project endpoints and keys, the rest on the default
 //!                                                     ├─► clock_skew   a server whose clock is an hour off: offset learned, all delivered
@@ -25,6 +26,7 @@
 mod clock_skew;
 mod concurrency;
 mod faults;
+mod limits;
 mod outage;
 mod projects;
 mod rotation;
@@ -43,6 +45,7 @@ pub use concurrency::{
     send_blocking_waits_for_room_up_to_max_block,
 };
 pub use faults::{exhausted_retries_hand_every_log_back, server_faults_lose_nothing};
+pub use limits::limits_are_enforced_at_the_edge;
 pub use outage::{
     close_deadline_with_requests_in_flight_blocking, close_deadline_with_server_down,
 };
@@ -104,6 +107,11 @@ macro_rules! runtime_suite {
         #[test]
         fn exhausted_retries_hand_every_log_back() {
             $crate::suite::exhausted_retries_hand_every_log_back(&$make);
+        }
+
+        #[test]
+        fn limits_are_enforced_at_the_edge() {
+            $crate::suite::limits_are_enforced_at_the_edge(&$make);
         }
 
         #[test]

@@ -147,7 +147,7 @@ fn callbacks_of_one_batch_run_once_in_registration_order_sharing_the_attempts() 
     let seen: Arc<Mutex<Vec<(u32, DeliveryResult)>>> = Arc::default();
     for n in 0..3 {
         let sink = seen.clone();
-        let record = vec![Log::new(n); n as usize + 1];
+        let record = vec![Log::new(n + 1); n as usize + 1];
         producer
             .send_tracked(&route(), record)
             .unwrap()

@@ -30,7 +30,7 @@ use prost::Message as _;
 use prost::encoding::{encode_varint, encoded_len_varint};
 
 mod log;
-pub use log::{Contents, Log};
+pub use log::{Contents, Log, LogDefect};
 
 /// One key/value pair of a log (`LogContent` in `log.proto`).
 #[derive(Clone, PartialEq, Eq, Hash, prost::Message)]

@@ -77,6 +77,9 @@ usage: throughput [options]
                        (Content-MD5 against the body, every log validated); strict:
                        the same with every request deep-checked; null: a sink that
                        only decompresses and counts
+  --routes R           routes the logs are spread over (default 10, as the Go benchmark)
+  --batch-kib B        max_batch_bytes in KiB (default 512)
+  --budget-mib M       memory_budget in MiB (default 100)
   --api A              log (default): each sender builds a Log and calls send, as the Go
                        benchmark does; parts: send_parts with borrowed key/value pairs;
                        tracked: send_tracked, each outcome counted in a callback
@@ -105,6 +108,11 @@ struct Options {
     compression: Compression,
     api: Api,
     server: ServerKind,
+    routes: usize,
+    /// `None`: the configuration's default.
+    batch_kib: Option<usize>,
+    /// `None`: the configuration's default.
+    budget_mib: Option<usize>,
 }
 
 /// What receives the requests.
@@ -180,6 +188,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         compression: Compression::Lz4,
         api: Api::Log,
         server: ServerKind::Local,
+        routes: BenchWorkload::ROUTES,
+        batch_kib: None,
+        budget_mib: None,
     };
     let mut serve = false;
     let mut args = args.peekable();
@@ -205,6 +216,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                 );
             }
             "--server-threads" => options.server_threads = number("--server-threads")? as usize,
+            "--routes" => options.routes = number("--routes")? as usize,
+            "--batch-kib" => options.batch_kib = Some(number("--batch-kib")? as usize),
+            "--budget-mib" => options.budget_mib = Some(number("--budget-mib")? as usize),
             "--compression" => {
                 let v = args.next().ok_or("--compression needs a value")?;
                 options.compression = match v.as_str() {
@@ -501,12 +515,20 @@ async fn wait_for_room(producer: &Producer, route: &Route, api: Api, refused: Se
 fn bench(options: &Options) -> Result<bool, String> {
     let server = Server::start(options.server_threads, options.server)?;
     let endpoint = format!("http://127.0.0.1:{}", server.port);
-    let config = ProducerConfig::new(endpoint).with_compression(options.compression);
+    let mut config = ProducerConfig::new(endpoint).with_compression(options.compression);
+    if let Some(kib) = options.batch_kib {
+        config = config.with_max_batch_bytes(kib * 1024);
+    }
+    if let Some(mib) = options.budget_mib {
+        config = config.with_memory_budget(mib << 20);
+    }
     let time = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as u32);
     let workload = Arc::new(
-        BenchWorkload::new(1, PROJECT, LOGSTORE, time).map_err(|e| format!("workload: {e}"))?,
+        BenchWorkload::new(1, PROJECT, LOGSTORE, time)
+            .and_then(|w| w.with_routes(options.routes))
+            .map_err(|e| format!("workload: {e}"))?,
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(options.workers)
@@ -518,10 +540,11 @@ fn bench(options: &Options) -> Result<bool, String> {
         .unwrap_or_else(|| TokioRuntime::new(runtime.handle().clone()).compress_helpers());
 
     println!(
-        "throughput: {} logs from {} tasks ({:?} API) on {} worker threads, {} compression \
-         helper(s); {}, {} thread(s), separate process; {:?}, batches of {} KiB / {} \
-         logs, memory budget {} MiB",
+        "throughput: {} logs over {} routes from {} tasks ({:?} API) on {} worker threads, \
+         {} compression helper(s); {}, {} thread(s), separate process; {:?}, batches of {} \
+         KiB / {} logs, memory budget {} MiB",
         options.logs,
+        options.routes,
         options.senders,
         options.api,
         options.workers,

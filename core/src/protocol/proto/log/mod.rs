@@ -11,6 +11,7 @@ use super::{
     LOG_CONTENTS, LogContent, LogGroupEncoder, PAIR_KEY, PAIR_VALUE, Writer, delimited_len,
     frame_len, pair_len, short_pair_heads,
 };
+use crate::protocol::limits::{self, KeyDefect, TimeDefect};
 use crate::protocol::time::UnixTime;
 
 /// Longest varint of a `usize` length (64 bits, 7 per byte).
@@ -51,6 +52,10 @@ pub struct Log {
     /// only ever written from `&str`s, so every key and value in it is UTF-8.
     contents: Vec<u8>,
     pairs: usize,
+    /// Some key is empty or starts with `_`: the only keys SLS may refuse
+    /// ([`limits::content_key_defect`]), so only then are the keys looked at by
+    /// [`Log::defect`].
+    odd_keys: bool,
 }
 
 impl Log {
@@ -61,6 +66,7 @@ impl Log {
             time_ns: None,
             contents: Vec::new(),
             pairs: 0,
+            odd_keys: false,
         }
     }
 
@@ -117,6 +123,7 @@ impl Log {
     /// Append a key/value pair.
     pub fn push(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) {
         let (key, value) = (key.as_ref(), value.as_ref());
+        self.odd_keys |= limits::may_be_refused(key);
         let pair = pair_len(key, value);
         if pair < 0x80 {
             // The usual short pair, appended piece by piece: nothing zeroed first (which
@@ -158,6 +165,7 @@ impl Log {
             self.push(key, literal);
             return Ok(());
         }
+        self.odd_keys |= limits::may_be_refused(key);
         // Room for the pair's header with the longest varints, then the value after it.
         let start = self.contents.len();
         let room = 1 + MAX_VARINT + delimited_len(key.len()) + 1 + MAX_VARINT;
@@ -210,6 +218,23 @@ impl Log {
     pub fn clear(&mut self) {
         self.contents.clear();
         self.pairs = 0;
+        self.odd_keys = false;
+    }
+
+    /// What SLS would refuse in this log, if anything: its time (see
+    /// [`limits::time_defect`]) or a key (the pair's position and why, see
+    /// [`limits::content_key_defect`]). Cheap when every key is ordinary: the pairs are
+    /// only read when one may be refused.
+    pub fn defect(&self) -> Option<LogDefect> {
+        if let Some(time) = limits::time_defect(self.time, self.time_ns) {
+            return Some(LogDefect::Time(time));
+        }
+        if !self.odd_keys {
+            return None;
+        }
+        self.pairs().enumerate().find_map(|(pair, (key, _))| {
+            limits::content_key_defect(key).map(|key| LogDefect::Key { pair, key })
+        })
     }
 
     /// Bytes this log adds to a batch: the whole `LogGroup` field-1 entry, with its key and
@@ -230,6 +255,42 @@ impl Log {
         out.bytes(&self.contents);
         out.log_tail(self.time_ns);
         debug_assert_eq!(out.at, out.out.len(), "the entry fills its slice exactly");
+    }
+}
+
+/// What SLS would refuse in one log ([`Log::defect`], [`LogDefect::of_parts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogDefect {
+    /// The time or `time_ns` is out of range.
+    Time(TimeDefect),
+    /// The key of pair number `pair` (from 0) is empty or reserved.
+    Key {
+        /// Position of the pair in the log.
+        pair: usize,
+        /// What is wrong with its key.
+        key: KeyDefect,
+    },
+}
+
+impl LogDefect {
+    /// [`Log::defect`] of a log given as parts, without building it.
+    #[inline]
+    pub fn of_parts<K: AsRef<str>, V>(
+        time: u32,
+        time_ns: Option<u32>,
+        contents: &[(K, V)],
+    ) -> Option<Self> {
+        if let Some(time) = limits::time_defect(time, time_ns) {
+            return Some(Self::Time(time));
+        }
+        contents.iter().enumerate().find_map(|(pair, (key, _))| {
+            let key = key.as_ref();
+            if limits::may_be_refused(key) {
+                limits::content_key_defect(key).map(|key| Self::Key { pair, key })
+            } else {
+                None
+            }
+        })
     }
 }
 

@@ -1,0 +1,69 @@
+//! SLS's limits at the edge: a log SLS would refuse never reaches it, and an answer that
+//! says the request is too large is not retried (see `docs/limits.md`).
+
+use core::time::Duration;
+
+use sls_producer_core::{DeliveryFailure, Log, Route, SendError};
+
+use super::RuntimeUnderTest;
+use super::support::{credentials, numbered_log, quick_config, strict_server, within};
+use crate::server::{Limits, LogstoreOptions};
+
+const PROJECT: &str = "suite-limits";
+const LOGSTORE: &str = "app";
+
+/// A server that takes at most 4 KiB of raw body per request, and a producer allowed
+/// 8 KiB batches that would retry any status: one large log is answered
+/// `PostBodyTooLarge` once and failed, with no retry; bad logs are refused at `send`;
+/// ordinary logs are delivered.
+pub fn limits_are_enforced_at_the_edge<R: RuntimeUnderTest>(rt: &R) {
+    let sls = strict_server()
+        .limits(Limits {
+            max_raw_body_bytes: 4 * 1024,
+            ..Limits::SLS
+        })
+        .logstore(PROJECT, LOGSTORE, LogstoreOptions::default())
+        .start_background()
+        .expect("start the local server");
+    let config = quick_config(&sls.endpoint())
+        .with_max_batch_bytes(8 * 1024)
+        .with_max_retries(5)
+        .with_no_retry_status_codes(vec![]);
+    let producer = rt.build(config, credentials());
+    let route = Route::new(PROJECT, LOGSTORE).expect("valid names");
+
+    let bad = numbered_log("bad", 0).with_content("__time__", "1");
+    match producer.send(&route, bad.clone()) {
+        Err(SendError::ReservedKey { key, record, .. }) => {
+            assert_eq!(key, "__time__");
+            assert_eq!(record.into_logs(), [bad]);
+        }
+        other => panic!("[{}] a reserved key was not refused: {other:?}", rt.name()),
+    }
+    let large = Log::new(1_700_000_000).with_content("big", "x".repeat(6 * 1024));
+    let (too_large, fine, metrics) = rt.block_on(async {
+        let too_large = producer
+            .send_tracked(&route, large.clone())
+            .expect("fits a batch");
+        let too_large = within(rt, Duration::from_secs(60), "the large log", too_large).await;
+        let fine = producer
+            .send_tracked(&route, numbered_log("ok", 0))
+            .expect("accepted");
+        let fine = within(rt, Duration::from_secs(60), "the small log", fine).await;
+        let metrics = within(rt, Duration::from_secs(60), "close", producer.close(None)).await;
+        (too_large, fine, metrics)
+    });
+    assert_eq!(
+        too_large.failure,
+        Some(DeliveryFailure::NotRetryable { http_status: 400 }),
+        "[{}] {too_large:?}",
+        rt.name()
+    );
+    assert_eq!(too_large.attempt_count, 1, "a too-large answer is final");
+    assert_eq!(too_large.error_code(), Some("PostBodyTooLarge"));
+    assert_eq!(too_large.logs, [large], "handed back");
+    assert!(fine.is_success(), "{fine:?}");
+    assert_eq!(metrics.delivered_logs, 1, "{metrics:?}");
+    assert_eq!(sls.log_count(), 1);
+    sls.shutdown_blocking();
+}
