@@ -1,10 +1,10 @@
 //! zstd frames: the level, the two encoders and the decoder.
 //!
-//! * [`NativeZstd`] (feature `zstd-native`): the reference library, libzstd, at any
+//! * `NativeZstd` (feature `zstd-native`): the reference library, libzstd, at any
 //!   [`ZstdLevel`]. What native builds use.
 //! * [`compress_pure_rust`] (feature `zstd`): ruzstd's encoder, which has one level, its
 //!   fastest (it compresses less than libzstd's level 1). What `no_std` and wasm builds use.
-//! * [`decompress`] (feature `zstd`): ruzstd's decoder, for frames of either encoder, with
+//! * `decompress` (feature `zstd`): ruzstd's decoder, for frames of either encoder, with
 //!   a bound on the window a damaged frame can make it reserve.
 //!
 //! Both encoders write one standard frame without checksum (the request's Content-MD5 or
