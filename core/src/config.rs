@@ -21,6 +21,7 @@
 //! | [`delivery_timeout`](ProducerConfig::delivery_timeout) | none | ≥ 1 ms | — |
 //! | [`no_retry_status_codes`](ProducerConfig::no_retry_status_codes) | \[400, 404\] | 100 ..= 599 each | `NoRetryStatusCodeList` |
 //! | [`compression`](ProducerConfig::compression) | LZ4 | LZ4 / zstd / none | `CompressType` |
+//! | [`zstd_level`](ProducerConfig::zstd_level) | 1 | 1 ..= 22; other than 1 needs `zstd-native` | — (the Go SDK's `SpeedFastest`) |
 //! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
 //! | [`signature_version`](ProducerConfig::signature_version) | v1 | v1 / v4 | `AuthVersion` |
 //! | [`region`](ProducerConfig::region) | from endpoint | required for v4; ASCII letters, digits, `-`, `_` | `Region` |
@@ -54,6 +55,7 @@ use core::time::Duration;
 
 pub use crate::engine::backoff::{BackoffPolicy, Jitter};
 pub use crate::protocol::compress::Compression;
+use crate::protocol::compress::ZstdLevel;
 use crate::protocol::endpoint::Endpoint;
 pub use crate::protocol::endpoint::EndpointError;
 use crate::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS, SERVICE_TAG_KEYS};
@@ -126,6 +128,16 @@ pub struct ProducerConfig {
     pub no_retry_status_codes: Vec<u16>,
     /// Body compression. Default LZ4; LZ4, zstd (feature `zstd`) or none.
     pub compression: Compression,
+    /// The zstd level, when [`compression`](Self::compression) is zstd: from 1 (fastest) to
+    /// 22 (smallest bodies, most CPU). Default 1, the level SLS's Go, Python and Rust SDKs
+    /// use (the Java SDK uses 3).
+    ///
+    /// Levels are the reference library's (libzstd, feature `zstd-native`, on by default
+    /// in the tokio and smol crates). The pure-Rust encoder of builds without it (wasm,
+    /// `no_std`) has a single level, its fastest, which compresses less than libzstd's
+    /// level 1: there, 1 selects it, and any other level is a
+    /// [`ConfigError::FeatureDisabled`] rather than silently ignored.
+    pub zstd_level: u8,
     /// Request signature version. Default v1 (HMAC-SHA1); v4 needs a region.
     pub signature_version: SignatureVersion,
     /// Region for signature v4, e.g. `cn-hangzhou`. Default: taken from a standard
@@ -180,6 +192,7 @@ impl Default for ProducerConfig {
             delivery_timeout: None,
             no_retry_status_codes: vec![400, 404],
             compression: Compression::Lz4,
+            zstd_level: ZstdLevel::DEFAULT.get(),
             signature_version: SignatureVersion::V1,
             region: None,
             date_header: DateHeader::Auto,
@@ -240,6 +253,8 @@ impl ProducerConfig {
         with_no_retry_status_codes(no_retry_status_codes: Vec<u16>);
         /// Set [`compression`](Self::compression).
         with_compression(compression: Compression);
+        /// Set [`zstd_level`](Self::zstd_level).
+        with_zstd_level(zstd_level: u8);
         /// Set [`signature_version`](Self::signature_version).
         with_signature_version(signature_version: SignatureVersion);
         /// Set [`date_header`](Self::date_header).
@@ -311,6 +326,15 @@ impl ProducerConfig {
         Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::InvalidEndpoint {
             endpoint: self.endpoint.clone(),
             reason: e,
+        })
+    }
+
+    /// [`zstd_level`](Self::zstd_level), if it is a level.
+    pub(crate) fn checked_zstd_level(&self) -> Result<ZstdLevel, ConfigError> {
+        ZstdLevel::new(self.zstd_level).ok_or(ConfigError::OutOfRange {
+            field: "zstd_level",
+            value: u64::from(self.zstd_level),
+            allowed: "[1, 22]",
         })
     }
 
@@ -423,6 +447,15 @@ impl ProducerConfig {
             return Err(ConfigError::InvalidText {
                 field: "region",
                 allowed: "ASCII letters, digits, `-` and `_` (e.g. \"cn-hangzhou\")",
+            });
+        }
+        self.checked_zstd_level()?;
+        // The pure-Rust encoder has one level: only the default selects it.
+        #[cfg(not(feature = "zstd-native"))]
+        if self.compression == Compression::Zstd && self.zstd_level != ZstdLevel::DEFAULT.get() {
+            return Err(ConfigError::FeatureDisabled {
+                field: "zstd_level",
+                feature: "zstd-native",
             });
         }
         if self.effective_signature_version() == SignatureVersion::V4

@@ -43,6 +43,7 @@
 //! |---|---|---|
 //! | `std` | yes | a real mutex for the engine lock, `Credentials::from_env` |
 //! | `zstd` | yes | zstd bodies (pure Rust, `no_std`) |
+//! | `zstd-native` | no (yes in the tokio and smol crates) | zstd bodies compressed by the reference library, libzstd (C, built with `cc`), at `ProducerConfig::zstd_level` (native targets) |
 //! | `sim` | no | the `sim` module: manual clock, executor, scripted transport |
 //! | `tracing` | no | the producer's own diagnostics as `tracing` events (works without `std`) |
 //! | `tracing-layer` | no | `tracing_layer::SlsLayer`, shipping application events to SLS (native targets) |

@@ -58,8 +58,13 @@ fn create_venv() -> Result<(), String> {
 }
 
 /// The venv's interpreter if it can import the SDK (creating the venv if there is none);
-/// otherwise why not.
+/// otherwise why not. Found once for the tests of this file, which run in parallel.
 fn python() -> Result<PathBuf, String> {
+    static PYTHON: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(find_python).clone()
+}
+
+fn find_python() -> Result<PathBuf, String> {
     let python = venv().join("bin/python");
     if !python.exists() {
         create_venv().map_err(|e| {
@@ -162,4 +167,131 @@ async fn python_sdk_is_accepted_and_tampering_is_refused() {
     assert_eq!(stats.accepted, 6);
     assert_eq!(stats.errors_with_code("SignatureNotMatch"), 4);
     sls.shutdown().await;
+}
+
+/// The other direction: zstd bodies from this crate's compressor as the tokio crate builds
+/// it (libzstd, feature `zstd-native`, at several levels), and LZ4, decoded by the SDK's
+/// own `Compressor.decompress` (which checks the raw size) and parsed by its LogGroup
+/// protobuf (`tests/python/decode_bodies.py`).
+///
+/// The pure-Rust encoder's frames (`no_std` and wasm builds) are left out: they do not
+/// declare their content size, and the SDK's `zstd.decompress` (python-zstd) refuses such
+/// frames ("length mismatch -> decomp 0 != 131072 [header]"). The local server's decoder
+/// takes them; libzstd's frames declare the size.
+#[test]
+fn python_sdk_decodes_our_bodies() {
+    use base64::Engine as _;
+    use sls_producer_core::protocol::compress::{Compression, Compressor, ZstdLevel, zstd};
+    use sls_producer_core::protocol::proto::decode_log_group;
+    use sls_producer_core::sim::BenchWorkload;
+
+    let python = match python() {
+        Ok(p) => p,
+        Err(why) => {
+            assert!(
+                !in_ci(),
+                "CI is set but the Python cross-check cannot run: {why}"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED python_sdk_decodes_our_bodies: {why}"
+            );
+            return;
+        }
+    };
+    // A default-sized batch of the Go benchmark's logs.
+    let workload = BenchWorkload::new(1, "pyproj", "pylogs", 1_700_000_000).unwrap();
+    let (raw, logs) = workload.batch(3, 512 * 1024);
+    let mut bodies = Vec::new();
+    let mut compressor = Compressor::new();
+    for level in [1, 3, 19] {
+        let level = ZstdLevel::new(level).unwrap();
+        let body = compressor.compress(Compression::Zstd, level, &raw).unwrap();
+        bodies.push((format!("zstd level {level}"), "zstd", body));
+    }
+    let mut pure = Vec::new();
+    zstd::compress_pure_rust(&raw, &mut pure);
+    // The tokio crate's default build compresses with libzstd: smaller than the pure-Rust
+    // encoder's body.
+    assert!(
+        bodies[0].2.len() < pure.len(),
+        "level 1: {} bytes, pure Rust: {}",
+        bodies[0].2.len(),
+        pure.len()
+    );
+    let lz4 = compressor
+        .compress(Compression::Lz4, ZstdLevel::DEFAULT, &raw)
+        .unwrap();
+    bodies.push(("lz4".into(), "lz4", lz4));
+
+    let input: String = bodies
+        .iter()
+        .map(|(name, compression, body)| {
+            let item = serde_json::json!({
+                "name": name,
+                "compression": compression,
+                "rawSize": raw.len(),
+                "body": base64::engine::general_purpose::STANDARD.encode(body),
+            });
+            format!("{item}\n")
+        })
+        .collect();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/decode_bodies.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    // Written from another thread: the script answers line by line, and its answers
+    // (about 0.5 MB each) would fill the stdout pipe while this thread still writes.
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().expect("the script reads every body");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "decode_bodies.py failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let group = decode_log_group(&raw).unwrap();
+    assert_eq!(group.logs.len(), logs);
+    let want_logs: Vec<serde_json::Value> = group
+        .logs
+        .iter()
+        .map(|log| {
+            let contents: Vec<[&str; 2]> = log.contents().map(|(k, v)| [k, v]).collect();
+            serde_json::json!({ "time": log.time(), "contents": contents })
+        })
+        .collect();
+    let want_tags: Vec<[&str; 2]> = group
+        .log_tags
+        .iter()
+        .map(|t| [t.key.as_str(), t.value.as_str()])
+        .collect();
+    let decoded: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(decoded.len(), bodies.len(), "{stdout}");
+    for ((name, _, _), got) in bodies.iter().zip(&decoded) {
+        assert_eq!(got["name"], name.as_str());
+        assert!(got.get("error").is_none(), "{name}: {}", got["error"]);
+        assert_eq!(got["topic"], group.topic.as_deref().unwrap_or(""), "{name}");
+        assert_eq!(
+            got["source"],
+            group.source.as_deref().unwrap_or(""),
+            "{name}"
+        );
+        assert_eq!(got["tags"], serde_json::json!(want_tags), "{name}");
+        assert_eq!(
+            got["logs"].as_array().map(Vec::as_slice),
+            Some(want_logs.as_slice()),
+            "{name}: logs differ"
+        );
+    }
 }

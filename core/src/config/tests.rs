@@ -167,6 +167,41 @@ fn boundary_values_are_accepted() {
 }
 
 #[test]
+fn zstd_level_is_checked_and_needs_libzstd_above_one() {
+    let zstd = || base().with_compression(Compression::Zstd);
+    assert_eq!(ProducerConfig::default().zstd_level, 1);
+    for level in [0, 23, u8::MAX] {
+        let e = zstd().with_zstd_level(level).validate().unwrap_err();
+        assert!(
+            matches!(e, ConfigError::OutOfRange { field: "zstd_level", value, .. } if value == u64::from(level)),
+            "{e:?}"
+        );
+    }
+    assert!(zstd().with_zstd_level(1).validate().is_ok());
+    // LZ4 ignores the level, as long as it is one.
+    assert!(base().with_zstd_level(22).validate().is_ok());
+    assert!(base().with_zstd_level(0).validate().is_err());
+    for level in [2, 3, 22] {
+        let result = zstd().with_zstd_level(level).validate();
+        if cfg!(feature = "zstd-native") {
+            assert!(result.is_ok(), "level {level}: {result:?}");
+        } else {
+            // The pure-Rust encoder has one level: another one is refused, not ignored.
+            assert!(
+                matches!(
+                    result,
+                    Err(ConfigError::FeatureDisabled {
+                        field: "zstd_level",
+                        feature: "zstd-native"
+                    })
+                ),
+                "level {level}: {result:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn v4_needs_a_region_from_config_or_endpoint() {
     let v4 =
         ProducerConfig::new("http://127.0.0.1:8080").with_signature_version(SignatureVersion::V4);

@@ -13,7 +13,7 @@ use super::attempt::Attempt;
 use super::key::Route;
 use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
 use crate::credentials::Credentials;
-use crate::protocol::compress::{self, Compression, Compressor};
+use crate::protocol::compress::{self, Compression, Compressor, ZstdLevel};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use crate::protocol::proto::{self, Log};
@@ -63,6 +63,7 @@ impl Sealed {
 pub(crate) struct Wire {
     endpoint: Endpoint,
     compression: Compression,
+    zstd_level: ZstdLevel,
     signing: SigningConfig,
     user_agent: String,
     processor: Option<String>,
@@ -81,6 +82,7 @@ impl Wire {
         Ok(Self {
             endpoint,
             compression: config.compression,
+            zstd_level: config.checked_zstd_level()?,
             signing,
             user_agent: config.user_agent.clone(),
             processor: config.processor.clone(),
@@ -127,10 +129,10 @@ impl Wire {
         let version = self.signing.version;
         let body = match target.compression(self.compression) {
             Compression::None => None,
-            // Only an unsupported algorithm fails, which config validation rules out;
-            // sending the body uncompressed is still correct.
+            // Only an unsupported algorithm (which config validation rules out) or libzstd
+            // failing to allocate fails; sending the body uncompressed is still correct.
             c => compressor
-                .compress(c, raw)
+                .compress(c, self.zstd_level, raw)
                 .ok()
                 .map(|body| PreparedBody::from_parts(Bytes::from(body), raw.len(), c, version)),
         }

@@ -9,6 +9,10 @@
 //! back, as the producer does to hand the logs of a failed batch back: it checks that the
 //! body decodes to exactly the declared raw size, and never panics on a damaged body.
 //!
+//! zstd has two encoders (see [`zstd`](self::zstd)): the reference library at a
+//! [`ZstdLevel`] with the feature `zstd-native` (native targets), else the pure-Rust one,
+//! which has a single level (feature `zstd`; `no_std` and wasm).
+//!
 //! ```
 //! use sls_producer_core::protocol::compress::{Compression, compress, decompress};
 //!
@@ -23,6 +27,12 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+#[doc(hidden)]
+pub mod zstd;
+
+use self::zstd::ZstdEncoder;
+pub use self::zstd::ZstdLevel;
+
 /// How a PutLogs body is compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Compression {
@@ -30,9 +40,11 @@ pub enum Compression {
     /// and always available.
     #[default]
     Lz4,
-    /// A standard zstd frame at the fastest level (`x-log-compresstype: zstd`). Smaller bodies
-    /// for more CPU. Needs the crate feature `zstd`; without it, compressing or decompressing
-    /// with this variant fails with an `Unsupported` error.
+    /// A standard zstd frame (`x-log-compresstype: zstd`): smaller bodies for more CPU. With
+    /// the crate feature `zstd-native`, compressed by the reference library (libzstd) at a
+    /// [`ZstdLevel`]; with only `zstd`, by the pure-Rust encoder at its one level. Without
+    /// either, compressing or decompressing with this variant fails with an `Unsupported`
+    /// error.
     Zstd,
     /// No compression: the body is the protobuf itself and `x-log-compresstype` is omitted.
     None,
@@ -72,13 +84,6 @@ impl Compression {
     }
 }
 
-/// Zstd frames may declare a window up to this size (or up to the raw size, if larger); the
-/// decoder reserves the declared window up front, so this bounds what a damaged frame can
-/// make it allocate. Real encoders declare at most the content size (libzstd with a known
-/// size) or a fixed small window (ruzstd: 128 KiB).
-#[cfg(feature = "zstd")]
-const MIN_ZSTD_WINDOW_LIMIT: usize = 8 * 1024 * 1024;
-
 /// Compressing failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -89,6 +94,14 @@ pub enum CompressError {
         /// The requested compression.
         compression: Compression,
     },
+    /// The compression library failed: libzstd could not allocate its context (feature
+    /// `zstd-native`). A producer then sends the batch uncompressed.
+    Library {
+        /// The requested compression.
+        compression: Compression,
+        /// The library's own description of the error.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for CompressError {
@@ -98,6 +111,10 @@ impl fmt::Display for CompressError {
                 f,
                 "{compression:?} compression is not available in this build (enable the `zstd` feature)"
             ),
+            Self::Library {
+                compression,
+                reason,
+            } => write!(f, "{compression:?} compression failed: {reason}"),
         }
     }
 }
@@ -139,11 +156,13 @@ impl core::error::Error for DecompressError {}
 /// Compress `raw` into a new buffer.
 ///
 /// [`Compression::Lz4`]: a raw LZ4 block (no frame, no size prefix); [`Compression::Zstd`]:
-/// one zstd frame at the fastest level, without checksum; [`Compression::None`]: a copy.
+/// one zstd frame without checksum, at [`ZstdLevel::DEFAULT`] (or the pure-Rust encoder's
+/// one level); [`Compression::None`]: a copy.
 ///
 /// # Errors
 ///
-/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
+/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature;
+/// [`CompressError::Library`] if libzstd fails.
 pub fn compress(compression: Compression, raw: &[u8]) -> Result<Vec<u8>, CompressError> {
     let mut out = Vec::new();
     compress_into(compression, raw, &mut out)?;
@@ -158,15 +177,14 @@ pub fn compress(compression: Compression, raw: &[u8]) -> Result<Vec<u8>, Compres
 ///
 /// # Errors
 ///
-/// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature;
-/// `out` is then left empty.
+/// As [`compress`]; `out` is then left empty.
 pub fn compress_into(
     compression: Compression,
     raw: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), CompressError> {
     out.clear();
-    match compression {
+    let done = match compression {
         Compression::Lz4 => {
             out.resize(lz4_flex::block::get_maximum_output_size(raw.len()), 0);
             let written = lz4_flex::block::compress_into(raw, out)
@@ -174,16 +192,21 @@ pub fn compress_into(
             out.truncate(written);
             Ok(())
         }
-        Compression::Zstd => zstd_compress(raw, out),
+        Compression::Zstd => ZstdEncoder::new().compress_to_vec(ZstdLevel::DEFAULT, raw, out),
         Compression::None => {
             out.extend_from_slice(raw);
             Ok(())
         }
+    };
+    if done.is_err() {
+        out.clear();
     }
+    done
 }
 
 /// Compresses batch after batch, each into a body of exactly its compressed size, reusing
-/// one scratch buffer: what a producer's driver keeps to seal its batches.
+/// one scratch buffer and (with `zstd-native`) one libzstd context: what a producer's
+/// driver keeps to seal its batches.
 ///
 /// [`compress`] and [`compress_into`] size their output for the worst case (an LZ4 block
 /// can be slightly larger than its input), so each call zero-fills a buffer as large as the
@@ -192,86 +215,91 @@ pub fn compress_into(
 /// the compressed bytes (about an eighth of a typical batch).
 ///
 /// ```
-/// use sls_producer_core::protocol::compress::{Compression, Compressor, decompress};
+/// use sls_producer_core::protocol::compress::{Compression, Compressor, ZstdLevel, decompress};
 ///
 /// let mut compressor = Compressor::new();
 /// let raw = b"a LogGroup, a LogGroup, a LogGroup, a LogGroup".as_slice();
-/// let body = compressor.compress(Compression::Lz4, raw)?;
+/// let body = compressor.compress(Compression::Lz4, ZstdLevel::DEFAULT, raw)?;
 /// assert_eq!(body.capacity(), body.len());
 /// assert_eq!(decompress(Compression::Lz4, &body, raw.len())?, raw);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Compressor {
     scratch: Vec<u8>,
+    zstd: ZstdEncoder,
 }
 
 impl Compressor {
-    /// A compressor with no scratch buffer yet (it is sized by the first batch).
+    /// A compressor with no scratch buffer nor libzstd context yet (the first batch sizes
+    /// the one, the first zstd batch creates the other).
     pub const fn new() -> Self {
         Self {
             scratch: Vec::new(),
+            zstd: ZstdEncoder::new(),
         }
     }
 
-    /// Compress `raw` as [`compress`] does, into a new buffer whose capacity is its length.
-    #[doc(hidden)]
+    /// Compress `raw` as [`compress`] does, zstd at `zstd_level` (which other compressions
+    /// ignore), into a new buffer whose capacity is its length.
     ///
     /// # Errors
     ///
-    /// [`CompressError::Unsupported`] for [`Compression::Zstd`] without the `zstd` feature.
+    /// As [`compress`].
+    #[doc(hidden)]
     pub fn compress(
         &mut self,
         compression: Compression,
+        zstd_level: ZstdLevel,
         raw: &[u8],
     ) -> Result<Vec<u8>, CompressError> {
         match compression {
             Compression::Lz4 => {
                 let bound = lz4_flex::block::get_maximum_output_size(raw.len());
-                if self.scratch.len() < bound {
-                    self.scratch.resize(bound, 0);
-                }
-                let written = lz4_flex::block::compress_into(raw, &mut self.scratch[..bound])
+                let scratch = grown(&mut self.scratch, bound);
+                let written = lz4_flex::block::compress_into(raw, scratch)
                     .expect("an output of get_maximum_output_size always fits an LZ4 block");
-                Ok(self.scratch[..written].to_vec())
+                Ok(scratch[..written].to_vec())
             }
-            Compression::Zstd => {
-                let mut out = Vec::new();
-                zstd_compress(raw, &mut out)?;
-                out.shrink_to_fit();
-                Ok(out)
-            }
+            Compression::Zstd => self.zstd.compress_exact(zstd_level, raw, &mut self.scratch),
             Compression::None => Ok(raw.to_vec()),
         }
     }
 
-    /// Bytes held by the scratch buffer (the largest LZ4 bound seen so far).
+    /// Bytes held by the scratch buffer (the largest LZ4 or zstd bound seen so far).
     #[doc(hidden)]
     pub fn scratch_len(&self) -> usize {
         self.scratch.len()
     }
 }
 
-/// `Debug` shows the scratch size only.
+/// A clone has a scratch buffer of the same size, and creates its own libzstd context
+/// when it first needs one.
+impl Clone for Compressor {
+    fn clone(&self) -> Self {
+        Self {
+            scratch: self.scratch.clone(),
+            zstd: ZstdEncoder::new(),
+        }
+    }
+}
+
+/// `Debug` shows sizes and the zstd level only.
 impl fmt::Debug for Compressor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Compressor")
             .field("scratch_len", &self.scratch.len())
+            .field("zstd", &self.zstd)
             .finish()
     }
 }
 
-#[cfg(feature = "zstd")]
-fn zstd_compress(raw: &[u8], out: &mut Vec<u8>) -> Result<(), CompressError> {
-    ruzstd::encoding::compress(raw, out, ruzstd::encoding::CompressionLevel::Fastest);
-    Ok(())
-}
-
-#[cfg(not(feature = "zstd"))]
-fn zstd_compress(_raw: &[u8], _out: &mut Vec<u8>) -> Result<(), CompressError> {
-    Err(CompressError::Unsupported {
-        compression: Compression::Zstd,
-    })
+/// `buf`'s first `len` bytes, after growing it (zero-filled) if it is shorter.
+fn grown(buf: &mut Vec<u8>, len: usize) -> &mut [u8] {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    &mut buf[..len]
 }
 
 /// Decompress a PutLogs body that must decode to exactly `raw_size` bytes (its
@@ -299,31 +327,13 @@ pub fn decompress(
                 .filter(|&n| n == raw_size)
                 .map(|_| out)
         }
-        Compression::Zstd => zstd_decompress(body, raw_size),
+        Compression::Zstd => zstd::decompress(body, raw_size),
         Compression::None => (body.len() == raw_size).then(|| body.to_vec()),
     };
     decoded.ok_or(DecompressError {
         compression,
         raw_size,
     })
-}
-
-/// Decode a zstd frame that must decode to exactly `raw_size` bytes.
-#[cfg(feature = "zstd")]
-fn zstd_decompress(body: &[u8], raw_size: usize) -> Option<Vec<u8>> {
-    if body.is_empty() {
-        return None;
-    }
-    let mut out = vec![0; raw_size];
-    let mut decoder = ruzstd::decoding::FrameDecoder::new();
-    decoder.set_max_window_size(raw_size.max(MIN_ZSTD_WINDOW_LIMIT) as u64);
-    let n = decoder.decode_all(body, &mut out).ok()?;
-    (n == raw_size).then_some(out)
-}
-
-#[cfg(not(feature = "zstd"))]
-fn zstd_decompress(_body: &[u8], _raw_size: usize) -> Option<Vec<u8>> {
-    None
 }
 
 #[cfg(test)]

@@ -71,29 +71,27 @@ fn compress_into_reuses_and_replaces_the_buffer() {
 fn compressor_bodies_are_exact_and_equal_compress() {
     let mut compressor = Compressor::new();
     let raw = sample();
-    for c in [Compression::Lz4, Compression::None] {
-        let body = compressor.compress(c, &raw).unwrap();
-        assert_eq!(body, compress(c, &raw).unwrap(), "{c:?}");
-        assert_eq!(body.capacity(), body.len(), "{c:?}: no slack kept");
+    let level = ZstdLevel::DEFAULT;
+    for c in [Compression::Lz4, Compression::Zstd, Compression::None] {
+        let body = compressor.compress(c, level, &raw);
+        assert_eq!(body, compress(c, &raw), "{c:?}");
+        if let Ok(body) = body {
+            assert_eq!(body.capacity(), body.len(), "{c:?}: no slack kept");
+        }
     }
     // The scratch buffer is sized once, by the largest batch, and reused for smaller
     // ones; stale bytes from a larger batch never leak into a smaller one's body.
     let big = compressor.scratch_len();
     assert!(big >= raw.len());
     for cut in [raw.len() / 2, 10, 0] {
-        let body = compressor.compress(Compression::Lz4, &raw[..cut]).unwrap();
-        assert_eq!(compressor.scratch_len(), big);
-        assert_eq!(
-            decompress(Compression::Lz4, &body, cut).unwrap(),
-            &raw[..cut]
-        );
+        for c in [Compression::Lz4, Compression::Zstd] {
+            let Ok(body) = compressor.compress(c, level, &raw[..cut]) else {
+                continue;
+            };
+            assert_eq!(compressor.scratch_len(), big);
+            assert_eq!(decompress(c, &body, cut).unwrap(), &raw[..cut], "{c:?}");
+        }
     }
-    assert_eq!(
-        compressor
-            .compress(Compression::Zstd, &raw)
-            .map(|b| b.is_empty()),
-        compress(Compression::Zstd, &raw).map(|b| b.is_empty())
-    );
 }
 
 #[test]
@@ -145,6 +143,14 @@ fn errors_display_cause() {
         compression: Compression::Zstd,
     };
     assert!(alloc::format!("{e}").contains("`zstd` feature"));
+    let e = CompressError::Library {
+        compression: Compression::Zstd,
+        reason: "Allocation error : not enough memory",
+    };
+    assert_eq!(
+        alloc::format!("{e}"),
+        "Zstd compression failed: Allocation error : not enough memory"
+    );
 }
 
 #[cfg(feature = "zstd")]
@@ -232,6 +238,96 @@ mod zstd {
         );
         // 32 MiB: within ruzstd's own default limit, but above ours for a small body.
         assert!(decompress(Compression::Zstd, &frame(15 << 3), 0).is_err());
+    }
+}
+
+/// The reference library's encoder at its levels.
+#[cfg(feature = "zstd-native")]
+mod zstd_native {
+    use super::*;
+
+    /// About 40 KiB of LogGroup-like text that is not one short repeated pattern: what
+    /// higher levels can find more matches in.
+    fn logs() -> Vec<u8> {
+        let mut v = Vec::new();
+        let mut x = 12_345u32;
+        for i in 0..600u32 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let line = alloc::format!(
+                "\x0a\x3ftime=1700000{i:03} level=info user={} latency_ms={} path=/api/v{}/items ",
+                x % 97,
+                (x >> 8) % 1000,
+                (x >> 16) % 4
+            );
+            v.extend_from_slice(line.as_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn every_level_writes_a_standard_frame_with_the_content_size() {
+        let raw = logs();
+        let mut compressor = Compressor::new();
+        for level in ZstdLevel::MIN.get()..=ZstdLevel::MAX.get() {
+            let level = ZstdLevel::new(level).unwrap();
+            let body = compressor.compress(Compression::Zstd, level, &raw).unwrap();
+            assert_eq!(&body[..4], &[0x28, 0xb5, 0x2f, 0xfd], "level {level}");
+            // Frame header descriptor: a content size field (flag bits 7-6, or the
+            // single-segment bit 5 with flag 0), no checksum (bit 2).
+            let descriptor = body[4];
+            assert!(
+                descriptor & 0xc0 != 0 || descriptor & 0x20 != 0,
+                "level {level}"
+            );
+            assert_eq!(descriptor & 0x04, 0, "level {level}: no checksum");
+            assert_eq!(
+                decompress(Compression::Zstd, &body, raw.len()).unwrap(),
+                raw,
+                "level {level}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_higher_level_compresses_more_and_levels_change_on_one_context() {
+        let raw = logs();
+        let mut compressor = Compressor::new();
+        let at = |c: &mut Compressor, level: u8| {
+            c.compress(Compression::Zstd, ZstdLevel::new(level).unwrap(), &raw)
+                .unwrap()
+        };
+        let fastest = at(&mut compressor, 1);
+        let smallest = at(&mut compressor, 19);
+        assert!(
+            smallest.len() < fastest.len(),
+            "level 19: {} bytes, level 1: {}",
+            smallest.len(),
+            fastest.len()
+        );
+        // Back to level 1 on the same context, and on a fresh one: the same bytes.
+        assert_eq!(at(&mut compressor, 1), fastest);
+        assert_eq!(at(&mut Compressor::new(), 1), fastest);
+        assert_eq!(at(&mut compressor.clone(), 19), smallest);
+        // The free functions compress at the default level.
+        assert_eq!(compress(Compression::Zstd, &raw).unwrap(), fastest);
+    }
+
+    #[test]
+    fn libzstd_compresses_more_than_the_pure_rust_encoder() {
+        let raw = logs();
+        let native = compress(Compression::Zstd, &raw).unwrap();
+        let mut pure = Vec::new();
+        super::super::zstd::compress_pure_rust(&raw, &mut pure);
+        assert!(
+            native.len() < pure.len(),
+            "libzstd level 1: {} bytes, pure Rust: {}",
+            native.len(),
+            pure.len()
+        );
+        assert_eq!(
+            decompress(Compression::Zstd, &pure, raw.len()).unwrap(),
+            raw
+        );
     }
 }
 

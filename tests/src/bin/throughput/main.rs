@@ -52,7 +52,7 @@ use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use sls_producer_core::protocol::compress::{self, Compression};
+use sls_producer_core::protocol::compress::{Compression, Compressor, ZstdLevel};
 use sls_producer_core::protocol::pack_id::PACK_ID_KEY;
 use sls_producer_core::protocol::proto::LogGroupEncoder;
 use sls_producer_core::sim::BenchWorkload;
@@ -72,6 +72,7 @@ usage: throughput [options]
                        runtime, one fewer than the available cores, at most 3; 0: none)
   --server-threads S   worker threads of the server process (default 1)
   --compression C      lz4 (default), zstd or none
+  --zstd-level L       zstd level, 1 (default) to 22
   --server S           local (default): the local SLS server, counting mode, every
                        request authenticated and counted, 1 in 8 deep-checked
                        (Content-MD5 against the body, every log validated); strict:
@@ -106,6 +107,7 @@ struct Options {
     helpers: Option<usize>,
     server_threads: usize,
     compression: Compression,
+    zstd_level: u8,
     api: Api,
     server: ServerKind,
     routes: usize,
@@ -186,6 +188,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         helpers: None,
         server_threads: 1,
         compression: Compression::Lz4,
+        zstd_level: ZstdLevel::DEFAULT.get(),
         api: Api::Log,
         server: ServerKind::Local,
         routes: BenchWorkload::ROUTES,
@@ -227,6 +230,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                     "none" => Compression::None,
                     _ => return Err(format!("--compression: unknown {v:?}")),
                 };
+            }
+            "--zstd-level" => {
+                let level = number("--zstd-level")?;
+                options.zstd_level = u8::try_from(level)
+                    .ok()
+                    .and_then(ZstdLevel::new)
+                    .ok_or(format!("--zstd-level: {level} is not in 1..=22"))?
+                    .get();
             }
             "--server" => {
                 let v = args.next().ok_or("--server needs a value")?;
@@ -424,9 +435,14 @@ fn ceiling(workload: &BenchWorkload, logs: u64, config: &ProducerConfig) -> Meas
     let mut encoder = LogGroupEncoder::with_capacity(config.max_batch_bytes);
     let mut body = Vec::new();
     let mut raw_bytes = 0u64;
+    // As the producer's driver: one scratch buffer and one zstd context for every batch.
+    let mut compressor = Compressor::new();
+    let level = ZstdLevel::new(config.zstd_level).expect("checked by parse");
     let mut seal = |encoder: LogGroupEncoder, body: &mut Vec<u8>| {
         let raw = encoder.finish(route.topic(), route.source(), [(PACK_ID_KEY, PACK_ID)]);
-        compress::compress_into(config.compression, &raw, body).expect("supported");
+        *body = compressor
+            .compress(config.compression, level, &raw)
+            .expect("supported");
         raw_bytes += raw.len() as u64;
         LogGroupEncoder::with_buffer(raw)
     };
@@ -515,7 +531,9 @@ async fn wait_for_room(producer: &Producer, route: &Route, api: Api, refused: Se
 fn bench(options: &Options) -> Result<bool, String> {
     let server = Server::start(options.server_threads, options.server)?;
     let endpoint = format!("http://127.0.0.1:{}", server.port);
-    let mut config = ProducerConfig::new(endpoint).with_compression(options.compression);
+    let mut config = ProducerConfig::new(endpoint)
+        .with_compression(options.compression)
+        .with_zstd_level(options.zstd_level);
     if let Some(kib) = options.batch_kib {
         config = config.with_max_batch_bytes(kib * 1024);
     }
@@ -541,7 +559,7 @@ fn bench(options: &Options) -> Result<bool, String> {
 
     println!(
         "throughput: {} logs over {} routes from {} tasks ({:?} API) on {} worker threads, \
-         {} compression helper(s); {}, {} thread(s), separate process; {:?}, batches of {} \
+         {} compression helper(s); {}, {} thread(s), separate process; {:?}{}, batches of {} \
          KiB / {} logs, memory budget {} MiB",
         options.logs,
         options.routes,
@@ -552,6 +570,11 @@ fn bench(options: &Options) -> Result<bool, String> {
         options.server.describe(),
         options.server_threads,
         options.compression,
+        if options.compression == Compression::Zstd {
+            format!(" level {}", options.zstd_level)
+        } else {
+            String::new()
+        },
         config.max_batch_bytes / 1024,
         config.max_batch_count,
         config.memory_budget >> 20,
