@@ -46,11 +46,16 @@ pub struct Metrics {
     pub delivered_raw_bytes: u64,
     /// Request body bytes of delivered batches, as sent (compressed).
     pub delivered_body_bytes: u64,
+    /// Delivery callbacks ([`DeliveryHandle::on_complete`](crate::DeliveryHandle::on_complete))
+    /// that panicked. The panic is caught (with `std`), reported as a diagnostic, and the
+    /// producer goes on.
+    pub callback_panics: u64,
     /// Requests outstanding now (gauge).
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).
     pub pending_batches: usize,
-    /// Bytes of the memory budget held now by logs without an outcome (gauge).
+    /// Bytes of the memory budget held now by logs without an outcome, or whose outcome's
+    /// callback has not run yet (gauge).
     pub buffered_bytes: usize,
     /// The memory budget, `memory_budget` of the configuration.
     pub memory_budget: usize,

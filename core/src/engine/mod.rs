@@ -140,6 +140,16 @@ struct Counters {
     pub delivered_raw_bytes: u64,
     /// Request body bytes of delivered batches, as sent (after compression).
     pub delivered_body_bytes: u64,
+    /// Delivery callbacks that panicked (caught by the driver).
+    pub callback_panics: u64,
+}
+
+/// An outcome waiting to be polled, and the bytes of the memory budget it holds (its
+/// batch's reservation, carried by the batch's last outcome).
+#[derive(Debug)]
+struct Outcome<T> {
+    event: DeliveryEvent<T>,
+    held: usize,
 }
 
 /// The engine's limits and policies, resolved from a validated [`ProducerConfig`].
@@ -197,7 +207,7 @@ pub struct Engine<T> {
     awaiting_credentials: Vec<BatchId>,
     in_flight: BTreeMap<AttemptId, BatchId>,
     spanning: BTreeMap<Ticket, Spanning<T>>,
-    events: VecDeque<DeliveryEvent<T>>,
+    events: VecDeque<Outcome<T>>,
     pack_ids: BTreeMap<(Arc<str>, Arc<str>), PackIdGenerator>,
     created: UnixTime,
     next_batch: u64,
@@ -364,6 +374,7 @@ impl<T> Engine<T> {
             retries: s.retries,
             delivered_raw_bytes: s.delivered_raw_bytes,
             delivered_body_bytes: s.delivered_body_bytes,
+            callback_panics: s.callback_panics,
             in_flight: self.in_flight.len(),
             pending_batches: self.batches.len(),
             buffered_bytes: self.memory.used(),
