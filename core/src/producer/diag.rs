@@ -1,8 +1,9 @@
 //! The producer's own diagnostics: `tracing` events (feature `tracing`) and the scope in
 //! which events must not be shipped back into a producer.
 //!
-//! Nothing here prints or writes files. Without the `tracing` feature every function is an
-//! empty inline stub, so the driver calls them unconditionally.
+//! Nothing here prints or writes files (the `sls-producer-diagnostics` crate writes these
+//! events to a rotating file). Without the `tracing` feature every function is an empty
+//! inline stub, so the driver calls them unconditionally; `send` raises none.
 //!
 //! | Event (target [`TARGET`]) | Level |
 //! |---|---|
