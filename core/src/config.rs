@@ -43,8 +43,10 @@
 //!
 //! Credentials are not part of this struct: the runtime crates take static keys, the
 //! environment or a [`CredentialsProvider`](crate::credentials::CredentialsProvider). Go's local
-//! logging options (`AllowLogLevel`, `LogFileName`, …) and its periodic metrics line have
-//! no equivalent: the producer's diagnostics go through the application's own subscriber.
+//! logging options (`AllowLogLevel`, `LogFileName`, …) are not here either: the producer's
+//! diagnostics go through the application's own `tracing` subscriber, and the
+//! `sls-producer-diagnostics` crate writes them to a rotating file with those six options
+//! (the README maps every Go option). Go's periodic metrics line has no equivalent.
 
 use alloc::boxed::Box;
 use alloc::string::String;

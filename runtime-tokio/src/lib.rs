@@ -55,6 +55,11 @@
 pub use sls_producer_core as core;
 pub use sls_producer_core::prelude::*;
 
+/// The producer's diagnostics to a rotating file (feature `diagnostics-file`): the
+/// `sls-producer-diagnostics` crate.
+#[cfg(feature = "diagnostics-file")]
+pub use sls_producer_diagnostics as diagnostics;
+
 mod ext;
 mod runtime;
 mod transport;

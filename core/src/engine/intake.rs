@@ -139,7 +139,7 @@ impl<T> Engine<T> {
         if count == 0 {
             if let Some(tag) = tag {
                 self.wakeup = true;
-                self.events.push_back(DeliveryEvent {
+                self.push_event(DeliveryEvent {
                     ticket,
                     tag,
                     result: DeliveryResult::delivered(Arc::from([]), 0),

@@ -52,11 +52,16 @@ pub struct Metrics {
     /// The clock offset learned last, in milliseconds: the server's clock minus the
     /// producer's (positive when the server is ahead). `0` until a correction.
     pub clock_offset_ms: i64,
+    /// Delivery callbacks ([`DeliveryHandle::on_complete`](crate::DeliveryHandle::on_complete))
+    /// that panicked. The panic is caught (with `std`), reported as a diagnostic, and the
+    /// producer goes on.
+    pub callback_panics: u64,
     /// Requests outstanding now (gauge).
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).
     pub pending_batches: usize,
-    /// Bytes of the memory budget held now by logs without an outcome (gauge).
+    /// Bytes of the memory budget held now by logs without an outcome, or whose outcome's
+    /// callback has not run yet (gauge).
     pub buffered_bytes: usize,
     /// The memory budget, `memory_budget` of the configuration.
     pub memory_budget: usize,

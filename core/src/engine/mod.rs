@@ -154,6 +154,16 @@ struct Counters {
     pub clock_corrections: u64,
     /// The offset learned last.
     pub clock_offset: ClockOffset,
+    /// Delivery callbacks that panicked (caught by the driver).
+    pub callback_panics: u64,
+}
+
+/// An outcome waiting to be polled, and the bytes of the memory budget it holds (its
+/// batch's reservation, carried by the batch's last outcome).
+#[derive(Debug)]
+struct Outcome<T> {
+    event: DeliveryEvent<T>,
+    held: usize,
 }
 
 /// The engine's limits and policies, resolved from a validated [`ProducerConfig`].
@@ -215,7 +225,7 @@ pub struct Engine<T> {
     ready: VecDeque<BatchId>,
     in_flight: BTreeMap<AttemptId, BatchId>,
     spanning: BTreeMap<Ticket, Spanning<T>>,
-    events: VecDeque<DeliveryEvent<T>>,
+    events: VecDeque<Outcome<T>>,
     pack_ids: BTreeMap<(Arc<str>, Arc<str>), PackIdGenerator>,
     created: UnixTime,
     next_batch: u64,
@@ -421,6 +431,7 @@ impl<T> Engine<T> {
             delivered_body_bytes: s.delivered_body_bytes,
             clock_corrections: s.clock_corrections,
             clock_offset_ms: s.clock_offset.as_millis(),
+            callback_panics: s.callback_panics,
             in_flight: self.in_flight.len(),
             pending_batches: self.batches.len(),
             buffered_bytes: self.memory.used(),

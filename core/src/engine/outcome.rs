@@ -4,15 +4,49 @@
 use alloc::vec::Vec;
 
 use super::attempt::AttemptId;
-use super::batch::{BatchId, Body, PartOwner, Phase, split_logs};
+use super::batch::{Batch, BatchId, Body, PartOwner, Phase, split_logs};
 use super::decision::{self, Decision};
-use super::{DeliveryEvent, DeliveryFailure, DeliveryResult, Engine, Ticket};
+use super::{DeliveryEvent, DeliveryFailure, DeliveryResult, Engine, Outcome, Ticket};
 use crate::protocol::proto;
 
 impl<T> Engine<T> {
     /// The next send outcome, in the order outcomes were decided.
+    ///
+    /// A finished batch's share of the memory budget stays reserved until the last outcome
+    /// it produced is polled: outcomes waiting here (and the logs they hand back) count
+    /// against the budget, so a caller that polls slowly gets back-pressure instead of an
+    /// unbounded backlog.
     pub fn poll_event(&mut self) -> Option<DeliveryEvent<T>> {
-        self.events.pop_front()
+        let (event, held) = self.poll_event_holding()?;
+        self.release_held(held);
+        Some(event)
+    }
+
+    /// [`Engine::poll_event`] without releasing the memory the outcome holds: the caller
+    /// hands it back with [`Engine::release_held`] once the outcome has been delivered
+    /// (its callback ran), as the Go producer does.
+    pub(crate) fn poll_event_holding(&mut self) -> Option<(DeliveryEvent<T>, usize)> {
+        let Outcome { event, held } = self.events.pop_front()?;
+        Some((event, held))
+    }
+
+    /// Give back `held` bytes of outcomes taken with [`Engine::poll_event_holding`] and
+    /// since delivered.
+    pub(crate) fn release_held(&mut self, held: usize) {
+        if held > 0 {
+            self.memory.release(held);
+            self.settled = true;
+        }
+    }
+
+    /// Count delivery callbacks that panicked (and were caught) in the metrics.
+    pub(crate) fn count_callback_panics(&mut self, panics: u64) {
+        self.stats.callback_panics += panics;
+    }
+
+    /// Queue an outcome that holds no memory.
+    pub(super) fn push_event(&mut self, event: DeliveryEvent<T>) {
+        self.events.push_back(Outcome { event, held: 0 });
     }
 
     /// The next decision the engine took (a retry scheduled, a batch given up, credentials
@@ -66,17 +100,17 @@ impl<T> Engine<T> {
         if let Body::Sealed(sealed) = &batch.body {
             self.pool.body_dropped(sealed.body_len());
         }
-        match batch.phase {
+        match &batch.phase {
             Phase::Open(open) => {
                 self.lingers.remove(&(open.linger_deadline, id));
                 self.open.remove(&batch.route, id);
                 self.open_reserved -= batch.reserved;
             }
             Phase::InFlight { attempt, .. } => {
-                self.in_flight.remove(&attempt);
+                self.in_flight.remove(attempt);
             }
             Phase::Backoff { until } => {
-                self.retries.remove(&(until, id));
+                self.retries.remove(&(*until, id));
             }
             // Stale ids in `ready` / `awaiting_credentials` are skipped when popped.
             Phase::Queued | Phase::AwaitingCredentials => {}
@@ -84,9 +118,22 @@ impl<T> Engine<T> {
         if let Some(deadline) = batch.delivery_deadline {
             self.deadlines.remove(&(deadline, id));
         }
-        self.memory.release(batch.reserved);
         self.to_compress.remove(&id);
+        let reserved = batch.reserved;
+        let events_before = self.events.len();
+        self.report_outcome(batch, outcome);
+        // The batch's memory stays reserved until its last outcome is delivered (a driver
+        // releases it once the callback ran); a batch without tracked sends gives it back
+        // now.
+        let reported = self.events.len() > events_before;
+        match self.events.back_mut() {
+            Some(last) if reported => last.held += reserved,
+            _ => self.memory.release(reserved),
+        }
+    }
 
+    /// Count a finished batch's logs and report its outcome to every tracked send in it.
+    fn report_outcome(&mut self, batch: Batch<T>, outcome: Result<(), DeliveryFailure>) {
         let logs = batch.log_count as u64;
         let attempts = batch.history.to_shared();
         let attempt_count = batch.history.total();
@@ -131,7 +178,7 @@ impl<T> Engine<T> {
     pub(super) fn report(&mut self, ticket: Ticket, owner: PartOwner<T>, result: DeliveryResult) {
         let index = match owner {
             PartOwner::Whole(tag) => {
-                self.events.push_back(DeliveryEvent {
+                self.push_event(DeliveryEvent {
                     ticket,
                     tag,
                     result,
@@ -173,7 +220,7 @@ impl<T> Engine<T> {
                 DeliveryResult::failed(failure, span.attempts, span.attempt_count, logs)
             }
         };
-        self.events.push_back(DeliveryEvent {
+        self.push_event(DeliveryEvent {
             ticket,
             tag: span.tag,
             result,

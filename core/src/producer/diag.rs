@@ -1,8 +1,9 @@
 //! The producer's own diagnostics: `tracing` events (feature `tracing`) and the scope in
 //! which events must not be shipped back into a producer.
 //!
-//! Nothing here prints or writes files. Without the `tracing` feature every function is an
-//! empty inline stub, so the driver calls them unconditionally.
+//! Nothing here prints or writes files (the `sls-producer-diagnostics` crate writes these
+//! events to a rotating file). Without the `tracing` feature every function is an empty
+//! inline stub, so the driver calls them unconditionally; `send` raises none.
 //!
 //! | Event (target [`TARGET`]) | Level |
 //! |---|---|
@@ -14,6 +15,7 @@
 //! | a server refused the request time; a clock offset was learned | `WARN` |
 //! | the driver finished: close summary | `INFO` |
 //! | the driver was dropped before every send had its outcome | `WARN` |
+//! | a delivery callback panicked (caught; the producer goes on) | `ERROR` |
 //!
 //! Field values never include secrets: the AccessKey id is logged, never the secret, the
 //! token or a signature.
@@ -151,6 +153,23 @@ pub(crate) fn driver_dropped(decisions: &[Decision]) {
     }
     #[cfg(not(feature = "tracing"))]
     let _ = decisions;
+}
+
+/// A delivery callback panicked with `message`; the panic was caught and counted.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg_attr(
+    not(feature = "std"),
+    allow(dead_code, reason = "panics are caught with std only")
+)]
+pub(crate) fn callback_panicked(message: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        target: TARGET,
+        panic = message,
+        "a delivery callback panicked; the panic was caught and the producer goes on"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = message;
 }
 
 /// A shipping layer or logger started dropping events (`reason`); raised once per

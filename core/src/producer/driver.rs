@@ -10,7 +10,8 @@
 //!  engine.poll_compress ─► CompressJob::run outside the lock (here or in a
 //!                          CompressHelper) ─► engine.handle_compressed
 //!  engine.poll_transmit ─► transport.send (kept in a FuturesUnordered)
-//!  engine.poll_event ─► completion handles and callbacks (outside the lock)
+//!  engine.poll_event_holding ─► awaited handles woken (outside the lock); callbacks
+//!                               queued for the CallbackTask (while there is room)
 //!  engine.poll_decision ─► diagnostics
 //!  engine.poll_credentials_fetch ─► provider.credentials() ─► engine.handle_credentials
 //!  finished responses ─► engine.handle_response
@@ -41,6 +42,7 @@ use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 
 use super::blocking::DriverThread;
+use super::callbacks::{CallbackQueue, CallbackTask, Deferred};
 use super::diag;
 use super::handle::Completion;
 use super::helper::{CompressHelper, CompressQueue};
@@ -69,8 +71,9 @@ pub(crate) struct State {
     /// Woken when a handle created work the driver must act on.
     driver_waker: Option<Waker>,
     /// Handles waiting for progress (memory released, flush reached, producer idle).
-    waiters: Vec<Waker>,
-    /// Outcomes taken out of the engine that the driver has not finished delivering.
+    pub(super) waiters: Vec<Waker>,
+    /// Outcomes taken out of the engine and not delivered yet (awaited handles not woken
+    /// yet, callbacks not run yet).
     pub(crate) delivering: usize,
     /// Live `Producer` handles.
     pub(crate) handles: usize,
@@ -98,6 +101,9 @@ pub(crate) struct Shared {
     /// Compression jobs and results, shared with [`CompressHelper`]s (a lock of its own,
     /// never held together with `state` by a helper).
     pub(super) compress: Lock<CompressQueue>,
+    /// Delivery callbacks for the [`CallbackTask`] (a lock of its own, never held together
+    /// with `state`).
+    pub(super) callbacks: Lock<CallbackQueue>,
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) max_block: Duration,
 }
@@ -118,6 +124,7 @@ impl Shared {
                 driver_gone: false,
             }),
             compress: Lock::new(CompressQueue::default()),
+            callbacks: Lock::new(CallbackQueue::default()),
             runtime,
             max_block,
         }
@@ -138,7 +145,8 @@ pub(crate) type Providers = Vec<Option<Arc<dyn CredentialsProvider>>>;
 struct Step {
     jobs: Vec<CompressJob>,
     transmits: Vec<(AttemptId, HttpRequest)>,
-    events: Vec<DeliveryEvent<Completion>>,
+    /// Outcomes, each with the bytes of the memory budget it holds until delivered.
+    events: Vec<(DeliveryEvent<Completion>, usize)>,
     decisions: Vec<Decision>,
     waiters: Vec<Waker>,
     fetches: Vec<CredentialsFetch>,
@@ -164,6 +172,8 @@ pub struct Driver {
     /// compress them under the lock in `poll_transmit`).
     compressed: Vec<Compressed>,
     compressor: Compressor,
+    /// The [`CallbackTask`] was spawned.
+    callback_task: bool,
 }
 
 impl fmt::Debug for Driver {
@@ -193,6 +203,7 @@ impl Driver {
             finished: false,
             compressed: Vec::new(),
             compressor: Compressor::new(),
+            callback_task: false,
         }
     }
 
@@ -233,6 +244,10 @@ impl Driver {
         let runtime = &self.shared.runtime;
         let (now, wall) = (runtime.now(), runtime.unix_time());
         let helped = self.shared.compress.lock().take_done();
+        // Outcomes beyond the callback queue's room stay in the engine (holding their
+        // memory) until the callback task catches up. Only the driver adds to the queue,
+        // so the room can only grow until this step is done.
+        let room = self.shared.callbacks.lock().room();
         let mut st = self.shared.state.lock();
         match &st.driver_waker {
             Some(w) if w.will_wake(cx.waker()) => {}
@@ -260,7 +275,9 @@ impl Driver {
         }
         let fetches: Vec<_> =
             core::iter::from_fn(|| engine.poll_credentials_fetch(timers_now)).collect();
-        let events: Vec<_> = core::iter::from_fn(|| engine.poll_event()).collect();
+        let events: Vec<_> = core::iter::from_fn(|| engine.poll_event_holding())
+            .take(room)
+            .collect();
         let decisions: Vec<_> = core::iter::from_fn(|| engine.poll_decision()).collect();
         let settled = engine.take_settled();
         let deadline = engine.poll_timeout();
@@ -285,19 +302,49 @@ impl Driver {
         }
     }
 
-    /// Deliver outcomes outside the lock, then let waiters re-check.
-    fn deliver(&self, events: Vec<DeliveryEvent<Completion>>, mut waiters: Vec<Waker>) {
-        let n = events.len();
-        for event in events {
-            event.tag.complete(event.result);
+    /// Deliver outcomes outside the lock: wake awaiting handles here, queue callbacks for
+    /// the [`CallbackTask`] (spawned on first use). Then let waiters re-check.
+    fn deliver(
+        &mut self,
+        events: Vec<(DeliveryEvent<Completion>, usize)>,
+        mut waiters: Vec<Waker>,
+    ) {
+        let (mut woken, mut held) = (0, 0);
+        let mut calls: Vec<(Deferred, usize)> = Vec::new();
+        for (event, bytes) in events {
+            match event.tag.resolve(event.result) {
+                Some(call) => calls.push((call, bytes)),
+                None => {
+                    woken += 1;
+                    held += bytes;
+                }
+            }
         }
-        if n > 0 {
+        if !calls.is_empty() {
+            if !self.callback_task {
+                self.callback_task = true;
+                let task = CallbackTask::new(self.shared.clone());
+                self.shared.runtime.spawn(Box::pin(task));
+            }
+            if let Some(task) = self.shared.callbacks.lock().push(calls) {
+                task.wake();
+            }
+        }
+        if woken > 0 {
             let mut st = self.shared.state.lock();
-            st.delivering -= n;
+            st.delivering -= woken;
+            st.engine.release_held(held);
             waiters.append(&mut st.waiters);
         }
         for w in waiters {
             w.wake();
+        }
+    }
+
+    /// No more callbacks: let the [`CallbackTask`] end once it has run the queued ones.
+    fn close_callbacks(&self) {
+        if let Some(task) = self.shared.callbacks.lock().close() {
+            task.wake();
         }
     }
 
@@ -423,6 +470,7 @@ impl Future for Driver {
             if step.finished {
                 this.finished = true;
                 this.close_helpers();
+                this.close_callbacks();
                 let metrics = this.shared.state.lock().engine.metrics();
                 diag::closed(&metrics);
                 // Abandoned requests (given up at the close deadline) are dropped here.
@@ -462,18 +510,33 @@ impl Drop for Driver {
         let _quiet = diag::Suppressed::enter();
         let _driver = DriverThread::enter();
         self.close_helpers();
+        self.close_callbacks();
         let now = self.shared.runtime.now();
         let (events, waiters, decisions) = {
             let mut st = self.shared.state.lock();
             st.driver_gone = true;
             st.driver_waker = None;
             st.engine.close(now, Some(now));
-            let events: Vec<_> = core::iter::from_fn(|| st.engine.poll_event()).collect();
+            let events: Vec<_> = core::iter::from_fn(|| st.engine.poll_event_holding()).collect();
             let decisions: Vec<_> = core::iter::from_fn(|| st.engine.poll_decision()).collect();
-            st.delivering += events.len();
             (events, core::mem::take(&mut st.waiters), decisions)
         };
         diag::driver_dropped(&decisions);
-        self.deliver(events, waiters);
+        // The runtime may be going away with the callback task: run these callbacks here.
+        let (mut held, mut panics) = (0, 0);
+        for (event, bytes) in events {
+            held += bytes;
+            if let Some(call) = event.tag.resolve(event.result) {
+                panics += u64::from(call.run());
+            }
+        }
+        {
+            let mut st = self.shared.state.lock();
+            st.engine.release_held(held);
+            st.engine.count_callback_panics(panics);
+        }
+        for w in waiters {
+            w.wake();
+        }
     }
 }

@@ -9,15 +9,16 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use super::callbacks::Deferred;
 use crate::engine::{DeliveryFailure, DeliveryResult, Ticket};
 use crate::rt::MaybeSend;
 use crate::sync::Lock;
 
 /// A completion callback: `Send` on native targets.
 #[cfg(not(wasm_browser))]
-type Callback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
+pub(super) type Callback = Box<dyn FnOnce(DeliveryResult) + Send + 'static>;
 #[cfg(wasm_browser)]
-type Callback = Box<dyn FnOnce(DeliveryResult) + 'static>;
+pub(super) type Callback = Box<dyn FnOnce(DeliveryResult) + 'static>;
 
 /// Where a tracked send's outcome goes.
 enum Slot {
@@ -36,16 +37,25 @@ pub(crate) struct Completion(Option<Arc<Lock<Slot>>>);
 
 impl Completion {
     /// Deliver `result`: resolve the awaiting task, or call the callback (on this thread,
-    /// outside every producer lock).
-    pub(crate) fn complete(mut self, result: DeliveryResult) {
-        if let Some(slot) = self.0.take() {
-            fill(&slot, result);
+    /// outside every producer lock, its panic caught with `std`).
+    #[cfg_attr(not(test), allow(dead_code, reason = "the driver defers callbacks"))]
+    pub(crate) fn complete(self, result: DeliveryResult) {
+        if let Some(call) = self.resolve(result) {
+            call.run();
         }
+    }
+
+    /// Deliver `result` to an awaiting task (woken here), or, if the handle was given a
+    /// callback, hand back the call for the caller to run elsewhere (the driver queues it
+    /// for its callback task).
+    pub(crate) fn resolve(mut self, result: DeliveryResult) -> Option<Deferred> {
+        let slot = self.0.take()?;
+        fill(&slot, result)
     }
 }
 
-/// Put `result` into `slot`, then wake its task or call its callback.
-fn fill(slot: &Lock<Slot>, result: DeliveryResult) {
+/// Put `result` into `slot` and wake its task; or take its callback, to be called with it.
+fn fill(slot: &Lock<Slot>, result: DeliveryResult) -> Option<Deferred> {
     let mut guard = slot.lock();
     match core::mem::replace(&mut *guard, Slot::Taken) {
         Slot::Waiting(waker) => {
@@ -54,14 +64,15 @@ fn fill(slot: &Lock<Slot>, result: DeliveryResult) {
             if let Some(w) = waker {
                 w.wake();
             }
+            None
         }
-        Slot::Callback(callback) => {
-            drop(guard);
-            callback(result);
-        }
+        Slot::Callback(callback) => Some(Deferred::new(callback, result)),
         // Filled once already: the first outcome stands.
-        done @ Slot::Done(_) => *guard = done,
-        Slot::Taken => {}
+        done @ Slot::Done(_) => {
+            *guard = done;
+            None
+        }
+        Slot::Taken => None,
     }
 }
 
@@ -72,7 +83,9 @@ impl Drop for Completion {
         if let Some(slot) = self.0.take() {
             let abandoned =
                 DeliveryResult::failed(DeliveryFailure::Abandoned, Arc::from([]), 0, Vec::new());
-            fill(&slot, abandoned);
+            if let Some(call) = fill(&slot, abandoned) {
+                call.run();
+            }
         }
     }
 }
@@ -130,8 +143,18 @@ impl DeliveryHandle {
     }
 
     /// Call `callback` with the outcome instead of awaiting it: at once (on this thread)
-    /// if the outcome is already known, otherwise on the producer's driver as soon as it
-    /// is. Keep it short; it runs once.
+    /// if the outcome is already known, otherwise on the producer's callback task as soon
+    /// as it is. It runs once.
+    ///
+    /// Callbacks are isolated from the driver (ADR 0009, `docs/adr/0009-isolated-callbacks.md`):
+    /// they run one after another on a task of their own, spawned on the producer's runtime
+    /// the first time one is due, so a slow callback delays later callbacks but not the
+    /// sending of other batches. On `std` targets a callback that panics is caught, counted
+    /// in [`Metrics::callback_panics`](crate::Metrics::callback_panics) and reported as a
+    /// diagnostic; the producer goes on. Without `std`, and where panics abort (the usual
+    /// `wasm32-unknown-unknown` build), a panic is not caught. On a single-threaded runtime
+    /// (tokio's current-thread, wasm) a callback that blocks its thread still blocks
+    /// everything on it: await instead of blocking there.
     pub fn on_complete(self, callback: impl FnOnce(DeliveryResult) + MaybeSend + 'static) {
         let done = {
             let mut slot = self.slot.lock();

@@ -5,6 +5,8 @@
 //!  Producer (Clone) ──send──► Arc<Shared { lock(Engine), driver waker }> ◄── Driver (one future)
 //!     │                                                                        │
 //!     └─ DeliveryHandle ◄──────────── outcome (awaited, or a callback) ───────┘
+//!                 ▲ callbacks run on a CallbackTask of their own, panics caught   │
+//!                 └──────────── CallbackTask ◄── bounded queue ◄───────────────────┘
 //! ```
 //!
 //! Every method locks the engine briefly and never waits for I/O. `send`, `send_parts` and
@@ -18,6 +20,7 @@
 //!    builder.rs   ProducerBuilder, BuildError
 //!    futures.rs   SendFuture, FlushFuture, CloseFuture
 //!    handle.rs    DeliveryHandle (awaitable, or with a callback)
+//!    callbacks.rs the callback task: callbacks off the driver, panics caught
 //!    blocking.rs  the blocking helpers' guard and executor (std), BlockingError
 //!    driver.rs    Driver: the one future that runs the engine on a runtime
 //!    helper.rs    CompressHelper: compression next to the driver
@@ -30,6 +33,7 @@
 
 mod blocking;
 mod builder;
+mod callbacks;
 pub(crate) mod diag;
 mod driver;
 mod futures;

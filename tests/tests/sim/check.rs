@@ -874,16 +874,42 @@ impl<'a> View<'a> {
     }
 
     /// `buffered_bytes()` read after each send lies between the bytes of logs certainly
-    /// still held (accepted, delivered later) and those possibly held (accepted, not yet
-    /// delivered); it is zero after the final close.
+    /// still held (accepted, delivered later) and those possibly held (accepted, and their
+    /// batch not yet released: not delivered, or delivered but a tracked send in it has
+    /// not had its outcome yet, since a batch's memory is released once its outcomes were
+    /// delivered, callbacks run included); it is zero after the final close.
     fn memory_accounting_follows_outcomes(&self) {
-        let mut logs: Vec<(Stamp, Option<Stamp>, usize)> = Vec::new();
-        let mut delivered_at: HashMap<u64, Stamp> = HashMap::new();
+        let mut send_of: HashMap<u64, usize> = HashMap::new();
+        for (i, send) in self.t.sends.iter().enumerate() {
+            for log in &send.logs {
+                send_of.insert(id_of(log), i);
+            }
+        }
+        // When each delivered log's batch gave its memory back at the latest: the later of
+        // the answer and the outcomes of the tracked sends in it (`None`: not yet).
+        let outcome_at = |i: usize| -> Option<Option<Stamp>> {
+            let send = &self.t.sends[i];
+            match send.notify {
+                Notify::Callback | Notify::Handle => Some(send.outcomes.first().map(|(s, _)| *s)),
+                Notify::DroppedHandle | Notify::None => None,
+            }
+        };
+        let mut logs: Vec<(Stamp, Option<Stamp>, Option<Stamp>, usize)> = Vec::new();
+        let mut delivered_at: HashMap<u64, (Stamp, Option<Stamp>)> = HashMap::new();
         for (e, body) in self.bodies.iter().enumerate() {
             if self.processed[e] && self.observed(e) == Some(Observed::Status(200)) {
                 let (done, _) = self.t.exchanges[e].completed.expect("processed");
+                let mut released = Some(done);
                 for &id in &body.ids {
-                    delivered_at.insert(id, done);
+                    if let Some(outcome) = send_of.get(&id).and_then(|&i| outcome_at(i)) {
+                        released = match (released, outcome) {
+                            (Some(r), Some(o)) => Some(r.max(o)),
+                            _ => None,
+                        };
+                    }
+                }
+                for &id in &body.ids {
+                    delivered_at.insert(id, (done, released));
                 }
             }
         }
@@ -891,7 +917,11 @@ impl<'a> View<'a> {
             let accepted = send.resolved.expect("resolved");
             for log in &send.logs {
                 let size = LogGroupEncoder::encoded_log_len(log);
-                logs.push((accepted, delivered_at.get(&id_of(log)).copied(), size));
+                let (delivered, released) = match delivered_at.get(&id_of(log)) {
+                    Some(&(done, released)) => (Some(done), released),
+                    None => (None, None),
+                };
+                logs.push((accepted, delivered, released, size));
             }
         }
         for (i, send) in self.t.sends.iter().enumerate() {
@@ -899,11 +929,11 @@ impl<'a> View<'a> {
             let held = logs.iter().filter(|(accepted, ..)| *accepted <= read);
             let surely: usize = held
                 .clone()
-                .filter(|(_, delivered, _)| delivered.is_some_and(|d| d > read))
+                .filter(|(_, delivered, ..)| delivered.is_some_and(|d| d > read))
                 .map(|(.., size)| size)
                 .sum();
             let possibly: usize = held
-                .filter(|(_, delivered, _)| delivered.is_none_or(|d| d > read))
+                .filter(|(_, _, released, _)| released.is_none_or(|r| r > read))
                 .map(|(.., size)| size)
                 .sum();
             assert!(

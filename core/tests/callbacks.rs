@@ -1,0 +1,259 @@
+//! Isolated delivery callbacks (ADR 0009) on the deterministic `sim` runtime: a panicking
+//! callback is caught and counted, a slow one does not hold up other batches, and queued
+//! callbacks keep their memory and hold `close` until they ran.
+//!
+//! The simulation has one thread, so a callback that blocks cannot be run as such: a
+//! callback "that takes 100 ms" is modelled by holding the callback task (not polling it)
+//! for 100 ms of simulated time per callback it ran, through a runtime wrapper that gates
+//! every task spawned after the driver. That is what a callback task blocked in
+//! `thread::sleep` looks like to the rest of a multi-threaded runtime.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+
+use async_trait::async_trait;
+use sls_producer_core::rt::{
+    BoxFuture, Clock, HttpTransport, Instant, Runtime, Spawner, Timer, UnixTime,
+};
+use sls_producer_core::sim::SimRuntime;
+use sls_producer_core::{Credentials, Log, Producer, ProducerConfig, Route};
+
+fn ms(n: u64) -> Instant {
+    Instant::from_millis(n)
+}
+
+fn config() -> ProducerConfig {
+    ProducerConfig::new("http://127.0.0.1:8080")
+        .with_generate_pack_id(false)
+        .with_linger(Duration::from_millis(100))
+}
+
+fn route(store: &str) -> Route {
+    Route::new("proj", store).unwrap()
+}
+
+fn log(i: u32) -> Log {
+    Log::new(1_700_000_000).with_content("i", format!("{i:06}"))
+}
+
+/// Until when the callback task is held (not polled).
+type HeldUntil = Arc<Mutex<Instant>>;
+
+/// A runtime that runs the first task it is given (the driver) as is, and holds every
+/// later one (the callback task) until [`HeldUntil`].
+struct Gated<R> {
+    inner: Arc<R>,
+    held_until: HeldUntil,
+    spawned: AtomicUsize,
+}
+
+impl<R: Runtime + 'static> Clock for Gated<R> {
+    fn now(&self) -> Instant {
+        self.inner.now()
+    }
+
+    fn unix_time(&self) -> UnixTime {
+        self.inner.unix_time()
+    }
+}
+
+#[async_trait]
+impl<R: Runtime + 'static> Timer for Gated<R> {
+    async fn sleep_until(&self, deadline: Instant) {
+        self.inner.sleep_until(deadline).await;
+    }
+}
+
+impl<R: Runtime + 'static> Spawner for Gated<R> {
+    fn spawn(&self, task: BoxFuture<'static, ()>) {
+        if self.spawned.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.inner.spawn(task);
+        } else {
+            self.inner.spawn(Box::pin(HeldTask {
+                task,
+                held_until: self.held_until.clone(),
+                timer: self.inner.clone(),
+                sleep: None,
+            }));
+        }
+    }
+}
+
+impl<R: Runtime + 'static> Runtime for Gated<R> {
+    fn default_transport(&self, config: &ProducerConfig) -> Option<Arc<dyn HttpTransport>> {
+        self.inner.default_transport(config)
+    }
+
+    fn may_block(&self) -> bool {
+        false
+    }
+}
+
+/// A task polled only once the clock has reached its [`HeldUntil`].
+struct HeldTask<R> {
+    task: BoxFuture<'static, ()>,
+    held_until: HeldUntil,
+    timer: Arc<R>,
+    sleep: Option<(Instant, BoxFuture<'static, ()>)>,
+}
+
+impl<R: Runtime + 'static> Future for HeldTask<R> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let until = *self.held_until.lock().unwrap();
+            if self.timer.now() >= until {
+                self.sleep = None;
+                return self.task.as_mut().poll(cx);
+            }
+            if self.sleep.as_ref().is_none_or(|(t, _)| *t != until) {
+                let timer = self.timer.clone();
+                self.sleep = Some((
+                    until,
+                    Box::pin(async move { timer.sleep_until(until).await }),
+                ));
+            }
+            let (_, sleep) = self.sleep.as_mut().unwrap();
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+fn start(sim: &SimRuntime, held_until: &HeldUntil) -> Producer {
+    let runtime = Gated {
+        inner: Arc::new(sim.runtime()),
+        held_until: held_until.clone(),
+        spawned: AtomicUsize::new(0),
+    };
+    Producer::builder(config())
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(runtime)
+        .unwrap()
+}
+
+#[test]
+fn a_callback_that_panics_on_every_call_is_caught_counted_and_the_producer_goes_on() {
+    let sim = SimRuntime::new(1);
+    let producer = start(&sim, &HeldUntil::default());
+    let calls = Arc::new(AtomicUsize::new(0));
+    for round in 0..5 {
+        for i in 0..3 {
+            let calls = calls.clone();
+            producer
+                .send_tracked(&route("panics"), log(round * 10 + i))
+                .unwrap()
+                .on_complete(move |_| {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    panic!("callback {round}.{i} fails");
+                });
+        }
+        sim.block_on(producer.flush()).unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 3 * (round as usize + 1));
+        assert_eq!(
+            producer.metrics().callback_panics,
+            3 * (u64::from(round) + 1)
+        );
+    }
+    // The driver survived: later sends are still delivered, awaited or called back.
+    let awaited = producer.send_tracked(&route("after"), log(99)).unwrap();
+    assert!(sim.block_on(awaited).unwrap().is_success());
+    let metrics = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!(metrics.callback_panics, 15);
+    assert_eq!(metrics.delivered_logs, 16);
+    assert_eq!(
+        metrics.buffered_bytes, 0,
+        "every outcome's memory came back"
+    );
+}
+
+#[test]
+fn a_slow_callback_does_not_hold_up_other_routes() {
+    let sim = SimRuntime::new(2);
+    let held_until = HeldUntil::default();
+    let producer = start(&sim, &held_until);
+    // Each "slow" callback takes 100 ms: it starts when the callbacks before it are done
+    // and holds the callback task 100 ms past that.
+    let started: Arc<Mutex<Vec<u64>>> = Arc::default();
+    for i in 0..3 {
+        let (started, held_until) = (started.clone(), held_until.clone());
+        let clock = sim.clock().clone();
+        producer
+            .send_tracked(&route("slow"), log(i))
+            .unwrap()
+            .on_complete(move |result| {
+                assert!(result.is_success());
+                let mut until = held_until.lock().unwrap();
+                let start = (*until).max(clock.now());
+                started.lock().unwrap().push(start.as_nanos() / 1_000_000);
+                *until = start + Duration::from_millis(100);
+            });
+    }
+    // Another route sends one log every 100 ms and awaits it: each leaves at its linger
+    // and resolves at once, while the slow callbacks keep the callback task busy until
+    // 400 ms.
+    let mut resolved = Vec::new();
+    for i in 0..4 {
+        let handle = producer.send_tracked(&route("fast"), log(100 + i)).unwrap();
+        assert!(sim.block_on(handle).unwrap().is_success());
+        resolved.push(sim.now().as_nanos() / 1_000_000);
+    }
+    assert_eq!(resolved, [100, 200, 300, 400]);
+    assert_eq!(*started.lock().unwrap(), [100, 200, 300]);
+    let fast_sent_at: Vec<u64> = sim
+        .transport()
+        .requests()
+        .iter()
+        .filter(|r| r.request.path().starts_with("/logstores/fast"))
+        .map(|r| r.received_at.as_nanos() / 1_000_000)
+        .collect();
+    assert_eq!(fast_sent_at, [100, 200, 300, 400]);
+    let metrics = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!(metrics.delivered_logs, 7);
+}
+
+#[test]
+fn queued_callbacks_keep_their_memory_and_close_waits_until_they_ran() {
+    let sim = SimRuntime::new(3);
+    // The callback task is held for the first second.
+    let held_until: HeldUntil = Arc::new(Mutex::new(ms(1000)));
+    let producer = start(&sim, &held_until);
+    let count = 3_000;
+    let called = Arc::new(AtomicUsize::new(0));
+    for i in 0..count {
+        let called = called.clone();
+        producer
+            .send_tracked(&route("queued"), log(i))
+            .unwrap()
+            .on_complete(move |result| {
+                assert!(result.is_success());
+                called.fetch_add(1, Ordering::Relaxed);
+            });
+    }
+    sim.run_until(ms(500)).unwrap();
+    let metrics = producer.metrics();
+    assert_eq!(
+        metrics.delivered_logs,
+        u64::from(count),
+        "sent and answered"
+    );
+    assert_eq!(called.load(Ordering::Relaxed), 0, "no callback ran yet");
+    assert!(
+        metrics.buffered_bytes > 0,
+        "outcomes waiting for their callbacks hold their memory"
+    );
+    // More outcomes than the callback queue holds: the rest wait in the engine, and
+    // none is lost.
+    let metrics = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!(sim.now(), ms(1000), "close waited for the callbacks");
+    assert_eq!(called.load(Ordering::Relaxed), count as usize);
+    assert_eq!(metrics.buffered_bytes, 0);
+    assert_eq!(metrics.callback_panics, 0);
+}
