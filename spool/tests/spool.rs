@@ -115,15 +115,21 @@ fn segments_rotate_and_go_when_every_batch_in_them_is_acknowledged() {
     assert_eq!(spool.bytes(), on_disk);
 }
 
-#[test]
-fn a_torn_last_write_is_skipped_and_everything_before_it_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut spool, _) = Spool::open(config(dir.path())).unwrap();
+/// Three 500-byte batches appended to a new spool in `dir`, then the process gone; the
+/// segment that holds them.
+fn three_batches_then_a_crash(dir: &Path) -> PathBuf {
+    let (mut spool, _) = Spool::open(config(dir)).unwrap();
     for i in 0..3 {
         spool.append(b"m", &body(i, 500)).unwrap();
     }
     drop(spool);
-    let seg = files(dir.path(), "seg").pop().unwrap();
+    files(dir, "seg").pop().unwrap()
+}
+
+#[test]
+fn a_torn_last_write_is_skipped_and_everything_before_it_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let seg = three_batches_then_a_crash(dir.path());
     let len = fs::metadata(&seg).unwrap().len();
     let f = fs::OpenOptions::new().write(true).open(&seg).unwrap();
     f.set_len(len - 100).unwrap();
@@ -143,12 +149,7 @@ fn a_torn_last_write_is_skipped_and_everything_before_it_kept() {
 #[test]
 fn a_record_damaged_in_place_costs_only_itself() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut spool, _) = Spool::open(config(dir.path())).unwrap();
-    for i in 0..3 {
-        spool.append(b"m", &body(i, 500)).unwrap();
-    }
-    drop(spool);
-    let seg = files(dir.path(), "seg").pop().unwrap();
+    let seg = three_batches_then_a_crash(dir.path());
     let mut bytes = fs::read(&seg).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;

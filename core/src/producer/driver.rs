@@ -53,7 +53,7 @@ use crate::engine::{
 };
 use crate::protocol::compress::Compressor;
 use crate::protocol::http::{HttpRequest, HttpResponse};
-use crate::protocol::time::Instant;
+use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::{BoxFuture, HttpTransport, Runtime, TransportError};
 use crate::sync::Lock;
 
@@ -364,13 +364,9 @@ impl Driver {
         }
         let mut finished = false;
         while let Poll::Ready(Some((source, result))) = Pin::new(&mut self.fetches).poll_next(cx) {
-            let runtime = &self.shared.runtime;
-            let (now, wall) = (runtime.now(), runtime.unix_time());
-            self.shared
-                .state
-                .lock()
-                .engine
-                .handle_credentials(now, wall, source, result);
+            self.with_engine(|engine, now, wall| {
+                engine.handle_credentials(now, wall, source, result);
+            });
             finished = true;
         }
         finished
@@ -406,16 +402,19 @@ impl Driver {
         while let Poll::Ready(Some((attempt, outcome))) =
             Pin::new(&mut self.in_flight).poll_next(cx)
         {
-            let runtime = &self.shared.runtime;
-            let (now, wall) = (runtime.now(), runtime.unix_time());
-            self.shared
-                .state
-                .lock()
-                .engine
-                .handle_response(now, wall, attempt, outcome);
+            self.with_engine(|engine, now, wall| {
+                engine.handle_response(now, wall, attempt, outcome);
+            });
             progress = true;
         }
         progress
+    }
+
+    /// Run `f` on the engine, under the lock, with the runtime's clocks read just before.
+    fn with_engine(&self, f: impl FnOnce(&mut Engine<Completion>, Instant, UnixTime)) {
+        let runtime = &self.shared.runtime;
+        let (now, wall) = (runtime.now(), runtime.unix_time());
+        f(&mut self.shared.state.lock().engine, now, wall);
     }
 
     /// Arm the one sleep for `deadline`; returns the deadline if it has already passed or
