@@ -26,7 +26,8 @@ use sls_producer_core::rt::{HttpTransport, TransportError, TransportErrorKind};
 ///
 /// Use it for code that runs where no secret can be kept (web pages): the logstore must
 /// have web tracking enabled, and nothing is signed, so the credentials the producer is
-/// given are never sent (any placeholder works, e.g. `Credentials::new("anonymous", "")`).
+/// given are never sent: any placeholder the builder accepts (non-empty) works, e.g.
+/// `Credentials::new("anonymous", "anonymous")`.
 ///
 /// What changes on the way:
 ///

@@ -67,7 +67,7 @@ impl JsProducer {
             Auth::WebTracking => builder
                 .with_transport(WebTrackingTransport::new(transport.clone(), endpoint))
                 // Never sent: the tracking transport drops every signature header.
-                .with_credentials(Credentials::new("anonymous", "")),
+                .with_credentials(Credentials::new("anonymous", "anonymous")),
             Auth::Sts(callback) => builder
                 .with_transport(transport.clone())
                 .with_credentials_provider(JsCredentialsProvider::new(callback)),
