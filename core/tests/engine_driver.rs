@@ -174,7 +174,7 @@ fn close_deadline_hands_back_what_is_still_in_flight_or_waiting() {
         result.failure,
         Some(DeliveryFailure::Closed { in_flight: true })
     );
-    assert_eq!(result.logs, [log(7)]);
+    assert_eq!(result.logs(), [log(7)]);
 }
 
 #[test]
@@ -271,7 +271,7 @@ fn dropping_the_driver_gives_every_pending_send_an_outcome_with_its_logs() {
         result.failure,
         Some(DeliveryFailure::Closed { in_flight: false })
     );
-    assert_eq!(result.logs, [log(3)]);
+    assert_eq!(result.logs(), [log(3)]);
     assert!(producer.is_closed());
 }
 

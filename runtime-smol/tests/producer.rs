@@ -120,7 +120,7 @@ fn the_default_transport_applies_the_configured_request_timeout() {
         "{:?}",
         outcome.attempts
     );
-    assert_eq!(outcome.logs, [log("slow")], "the log is handed back");
+    assert_eq!(outcome.logs(), [log("slow")], "the log is handed back");
     sls.faults().clear();
 }
 

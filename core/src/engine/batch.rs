@@ -11,7 +11,7 @@ use super::events::Ticket;
 use super::key::Route;
 use super::wire::Sealed;
 use crate::protocol::http::Bytes;
-use crate::protocol::proto::{Log, LogGroupEncoder};
+use crate::protocol::proto::LogGroupEncoder;
 use crate::protocol::time::Instant;
 
 /// Identifies a batch. Ids increase in creation order, which is what flush watermarks use.
@@ -130,46 +130,10 @@ pub(crate) struct Batch<T> {
     pub(crate) signed_offset: ClockOffset,
 }
 
-/// Hand each part its own logs out of the decoded batch. `parts` are in log order and do
-/// not overlap; logs of untagged sends between them are dropped.
-pub(crate) fn split_logs<T>(logs: Vec<Log>, parts: &[SendPart<T>]) -> Vec<Vec<Log>> {
-    let mut out = Vec::with_capacity(parts.len());
-    let mut iter = logs.into_iter();
-    let mut position = 0;
-    for part in parts {
-        let skip = part.logs.start.saturating_sub(position);
-        let taken: Vec<Log> = iter.by_ref().skip(skip).take(part.logs.len()).collect();
-        position = part.logs.end;
-        out.push(taken);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
-
-    fn part(ticket: u64, logs: Range<usize>) -> SendPart<()> {
-        SendPart {
-            ticket: Ticket(ticket),
-            logs,
-            owner: PartOwner::Whole(()),
-        }
-    }
-
-    #[test]
-    fn split_hands_each_part_exactly_its_logs() {
-        let logs: Vec<Log> = (0..6).map(Log::new).collect();
-        let parts = vec![part(1, 0..1), part(3, 2..4), part(4, 5..6)];
-        let split = split_logs(logs, &parts);
-        let times: Vec<Vec<u32>> = split
-            .iter()
-            .map(|l| l.iter().map(|log| log.time()).collect())
-            .collect();
-        assert_eq!(times, vec![vec![0], vec![2, 3], vec![5]]);
-    }
-
+    use crate::protocol::proto::Log;
     #[test]
     fn room_accounts_for_trailer_and_count() {
         let mut open = OpenBatch {

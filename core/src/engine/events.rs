@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::attempt::Attempt;
+use super::handback::HandedBack;
 use crate::protocol::proto::Log;
 
 /// Identifies one accepted send (one log or one list of logs).
@@ -26,7 +27,7 @@ impl fmt::Debug for Ticket {
     }
 }
 
-/// Why a send was not delivered. Every variant hands the logs back in
+/// Why a send was not delivered. Every variant hands the logs back through
 /// [`DeliveryResult::logs`], so the caller can store, re-send or drop them knowingly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -91,9 +92,16 @@ impl core::error::Error for DeliveryFailure {}
 
 /// The outcome of one send.
 ///
-/// All sends in one batch share the same attempt records (one `Arc`). On failure, `logs`
-/// holds exactly the logs of this send (decoded from the batch's encoded body, which is the
-/// only copy the producer keeps); on success it is empty.
+/// All sends in one batch share the same attempt records (one `Arc`). On failure, the
+/// result hands back exactly the logs of this send through [`logs`](Self::logs) and
+/// [`into_logs`](Self::into_logs); on success there are none.
+///
+/// The handed-back logs are decoded lazily. A failed batch keeps its encoded body (the only
+/// copy the producer has), shared by the results of every send in it, and each result
+/// keeps the positions of its own logs in it: giving up a batch, which `close` does for
+/// every pending batch when its deadline passes, costs no work per log. The body is
+/// decompressed and decoded the first time any of its sends asks for its logs, and kept
+/// decoded for the other sends of the batch while any of their results lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeliveryResult {
@@ -104,8 +112,8 @@ pub struct DeliveryResult {
     pub attempts: Arc<[Attempt]>,
     /// How many attempts were made in total (may exceed `attempts.len()`).
     pub attempt_count: u32,
-    /// The send's logs, handed back on failure; empty on success.
-    pub logs: Vec<Log>,
+    /// The send's logs, handed back on failure (undecoded); none on success.
+    pub(super) handed_back: HandedBack,
 }
 
 impl DeliveryResult {
@@ -114,7 +122,7 @@ impl DeliveryResult {
             failure: None,
             attempts,
             attempt_count,
-            logs: Vec::new(),
+            handed_back: HandedBack::default(),
         }
     }
 
@@ -122,14 +130,23 @@ impl DeliveryResult {
         failure: DeliveryFailure,
         attempts: Arc<[Attempt]>,
         attempt_count: u32,
-        logs: Vec<Log>,
+        handed_back: HandedBack,
     ) -> Self {
         Self {
             failure: Some(failure),
             attempts,
             attempt_count,
-            logs,
+            handed_back,
         }
+    }
+
+    /// Whether the handed-back logs were decoded already (by a result of any send in the
+    /// same batch asking for its logs). Not part of the API: tests use it to check that
+    /// giving a batch up decodes nothing.
+    #[cfg(feature = "__internals")]
+    #[doc(hidden)]
+    pub fn handed_back_is_decoded(&self) -> bool {
+        self.handed_back.is_decoded()
     }
 
     /// Whether the logs were delivered.
@@ -162,9 +179,24 @@ impl DeliveryResult {
         self.last_attempt()?.http_status
     }
 
-    /// Take the handed-back logs.
+    /// How many logs are handed back (this send's logs on failure, 0 on success), without
+    /// decoding them.
+    pub fn handed_back_count(&self) -> usize {
+        self.handed_back.len()
+    }
+
+    /// The send's logs, handed back on failure, in the order they were sent; empty on
+    /// success.
+    ///
+    /// The first call for any send of a failed batch decompresses and decodes the batch's
+    /// body; later calls for sends of the same batch reuse the decoded logs.
+    pub fn logs(&self) -> Vec<Log> {
+        self.handed_back.logs()
+    }
+
+    /// Take the handed-back logs: [`logs`](Self::logs), consuming the result.
     pub fn into_logs(self) -> Vec<Log> {
-        self.logs
+        self.handed_back.logs()
     }
 }
 

@@ -60,6 +60,7 @@ mod credentials;
 mod decision;
 mod destination;
 mod events;
+mod handback;
 mod intake;
 mod key;
 mod memory;
@@ -106,7 +107,7 @@ use crate::credentials::Credentials;
 use crate::engine::backoff::{BackoffPolicy, Rng};
 use crate::protocol::http::HttpRequest;
 use crate::protocol::pack_id::{PACK_ID_KEY, PackIdGenerator};
-use crate::protocol::proto::{self, Log};
+use crate::protocol::proto;
 use crate::protocol::request::validate_project;
 use crate::protocol::sign::SignatureVersion;
 use crate::protocol::time::{Instant, UnixTime};
@@ -193,7 +194,7 @@ struct Spanning<T> {
     attempts: Arc<[Attempt]>,
     attempt_count: u32,
     /// Logs handed back by failed parts, with the part index to restore the send's order.
-    failed_logs: Vec<(u32, Vec<Log>)>,
+    failed_logs: Vec<(u32, handback::HandedBack)>,
 }
 
 /// The closing state: intake stopped; `deadline` bounds the remaining work.

@@ -1,13 +1,11 @@
 //! Outcomes: one delivery event per tracked send, decisions for diagnostics, and the
 //! bookkeeping when a batch finishes.
 
-use alloc::vec::Vec;
-
 use super::attempt::AttemptId;
-use super::batch::{Batch, BatchId, Body, PartOwner, Phase, split_logs};
+use super::batch::{Batch, BatchId, Body, PartOwner, Phase};
 use super::decision::{self, Decision};
+use super::handback::{FailedBatch, HandedBack};
 use super::{DeliveryEvent, DeliveryFailure, DeliveryResult, Engine, Outcome, Ticket};
-use crate::protocol::proto;
 
 impl<T> Engine<T> {
     /// The next send outcome, in the order outcomes were decided.
@@ -157,15 +155,19 @@ impl<T> Engine<T> {
                 if batch.parts.is_empty() {
                     return;
                 }
-                let decoded = match &batch.body {
-                    Body::Sealed(sealed) => sealed.decode_logs(),
-                    Body::Raw(raw) | Body::Compressing { raw, .. } => proto::decode_log_group(raw)
-                        .map(|group| group.logs)
-                        .unwrap_or_default(),
-                    Body::Open => Vec::new(),
+                // No decoding here: each send's result keeps a shared handle to the body
+                // and the positions of its logs, and decodes them when asked (`close`
+                // gives up every pending batch at once and must keep its deadline).
+                let failed = match batch.body {
+                    Body::Sealed(sealed) => Some(FailedBatch::sealed(sealed.into_body())),
+                    Body::Raw(raw) | Body::Compressing { raw, .. } => Some(FailedBatch::raw(raw)),
+                    Body::Open => None,
                 };
-                let split = split_logs(decoded, &batch.parts);
-                for (part, logs) in batch.parts.into_iter().zip(split) {
+                for part in batch.parts {
+                    let logs = match &failed {
+                        Some(failed) => HandedBack::new(failed.clone(), part.logs),
+                        None => HandedBack::default(),
+                    };
                     self.stats.handed_back_logs += logs.len() as u64;
                     let result =
                         DeliveryResult::failed(failure, attempts.clone(), attempt_count, logs);
@@ -199,7 +201,7 @@ impl<T> Engine<T> {
                     span.attempts = result.attempts;
                     span.attempt_count = result.attempt_count;
                 }
-                span.failed_logs.push((index, result.logs));
+                span.failed_logs.push((index, result.handed_back));
             }
             None if span.failure.is_none() => {
                 span.attempts = result.attempts;
@@ -216,7 +218,10 @@ impl<T> Engine<T> {
             Some(failure) => {
                 let mut parts = span.failed_logs;
                 parts.sort_by_key(|(index, _)| *index);
-                let logs = parts.into_iter().flat_map(|(_, logs)| logs).collect();
+                let mut logs = HandedBack::default();
+                for (_, part) in parts {
+                    logs.extend(part);
+                }
                 DeliveryResult::failed(failure, span.attempts, span.attempt_count, logs)
             }
         };

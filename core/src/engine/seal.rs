@@ -185,7 +185,7 @@ mod tests {
             Some(DeliveryFailure::Closed { in_flight: false })
         ));
         assert_eq!(
-            event.result.logs,
+            event.result.logs(),
             [log(1), log(2)],
             "read back from the LogGroup"
         );

@@ -1,6 +1,5 @@
 //! The engine's view of the wire: turn a finished LogGroup into a sealed body and an
-//! unsigned request once per batch, sign a copy per attempt, and read logs back out of a
-//! sealed body when they must be handed back.
+//! unsigned request once per batch, and sign a copy per attempt.
 //!
 //! One [`Wire`] per destination: the producer's, and one for each configured project,
 //! which differs from it only in its endpoint and signature settings.
@@ -13,10 +12,9 @@ use super::attempt::Attempt;
 use super::key::Route;
 use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
 use crate::credentials::Credentials;
-use crate::protocol::compress::{self, Compression, Compressor, ZstdLevel};
+use crate::protocol::compress::{Compression, Compressor, ZstdLevel};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
-use crate::protocol::proto::{self, Log};
 use crate::protocol::request::{self, PreparedBody, PutLogsTarget};
 use crate::protocol::response::ServerError;
 use crate::protocol::sign::{self, SignError, SignatureVersion, SigningConfig};
@@ -42,18 +40,9 @@ impl Sealed {
         self.body.body().len()
     }
 
-    /// The logs of the batch, decoded from its body (the only copy the engine keeps).
-    /// Empty if the body cannot be read back, which would be an encoder bug.
-    pub(crate) fn decode_logs(&self) -> Vec<Log> {
-        let body = self.body.body();
-        let raw = match self.body.compression() {
-            Compression::None => None,
-            c => compress::decompress(c, body, self.body.raw_len()).ok(),
-        };
-        let bytes = raw.as_deref().unwrap_or(body);
-        proto::decode_log_group(bytes)
-            .map(|group| group.logs)
-            .unwrap_or_default()
+    /// The body, for a failed batch to hand its logs back from.
+    pub(crate) fn into_body(self) -> PreparedBody {
+        self.body
     }
 }
 
@@ -204,6 +193,7 @@ pub(crate) fn attempt_from_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::proto;
     use crate::protocol::sign::{DateHeader, SignatureVersion};
 
     const SECRET: &str = "testAccessKeySecret";

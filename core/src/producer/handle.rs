@@ -3,7 +3,6 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
@@ -81,8 +80,12 @@ fn fill(slot: &Lock<Slot>, result: DeliveryResult) -> Option<Deferred> {
 impl Drop for Completion {
     fn drop(&mut self) {
         if let Some(slot) = self.0.take() {
-            let abandoned =
-                DeliveryResult::failed(DeliveryFailure::Abandoned, Arc::from([]), 0, Vec::new());
+            let abandoned = DeliveryResult::failed(
+                DeliveryFailure::Abandoned,
+                Arc::from([]),
+                0,
+                Default::default(),
+            );
             if let Some(call) = fill(&slot, abandoned) {
                 call.run();
             }
@@ -106,7 +109,7 @@ impl fmt::Debug for Completion {
 /// # async fn demo(awaited: DeliveryHandle, called_back: DeliveryHandle) {
 /// let result: DeliveryResult = awaited.await;
 /// if !result.is_success() {
-///     eprintln!("not delivered: {:?}; {} logs handed back", result.failure, result.logs.len());
+///     eprintln!("not delivered: {:?}; {} logs handed back", result.failure, result.handed_back_count());
 /// }
 /// called_back.on_complete(|result| assert!(result.attempt_count <= 11));
 /// # }

@@ -248,7 +248,7 @@ fn a_tracked_send_s_callback_gets_the_failure_and_the_logs() {
         result.failure,
         Some(DeliveryFailure::NotRetryable { http_status: 404 })
     );
-    assert_eq!(result.logs, [log]);
+    assert_eq!(result.logs(), [log]);
     assert_eq!(
         (metrics.failed_logs, metrics.handed_back_logs),
         (1, 1),

@@ -173,7 +173,7 @@ fn spanning_list_that_partly_fails_hands_back_exactly_the_failed_logs_in_order()
     let ev = events(&mut e);
     assert_eq!(ev.len(), 1);
     assert!(!ev[0].result.is_success());
-    assert_eq!(ids(&ev[0].result.logs), [0, 1, 2, 6, 7]);
+    assert_eq!(ids(&ev[0].result.logs()), [0, 1, 2, 6, 7]);
 }
 
 #[test]

@@ -123,7 +123,7 @@ fn close_deadline_fails_everything_left_with_closed_and_hands_logs_back() {
     ev.sort_by_key(|e| e.tag);
     let outcomes: Vec<_> = ev
         .iter()
-        .map(|e| (e.tag, e.result.failure, ids(&e.result.logs)))
+        .map(|e| (e.tag, e.result.failure, ids(&e.result.logs())))
         .collect();
     assert_eq!(
         outcomes,
@@ -227,4 +227,55 @@ fn linger_timer_is_not_needed_after_close() {
     e.close(ms(1), None);
     assert_eq!(e.poll_timeout(), None, "sealed: no linger timer left");
     assert_eq!(transmits(&mut e, ms(1)).len(), 1);
+}
+
+#[test]
+fn close_deadline_hands_back_many_logs_undecoded_and_each_send_decodes_exactly_its_own() {
+    // `close(deadline)` must not do work per log when it gives up what is left: the
+    // results hold the batches' undecoded bodies and decode only when asked.
+    let cfg = config().with_max_batch_count(1000).with_max_in_flight(4);
+    let mut e = engine(&cfg);
+    let mut expected = std::collections::BTreeMap::new();
+    let (mut next, mut tag) = (0u32, 0u32);
+    while next < 30_000 {
+        // Single logs, untracked logs between them, and lists that span batches.
+        let len = [1, 1, 7, 1, 250][tag as usize % 5];
+        let sent = logs(next..next + len);
+        let tracked = tag % 3 != 2;
+        e.push(ms(0), sent, &route(), tracked.then_some(tag))
+            .unwrap();
+        if tracked {
+            expected.insert(tag, (next..next + len).collect::<Vec<_>>());
+        }
+        next += len;
+        tag += 1;
+    }
+    e.close(ms(1), Some(ms(2000)));
+    let in_flight = transmits(&mut e, ms(1));
+    assert_eq!(in_flight.len(), 4, "some bodies are sealed and in flight");
+    e.handle_timeout(ms(2000));
+    let ev = events(&mut e);
+    assert!(e.is_idle());
+    assert_eq!(ev.len(), expected.len(), "one outcome per tracked send");
+    assert!(
+        ev.iter().all(|e| !e.result.handed_back_is_decoded()),
+        "giving the batches up decoded nothing"
+    );
+    let counts: usize = ev.iter().map(|e| e.result.handed_back_count()).sum();
+    let want: usize = expected.values().map(Vec::len).sum();
+    assert_eq!(counts, want, "counted without decoding");
+    assert!(ev.iter().all(|e| !e.result.handed_back_is_decoded()));
+    assert_eq!(e.metrics().handed_back_logs, want as u64);
+    for event in ev {
+        assert!(matches!(
+            event.result.failure,
+            Some(DeliveryFailure::Closed { .. })
+        ));
+        let tag = event.tag;
+        assert_eq!(
+            ids(&event.result.into_logs()),
+            expected[&tag],
+            "send {tag} gets exactly its logs, in order"
+        );
+    }
 }

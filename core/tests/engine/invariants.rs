@@ -190,11 +190,11 @@ impl Model {
                 .remove(&ev.tag)
                 .expect("exactly one outcome per accepted tagged send");
             if ev.result.is_success() {
-                assert!(ev.result.logs.is_empty());
+                assert!(ev.result.logs().is_empty());
             } else {
                 // All of the send's logs, or, for a list that spans batches of which some
                 // were delivered, those of the failed batches, in order.
-                let back = &ev.result.logs;
+                let back = &ev.result.logs();
                 assert!(!back.is_empty(), "a failure hands logs back");
                 let mut rest = logs.iter();
                 assert!(

@@ -79,7 +79,7 @@ fn retries_10_gives_exactly_11_attempts_for_a_permanent_403() {
     );
     assert_eq!(ev[0].result.attempt_count, 11);
     assert_eq!(ev[0].result.attempts.len(), 11);
-    assert_eq!(ev[0].result.logs, [log(0)]);
+    assert_eq!(ev[0].result.logs(), [log(0)]);
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn statuses_in_the_no_retry_list_give_a_single_attempt_and_a_failure() {
                 http_status: status
             })
         );
-        assert_eq!(ev[0].result.logs, [log(0)], "logs handed back");
+        assert_eq!(ev[0].result.logs(), [log(0)], "logs handed back");
     }
 }
 
@@ -243,7 +243,7 @@ fn too_large_answers_are_not_retried_whatever_their_status() {
             })
         );
         assert_eq!(ev[0].result.error_code(), Some(code));
-        assert_eq!(ids(&ev[0].result.logs), [0], "the logs are handed back");
+        assert_eq!(ids(&ev[0].result.logs()), [0], "the logs are handed back");
     }
 }
 
@@ -266,7 +266,7 @@ fn a_rejected_certificate_fails_the_batch_after_one_attempt_with_its_cause() {
         r.error_message(),
         Some("invalid peer certificate: UnknownIssuer")
     );
-    assert_eq!(ids(&r.logs), [0]);
+    assert_eq!(ids(&r.logs()), [0]);
 }
 
 #[test]
@@ -489,7 +489,7 @@ fn success_result_has_the_previous_failures_then_the_final_success() {
         "accessors read the last (successful) attempt"
     );
     assert_eq!(r.request_id(), Some("req-ok"));
-    assert!(r.logs.is_empty());
+    assert!(r.logs().is_empty());
 }
 
 #[test]
@@ -557,8 +557,8 @@ fn failure_hands_each_send_exactly_its_own_logs() {
     let t = one_transmit(&mut e, ms(0));
     respond(&mut e, ms(10), &t, sls_error(400, "PostBodyInvalid"));
     let ev = events(&mut e);
-    assert_eq!(ids(&ev[0].result.logs), [0]);
-    assert_eq!(ids(&ev[1].result.logs), [2, 3]);
+    assert_eq!(ids(&ev[0].result.logs()), [0]);
+    assert_eq!(ids(&ev[1].result.logs()), [2, 3]);
     let stats = e.metrics();
     assert_eq!((stats.failed_logs, stats.handed_back_logs), (4, 3));
 }
@@ -571,7 +571,7 @@ fn delivery_timeout_stops_retries_that_would_start_after_it() {
     assert_eq!(sent, [0, 100, 300, 700]);
     let ev = events(&mut e);
     assert_eq!(ev[0].result.failure, Some(DeliveryFailure::DeliveryTimeout));
-    assert_eq!(ev[0].result.logs, [log(0)]);
+    assert_eq!(ev[0].result.logs(), [log(0)]);
 }
 
 #[test]

@@ -232,7 +232,7 @@ fn failure_object(result: &DeliveryResult) -> JsValue {
     };
     set(&o, "reason", reason);
     set(&o, "message", message);
-    set(&o, "logCount", result.logs.len() as f64);
+    set(&o, "logCount", result.handed_back_count() as f64);
     set(&o, "attempts", f64::from(result.attempt_count));
     if let Some(last) = result.attempts.last() {
         if let Some(status) = last.http_status {

@@ -123,7 +123,7 @@ pub fn server_faults_lose_nothing<R: RuntimeUnderTest>(rt: &R) {
             result.failure,
             result.attempts
         );
-        assert!(result.logs.is_empty(), "nothing handed back on success");
+        assert!(result.logs().is_empty(), "nothing handed back on success");
     }
     let total = (SENDS * LOGS_PER_SEND) as u64;
     assert_eq!(metrics.delivered_logs, total, "{metrics:?}");
@@ -215,7 +215,7 @@ pub fn exhausted_retries_hand_every_log_back<R: RuntimeUnderTest>(rt: &R) {
             }
             ref other => panic!("[{}] unexpected outcome {other:?}", rt.name()),
         }
-        assert_eq!(&result.logs, logs, "the send's own logs, in order");
+        assert_eq!(&result.logs(), logs, "the send's own logs, in order");
     }
     assert_eq!(refused, 1, "exactly one batch met the 400");
     let total = (SENDS * LOGS) as u64;

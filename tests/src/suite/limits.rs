@@ -61,7 +61,7 @@ pub fn limits_are_enforced_at_the_edge<R: RuntimeUnderTest>(rt: &R) {
     );
     assert_eq!(too_large.attempt_count, 1, "a too-large answer is final");
     assert_eq!(too_large.error_code(), Some("PostBodyTooLarge"));
-    assert_eq!(too_large.logs, [large], "handed back");
+    assert_eq!(too_large.logs(), [large], "handed back");
     assert!(fine.is_success(), "{fine:?}");
     assert_eq!(metrics.delivered_logs, 1, "{metrics:?}");
     assert_eq!(sls.log_count(), 1);

@@ -48,7 +48,8 @@ fn assert_handed_back(
         result.attempts
     );
     assert_eq!(
-        result.logs, logs,
+        result.logs(),
+        logs,
         "[{rt_name}] the send's own logs, in order"
     );
 }

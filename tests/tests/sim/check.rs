@@ -452,18 +452,25 @@ impl<'a> View<'a> {
                         "send {i} reported delivered, but the server did not accept logs {:?}",
                         not_delivered.iter().map(id_of).collect::<Vec<_>>()
                     );
-                    assert!(result.logs.is_empty(), "send {i}: success hands logs back");
+                    assert!(
+                        result.logs().is_empty(),
+                        "send {i}: success hands logs back"
+                    );
                 }
                 Some(failure) => {
                     assert_ne!(failure, DeliveryFailure::Abandoned, "send {i}");
                     assert!(!send.logs.is_empty(), "send {i}: an empty send failed");
                     assert_eq!(
-                        result.logs.iter().map(id_of).collect::<Vec<_>>(),
+                        result.logs().iter().map(id_of).collect::<Vec<_>>(),
                         not_delivered.iter().map(id_of).collect::<Vec<_>>(),
                         "send {i} ({failure:?}): handed back logs differ from the logs the \
                          server did not accept"
                     );
-                    assert_eq!(result.logs, not_delivered, "send {i}: handed back altered");
+                    assert_eq!(
+                        result.logs(),
+                        not_delivered,
+                        "send {i}: handed back altered"
+                    );
                     assert!(
                         !not_delivered.is_empty(),
                         "send {i}: failed with nothing failed"

@@ -511,7 +511,7 @@ impl Trace {
                 s.result,
             );
             for (at, r) in &s.outcomes {
-                let back: Vec<u64> = r.logs.iter().map(crate::support::id_of).collect();
+                let back: Vec<u64> = r.logs().iter().map(crate::support::id_of).collect();
                 let _ = writeln!(
                     out,
                     "    outcome {} {:?} attempts {} back {back:?}",

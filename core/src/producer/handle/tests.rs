@@ -63,7 +63,7 @@ fn a_dropped_completion_abandons_the_send() {
     drop(completion);
     let result = handle.try_result().expect("completed by the drop");
     assert_eq!(result.failure, Some(DeliveryFailure::Abandoned));
-    assert_eq!(result.logs, Vec::new());
+    assert_eq!(result.logs(), Vec::new());
     // A callback learns it too.
     let (completion, handle) = DeliveryHandle::pair(ticket());
     let abandoned = Arc::new(AtomicUsize::new(0));

@@ -1,0 +1,205 @@
+//! Logs handed back on failure, decoded only when the caller asks for them.
+//!
+//! Giving a batch up (a close deadline, retries exhausted, …) must not cost work per log:
+//! `close(deadline)` gives up every pending batch at once, and decoding hundreds of
+//! thousands of logs there would break its deadline. So a failed batch's body (the raw
+//! LogGroup, or the sealed compressed body) moves into one shared [`FailedBatch`], and each
+//! send's result keeps a [`HandedBack`]: that handle plus the positions of its logs.
+//! The logs are decompressed and decoded on the first [`HandedBack::logs`] of any send of
+//! the batch, and kept decoded for the other sends of the same batch, so handing back a
+//! batch's logs to its many sends decodes the batch once.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+
+use crate::protocol::compress::{self, Compression};
+use crate::protocol::http::Bytes;
+use crate::protocol::proto::{self, Log};
+use crate::protocol::request::PreparedBody;
+use crate::sync::Lock;
+
+/// The body of a batch that failed, shared by the results of every send in it.
+pub(crate) struct FailedBatch {
+    body: FailedBody,
+    /// The batch's logs, once a send asked for its own.
+    decoded: Lock<Option<Arc<[Log]>>>,
+}
+
+/// What the batch held when it failed.
+enum FailedBody {
+    /// The uncompressed LogGroup.
+    Raw(Bytes),
+    /// The body as sealed (possibly compressed).
+    Sealed(PreparedBody),
+}
+
+impl FailedBatch {
+    /// A failed batch whose body was not compressed yet.
+    pub(crate) fn raw(raw: Bytes) -> Arc<Self> {
+        Self::new(FailedBody::Raw(raw))
+    }
+
+    /// A failed batch with its sealed body.
+    pub(crate) fn sealed(body: PreparedBody) -> Arc<Self> {
+        Self::new(FailedBody::Sealed(body))
+    }
+
+    fn new(body: FailedBody) -> Arc<Self> {
+        Arc::new(Self {
+            body,
+            decoded: Lock::new(None),
+        })
+    }
+
+    /// Whether the logs were decoded (by a caller asking for them).
+    #[cfg(any(test, feature = "__internals"))]
+    fn is_decoded(&self) -> bool {
+        self.decoded.lock().is_some()
+    }
+
+    /// The batch's logs, decoded once. Empty if the body cannot be read back, which would
+    /// be an encoder bug.
+    fn logs(&self) -> Arc<[Log]> {
+        let mut decoded = self.decoded.lock();
+        if let Some(logs) = &*decoded {
+            return Arc::clone(logs);
+        }
+        let logs: Arc<[Log]> = self.decode().into();
+        *decoded = Some(Arc::clone(&logs));
+        logs
+    }
+
+    fn decode(&self) -> Vec<Log> {
+        let raw = match &self.body {
+            FailedBody::Raw(raw) => raw.clone(),
+            FailedBody::Sealed(sealed) => match sealed.compression() {
+                Compression::None => sealed.body().clone(),
+                c => match compress::decompress(c, sealed.body(), sealed.raw_len()) {
+                    Ok(raw) => Bytes::from(raw),
+                    Err(_) => return Vec::new(),
+                },
+            },
+        };
+        proto::decode_log_group(&raw)
+            .map(|group| group.logs)
+            .unwrap_or_default()
+    }
+}
+
+/// The logs of one send handed back on failure, not decoded yet.
+///
+/// Cheap to create and to clone: it holds shared handles to the failed batches' bodies
+/// (one per batch the send's logs were in) and the positions of the send's logs in each.
+#[derive(Clone, Default)]
+pub(crate) struct HandedBack {
+    slices: Vec<Slice>,
+}
+
+#[derive(Clone)]
+struct Slice {
+    batch: Arc<FailedBatch>,
+    logs: Range<usize>,
+}
+
+impl HandedBack {
+    /// The logs at `logs` among `batch`'s.
+    pub(crate) fn new(batch: Arc<FailedBatch>, logs: Range<usize>) -> Self {
+        Self {
+            slices: alloc::vec![Slice { batch, logs }],
+        }
+    }
+
+    /// Append `other`'s logs after these (parts of one send, in log order).
+    pub(crate) fn extend(&mut self, other: Self) {
+        self.slices.extend(other.slices);
+    }
+
+    /// How many logs are handed back, without decoding them.
+    pub(crate) fn len(&self) -> usize {
+        self.slices.iter().map(|slice| slice.logs.len()).sum()
+    }
+
+    /// Decode the logs (each batch at most once across all its sends' results).
+    pub(crate) fn logs(&self) -> Vec<Log> {
+        let mut out = Vec::with_capacity(self.len());
+        for slice in &self.slices {
+            let logs = slice.batch.logs();
+            out.extend_from_slice(logs.get(slice.logs.clone()).unwrap_or_default());
+        }
+        out
+    }
+
+    /// Whether any of the logs were decoded already.
+    #[cfg(any(test, feature = "__internals"))]
+    pub(crate) fn is_decoded(&self) -> bool {
+        self.slices.iter().any(|slice| slice.batch.is_decoded())
+    }
+}
+
+/// Equal if they hand back the same logs (decoding both).
+impl PartialEq for HandedBack {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.logs() == other.logs()
+    }
+}
+
+impl Eq for HandedBack {}
+
+/// `Debug` shows how many logs, never their contents.
+impl fmt::Debug for HandedBack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandedBack")
+            .field("logs", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::proto::LogGroupEncoder;
+    use alloc::vec;
+
+    fn raw_batch(count: u32) -> Arc<FailedBatch> {
+        let mut encoder = LogGroupEncoder::new();
+        for time in 0..count {
+            encoder.push(&Log::new(time));
+        }
+        FailedBatch::raw(Bytes::from(encoder.finish("", "", [("k", "v")])))
+    }
+
+    fn times(handed_back: &HandedBack) -> Vec<u32> {
+        handed_back.logs().iter().map(Log::time).collect()
+    }
+
+    #[test]
+    fn each_send_gets_exactly_its_logs_decoded_on_demand() {
+        let batch = raw_batch(6);
+        let parts = [0..1, 2..4, 5..6].map(|logs| HandedBack::new(batch.clone(), logs));
+        assert!(!batch.is_decoded(), "nothing decoded before a caller asks");
+        assert_eq!(
+            parts.iter().map(HandedBack::len).collect::<Vec<_>>(),
+            [1, 2, 1]
+        );
+        assert!(!batch.is_decoded(), "counting does not decode");
+        assert_eq!(times(&parts[1]), [2, 3]);
+        assert!(
+            batch.is_decoded(),
+            "decoded once, for every send of the batch"
+        );
+        assert_eq!(times(&parts[0]), [0]);
+        assert_eq!(times(&parts[2]), [5]);
+    }
+
+    #[test]
+    fn a_send_spanning_batches_gets_its_parts_in_order() {
+        let (first, second) = (raw_batch(3), raw_batch(2));
+        let mut send = HandedBack::new(first, 1..3);
+        send.extend(HandedBack::new(second, 0..2));
+        assert_eq!(send.len(), 4);
+        assert_eq!(times(&send), vec![1, 2, 0, 1]);
+        assert_eq!(HandedBack::default().logs(), []);
+    }
+}
