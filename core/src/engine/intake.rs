@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart};
+use super::charge::{self, BATCH_COST, Fill, Placement, Plan};
 use super::clock::ClockOffset;
 use super::{
     DeliveryEvent, DeliveryResult, Engine, LogSource, Record, Refusal, Route, RouteRef, SendError,
@@ -99,10 +100,8 @@ impl<T> Engine<T> {
         if self.closing.is_some() {
             return Err(Refusal::Closed);
         }
-        let room = self
-            .settings
-            .max_batch_bytes
-            .saturating_sub(self.worst_case_trailer_len(route));
+        let worst_trailer = self.worst_case_trailer_len(route);
+        let room = self.settings.max_batch_bytes.saturating_sub(worst_trailer);
         let count = logs.count();
         let mut bytes = 0usize;
         for index in 0..count {
@@ -119,17 +118,45 @@ impl<T> Engine<T> {
             }
             bytes = bytes.saturating_add(log_bytes);
         }
-        if !self.memory.can_ever_fit(bytes) {
-            return Err(Refusal::ExceedsBuffer {
-                bytes,
-                memory_budget: self.memory.limit(),
-            });
-        }
-        if !self.memory.try_reserve(bytes) {
-            self.relieve_pressure(now);
-            return Err(Refusal::BufferFull { bytes });
-        }
-        self.open_reserved += bytes;
+        // Charge everything the send will allocate before anything is appended (see
+        // `charge`): a tracked send's parts are charged too, and given back if the send
+        // turns out untracked.
+        //
+        // A busy route's next batch gets a buffer as large as a batch, so that it does not
+        // grow by copying (which also leaves the allocator fragments it may never give
+        // back), if the budget has room for it; else it grows as it fills.
+        let open = self.open.get(route);
+        let mut fresh = self.settings.max_batch_bytes;
+        let (plan, cost) = loop {
+            let entry = |index| {
+                if count == 1 {
+                    bytes
+                } else {
+                    logs.encoded_len(index)
+                }
+            };
+            let plan = self.plan(open, route, worst_trailer, entry, count, fresh);
+            let cost = plan.bytes.saturating_add(self.parts_cost(plan.parts));
+            if self.memory.try_reserve(cost) {
+                break (plan, cost);
+            }
+            if fresh > 0 {
+                fresh = 0;
+                continue;
+            }
+            if !self.memory.can_ever_fit(cost) {
+                return Err(Refusal::ExceedsBuffer {
+                    bytes: cost,
+                    memory_budget: self.memory.limit(),
+                });
+            }
+            // Spare buffers give their room back first, one at a time (the plan may have
+            // counted on the others).
+            if !self.pool.drop_one(&mut self.memory) {
+                self.relieve_pressure(now);
+                return Err(Refusal::BufferFull { bytes: cost });
+            }
+        };
 
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
@@ -151,6 +178,8 @@ impl<T> Engine<T> {
         // Append every log; remember which batches hold which of the send's logs.
         let track = tag.is_some();
         let mut placed: Vec<(BatchId, core::ops::Range<usize>)> = Vec::new();
+        let mut open = open;
+        let mut charged = 0usize;
         for index in 0..count {
             // One log (the usual send): its size is already known.
             let entry = if count == 1 {
@@ -158,15 +187,37 @@ impl<T> Engine<T> {
             } else {
                 logs.encoded_len(index)
             };
-            let (id, position) = self.append(now, route, entry, |encoder| {
+            let appended = self.append(now, route, open, entry, fresh, |encoder| {
                 logs.encode_into(index, entry, encoder);
             });
+            let id = appended.id;
+            let position = appended.position;
+            charged += appended.charged;
+            open = appended.open;
             if track {
                 match placed.last_mut() {
                     Some((last, range)) if *last == id => range.end = position + 1,
                     _ => placed.push((id, position..position + 1)),
                 }
             }
+        }
+        debug_assert_eq!(
+            charged, plan.bytes,
+            "the plan charged what the appends allocated"
+        );
+        let parts_cost = if track {
+            debug_assert_eq!(placed.len(), plan.parts);
+            self.charge_parts(&placed);
+            self.parts_cost(placed.len())
+        } else {
+            0
+        };
+        // Settle the reservation with what was charged (equal, unless the plan is wrong).
+        let used = charged + parts_cost;
+        if used < cost {
+            self.memory.release(cost - used);
+        } else {
+            self.memory.add(used - cost);
         }
 
         if let Some(tag) = tag {
@@ -218,54 +269,154 @@ impl<T> Engine<T> {
         proto::trailer_len_with(route.topic(), route.source(), self.worst_tags_len)
     }
 
-    /// Append one log of `entry` bytes, written by `encode`, to the open batch of `route`
-    /// (sealed first and replaced by a new one if it has no room); seal the batch if it is
-    /// full then. Returns the batch and the log's position in it.
-    ///
-    /// The usual send (the open batch has room) looks its batch up once.
+    /// What pushing logs of sizes `entry(0..count)` to `route`, whose open batch is
+    /// `open`, will charge the budget (see [`charge::plan`]), a rolled-over batch without a
+    /// spare buffer allocating `fresh` bytes.
+    fn plan(
+        &self,
+        open: Option<BatchId>,
+        route: &RouteRef<'_>,
+        worst_trailer: usize,
+        entry: impl Fn(usize) -> usize,
+        count: usize,
+        fresh: usize,
+    ) -> Plan {
+        let open = open.map(|id| {
+            let batch = self.batches.get(&id).expect("open batch exists");
+            let Phase::Open(open) = &batch.phase else {
+                unreachable!("open map only holds open batches")
+            };
+            Fill::of(open)
+        });
+        charge::plan(
+            Placement {
+                open,
+                trailer: worst_trailer,
+                batch_cost: BATCH_COST + charge::route_cost(route),
+                limits: (self.settings.max_batch_bytes, self.settings.max_batch_count),
+                spares: &mut self.pool.capacities(),
+                fresh,
+            },
+            (0..count).map(entry),
+        )
+    }
+
+    /// What the parts of a tracked send in `parts` batches cost: one [`SendPart`] each, and
+    /// the send's entry among the spanning sends if there are several.
+    fn parts_cost(&self, parts: usize) -> usize {
+        let spanning = if parts > 1 {
+            size_of::<Spanning<T>>()
+        } else {
+            0
+        };
+        parts * charge::part_cost::<T>(self.tag_heap) + spanning
+    }
+
+    /// Charge each batch in `placed` for its part of a tracked send (the first one for the
+    /// spanning entry too).
+    fn charge_parts(&mut self, placed: &[(BatchId, core::ops::Range<usize>)]) {
+        for (index, (id, _)) in placed.iter().enumerate() {
+            let cost = if index == 0 {
+                self.parts_cost(placed.len())
+                    - (placed.len() - 1) * charge::part_cost::<T>(self.tag_heap)
+            } else {
+                charge::part_cost::<T>(self.tag_heap)
+            };
+            self.charge_batch(*id, cost);
+        }
+    }
+
+    /// Add `bytes`, reserved already, to batch `id`'s charge.
+    fn charge_batch(&mut self, id: BatchId, bytes: usize) {
+        let batch = self.batches.get_mut(&id).expect("batch exists");
+        batch.charge += bytes;
+        if matches!(batch.phase, Phase::Open(_)) {
+            self.open_reserved += bytes;
+        }
+    }
+
+    /// Append one log of `entry` bytes, written by `encode`, to `open`, the open batch of
+    /// `route` (sealed first and replaced by a new one if it has no room); seal the batch
+    /// if it is full then. Returns where the log went, what it charged to batches (from
+    /// the send's reservation) and the route's open batch after it.
     pub(super) fn append(
         &mut self,
         now: &dyn Fn() -> Instant,
         route: &RouteRef<'_>,
+        open: Option<BatchId>,
         entry: usize,
+        fresh: usize,
         encode: impl FnOnce(&mut LogGroupEncoder),
-    ) -> (BatchId, usize) {
+    ) -> Appended {
         let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
-        let id = if let Some(id) = self.open.get(route) {
+        let mut charged = 0;
+        let id = if let Some(id) = open {
             let batch = self.batches.get_mut(&id).expect("open batch exists");
             if open_phase(batch).has_room(entry, limits.0, limits.1) {
-                let (position, full) = fill(batch, entry, encode, limits);
-                if full {
-                    self.seal(now(), id);
-                }
-                return (id, position);
+                return self.fill(now, id, entry, encode, 0);
             }
             let now = now();
             self.seal(now, id);
-            // A busy route: give its next batch a buffer already as large as a batch (a
-            // compressed batch's, or a new one), so that it never grows by copying.
-            let buffer = self
-                .pool
-                .take()
-                .unwrap_or_else(|| Vec::with_capacity(self.settings.max_batch_bytes));
-            self.create_batch(now, route, Some(buffer))
+            // A busy route: give its next batch a spare buffer (already as large as a
+            // batch) if one is kept, else one of `fresh` bytes.
+            let buffer = self.pool.take().unwrap_or_else(|| {
+                charged += fresh;
+                Vec::with_capacity(fresh)
+            });
+            self.create_batch(now, route, buffer)
         } else {
-            self.create_batch(now(), route, None)
+            let buffer = self.pool.take().unwrap_or_default();
+            self.create_batch(now(), route, buffer)
         };
-        let batch = self.batches.get_mut(&id).expect("batch just opened");
-        let (position, full) = fill(batch, entry, encode, limits);
-        if full {
-            self.seal(now(), id);
-        }
-        (id, position)
+        charged += BATCH_COST + charge::route_cost(route);
+        self.fill(now, id, entry, encode, charged)
     }
 
-    /// Open a batch for `route`, encoding into `buffer` if given.
+    /// Write one log of `entry` bytes into open batch `id` with `encode`, growing its
+    /// buffer first (the growth charged to the batch, on top of `charged` already); seal
+    /// the batch if it is full then.
+    fn fill(
+        &mut self,
+        now: &dyn Fn() -> Instant,
+        id: BatchId,
+        entry: usize,
+        encode: impl FnOnce(&mut LogGroupEncoder),
+        charged: usize,
+    ) -> Appended {
+        let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
+        let batch = self.batches.get_mut(&id).expect("open batch exists");
+        let open = open_phase(batch);
+        let fill = Fill::of(open);
+        let capacity = fill.capacity_for(entry, limits.0);
+        open.encoder.grow_to(capacity);
+        encode(&mut open.encoder);
+        let full = open.is_full(limits.0, limits.1);
+        let grown = capacity - fill.capacity;
+        let position = batch.log_count;
+        batch.log_count += 1;
+        batch.buffer += grown;
+        batch.charge += grown;
+        self.open_reserved += grown;
+        let open = if full {
+            self.seal(now(), id);
+            None
+        } else {
+            Some(id)
+        };
+        Appended {
+            id,
+            position,
+            charged: charged + grown,
+            open,
+        }
+    }
+
+    /// Open a batch for `route`, encoding into `buffer`.
     pub(super) fn create_batch(
         &mut self,
         now: Instant,
         route: &RouteRef<'_>,
-        buffer: Option<Vec<u8>>,
+        buffer: Vec<u8>,
     ) -> BatchId {
         let route = route.to_route();
         let to = self.destinations.resolve(route.project());
@@ -292,26 +443,28 @@ impl<T> Engine<T> {
             generator.next_id().write_to(&mut s);
             s
         });
-        let pack = pack_id.as_deref().map(|p| (PACK_ID_KEY, p));
-        let trailer_len = LogGroupEncoder::new().finished_len(
-            route.topic(),
-            route.source(),
-            self.destinations.default_wire().tags().chain(pack),
-        );
+        let trailer_len = self.worst_case_trailer_len(&RouteRef::from(&route));
+        // The bookkeeping, and the buffer's capacity (a spare one's was charged to the pool
+        // until now, a fresh one's to the send).
+        let buffer_capacity = buffer.capacity();
+        let charge_bytes =
+            BATCH_COST + charge::route_cost(&RouteRef::from(&route)) + buffer_capacity;
+        self.open_reserved += charge_bytes;
         let linger_deadline = now.saturating_add(self.settings.linger);
         self.open.insert(route.clone(), id);
         let batch = Batch {
             route,
             to,
             phase: Phase::Open(OpenBatch {
-                encoder: buffer.map_or_else(LogGroupEncoder::new, LogGroupEncoder::with_buffer),
+                encoder: LogGroupEncoder::with_buffer(buffer),
                 trailer_len,
                 pack_id,
                 linger_deadline,
             }),
             body: Body::Open,
             log_count: 0,
-            reserved: 0,
+            charge: charge_bytes,
+            buffer: buffer_capacity,
             parts: Vec::new(),
             history: AttemptHistory::new(self.settings.max_reserved_attempts),
             delivery_deadline: None,
@@ -332,7 +485,7 @@ impl<T> Engine<T> {
         };
         self.open.remove(&batch.route, id);
         self.lingers.remove(&(open.linger_deadline, id));
-        self.open_reserved -= batch.reserved;
+        self.open_reserved -= batch.charge;
         let pack = open.pack_id.as_deref().map(|p| (PACK_ID_KEY, p));
         let raw = open.encoder.finish(
             batch.route.topic(),
@@ -388,19 +541,14 @@ pub(super) fn open_phase<T>(batch: &mut Batch<T>) -> &mut OpenBatch {
     open
 }
 
-/// Write one log of `entry` bytes into open `batch` with `encode`: the log's position in
-/// the batch, and whether the batch is full now (`limits`: its bytes and logs at most).
-pub(super) fn fill<T>(
-    batch: &mut Batch<T>,
-    entry: usize,
-    encode: impl FnOnce(&mut LogGroupEncoder),
-    limits: (usize, usize),
-) -> (usize, bool) {
-    let open = open_phase(batch);
-    encode(&mut open.encoder);
-    let full = open.is_full(limits.0, limits.1);
-    let position = batch.log_count;
-    batch.log_count += 1;
-    batch.reserved += entry;
-    (position, full)
+/// Where [`Engine::append`] put a log.
+pub(super) struct Appended {
+    /// The batch holding it.
+    pub(super) id: BatchId,
+    /// Its position among the batch's logs.
+    pub(super) position: usize,
+    /// Bytes charged to batches for it (new batches' bookkeeping, buffer growth).
+    pub(super) charged: usize,
+    /// The route's open batch now (`None`: the log filled its batch, which was sealed).
+    pub(super) open: Option<BatchId>,
 }
