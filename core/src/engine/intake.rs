@@ -118,27 +118,215 @@ impl<T> Engine<T> {
             }
             bytes = bytes.saturating_add(log_bytes);
         }
-        // Charge everything the send will allocate before anything is appended (see
-        // `charge`): a tracked send's parts are charged too, and given back if the send
-        // turns out untracked.
-        //
-        // A busy route's next batch gets a buffer as large as a batch, so that it does not
-        // grow by copying (which also leaves the allocator fragments it may never give
-        // back), if the budget has room for it; else it grows as it fills.
         let open = self.open.get(route);
-        let mut fresh = self.settings.max_batch_bytes;
-        let (plan, cost) = loop {
-            let entry = |index| {
-                if count == 1 {
-                    bytes
+        let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
+        // Where the logs went: one range of positions per batch holding some of them.
+        let mut placed: Vec<(BatchId, core::ops::Range<usize>)> = Vec::new();
+        let cost = match open {
+            // The usual send, one log into its route's open batch with room and capacity
+            // for it: nothing is allocated but a tracked send's part (charged, and given
+            // back below if the send is untracked), and the batch is looked up once.
+            Some(id) if count == 1 => {
+                let part = self.parts_cost(1);
+                let batch = self.batches.get_mut(&id).expect("open batch exists");
+                let fill = Fill::of(open_phase(batch));
+                if fill.has_room(bytes, limits)
+                    && fill.capacity_for(bytes, limits.0) == fill.capacity
+                    && self.memory.try_reserve(part)
+                {
+                    let filled =
+                        fill_batch(batch, bytes, |e| logs.encode_into(0, bytes, e), limits);
+                    debug_assert_eq!(filled.grown, 0, "capacity enough");
+                    let appended = self.filled(now, id, filled, 0);
+                    placed.push((id, appended.position..appended.position + 1));
+                    Some(part)
                 } else {
-                    logs.encoded_len(index)
+                    None
                 }
+            }
+            _ => None,
+        };
+        let (cost, charged) = match cost {
+            Some(cost) => (cost, 0),
+            None => {
+                let entry = |index| {
+                    if count == 1 {
+                        bytes
+                    } else {
+                        logs.encoded_len(index)
+                    }
+                };
+                let (plan, cost, fresh) =
+                    self.reserve(now, open, route, worst_trailer, entry, count)?;
+                let charged = self.append_all(now, route, open, logs, bytes, fresh, &mut placed);
+                debug_assert_eq!(
+                    (charged, placed.len()),
+                    (plan.bytes, plan.parts),
+                    "the plan charged what the appends allocated"
+                );
+                (cost, charged)
+            }
+        };
+
+        let ticket = Ticket(self.next_ticket);
+        self.next_ticket += 1;
+        self.stats.accepted_logs += count as u64;
+        let tag = make_tag(ticket);
+        // Settle the reservation with what was charged (equal, unless the plan is wrong).
+        let used = charged
+            + if tag.is_some() {
+                self.parts_cost(placed.len())
+            } else {
+                0
             };
-            let plan = self.plan(open, route, worst_trailer, entry, count, fresh);
+        if used < cost {
+            self.memory.release(cost - used);
+        } else {
+            self.memory.add(used - cost);
+        }
+        let Some(tag) = tag else {
+            return Ok(ticket);
+        };
+        if count == 0 {
+            self.wakeup = true;
+            self.push_event(DeliveryEvent {
+                ticket,
+                tag,
+                result: DeliveryResult::delivered(Arc::from([]), 0),
+            });
+            return Ok(ticket);
+        }
+        let part_cost = charge::part_cost::<T>(self.tag_heap);
+        if let [(id, logs)] = placed.as_slice() {
+            let part = SendPart {
+                ticket,
+                logs: logs.clone(),
+                owner: PartOwner::Whole(tag),
+            };
+            self.add_part(*id, part, part_cost);
+        } else {
+            // The spanning entry is charged to the first part's batch.
+            let spanning = self.parts_cost(placed.len()) - placed.len() * part_cost;
+            self.spanning.insert(
+                ticket,
+                Spanning {
+                    tag,
+                    remaining: placed.len() as u32,
+                    failure: None,
+                    attempts: Arc::from([]),
+                    attempt_count: 0,
+                    failed_logs: Vec::new(),
+                },
+            );
+            for (index, (id, logs)) in placed.into_iter().enumerate() {
+                let part = SendPart {
+                    ticket,
+                    logs,
+                    owner: PartOwner::Spanning {
+                        index: index as u32,
+                    },
+                };
+                let cost = part_cost + if index == 0 { spanning } else { 0 };
+                self.add_part(id, part, cost);
+            }
+        }
+        Ok(ticket)
+    }
+
+    /// Append every log of `logs` (the only one of `bytes` bytes if there is one) to the
+    /// open batch of `route`, `open`, rolling over as needed (a rolled-over batch without
+    /// a spare buffer allocating `fresh` bytes). Records in `placed` which batches hold
+    /// which of them; returns what was charged to batches.
+    #[allow(clippy::too_many_arguments)]
+    fn append_all<L: LogSource + ?Sized>(
+        &mut self,
+        now: &dyn Fn() -> Instant,
+        route: &RouteRef<'_>,
+        mut open: Option<BatchId>,
+        logs: &L,
+        bytes: usize,
+        fresh: usize,
+        placed: &mut Vec<(BatchId, core::ops::Range<usize>)>,
+    ) -> usize {
+        let count = logs.count();
+        let mut charged = 0usize;
+        for index in 0..count {
+            // One log (the usual send): its size is already known.
+            let entry = if count == 1 {
+                bytes
+            } else {
+                logs.encoded_len(index)
+            };
+            let appended = self.append(now, route, open, entry, fresh, |encoder| {
+                logs.encode_into(index, entry, encoder);
+            });
+            let (id, position) = (appended.id, appended.position);
+            charged += appended.charged;
+            open = appended.open;
+            match placed.last_mut() {
+                Some((last, range)) if *last == id => range.end = position + 1,
+                _ => placed.push((id, position..position + 1)),
+            }
+        }
+        charged
+    }
+
+    /// Add a tracked send's `part` to batch `id`, charging it `cost` bytes (reserved).
+    fn add_part(&mut self, id: BatchId, part: SendPart<T>, cost: usize) {
+        let batch = self.batches.get_mut(&id).expect("batch exists");
+        batch.parts.push(part);
+        batch.charge += cost;
+        if matches!(batch.phase, Phase::Open(_)) {
+            self.open_reserved += cost;
+        }
+    }
+
+    /// The largest trailer (topic, source, tags, pack id) any batch of `route` can have:
+    /// a log that fits next to it fits into every fresh batch of the route.
+    pub(super) fn worst_case_trailer_len(&self, route: &RouteRef<'_>) -> usize {
+        proto::trailer_len_with(route.topic(), route.source(), self.worst_tags_len)
+    }
+
+    /// Reserve everything pushing logs of sizes `entry(0..count)` to `route`, whose open
+    /// batch is `open`, will allocate (see [`charge`]): the plan, the bytes reserved (a
+    /// tracked send's parts are charged too, and given back if the send turns out
+    /// untracked), and the capacity a rolled-over batch without a spare buffer allocates.
+    ///
+    /// A busy route's next batch gets a buffer as large as a batch, so that it does not
+    /// grow by copying (which also leaves the allocator fragments it may never give back),
+    /// if the budget has room for it; else it grows as it fills.
+    fn reserve(
+        &mut self,
+        now: &dyn Fn() -> Instant,
+        open: Option<BatchId>,
+        route: &RouteRef<'_>,
+        worst_trailer: usize,
+        entry: impl Fn(usize) -> usize,
+        count: usize,
+    ) -> Result<(Plan, usize, usize), Refusal> {
+        // The usual send: one log into its route's open batch, which has room and
+        // capacity for it; nothing is allocated but a tracked send's part.
+        if let (1, Some(id)) = (count, open) {
+            let batch = self.batches.get(&id).expect("open batch exists");
+            let Phase::Open(open) = &batch.phase else {
+                unreachable!("open map only holds open batches")
+            };
+            let fill = Fill::of(open);
+            let (entry, max) = (entry(0), self.settings.max_batch_bytes);
+            let limits = (max, self.settings.max_batch_count);
+            if fill.has_room(entry, limits) && fill.capacity_for(entry, max) == fill.capacity {
+                let cost = self.parts_cost(1);
+                if self.memory.try_reserve(cost) {
+                    return Ok((Plan { bytes: 0, parts: 1 }, cost, 0));
+                }
+            }
+        }
+        let mut fresh = self.settings.max_batch_bytes;
+        loop {
+            let plan = self.plan(open, route, worst_trailer, &entry, count, fresh);
             let cost = plan.bytes.saturating_add(self.parts_cost(plan.parts));
             if self.memory.try_reserve(cost) {
-                break (plan, cost);
+                return Ok((plan, cost, fresh));
             }
             if fresh > 0 {
                 fresh = 0;
@@ -156,117 +344,7 @@ impl<T> Engine<T> {
                 self.relieve_pressure(now);
                 return Err(Refusal::BufferFull { bytes: cost });
             }
-        };
-
-        let ticket = Ticket(self.next_ticket);
-        self.next_ticket += 1;
-        self.stats.accepted_logs += count as u64;
-        let tag = make_tag(ticket);
-
-        if count == 0 {
-            if let Some(tag) = tag {
-                self.wakeup = true;
-                self.push_event(DeliveryEvent {
-                    ticket,
-                    tag,
-                    result: DeliveryResult::delivered(Arc::from([]), 0),
-                });
-            }
-            return Ok(ticket);
         }
-
-        // Append every log; remember which batches hold which of the send's logs.
-        let track = tag.is_some();
-        let mut placed: Vec<(BatchId, core::ops::Range<usize>)> = Vec::new();
-        let mut open = open;
-        let mut charged = 0usize;
-        for index in 0..count {
-            // One log (the usual send): its size is already known.
-            let entry = if count == 1 {
-                bytes
-            } else {
-                logs.encoded_len(index)
-            };
-            let appended = self.append(now, route, open, entry, fresh, |encoder| {
-                logs.encode_into(index, entry, encoder);
-            });
-            let id = appended.id;
-            let position = appended.position;
-            charged += appended.charged;
-            open = appended.open;
-            if track {
-                match placed.last_mut() {
-                    Some((last, range)) if *last == id => range.end = position + 1,
-                    _ => placed.push((id, position..position + 1)),
-                }
-            }
-        }
-        debug_assert_eq!(
-            charged, plan.bytes,
-            "the plan charged what the appends allocated"
-        );
-        let parts_cost = if track {
-            debug_assert_eq!(placed.len(), plan.parts);
-            self.charge_parts(&placed);
-            self.parts_cost(placed.len())
-        } else {
-            0
-        };
-        // Settle the reservation with what was charged (equal, unless the plan is wrong).
-        let used = charged + parts_cost;
-        if used < cost {
-            self.memory.release(cost - used);
-        } else {
-            self.memory.add(used - cost);
-        }
-
-        if let Some(tag) = tag {
-            if let [(id, logs)] = placed.as_slice() {
-                let part = SendPart {
-                    ticket,
-                    logs: logs.clone(),
-                    owner: PartOwner::Whole(tag),
-                };
-                self.batches
-                    .get_mut(id)
-                    .expect("batch exists")
-                    .parts
-                    .push(part);
-            } else {
-                self.spanning.insert(
-                    ticket,
-                    Spanning {
-                        tag,
-                        remaining: placed.len() as u32,
-                        failure: None,
-                        attempts: Arc::from([]),
-                        attempt_count: 0,
-                        failed_logs: Vec::new(),
-                    },
-                );
-                for (index, (id, logs)) in placed.into_iter().enumerate() {
-                    let part = SendPart {
-                        ticket,
-                        logs,
-                        owner: PartOwner::Spanning {
-                            index: index as u32,
-                        },
-                    };
-                    self.batches
-                        .get_mut(&id)
-                        .expect("batch exists")
-                        .parts
-                        .push(part);
-                }
-            }
-        }
-        Ok(ticket)
-    }
-
-    /// The largest trailer (topic, source, tags, pack id) any batch of `route` can have:
-    /// a log that fits next to it fits into every fresh batch of the route.
-    pub(super) fn worst_case_trailer_len(&self, route: &RouteRef<'_>) -> usize {
-        proto::trailer_len_with(route.topic(), route.source(), self.worst_tags_len)
     }
 
     /// What pushing logs of sizes `entry(0..count)` to `route`, whose open batch is
@@ -312,29 +390,6 @@ impl<T> Engine<T> {
         parts * charge::part_cost::<T>(self.tag_heap) + spanning
     }
 
-    /// Charge each batch in `placed` for its part of a tracked send (the first one for the
-    /// spanning entry too).
-    fn charge_parts(&mut self, placed: &[(BatchId, core::ops::Range<usize>)]) {
-        for (index, (id, _)) in placed.iter().enumerate() {
-            let cost = if index == 0 {
-                self.parts_cost(placed.len())
-                    - (placed.len() - 1) * charge::part_cost::<T>(self.tag_heap)
-            } else {
-                charge::part_cost::<T>(self.tag_heap)
-            };
-            self.charge_batch(*id, cost);
-        }
-    }
-
-    /// Add `bytes`, reserved already, to batch `id`'s charge.
-    fn charge_batch(&mut self, id: BatchId, bytes: usize) {
-        let batch = self.batches.get_mut(&id).expect("batch exists");
-        batch.charge += bytes;
-        if matches!(batch.phase, Phase::Open(_)) {
-            self.open_reserved += bytes;
-        }
-    }
-
     /// Append one log of `entry` bytes, written by `encode`, to `open`, the open batch of
     /// `route` (sealed first and replaced by a new one if it has no room); seal the batch
     /// if it is full then. Returns where the log went, what it charged to batches (from
@@ -353,7 +408,8 @@ impl<T> Engine<T> {
         let id = if let Some(id) = open {
             let batch = self.batches.get_mut(&id).expect("open batch exists");
             if open_phase(batch).has_room(entry, limits.0, limits.1) {
-                return self.fill(now, id, entry, encode, 0);
+                let filled = fill_batch(batch, entry, encode, limits);
+                return self.filled(now, id, filled, 0);
             }
             let now = now();
             self.seal(now, id);
@@ -369,35 +425,22 @@ impl<T> Engine<T> {
             self.create_batch(now(), route, buffer)
         };
         charged += BATCH_COST + charge::route_cost(route);
-        self.fill(now, id, entry, encode, charged)
+        let batch = self.batches.get_mut(&id).expect("batch just opened");
+        let filled = fill_batch(batch, entry, encode, limits);
+        self.filled(now, id, filled, charged)
     }
 
-    /// Write one log of `entry` bytes into open batch `id` with `encode`, growing its
-    /// buffer first (the growth charged to the batch, on top of `charged` already); seal
-    /// the batch if it is full then.
-    fn fill(
+    /// Book a log written by [`fill_batch`] into open batch `id` (its growth charged on top of `charged`
+    /// already); seal the batch if it is full now.
+    fn filled(
         &mut self,
         now: &dyn Fn() -> Instant,
         id: BatchId,
-        entry: usize,
-        encode: impl FnOnce(&mut LogGroupEncoder),
+        filled: Filled,
         charged: usize,
     ) -> Appended {
-        let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
-        let batch = self.batches.get_mut(&id).expect("open batch exists");
-        let open = open_phase(batch);
-        let fill = Fill::of(open);
-        let capacity = fill.capacity_for(entry, limits.0);
-        open.encoder.grow_to(capacity);
-        encode(&mut open.encoder);
-        let full = open.is_full(limits.0, limits.1);
-        let grown = capacity - fill.capacity;
-        let position = batch.log_count;
-        batch.log_count += 1;
-        batch.buffer += grown;
-        batch.charge += grown;
-        self.open_reserved += grown;
-        let open = if full {
+        self.open_reserved += filled.grown;
+        let open = if filled.full {
             self.seal(now(), id);
             None
         } else {
@@ -405,8 +448,8 @@ impl<T> Engine<T> {
         };
         Appended {
             id,
-            position,
-            charged: charged + grown,
+            position: filled.position,
+            charged: charged + filled.grown,
             open,
         }
     }
@@ -551,4 +594,41 @@ pub(super) struct Appended {
     pub(super) charged: usize,
     /// The route's open batch now (`None`: the log filled its batch, which was sealed).
     pub(super) open: Option<BatchId>,
+}
+
+/// What [`fill_batch`] did.
+pub(super) struct Filled {
+    /// The log's position in the batch.
+    position: usize,
+    /// Whether the batch is full now.
+    full: bool,
+    /// Bytes the buffer grew by (charged to the batch).
+    grown: usize,
+}
+
+/// Write one log of `entry` bytes into open `batch` with `encode`, growing its buffer
+/// first (see [`charge::grown`]; the growth charged to the batch). `limits`: the batch's
+/// bytes and logs at most.
+pub(super) fn fill_batch<T>(
+    batch: &mut Batch<T>,
+    entry: usize,
+    encode: impl FnOnce(&mut LogGroupEncoder),
+    limits: (usize, usize),
+) -> Filled {
+    let open = open_phase(batch);
+    let fill = Fill::of(open);
+    let capacity = fill.capacity_for(entry, limits.0);
+    open.encoder.grow_to(capacity);
+    encode(&mut open.encoder);
+    let full = open.is_full(limits.0, limits.1);
+    let grown = capacity - fill.capacity;
+    let position = batch.log_count;
+    batch.log_count += 1;
+    batch.buffer += grown;
+    batch.charge += grown;
+    Filled {
+        position,
+        full,
+        grown,
+    }
 }

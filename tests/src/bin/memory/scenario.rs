@@ -13,6 +13,8 @@ const PROJECT: &str = "bench-project";
 const LOGSTORE: &str = "bench-logstore";
 /// Application threads sending.
 const SENDERS: u64 = 4;
+/// The deadline of the closing `close`.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(1);
 
 /// A scenario of the benchmark.
 #[derive(Clone, Copy, Debug)]
@@ -60,14 +62,24 @@ pub(crate) struct Outcome {
     pub(crate) peak_rss: u64,
     /// Sends refused because the budget was full.
     pub(crate) refused: u64,
+    /// Logs accepted.
+    pub(crate) accepted: u64,
+    /// How long `close` with a 1 s deadline took, in milliseconds.
+    pub(crate) close_ms: u64,
 }
 
 impl Outcome {
     /// The line a child prints for its parent.
     pub(crate) fn to_line(self) -> String {
         format!(
-            "outcome {} {} {} {} {}",
-            self.budget, self.counted, self.rss_before, self.peak_rss, self.refused
+            "outcome {} {} {} {} {} {} {}",
+            self.budget,
+            self.counted,
+            self.rss_before,
+            self.peak_rss,
+            self.refused,
+            self.accepted,
+            self.close_ms
         )
     }
 
@@ -80,6 +92,8 @@ impl Outcome {
             rss_before: next()?,
             peak_rss: next()?,
             refused: next()?,
+            accepted: next()?,
+            close_ms: next()?,
         })
     }
 }
@@ -247,6 +261,7 @@ impl Scenario {
         .map_err(|e| format!("build the producer: {e}"))?;
 
         let refused = AtomicU64::new(0);
+        let mut close_ms = 0;
         let counted = AtomicU64::new(0);
         let done = AtomicBool::new(false);
         std::thread::scope(|s| {
@@ -275,9 +290,12 @@ impl Scenario {
             });
             // Let lingers seal and batches go out, then close with everything held.
             std::thread::sleep(Duration::from_secs(3));
-            let _ = producer.close_blocking(Some(Duration::from_secs(1)));
+            let closing = std::time::Instant::now();
+            let _ = producer.close_blocking(Some(CLOSE_DEADLINE));
+            close_ms = closing.elapsed().as_millis() as u64;
             done.store(true, Ordering::Relaxed);
         });
+        let accepted = producer.metrics().accepted_logs;
         drop(producer);
         Ok(Outcome {
             budget: budget as u64,
@@ -285,6 +303,8 @@ impl Scenario {
             rss_before,
             peak_rss: proc_stats::peak_rss("self").unwrap_or(0),
             refused: refused.into_inner(),
+            accepted,
+            close_ms,
         })
     }
 }
