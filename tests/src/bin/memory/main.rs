@@ -158,7 +158,9 @@ fn run(args: &[String]) -> Result<(), String> {
         }
     }
     println!(
-        "(MiB; `counted`: the most Metrics::buffered_bytes showed; `before`: RSS before the producer)"
+        "(MiB; counted: the most Metrics::buffered_bytes showed; before: RSS before the \
+         producer; accepted, refused: logs; close: how long close with a 1 s deadline took, \
+         handing back everything held)"
     );
     Ok(())
 }
