@@ -4,6 +4,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart};
@@ -121,7 +122,7 @@ impl<T> Engine<T> {
         let open = self.open.get(route);
         let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
         // Where the logs went: one range of positions per batch holding some of them.
-        let mut placed: Vec<(BatchId, core::ops::Range<usize>)> = Vec::new();
+        let mut placed = Placed::default();
         let cost = match open {
             // The usual send, one log into its route's open batch with room and capacity
             // for it: nothing is allocated but a tracked send's part (charged, and given
@@ -138,7 +139,7 @@ impl<T> Engine<T> {
                         fill_batch(batch, bytes, |e| logs.encode_into(0, bytes, e), limits);
                     debug_assert_eq!(filled.grown, 0, "capacity enough");
                     let appended = self.filled(now, id, filled, 0);
-                    placed.push((id, appended.position..appended.position + 1));
+                    placed.add(id, appended.position);
                     Some(part)
                 } else {
                     None
@@ -197,7 +198,7 @@ impl<T> Engine<T> {
             return Ok(ticket);
         }
         let part_cost = charge::part_cost::<T>(self.tag_heap);
-        if let [(id, logs)] = placed.as_slice() {
+        if let Some((id, logs)) = placed.single() {
             let part = SendPart {
                 ticket,
                 logs: logs.clone(),
@@ -246,7 +247,7 @@ impl<T> Engine<T> {
         logs: &L,
         bytes: usize,
         fresh: usize,
-        placed: &mut Vec<(BatchId, core::ops::Range<usize>)>,
+        placed: &mut Placed,
     ) -> usize {
         let count = logs.count();
         let mut charged = 0usize;
@@ -263,10 +264,7 @@ impl<T> Engine<T> {
             let (id, position) = (appended.id, appended.position);
             charged += appended.charged;
             open = appended.open;
-            match placed.last_mut() {
-                Some((last, range)) if *last == id => range.end = position + 1,
-                _ => placed.push((id, position..position + 1)),
-            }
+            placed.add(id, position);
         }
         charged
     }
@@ -630,5 +628,40 @@ pub(super) fn fill_batch<T>(
         position,
         full,
         grown,
+    }
+}
+
+/// Which batches hold which of a send's logs: a range of positions per batch, in log
+/// order. The usual send's one batch is kept inline, so that it allocates nothing.
+#[derive(Debug, Default)]
+pub(super) struct Placed {
+    first: Option<(BatchId, Range<usize>)>,
+    more: Vec<(BatchId, Range<usize>)>,
+}
+
+impl Placed {
+    /// The send's next log went to `position` in batch `id`.
+    fn add(&mut self, id: BatchId, position: usize) {
+        let next = position + 1;
+        match self.more.last_mut().or(self.first.as_mut()) {
+            Some((last, range)) if *last == id => range.end = next,
+            Some(_) => self.more.push((id, position..next)),
+            None => self.first = Some((id, position..next)),
+        }
+    }
+
+    /// Batches holding some of the send's logs.
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
+    /// The batch holding all of the send's logs, if one does.
+    fn single(&self) -> Option<&(BatchId, Range<usize>)> {
+        self.first.as_ref().filter(|_| self.more.is_empty())
+    }
+
+    /// Every batch and its range of the send's logs, in log order.
+    fn into_iter(self) -> impl Iterator<Item = (BatchId, Range<usize>)> {
+        self.first.into_iter().chain(self.more)
     }
 }
