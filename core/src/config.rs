@@ -91,8 +91,11 @@ pub struct ProducerConfig {
     /// `http://127.0.0.1:8080`. A bare host means https. Required: `[scheme://]host[:port]`
     /// with scheme `http` or `https`, no path.
     pub endpoint: String,
-    /// Bytes of encoded logs the producer may hold (open batches, queued, in flight and
-    /// awaiting retry). A send that would exceed it is refused (or waits, see
+    /// Bytes of memory the producer may hold for logs without an outcome (open batches,
+    /// queued, in flight and awaiting retry): each batch's buffer by its capacity (its
+    /// compressed body once compressed), 2 KiB of bookkeeping per batch, each tracked
+    /// send's handle and outcome, and spare buffers kept for reuse (see ADR 0008). A send
+    /// that would exceed it is refused (or waits, see
     /// [`max_block`](Self::max_block)); if open batches then hold more than half of the
     /// budget, the oldest are sealed at once (without waiting for their linger) until they
     /// hold at most half, so that a budget smaller than routes × batch size keeps turning

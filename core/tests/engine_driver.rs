@@ -200,7 +200,7 @@ fn send_async_waits_for_memory_released_by_an_outcome() {
         .set_default_reply(ScriptedReply::ok().delayed(Duration::from_millis(500)));
     let cfg = config()
         .with_max_batch_bytes(1024)
-        .with_memory_budget(1024)
+        .with_memory_budget(4096)
         .with_max_batch_count(1)
         .with_max_block(Duration::from_secs(10));
     let producer = start(&sim, &cfg);
@@ -228,7 +228,7 @@ fn send_async_gives_up_after_max_block_and_hands_the_record_back() {
     sim.transport().set_default_reply(ScriptedReply::Hang);
     let cfg = config()
         .with_max_batch_bytes(1024)
-        .with_memory_budget(1024)
+        .with_memory_budget(4096)
         .with_max_batch_count(1)
         .with_max_block(Duration::from_secs(2));
     let producer = start(&sim, &cfg);
@@ -247,7 +247,7 @@ fn max_block_zero_fails_fast() {
     let sim = SimRuntime::new(9);
     let cfg = config()
         .with_max_batch_bytes(1024)
-        .with_memory_budget(1024)
+        .with_memory_budget(4096)
         .with_max_block(Duration::ZERO);
     let producer = start(&sim, &cfg);
     let big = Log::new(1).with_content("k", "x".repeat(600));

@@ -166,7 +166,7 @@ fn flush_starts_sending_without_waiting_for_linger() {
 #[test]
 fn a_full_buffer_drops_and_counts_records() {
     let sim = SimRuntime::new(5);
-    let config = config().with_max_batch_bytes(1024).with_memory_budget(1024);
+    let config = config().with_max_batch_bytes(1024).with_memory_budget(4096);
     let producer = start(&sim, &config);
     let logger = SlsLogger::builder(producer.clone(), route()).build();
     for i in 0..40 {

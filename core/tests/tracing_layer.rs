@@ -268,7 +268,7 @@ fn events_raised_while_the_driver_runs_are_not_shipped_and_failures_do_not_loop(
 #[test]
 fn a_full_buffer_drops_events_counts_them_and_reports_them_once_there_is_room() {
     let sim = SimRuntime::new(6);
-    let config = config().with_max_batch_bytes(1024).with_memory_budget(1024);
+    let config = config().with_max_batch_bytes(1024).with_memory_budget(4096);
     let producer = start(&sim, &config);
     let layer = layer(&producer).build();
     let handle = layer.handle();

@@ -12,5 +12,6 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod proc_stats;
 pub mod server;
 pub mod suite;

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use core::ops::Range;
 
 use super::attempt::{AttemptHistory, AttemptId};
+use super::charge::Fill;
 use super::clock::ClockOffset;
 use super::destination::DestinationId;
 use super::events::Ticket;
@@ -19,13 +20,14 @@ use crate::protocol::time::Instant;
 pub(crate) struct BatchId(pub(crate) u64);
 
 /// The smallest encoded log (`Log { time: 0 }`, no contents): key, length, time key, time.
-const MIN_LOG_ENTRY: usize = 4;
+pub(crate) const MIN_LOG_ENTRY: usize = 4;
 
 /// A batch still taking logs.
 #[derive(Debug)]
 pub(crate) struct OpenBatch {
     pub(crate) encoder: LogGroupEncoder,
-    /// Bytes `finish` adds after the logs: topic, source and tags (incl. the pack id).
+    /// Bytes `finish` adds after the logs at most: topic, source and tags (with the widest
+    /// pack id). Room and capacity are kept for it.
     pub(crate) trailer_len: usize,
     /// The `__pack_id__` value, generated at creation.
     pub(crate) pack_id: Option<String>,
@@ -36,13 +38,7 @@ pub(crate) struct OpenBatch {
 impl OpenBatch {
     /// Whether one more log of `entry_len` encoded bytes keeps the batch within limits.
     pub(crate) fn has_room(&self, entry_len: usize, max_bytes: usize, max_count: usize) -> bool {
-        self.encoder.log_count() < max_count
-            && self
-                .encoder
-                .len()
-                .saturating_add(self.trailer_len)
-                .saturating_add(entry_len)
-                <= max_bytes
+        Fill::of(self).has_room(entry_len, (max_bytes, max_count))
     }
 
     /// Whether no further log could fit, so the batch should be sealed now.
@@ -117,8 +113,12 @@ pub(crate) struct Batch<T> {
     pub(crate) body: Body,
     /// Logs in the batch.
     pub(crate) log_count: usize,
-    /// Memory budget bytes held (encoded size of the logs).
-    pub(crate) reserved: usize,
+    /// Memory budget bytes held (see [`charge`](super::charge)): bookkeeping, tracked
+    /// parts and `buffer`.
+    pub(crate) charge: usize,
+    /// The part of `charge` for the buffer: its capacity while the batch is open or
+    /// waiting to be compressed, its body once compressed.
+    pub(crate) buffer: usize,
     /// Tagged sends with logs in this batch, in log order.
     pub(crate) parts: Vec<SendPart<T>>,
     pub(crate) history: AttemptHistory,

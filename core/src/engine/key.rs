@@ -252,6 +252,11 @@ impl<'a> RouteRef<'a> {
         self.source
     }
 
+    /// The shard key.
+    pub(crate) fn shard_key(&self) -> Option<&'a str> {
+        self.route.shard_key.as_deref()
+    }
+
     /// Whether it names `other`.
     pub(crate) fn is(&self, other: &Route) -> bool {
         let r = self.route;

@@ -29,6 +29,12 @@ impl MemoryBudget {
         }
     }
 
+    /// Charge `bytes` already allocated, past the limit if need be (a reservation that
+    /// turned out too small; never expected).
+    pub(crate) fn add(&mut self, bytes: usize) {
+        self.used = self.used.saturating_add(bytes);
+    }
+
     /// Give back `bytes` reserved earlier.
     pub(crate) fn release(&mut self, bytes: usize) {
         debug_assert!(bytes <= self.used, "released more than reserved");

@@ -60,8 +60,11 @@ pub struct Metrics {
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).
     pub pending_batches: usize,
-    /// Bytes of the memory budget held now by logs without an outcome, or whose outcome's
-    /// callback has not run yet (gauge).
+    /// Bytes of the memory budget held now by batches of logs without an outcome, or whose
+    /// outcome's callback has not run yet (gauge): each batch's buffer capacity (its
+    /// compressed body once compressed), its bookkeeping and its tracked sends' tags. Spare
+    /// buffers kept for reuse are charged to the budget too but not shown here: a send that
+    /// needs their room frees them first.
     pub buffered_bytes: usize,
     /// The memory budget, `memory_budget` of the configuration.
     pub memory_budget: usize,

@@ -42,6 +42,7 @@
 //!  engine/
 //!    mod.rs          Engine: its state, creation, flush, close, metrics
 //!    intake.rs       push: the memory budget, one encoding into the open batch, roll-over, seal
+//!    charge.rs       what the memory budget counts, and what a send will cost it
 //!    timers.rs       linger, retry, delivery and close deadlines
 //!    transmit.rs     compression jobs, signed requests, what an answer decides
 //!    credentials.rs  credentials sources, each with its refresh schedule; fresh credentials
@@ -55,6 +56,7 @@
 mod attempt;
 pub mod backoff;
 mod batch;
+mod charge;
 mod clock;
 mod credentials;
 mod decision;
@@ -245,6 +247,8 @@ pub struct Engine<T> {
     compressor: Compressor,
     /// LogGroup buffers of compressed batches, reused by the next batches of busy routes.
     pool: BufferPool,
+    /// Bytes each tracked send's tag holds on the heap (see [`Engine::set_tag_heap`]).
+    tag_heap: usize,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -313,7 +317,16 @@ impl<T> Engine<T> {
             to_compress: BTreeSet::new(),
             compressor: Compressor::new(),
             pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),
+            tag_heap: charge::DEFAULT_TAG_HEAP,
         })
+    }
+
+    /// Charge each tracked send `bytes` for what its tag holds on the heap while it waits
+    /// for its outcome (beside the tag's own size, always charged). The default, 64 bytes,
+    /// suits a small boxed callback; a driver whose tags share a completion slot with a
+    /// handle says how large that slot is.
+    pub fn set_tag_heap(&mut self, bytes: usize) {
+        self.tag_heap = bytes;
     }
 
     /// Send the batches of `project` created from now on to `config`'s endpoint, signed
@@ -435,7 +448,7 @@ impl<T> Engine<T> {
             callback_panics: s.callback_panics,
             in_flight: self.in_flight.len(),
             pending_batches: self.batches.len(),
-            buffered_bytes: self.memory.used(),
+            buffered_bytes: self.memory.used() - self.pool.spare_bytes(),
             memory_budget: self.memory.limit(),
         }
     }

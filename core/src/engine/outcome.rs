@@ -102,7 +102,7 @@ impl<T> Engine<T> {
             Phase::Open(open) => {
                 self.lingers.remove(&(open.linger_deadline, id));
                 self.open.remove(&batch.route, id);
-                self.open_reserved -= batch.reserved;
+                self.open_reserved -= batch.charge;
             }
             Phase::InFlight { attempt, .. } => {
                 self.in_flight.remove(attempt);
@@ -117,7 +117,7 @@ impl<T> Engine<T> {
             self.deadlines.remove(&(deadline, id));
         }
         self.to_compress.remove(&id);
-        let reserved = batch.reserved;
+        let reserved = batch.charge;
         let events_before = self.events.len();
         self.report_outcome(batch, outcome);
         // The batch's memory stays reserved until its last outcome is delivered (a driver

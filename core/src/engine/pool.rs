@@ -2,6 +2,7 @@
 
 use alloc::vec::Vec;
 
+use super::memory::MemoryBudget;
 use crate::protocol::http::Bytes;
 
 /// LogGroup buffers kept for reuse however full the memory budget is: enough for the
@@ -9,6 +10,10 @@ use crate::protocol::http::Bytes;
 pub(crate) const MIN_SPARE_BUFFERS: usize = 4;
 
 /// Spare buffers, and what decides how many to keep.
+///
+/// Spare buffers are charged to the memory budget: [`keep`](Self::keep) keeps one only if
+/// its capacity can be reserved, a batch that [`take`](Self::take)s one takes its charge
+/// over, and [`drop_one`](Self::drop_one) gives the room back to a send that needs it.
 ///
 /// Buffers are kept while, together with the buffers of uncompressed batches and the
 /// compressed bodies batches hold, they fit the memory budget. A buffer is then allocated
@@ -27,6 +32,8 @@ pub(crate) struct BufferPool {
     jobs_out: usize,
     /// Bytes of the compressed bodies batches hold (sealed, not finished).
     sealed_bytes: usize,
+    /// Capacity of the spare buffers: their charge in the memory budget.
+    spare_bytes: usize,
 }
 
 impl BufferPool {
@@ -38,6 +45,7 @@ impl BufferPool {
             spare: Vec::new(),
             jobs_out: 0,
             sealed_bytes: 0,
+            spare_bytes: 0,
         }
     }
 
@@ -72,16 +80,28 @@ impl BufferPool {
         )
     }
 
-    /// A spare buffer, if one is kept.
+    /// A spare buffer, if one is kept. Its charge goes with it: the taker holds it now.
     pub(crate) fn take(&mut self) -> Option<Vec<u8>> {
-        self.spare.pop()
+        let spare = self.spare.pop()?;
+        self.spare_bytes -= spare.capacity();
+        Some(spare)
+    }
+
+    /// Bytes of the spare buffers (their charge in the memory budget).
+    pub(crate) fn spare_bytes(&self) -> usize {
+        self.spare_bytes
+    }
+
+    /// The capacities of the spare buffers, in the order [`take`](Self::take) gives them.
+    pub(crate) fn capacities(&self) -> impl Iterator<Item = usize> + '_ {
+        self.spare.iter().rev().map(Vec::capacity)
     }
 
     /// Keep a compressed batch's LogGroup buffer `raw` for a later batch, if fewer than
-    /// [`wanted`](Self::wanted) are kept, nothing else holds it and it is about a batch
-    /// large (a smaller one would grow again; a larger one, from a single huge log, would
-    /// hold memory for nothing).
-    pub(crate) fn keep(&mut self, raw: Bytes, uncompressed: usize) {
+    /// [`wanted`](Self::wanted) are kept, nothing else holds it, it is about a batch large
+    /// (a smaller one would grow again; a larger one, from a single huge log, would hold
+    /// memory for nothing) and `memory` has room for it.
+    pub(crate) fn keep(&mut self, raw: Bytes, uncompressed: usize, memory: &mut MemoryBudget) {
         if self.spare.len() >= self.wanted(uncompressed) {
             return;
         }
@@ -92,14 +112,31 @@ impl BufferPool {
         // (see `LogGroupEncoder::with_buffer`).
         let buffer = Vec::from(buffer);
         let batch = self.max_batch_bytes;
-        if (batch / 2..=batch.saturating_mul(2)).contains(&buffer.capacity()) {
+        let capacity = buffer.capacity();
+        if (batch / 2..=batch.saturating_mul(2)).contains(&capacity) && memory.try_reserve(capacity)
+        {
+            self.spare_bytes += capacity;
             self.spare.push(buffer);
         }
     }
 
     /// Traffic is slow (a batch was sealed by its linger time): keep only the minimum.
-    pub(crate) fn shrink(&mut self) {
-        self.spare.truncate(MIN_SPARE_BUFFERS);
+    pub(crate) fn shrink(&mut self, memory: &mut MemoryBudget) {
+        while self.spare.len() > MIN_SPARE_BUFFERS {
+            self.drop_one(memory);
+        }
+    }
+
+    /// Free the spare buffer [`take`](Self::take) would give last, giving its room back
+    /// to `memory`. Returns whether there was one.
+    pub(crate) fn drop_one(&mut self, memory: &mut MemoryBudget) -> bool {
+        if self.spare.is_empty() {
+            return false;
+        }
+        let buffer = self.spare.remove(0);
+        self.spare_bytes -= buffer.capacity();
+        memory.release(buffer.capacity());
+        true
     }
 
     /// Spare buffers kept now.
@@ -160,26 +197,52 @@ mod tests {
     fn only_unshared_buffers_about_a_batch_large_are_kept() {
         const BATCH: usize = 1024;
         let mut pool = BufferPool::new(100 * BATCH, BATCH);
+        let mut memory = MemoryBudget::new(100 * BATCH);
         let shared = Bytes::from(alloc::vec![1u8; BATCH]);
         let other = shared.clone();
-        pool.keep(shared, 0);
+        pool.keep(shared, 0, &mut memory);
         assert_eq!(pool.len(), 0, "another holder");
         drop(other);
-        pool.keep(Bytes::from(alloc::vec![1u8; BATCH / 4]), 0);
+        pool.keep(Bytes::from(alloc::vec![1u8; BATCH / 4]), 0, &mut memory);
         assert_eq!(pool.len(), 0, "too small");
-        pool.keep(Bytes::from(alloc::vec![1u8; BATCH * 3]), 0);
+        pool.keep(Bytes::from(alloc::vec![1u8; BATCH * 3]), 0, &mut memory);
         assert_eq!(pool.len(), 0, "too large");
+        assert_eq!(memory.used(), 0, "nothing kept, nothing charged");
         for _ in 0..10 {
-            pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 0);
+            pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 0, &mut memory);
         }
-        assert_eq!(pool.len(), 10);
+        assert_eq!(
+            (pool.len(), memory.used()),
+            (10, 10 * BATCH),
+            "each charged"
+        );
+        assert_eq!(pool.capacities().count(), 10);
         let reused = pool.take().expect("a spare one");
         assert_eq!(
             (reused.len(), reused.capacity()),
             (BATCH, BATCH),
             "not cleared"
         );
-        pool.shrink();
+        assert_eq!(memory.used(), 10 * BATCH, "the charge went with the buffer");
+        pool.shrink(&mut memory);
         assert_eq!(pool.len(), MIN_SPARE_BUFFERS);
+        assert_eq!(
+            memory.used(),
+            (MIN_SPARE_BUFFERS + 1) * BATCH,
+            "shrinking gives back"
+        );
+        while pool.drop_one(&mut memory) {}
+        assert_eq!((pool.len(), memory.used()), (0, BATCH));
+        assert!(!pool.drop_one(&mut memory), "nothing left to drop");
+    }
+
+    #[test]
+    fn a_buffer_is_kept_only_if_the_budget_has_room_for_it() {
+        const BATCH: usize = 1024;
+        let mut pool = BufferPool::new(100 * BATCH, BATCH);
+        let mut memory = MemoryBudget::new(BATCH + BATCH / 2);
+        pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 0, &mut memory);
+        pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 0, &mut memory);
+        assert_eq!((pool.len(), memory.used()), (1, BATCH));
     }
 }

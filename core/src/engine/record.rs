@@ -592,6 +592,7 @@ impl core::error::Error for SendError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::charge::{BATCH_COST, DEFAULT_TAG_HEAP, part_cost};
     use super::super::{Engine, Route};
     use super::LogParts;
     use crate::config::ProducerConfig;
@@ -615,7 +616,10 @@ mod tests {
             Some(4),
         )
         .unwrap();
-        let expected = LogGroupEncoder::encoded_parts_len(9, Some(1), &contents);
+        // The batch's bookkeeping, its buffer (the log, then room for the empty topic and
+        // source: 2 bytes each) and the tracked part.
+        let entry = LogGroupEncoder::encoded_parts_len(9, Some(1), &contents);
+        let expected = BATCH_COST + entry + 4 + part_cost::<u8>(DEFAULT_TAG_HEAP);
         assert_eq!(e.metrics().buffered_bytes, expected);
         e.flush(now);
         let t = e.poll_transmit(now, wall).unwrap();

@@ -36,7 +36,7 @@ impl<T> Engine<T> {
             self.seal(now, id);
             // A batch that lingered out before it filled: traffic is slow, so the spare
             // buffers kept for a burst go back to the allocator.
-            self.pool.shrink();
+            self.pool.shrink(&mut self.memory);
         }
         while let Some(&(at, id)) = self.retries.first() {
             if at > now {

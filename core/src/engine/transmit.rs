@@ -7,8 +7,9 @@ use core::time::Duration;
 use super::attempt::{Attempt, AttemptId};
 use super::batch::{BatchId, Body, Phase};
 use super::retry::{self, Verdict};
+use super::wire::Sealed;
 use super::{CompressJob, Compressed, Decision, DeliveryFailure, Engine, Transmit, clock, wire};
-use crate::protocol::http::HttpResponse;
+use crate::protocol::http::{Bytes, HttpResponse};
 use crate::protocol::sign::SignError;
 use crate::protocol::time::{Instant, UnixTime};
 use crate::rt::TransportError;
@@ -32,11 +33,11 @@ impl<T> Engine<T> {
             }
             let to = self.destinations.get(batch.to);
             let source = self.sources.get_mut(to.credentials);
-            let Some(credentials) = source.credentials() else {
+            if source.credentials().is_none() {
                 batch.phase = Phase::AwaitingCredentials;
                 source.hold(id);
                 continue;
-            };
+            }
             match &mut batch.body {
                 Body::Sealed(_) => {}
                 Body::Raw(raw) => {
@@ -44,10 +45,7 @@ impl<T> Engine<T> {
                     let raw = core::mem::take(raw);
                     self.to_compress.remove(&id);
                     let sealed = to.wire.seal(&batch.route, &raw, &mut self.compressor);
-                    self.pool.body_sealed(sealed.body_len());
-                    batch.body = Body::Sealed(sealed);
-                    self.pool
-                        .keep(raw, self.open.len() + self.to_compress.len());
+                    self.compressed(id, sealed, raw);
                 }
                 Body::Compressing { parked, .. } => {
                     // Sent once its job's result is in (`handle_compressed` re-queues it).
@@ -56,6 +54,10 @@ impl<T> Engine<T> {
                 }
                 Body::Open => unreachable!("queued batches are sealed"),
             }
+            let batch = self.batches.get_mut(&id).expect("batch exists");
+            let to = self.destinations.get(batch.to);
+            let source = self.sources.get_mut(to.credentials);
+            let credentials = source.credentials().expect("looked at above");
             let Body::Sealed(sealed) = &batch.body else {
                 unreachable!("sealed above")
             };
@@ -141,19 +143,43 @@ impl<T> Engine<T> {
             raw,
         } = done;
         self.pool.job_back();
-        if let Some(batch) = self.batches.get_mut(&id) {
-            if let Body::Compressing { parked, .. } = batch.body {
-                // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
-                self.pool.body_sealed(sealed.body_len());
-                batch.body = Body::Sealed(sealed);
-                if parked {
-                    self.ready.push_back(id);
-                    self.wakeup = true;
-                }
+        let parked = match self.batches.get(&id).map(|b| &b.body) {
+            Some(Body::Compressing { parked, .. }) => *parked,
+            _ => {
+                // Finished meanwhile: its charge is given back already.
+                self.keep_buffer(raw);
+                return;
             }
+        };
+        // Dropping the batch's copy of the LogGroup leaves `raw` the only one.
+        self.compressed(id, sealed, raw);
+        if parked {
+            self.ready.push_back(id);
+            self.wakeup = true;
         }
-        self.pool
-            .keep(raw, self.open.len() + self.to_compress.len());
+    }
+
+    /// Batch `id` is compressed into `sealed` from its LogGroup `raw`: its charge is now
+    /// its body's instead of its buffer's, and the buffer may be kept for a later batch.
+    ///
+    /// A body larger than the buffer (incompressible logs: LZ4 adds at most 0.4 %) is
+    /// charged as the buffer was.
+    fn compressed(&mut self, id: BatchId, sealed: Sealed, raw: Bytes) {
+        let batch = self.batches.get_mut(&id).expect("compressed batch exists");
+        let body = sealed.body_len().min(batch.buffer);
+        let freed = batch.buffer - body;
+        batch.buffer = body;
+        batch.charge -= freed;
+        self.memory.release(freed);
+        self.pool.body_sealed(sealed.body_len());
+        batch.body = Body::Sealed(sealed);
+        self.keep_buffer(raw);
+    }
+
+    /// Offer a compressed batch's LogGroup buffer to the pool.
+    fn keep_buffer(&mut self, raw: Bytes) {
+        let uncompressed = self.open.len() + self.to_compress.len();
+        self.pool.keep(raw, uncompressed, &mut self.memory);
     }
 
     /// Feed the outcome of attempt `attempt` (finished at `now` / `wall`). Unknown attempts

@@ -6,8 +6,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::Producer;
 use super::driver::{Driver, Providers, Shared};
+use super::{DeliveryHandle, Producer};
 use crate::config::{ConfigError, DateHeader, ProducerConfig, ProjectConfig};
 use crate::credentials::{CredentialsProvider, CredentialsSource};
 use crate::engine::{CredentialsId, Engine};
@@ -174,6 +174,7 @@ impl ProducerBuilder {
             CredentialsSource::Provider(p) => (None, Some(p)),
         };
         let mut engine = Engine::new(&config, runtime.unix_time(), fixed)?;
+        engine.set_tag_heap(DeliveryHandle::SLOT_HEAP);
         let mut providers: Providers = Vec::from([provider]);
         for (project, project_config) in &projects {
             let source = match &project_config.credentials {

@@ -39,8 +39,9 @@ use crate::engine::DeliveryResult;
 pub(crate) const QUEUE_CAPACITY: usize = 1024;
 
 /// Callbacks the task runs per round before it accounts for them (releases their memory,
-/// wakes the driver and waiters).
-const CALLS_PER_ROUND: usize = 64;
+/// wakes the driver and waiters): a whole queue, so that a close handing back hundreds of
+/// thousands of outcomes costs few round trips between the driver and the task.
+const CALLS_PER_ROUND: usize = QUEUE_CAPACITY;
 
 /// A callback and the outcome it is owed. Dropped without being run (its task torn down
 /// with the runtime), it runs then, so no callback is ever lost.

@@ -122,6 +122,10 @@ pub struct DeliveryHandle {
 }
 
 impl DeliveryHandle {
+    /// Bytes a handle's shared slot takes on the heap: the slot, the `Arc`'s two counts,
+    /// and the allocator's header and rounding.
+    pub(crate) const SLOT_HEAP: usize = size_of::<Lock<Slot>>() + 2 * size_of::<usize>() + 16;
+
     /// A handle for the send `ticket`, and the engine's side of it.
     pub(crate) fn pair(ticket: Ticket) -> (Completion, Self) {
         let slot = Arc::new(Lock::new(Slot::Waiting(None)));

@@ -209,7 +209,7 @@ fn big_log(n: usize) -> Log {
 fn one_log_budget<R: RuntimeUnderTest>(rt: &R, endpoint: &str, max_block: Duration) -> Producer {
     let config = quick_config(endpoint)
         .with_max_batch_bytes(1024)
-        .with_memory_budget(1024)
+        .with_memory_budget(4096)
         .with_max_block(max_block);
     rt.build(config, credentials())
 }

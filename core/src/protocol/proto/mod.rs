@@ -506,6 +506,19 @@ impl LogGroupEncoder {
         self.logs += 1;
     }
 
+    /// Bytes the buffer can hold before it reallocates.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Make the buffer's capacity exactly `capacity` bytes if it is smaller (reallocating
+    /// once), so that the engine decides how a batch's buffer grows and counts it.
+    pub(crate) fn grow_to(&mut self, capacity: usize) {
+        if capacity > self.buf.capacity() {
+            self.buf.reserve_exact(capacity - self.buf.len());
+        }
+    }
+
     /// Bytes written so far (all pushed logs).
     pub fn len(&self) -> usize {
         self.len

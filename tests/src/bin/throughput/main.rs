@@ -41,7 +41,6 @@
 // A benchmark measures real time.
 #![allow(clippy::disallowed_methods)]
 
-mod proc_stats;
 mod sink;
 
 use core::num::NonZeroU32;
@@ -56,6 +55,7 @@ use sls_producer_core::protocol::compress::{Compression, Compressor, ZstdLevel};
 use sls_producer_core::protocol::pack_id::PACK_ID_KEY;
 use sls_producer_core::protocol::proto::LogGroupEncoder;
 use sls_producer_core::sim::BenchWorkload;
+use sls_producer_tests::proc_stats;
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::core::rt::Runtime as _;
 use sls_producer_tokio::{

@@ -8,7 +8,7 @@ use std::fs;
 const TICKS_PER_SECOND: u64 = 100;
 
 /// User and system CPU time of process `pid` (`"self"` for this one), all threads.
-pub(crate) fn cpu_time(pid: &str) -> Option<Duration> {
+pub fn cpu_time(pid: &str) -> Option<Duration> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_cpu_ticks(&stat).map(|ticks| Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
@@ -25,13 +25,13 @@ fn parse_cpu_ticks(stat: &str) -> Option<u64> {
 }
 
 /// Peak resident set size (`VmHWM`) of process `pid`, in bytes.
-pub(crate) fn peak_rss(pid: &str) -> Option<u64> {
+pub fn peak_rss(pid: &str) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     parse_kib_field(&status, "VmHWM:").map(|kib| kib * 1024)
 }
 
 /// Resident set size now (`VmRSS`) of process `pid`, in bytes.
-pub(crate) fn rss(pid: &str) -> Option<u64> {
+pub fn rss(pid: &str) -> Option<u64> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     parse_kib_field(&status, "VmRSS:").map(|kib| kib * 1024)
 }
