@@ -291,11 +291,13 @@ fn dropping_every_handle_closes_and_delivers_what_was_sent() {
     assert_eq!(requests[0].logs().unwrap(), [log(1), log(2)]);
 }
 
-/// Hands out `id-1`, `id-2`, … and counts fetches; fails while `failing` is set. Each
+/// Hands out `id-1`, `id-2`, … and counts fetches; fails while `failing` is set, and hands
+/// out credentials with a newline in their token (unusable) while `defective` is. Each
 /// fetch starts at the simulated instant it records in `started` and answers `delay` later.
 struct CountingProvider {
     fetches: Mutex<u32>,
     failing: Mutex<bool>,
+    defective: Mutex<bool>,
     lifetime: Option<Duration>,
     delay: Mutex<Duration>,
     started: Mutex<Vec<Instant>>,
@@ -318,7 +320,12 @@ impl CredentialsProvider for CountingProvider {
         if *self.failing.lock().unwrap() {
             return Err(CredentialsError::new("metadata service unavailable"));
         }
-        let mut c = Credentials::new(format!("id-{n}"), "secret").with_security_token("sts");
+        let token = if *self.defective.lock().unwrap() {
+            "sts\n"
+        } else {
+            "sts"
+        };
+        let mut c = Credentials::new(format!("id-{n}"), "secret").with_security_token(token);
         if let Some(l) = self.lifetime {
             c = c.with_expiration(self.clock.unix_time().saturating_add(l));
         }
@@ -330,6 +337,7 @@ fn provider(sim: &SimRuntime, lifetime: Option<Duration>) -> Arc<CountingProvide
     Arc::new(CountingProvider {
         fetches: Mutex::new(0),
         failing: Mutex::new(false),
+        defective: Mutex::new(false),
         lifetime,
         delay: Mutex::new(Duration::ZERO),
         started: Mutex::new(Vec::new()),
@@ -596,6 +604,32 @@ fn a_failing_provider_is_asked_again_after_the_backoff() {
     // Credentials without expiry are not asked for again.
     sim.run_until(secs(1000)).unwrap();
     assert_eq!(*p.fetches.lock().unwrap(), 4);
+}
+
+#[test]
+fn unusable_credentials_from_a_provider_sign_nothing_and_are_fetched_again() {
+    let sim = SimRuntime::new(21);
+    let p = provider(&sim, None);
+    *p.defective.lock().unwrap() = true;
+    let dyn_p: Arc<dyn CredentialsProvider> = p.clone();
+    let cfg = config().with_retry_backoff(Duration::from_secs(2), Duration::from_secs(10));
+    let producer = start_with(&sim, &cfg, dyn_p);
+    let handle = producer.send_tracked(&route(), log(1)).unwrap();
+    sim.run_until(secs(10)).unwrap();
+    assert_eq!(
+        *p.started.lock().unwrap(),
+        [secs(0), secs(2), secs(6)],
+        "each answer is a failed fetch, retried on the backoff"
+    );
+    assert_eq!(
+        sim.transport().request_count(),
+        0,
+        "nothing signed with them"
+    );
+    *p.defective.lock().unwrap() = false;
+    let result = sim.block_on(handle).unwrap();
+    assert!(result.is_success());
+    assert_eq!(authorization_ids(&sim), ["id-4"]);
 }
 
 #[test]

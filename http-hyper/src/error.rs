@@ -105,28 +105,10 @@ fn find_tls_error<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a rustls::Er
 /// usually travels inside an [`std::io::Error`], whose `source()` skips it, so each
 /// `io::Error` of the chain is opened too.
 pub fn is_certificate_rejected(error: &(dyn Error + 'static)) -> bool {
-    let rejected = |e: &(dyn Error + 'static)| {
-        matches!(
-            e.downcast_ref::<rustls::Error>(),
-            Some(rustls::Error::InvalidCertificate(_))
-        )
-    };
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if rejected(e) {
-            return true;
-        }
-        if let Some(inner) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-        {
-            if is_certificate_rejected(inner) {
-                return true;
-            }
-        }
-        next = e.source();
-    }
-    false
+    matches!(
+        find_tls_error(error),
+        Some(rustls::Error::InvalidCertificate(_))
+    )
 }
 
 /// The first error of type `E` in `error`'s source chain (`error` included).

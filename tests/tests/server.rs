@@ -11,6 +11,7 @@ use bytes::Bytes;
 use sls_producer_core::credentials::Credentials;
 use sls_producer_core::protocol::compress::{self, Compression};
 use sls_producer_core::protocol::endpoint::Endpoint;
+use sls_producer_core::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS};
 use sls_producer_core::protocol::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::protocol::request::{
     PreparedBody, PutLogsTarget, TrackBody, TrackStyle, put_logs_request, web_tracking_request,
@@ -641,6 +642,116 @@ async fn body_and_log_count_limits() {
     )
     .await;
     assert_eq!(sls.stats().accepted, 1);
+}
+
+/// A one-log group whose encoding is exactly `raw` bytes.
+fn group_of_size(raw: usize) -> LogGroup {
+    let with = |n: usize| LogGroup {
+        logs: vec![Log::new(1_700_000_000).with_content("msg", "x".repeat(n))],
+        ..LogGroup::default()
+    };
+    let mut n = raw;
+    loop {
+        let size = encode_log_group(&with(n)).len();
+        if size == raw {
+            return with(n);
+        }
+        n -= size - raw;
+    }
+}
+
+#[tokio::test]
+async fn default_limits_are_the_service_s() {
+    let (sls, _) = server().await;
+    let at_limit = group_of_size(MAX_LOG_GROUP_BYTES);
+    let over = group_of_size(MAX_LOG_GROUP_BYTES + 1);
+    for compression in [Compression::Lz4, Compression::None] {
+        expect_ok(&sls, &signed(&sls, "app", &at_limit, compression)).await;
+        let resp = expect_error(
+            &sls,
+            &signed(&sls, "app", &over, compression),
+            400,
+            "PostBodyTooLarge",
+        )
+        .await;
+        let message = resp.json()["errorMessage"].as_str().unwrap().to_owned();
+        assert!(
+            message.contains("5242881") && message.contains("5242880"),
+            "{message}"
+        );
+    }
+
+    // A declared raw size over the limit is refused before anything is decompressed.
+    let v1 = SigningConfig::v1();
+    let mut declared = put(
+        &sls,
+        "app",
+        None,
+        &encode_log_group(&group(1)),
+        Compression::Lz4,
+        &v1,
+    );
+    set_header(
+        &mut declared,
+        "x-log-bodyrawsize",
+        &(MAX_LOG_GROUP_BYTES + 1).to_string(),
+    );
+    sign(&mut declared, &ak(), &v1, t0());
+    expect_error(&sls, &declared, 400, "PostBodyTooLarge").await;
+
+    let logs = |n: usize| LogGroup {
+        logs: vec![Log::new(1_700_000_000).with_content("k", "v"); n],
+        ..LogGroup::default()
+    };
+    expect_ok(
+        &sls,
+        &signed(&sls, "app", &logs(MAX_LOG_GROUP_LOGS), Compression::Lz4),
+    )
+    .await;
+    expect_error(
+        &sls,
+        &signed(&sls, "app", &logs(MAX_LOG_GROUP_LOGS + 1), Compression::Lz4),
+        400,
+        "PostBodyTooLarge",
+    )
+    .await;
+    assert_eq!(sls.stats().accepted, 3);
+    assert_eq!(sls.stats().errors_with_code("PostBodyTooLarge"), 4);
+}
+
+#[tokio::test]
+async fn a_log_time_sls_never_takes_fails_the_whole_request() {
+    let (sls, _) = server().await;
+    for (bad, named) in [
+        (Log::new(0), "log 2: time 0 "),
+        (Log::new(u32::MAX), "log 2: time 4294967295 "),
+        (
+            Log::new(1_700_000_000).with_time_ns(1_000_000_000),
+            "log 2: time_ns 1000000000 ",
+        ),
+    ] {
+        let mut g = group(2);
+        g.logs.push(bad.with_content("msg", "bad time"));
+        let resp = expect_error(
+            &sls,
+            &signed(&sls, "app", &g, Compression::Lz4),
+            400,
+            "PostBodyInvalid",
+        )
+        .await;
+        let message = resp.json()["errorMessage"].as_str().unwrap().to_owned();
+        assert!(message.contains(named), "{message}");
+    }
+    let mut edges = group(0);
+    edges.logs = vec![
+        Log::new(1).with_content("msg", "first second"),
+        Log::new(u32::MAX - 1)
+            .with_content("msg", "last second")
+            .with_time_ns(999_999_999),
+    ];
+    expect_ok(&sls, &signed(&sls, "app", &edges, Compression::Lz4)).await;
+    assert_eq!(sls.stats().accepted, 1);
+    assert_eq!(sls.stats().errors_with_code("PostBodyInvalid"), 3);
 }
 
 // ---------------------------------------------------------------------------------------

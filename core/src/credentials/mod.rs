@@ -135,7 +135,9 @@ impl Credentials {
     /// ID or secret (every request would get 401, retried until the batch gives up), or an
     /// ID or security token with a character that cannot go in an HTTP header. Checked
     /// where static credentials are given to a producer (its build fails with
-    /// [`BuildError::InvalidCredentials`](crate::BuildError::InvalidCredentials)), not by
+    /// [`BuildError::InvalidCredentials`](crate::BuildError::InvalidCredentials)) and where
+    /// a provider returns them (the fetch counts as failed, is reported with the defect
+    /// named and retried on the provider's schedule; nothing is signed with them), not by
     /// [`Credentials::new`], which stays a plain constructor of a value whose fields are
     /// public anyway.
     pub fn defect(&self) -> Option<&'static str> {

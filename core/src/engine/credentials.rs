@@ -141,7 +141,10 @@ impl<T> Engine<T> {
     /// credentials for it from anywhere (a rotation). Fresh credentials sign every request
     /// of that source from now on, including pending retries, and release retries held
     /// back after a 401; a failed fetch keeps the previous credentials and schedules
-    /// another fetch after the configured backoff.
+    /// another fetch after the configured backoff. Credentials the service would refuse
+    /// whatever their signature (see [`Credentials::defect`]: an empty AccessKey ID or
+    /// secret, a character that cannot go in a header) count as a failed fetch whose error
+    /// names the defect (never the secret): nothing is signed with them.
     ///
     /// # Panics
     ///
@@ -153,6 +156,7 @@ impl<T> Engine<T> {
         source: CredentialsId,
         result: Result<Credentials, CredentialsError>,
     ) {
+        let result = result.and_then(usable);
         let projects = self.destinations.projects_signing_with(source);
         let refresh = &mut self.sources.get_mut(source).refresh;
         match result {
@@ -211,5 +215,16 @@ impl<T> Engine<T> {
                 self.ready.push_back(id);
             }
         }
+    }
+}
+
+/// `credentials`, unless they have a [`defect`](Credentials::defect): then the fetch that
+/// returned them failed, with an error naming the defect.
+fn usable(credentials: Credentials) -> Result<Credentials, CredentialsError> {
+    match credentials.defect() {
+        None => Ok(credentials),
+        Some(defect) => Err(CredentialsError::new(alloc::format!(
+            "the provider returned unusable credentials: {defect}"
+        ))),
     }
 }

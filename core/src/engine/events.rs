@@ -189,7 +189,10 @@ impl DeliveryResult {
     /// success.
     ///
     /// The first call for any send of a failed batch decompresses and decodes the batch's
-    /// body; later calls for sends of the same batch reuse the decoded logs.
+    /// body; later calls for sends of the same batch reuse the decoded logs. Should a body
+    /// not read back (a producer bug: debug builds panic on it), its logs are missing here
+    /// while [`handed_back_count`](Self::handed_back_count) still counts them, and an
+    /// `ERROR` diagnostic says how many.
     pub fn logs(&self) -> Vec<Log> {
         self.handed_back.logs()
     }

@@ -24,7 +24,18 @@ use crate::sync::Lock;
 pub(crate) struct FailedBatch {
     body: FailedBody,
     /// The batch's logs, once a send asked for its own.
-    decoded: Lock<Option<Arc<[Log]>>>,
+    decoded: Lock<Decoded>,
+}
+
+/// Whether a failed batch's body was read back yet, and what came of it.
+enum Decoded {
+    /// No send asked for its logs yet.
+    NotYet,
+    /// The batch's logs.
+    Logs(Arc<[Log]>),
+    /// The body could not be decompressed or decoded: a bug (the producer encoded it),
+    /// never bad input.
+    Unreadable,
 }
 
 /// What the batch held when it failed.
@@ -49,42 +60,40 @@ impl FailedBatch {
     fn new(body: FailedBody) -> Arc<Self> {
         Arc::new(Self {
             body,
-            decoded: Lock::new(None),
+            decoded: Lock::new(Decoded::NotYet),
         })
     }
 
     /// Whether the logs were decoded (by a caller asking for them).
     #[cfg(any(test, feature = "__internals"))]
     fn is_decoded(&self) -> bool {
-        self.decoded.lock().is_some()
+        !matches!(*self.decoded.lock(), Decoded::NotYet)
     }
 
-    /// The batch's logs, decoded once. Empty if the body cannot be read back, which would
-    /// be an encoder bug.
-    fn logs(&self) -> Arc<[Log]> {
+    /// The batch's logs, decoded once; `None` if the body cannot be read back, which is a
+    /// bug (asserted in debug builds).
+    fn logs(&self) -> Option<Arc<[Log]>> {
         let mut decoded = self.decoded.lock();
-        if let Some(logs) = &*decoded {
-            return Arc::clone(logs);
+        match &*decoded {
+            Decoded::Logs(logs) => return Some(Arc::clone(logs)),
+            Decoded::Unreadable => return None,
+            Decoded::NotYet => {}
         }
-        let logs: Arc<[Log]> = self.decode().into();
-        *decoded = Some(Arc::clone(&logs));
+        let logs: Option<Arc<[Log]>> = self.decode().map(Into::into);
+        debug_assert!(logs.is_some(), "a failed batch's body cannot be read back");
+        *decoded = logs.clone().map_or(Decoded::Unreadable, Decoded::Logs);
         logs
     }
 
-    fn decode(&self) -> Vec<Log> {
+    fn decode(&self) -> Option<Vec<Log>> {
         let raw = match &self.body {
             FailedBody::Raw(raw) => raw.clone(),
             FailedBody::Sealed(sealed) => match sealed.compression() {
                 Compression::None => sealed.body().clone(),
-                c => match compress::decompress(c, sealed.body(), sealed.raw_len()) {
-                    Ok(raw) => Bytes::from(raw),
-                    Err(_) => return Vec::new(),
-                },
+                c => Bytes::from(compress::decompress(c, sealed.body(), sealed.raw_len()).ok()?),
             },
         };
-        proto::decode_log_group(&raw)
-            .map(|group| group.logs)
-            .unwrap_or_default()
+        proto::decode_log_group(&raw).ok().map(|group| group.logs)
     }
 }
 
@@ -122,13 +131,33 @@ impl HandedBack {
     }
 
     /// Decode the logs (each batch at most once across all its sends' results).
+    ///
+    /// A batch whose body cannot be read back (a bug, asserted in debug builds) gives
+    /// none of its logs: they are missing from the list, [`len`](Self::len) still counts
+    /// them, and the count of missing ones is reported as a diagnostic.
     pub(crate) fn logs(&self) -> Vec<Log> {
-        let mut out = Vec::with_capacity(self.len());
-        for slice in &self.slices {
-            let logs = slice.batch.logs();
-            out.extend_from_slice(logs.get(slice.logs.clone()).unwrap_or_default());
+        let (logs, unreadable) = self.read();
+        if unreadable > 0 {
+            crate::producer::diag::logs_unreadable(unreadable, self.len());
         }
-        out
+        logs
+    }
+
+    /// The logs that could be read back, and how many could not.
+    fn read(&self) -> (Vec<Log>, usize) {
+        let mut out = Vec::with_capacity(self.len());
+        let mut unreadable = 0;
+        for slice in &self.slices {
+            let batch = slice.batch.logs();
+            match batch
+                .as_deref()
+                .and_then(|logs| logs.get(slice.logs.clone()))
+            {
+                Some(logs) => out.extend_from_slice(logs),
+                None => unreadable += slice.logs.len(),
+            }
+        }
+        (out, unreadable)
     }
 
     /// Whether any of the logs were decoded already.
@@ -141,7 +170,7 @@ impl HandedBack {
 /// Equal if they hand back the same logs (decoding both).
 impl PartialEq for HandedBack {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.logs() == other.logs()
+        self.len() == other.len() && self.read() == other.read()
     }
 }
 
@@ -201,5 +230,19 @@ mod tests {
         assert_eq!(send.len(), 4);
         assert_eq!(times(&send), vec![1, 2, 0, 1]);
         assert_eq!(HandedBack::default().logs(), []);
+    }
+
+    /// A body that cannot be read back is a bug: debug builds stop at it; release builds
+    /// hand back what can be read and keep counting the rest.
+    #[test]
+    #[cfg_attr(debug_assertions, should_panic(expected = "cannot be read back"))]
+    fn an_unreadable_body_is_asserted_and_its_logs_stay_counted() {
+        let good = raw_batch(2);
+        let broken = FailedBatch::raw(Bytes::from_static(&[0xff, 0xff]));
+        let mut send = HandedBack::new(good, 0..2);
+        send.extend(HandedBack::new(broken, 0..3));
+        assert_eq!(send.read().1, 3, "the unreadable logs are counted");
+        assert_eq!(send.len(), 5, "and still handed back");
+        assert_eq!(times(&send), [0, 1]);
     }
 }

@@ -16,6 +16,7 @@
 //! | the driver finished: close summary | `INFO` |
 //! | the driver was dropped before every send had its outcome | `WARN` |
 //! | a delivery callback panicked (caught; the producer goes on) | `ERROR` |
+//! | handed-back logs could not be read back from their batch (a bug) | `ERROR` |
 //!
 //! Field values never include secrets: the AccessKey id is logged, never the secret, the
 //! token or a signature.
@@ -170,6 +171,21 @@ pub(crate) fn callback_panicked(message: &str) {
     );
     #[cfg(not(feature = "tracing"))]
     let _ = message;
+}
+
+/// Logs handed back on failure could not be read back from their batch's body (a bug:
+/// the producer encoded it): `unreadable` of the `handed_back` logs are missing from the
+/// list given to the caller.
+pub(crate) fn logs_unreadable(unreadable: usize, handed_back: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        target: TARGET,
+        unreadable,
+        handed_back,
+        "handed-back logs could not be read back from their failed batch (a producer bug)"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (unreadable, handed_back);
 }
 
 /// A shipping layer or logger started dropping events (`reason`); raised once per

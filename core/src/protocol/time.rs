@@ -285,7 +285,7 @@ impl CivilDateTime {
 
     /// Seconds since the Unix epoch of this calendar time (inverse of
     /// [`CivilDateTime::from_unix_secs`]; `weekday` is ignored). `None` before 1970.
-    pub fn to_unix_secs(&self) -> Option<u64> {
+    pub fn to_unix_secs(self) -> Option<u64> {
         let days = days_from_civil(self.year, self.month, self.day);
         let secs = days * 86_400
             + i64::from(self.hour) * 3600

@@ -270,7 +270,7 @@ fn a_rejected_certificate_fails_the_batch_after_one_attempt_with_its_cause() {
 }
 
 #[test]
-fn a_request_that_cannot_be_signed_fails_at_once_and_asks_a_provider_for_new_keys() {
+fn a_request_that_cannot_be_signed_fails_at_once_and_a_provider_s_are_never_installed() {
     // A security token with a line break can never go in a header.
     let bad = Credentials::new("id", "secret").with_security_token("tok\r\nen");
     let mut e: Engine<u32> = Engine::new(&config(), WALL, Some(bad.clone())).unwrap();
@@ -286,20 +286,15 @@ fn a_request_that_cannot_be_signed_fails_at_once_and_asks_a_provider_for_new_key
     assert_eq!(e.metrics().pending_batches, 0);
     assert_eq!(e.metrics().buffered_bytes, 0, "the budget is released");
 
+    // From a provider, the same credentials are a failed fetch: the previous ones sign.
     let mut e = provider_engine(&config());
     e.handle_credentials(ms(0), WALL, CredentialsId::DEFAULT, Ok(bad));
     e.push(ms(0), log(0), &route(), Some(1)).unwrap();
     e.flush(ms(0));
-    assert!(transmits(&mut e, ms(0)).is_empty());
-    assert_eq!(
-        events(&mut e)[0].result.failure,
-        Some(DeliveryFailure::Unrecoverable)
-    );
-    assert_eq!(
-        default_fetch(&mut e, ms(0)),
-        Some(FetchReason::Rejected),
-        "later batches get fresh credentials"
-    );
+    let sent = transmits(&mut e, ms(0));
+    assert_eq!(sent.len(), 1);
+    let auth = sent[0].request.header("authorization").unwrap();
+    assert!(auth.starts_with("LOG test-id:"), "{auth}");
 }
 
 #[test]
@@ -400,6 +395,39 @@ fn a_failed_fetch_keeps_the_old_credentials_and_backs_off() {
     );
     assert_eq!(default_fetch(&mut e, ms(1019)), None);
     assert_eq!(default_fetch(&mut e, ms(1020)), Some(FetchReason::Rejected));
+}
+
+#[test]
+fn unusable_credentials_from_a_provider_are_a_failed_fetch_and_sign_nothing() {
+    let mut e: Engine<u32> = Engine::new(&config(), WALL, None).unwrap();
+    e.push(ms(0), log(0), &route(), None).unwrap();
+    assert_eq!(default_fetch(&mut e, ms(0)), Some(FetchReason::Scheduled));
+    e.handle_credentials(
+        ms(0),
+        WALL,
+        CredentialsId::DEFAULT,
+        Ok(Credentials::new("", "s3cret-value")),
+    );
+    let failed = core::iter::from_fn(|| e.poll_decision())
+        .find_map(|d| match d {
+            Decision::CredentialsFailed {
+                error, failures, ..
+            } => Some((error, failures)),
+            _ => None,
+        })
+        .expect("reported as a failed fetch");
+    let named = "the provider returned unusable credentials: the AccessKey ID is empty";
+    assert_eq!(failed, (CredentialsError::new(named), 1));
+    assert!(!failed.0.to_string().contains("s3cret"));
+    // Retried after the minimum interval, as any failed fetch.
+    assert_eq!(default_fetch(&mut e, ms(999)), None);
+    assert_eq!(
+        default_fetch(&mut e, ms(1000)),
+        Some(FetchReason::Scheduled)
+    );
+    // Past the linger, the batch is ready but nothing signs it.
+    e.handle_timeout(ms(5000));
+    assert!(e.poll_transmit(ms(5000), WALL).is_none(), "nothing signed");
 }
 
 #[test]

@@ -27,7 +27,8 @@ usage: sls-local [options]
                            accept these STS credentials; EXPIRES in Unix seconds (repeatable)
   --any-key                do not check signatures (quickstart mode)
   --endpoint-host H        also take the project from Host '{project}.H' (repeatable)
-  --max-body BYTES         largest body on the wire and uncompressed (default 10485760)
+  --max-body BYTES         largest body on the wire and uncompressed (default 10485760
+                           on the wire, 5242880 uncompressed, as SLS)
   --max-logs N             most logs per request (default 40960)
   --count                  keep only counters; print a running count once a second
   --quiet                  do not print accepted log groups

@@ -2,14 +2,18 @@
 
 use core::time::Duration;
 
-/// Request limits, checked the way SLS checks them. Defaults follow the current SLS
-/// PutLogs documentation; every field can be changed for a test.
+use sls_producer_core::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS};
+
+/// Request limits, checked the way SLS checks them. Defaults follow the SLS documentation
+/// and the service's own answers (sources in `docs/limits.md`); every field can be changed
+/// for a test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest body on the wire (compressed), in bytes. Larger ⇒ `PostBodyTooLarge`.
+    /// Largest body on the wire (compressed), in bytes, read before anything else is
+    /// checked. Larger ⇒ `PostBodyTooLarge`.
     pub max_body_bytes: usize,
-    /// Largest uncompressed body (`x-log-bodyrawsize` and the actual size), in bytes.
-    /// Larger ⇒ `PostBodyTooLarge`.
+    /// Largest uncompressed body, the LogGroup (`x-log-bodyrawsize` and the actual size),
+    /// in bytes. Larger ⇒ `PostBodyTooLarge`.
     pub max_raw_body_bytes: usize,
     /// Most logs in one request. More ⇒ `PostBodyTooLarge`.
     pub max_logs_per_request: usize,
@@ -21,11 +25,14 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// 10 MiB raw and on the wire, 40,960 logs, 16 KiB GET query, 15 minutes of skew.
+    /// A 5 MiB LogGroup ("a log group has a maximum size of 5 MB"; the service's own
+    /// answer "body size … must little than 5M"), 10 MiB on the wire (the PutLogs page's
+    /// 10 MB per request, which a compressed 5 MiB group never reaches), 40,960 logs,
+    /// 16 KiB GET query, 15 minutes of skew.
     pub const SLS: Self = Self {
         max_body_bytes: 10 * 1024 * 1024,
-        max_raw_body_bytes: 10 * 1024 * 1024,
-        max_logs_per_request: 40_960,
+        max_raw_body_bytes: MAX_LOG_GROUP_BYTES,
+        max_logs_per_request: MAX_LOG_GROUP_LOGS,
         max_track_query_bytes: 16 * 1024,
         max_time_skew: Duration::from_secs(15 * 60),
     };

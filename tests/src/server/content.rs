@@ -1,8 +1,9 @@
-//! What SLS refuses inside a decoded log group: empty or reserved content keys and a
-//! `Time_ns` that is not a sub-second part (see `docs/limits.md`). One bad log fails the
-//! whole request, as on the service.
+//! What SLS refuses inside a decoded log group: empty or reserved content keys, a `Time`
+//! that is never a real log time (0, `u32::MAX`) and a `Time_ns` that is not a sub-second
+//! part (see `docs/limits.md`): what the producer refuses at `send`, by the same checks.
+//! One bad log fails the whole request, as on the service.
 
-use sls_producer_core::protocol::limits::{MAX_TIME_NS, RESERVED_CONTENT_KEYS, TAG_FIELD_PREFIX};
+use sls_producer_core::protocol::limits::{RESERVED_CONTENT_KEYS, TAG_FIELD_PREFIX, time_defect};
 use sls_producer_core::protocol::proto::LogGroup;
 
 use super::error::SlsError;
@@ -10,9 +11,10 @@ use super::error::SlsError;
 /// `400 PostBodyInvalid` naming the first log and field SLS would refuse, if any.
 pub(crate) fn check_contents(group: &LogGroup) -> Result<(), SlsError> {
     for (index, log) in group.logs.iter().enumerate() {
-        if let Some(ns) = log.time_ns().filter(|ns| *ns > MAX_TIME_NS) {
+        if let Some(defect) = time_defect(log.time(), log.time_ns()) {
             return Err(SlsError::post_body_invalid(format!(
-                "log {index}: time_ns {ns} must be no more than {MAX_TIME_NS}"
+                "log {index}: {} {} is out of range: {}",
+                defect.field, defect.value, defect.allowed
             )));
         }
         for (key, _) in log.contents() {
@@ -45,9 +47,13 @@ mod tests {
     }
 
     #[test]
-    fn reserved_or_empty_keys_and_long_nanoseconds_fail_the_whole_group() {
+    fn reserved_or_empty_keys_and_impossible_times_fail_the_whole_group() {
         let ok = Log::new(1).with_content("a", "b");
         assert!(check_contents(&group(vec![ok.clone()])).is_ok());
+        let latest = Log::new(u32::MAX - 1)
+            .with_content("a", "b")
+            .with_time_ns(999_999_999);
+        assert!(check_contents(&group(vec![latest])).is_ok());
         for bad in [
             Log::new(1).with_content("", "b"),
             Log::new(1).with_content("__time__", "b"),
@@ -56,6 +62,8 @@ mod tests {
             Log::new(1)
                 .with_content("a", "b")
                 .with_time_ns(1_000_000_000),
+            Log::new(0).with_content("a", "b"),
+            Log::new(u32::MAX).with_content("a", "b"),
         ] {
             let e = check_contents(&group(vec![ok.clone(), bad])).unwrap_err();
             assert_eq!((e.status, e.code.as_str()), (400, "PostBodyInvalid"));

@@ -3,10 +3,14 @@
 
 use core::time::Duration;
 
+use sls_producer_core::config::Compression;
+use sls_producer_core::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS};
+use sls_producer_core::protocol::proto::LogGroup;
+use sls_producer_core::protocol::proto::encode_log_group;
 use sls_producer_core::{DeliveryFailure, Log, Route, SendError};
 
 use super::RuntimeUnderTest;
-use super::support::{credentials, numbered_log, quick_config, strict_server, within};
+use super::support::{LOG_TIME, credentials, numbered_log, quick_config, strict_server, within};
 use crate::server::{Limits, LogstoreOptions};
 
 const PROJECT: &str = "suite-limits";
@@ -65,5 +69,66 @@ pub fn limits_are_enforced_at_the_edge<R: RuntimeUnderTest>(rt: &R) {
     assert!(fine.is_success(), "{fine:?}");
     assert_eq!(metrics.delivered_logs, 1, "{metrics:?}");
     assert_eq!(sls.log_count(), 1);
+    sls.shutdown_blocking();
+}
+
+/// A producer whose batches may be as large as SLS takes (`max_batch_bytes` 5 MiB, up to
+/// 40,960 logs) against a server with the service's limits (`Limits::SLS`): its full
+/// batches, within one log of the limit, are accepted, compressed or not.
+pub fn a_batch_at_the_size_limit_is_accepted<R: RuntimeUnderTest>(rt: &R) {
+    const LOGS: u64 = 6_000;
+    let sls = strict_server()
+        .logstore(PROJECT, LOGSTORE, LogstoreOptions::default())
+        .start_background()
+        .expect("start the local server");
+    let route = Route::new(PROJECT, LOGSTORE).expect("valid names");
+    let log = |n: u64| {
+        Log::new(LOG_TIME)
+            .with_content("id", format!("{n:06}"))
+            .with_content("msg", "x".repeat(1000))
+    };
+    // What one log adds to a LogGroup's encoding.
+    let log_bytes = encode_log_group(&LogGroup {
+        logs: vec![log(0)],
+        ..LogGroup::default()
+    })
+    .len();
+    for compression in [Compression::Lz4, Compression::None] {
+        let config = quick_config(&sls.endpoint())
+            .with_max_batch_bytes(MAX_LOG_GROUP_BYTES)
+            .with_max_batch_count(MAX_LOG_GROUP_LOGS)
+            // Sealed by size (or by close), never by time.
+            .with_linger(Duration::from_secs(600))
+            .with_compression(compression);
+        let producer = rt.build(config, credentials());
+        for n in 0..LOGS {
+            producer.send(&route, log(n)).expect("accepted");
+        }
+        let metrics = rt.block_on(within(
+            rt,
+            Duration::from_secs(120),
+            "close",
+            producer.close(None),
+        ));
+        assert_eq!(
+            (metrics.delivered_logs, metrics.failed_logs),
+            (LOGS, 0),
+            "[{}] {compression:?}: {metrics:?}",
+            rt.name()
+        );
+        let largest = sls
+            .received()
+            .iter()
+            .filter(|g| g.compression == compression)
+            .map(|g| g.raw_bytes)
+            .max()
+            .expect("groups received");
+        assert!(
+            largest <= MAX_LOG_GROUP_BYTES && largest + log_bytes > MAX_LOG_GROUP_BYTES,
+            "[{}] {compression:?}: the largest group has {largest} bytes",
+            rt.name()
+        );
+    }
+    assert_eq!(sls.log_count(), 2 * LOGS);
     sls.shutdown_blocking();
 }

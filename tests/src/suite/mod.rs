@@ -45,7 +45,7 @@ pub use concurrency::{
     send_blocking_waits_for_room_up_to_max_block,
 };
 pub use faults::{exhausted_retries_hand_every_log_back, server_faults_lose_nothing};
-pub use limits::limits_are_enforced_at_the_edge;
+pub use limits::{a_batch_at_the_size_limit_is_accepted, limits_are_enforced_at_the_edge};
 pub use outage::{
     close_deadline_with_requests_in_flight_blocking, close_deadline_with_server_down,
 };
@@ -112,6 +112,11 @@ macro_rules! runtime_suite {
         #[test]
         fn limits_are_enforced_at_the_edge() {
             $crate::suite::limits_are_enforced_at_the_edge(&$make);
+        }
+
+        #[test]
+        fn a_batch_at_the_size_limit_is_accepted() {
+            $crate::suite::a_batch_at_the_size_limit_is_accepted(&$make);
         }
 
         #[test]
