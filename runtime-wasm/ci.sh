@@ -11,7 +11,8 @@
 #  3. runs the wasm-bindgen-test suites in Node, a headless Chromium page, a dedicated worker
 #     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
 #  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh), prints the .wasm size,
-#     and uses the package from Node and from a JS Worker in workerd;
+#     type-checks a usage file against its .d.ts (tsc --noEmit), and uses the package from
+#     Node and from a JS Worker in workerd;
 #  5. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
 #
 # Everything built goes to cargo's target directory ($target: CARGO_TARGET_DIR, default
@@ -55,14 +56,17 @@ step "npm tools (binaryen wasm-opt, workerd) into $target/js-tools"
 tools="$target/js-tools"
 mkdir -p "$tools"
 if ! cmp -s runtime-wasm/js-tools/package-lock.json "$tools/package-lock.json" ||
-   [[ ! -x "$tools/node_modules/.bin/wasm-opt" || ! -x "$tools/node_modules/.bin/workerd" ]]; then
+   [[ ! -x "$tools/node_modules/.bin/wasm-opt" || ! -x "$tools/node_modules/.bin/workerd" ||
+      ! -x "$tools/node_modules/.bin/tsc" ]]; then
   cp runtime-wasm/js-tools/package.json runtime-wasm/js-tools/package-lock.json "$tools/"
   (cd "$tools" && npm ci --no-audit --no-fund)
 fi
 export WASM_OPT="$tools/node_modules/.bin/wasm-opt"
 export WORKERD="$tools/node_modules/.bin/workerd"
+export TSC="$tools/node_modules/.bin/tsc"
 "$WASM_OPT" --version
 "$WORKERD" --version
+"$TSC" --version
 
 step "sls-local and the CORS sink"
 # The builds below and the scripts they call all use $target.
@@ -79,6 +83,9 @@ step "npm package: wasm-pack build + wasm-opt -Oz"
 mkdir -p "$target/sls-producer-js"
 runtime-wasm/js/build.sh "$target/sls-producer-js/pkg" | tee "$target/sls-producer-js/build.log"
 pkg="$target/sls-producer-js/pkg"
+
+step "npm package types: tsc --noEmit on a usage file"
+runtime-wasm/js/test-package/check-types.sh "$pkg"
 
 step "npm package from Node"
 node runtime-wasm/js/test-package/node-smoke.mjs "$pkg" "$SLS_LOCAL_URL"
