@@ -13,8 +13,11 @@
 #  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh), prints the .wasm size,
 #     type-checks a usage file against its .d.ts (tsc --noEmit), uses the package from
 #     Node and from JS Workers in workerd, and runs every code block of the package README
-#     where it says it runs (Node, workerd, tsc; `page` blocks in step 6);
-#  5. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
+#     where it says it runs (Node, workerd, tsc; `page` blocks in step 5);
+#  5. runs the browser example (examples/browser) in headless Chromium against sls-local,
+#     checking that its events arrive, the last by the page-hide flush, and then the
+#     README's `page` blocks;
+#  6. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
 #
 # Everything built goes to cargo's target directory ($target: CARGO_TARGET_DIR, default
 # target/ of the workspace).
@@ -106,6 +109,9 @@ cp runtime-wasm/js/test-package/worker.mjs runtime-wasm/js/test-package/workerd-
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" runtime-wasm/js/test-package/config.capnp.in >"$wd/config.capnp"
 # A hung test (e.g. an unread request body) must fail, not stall CI.
 timeout 300 "$WORKERD" test "$wd/config.capnp"
+
+step "browser example and the README's page snippets in headless Chromium"
+timeout 300 node examples/browser/test.mjs "$pkg" "$SLS_LOCAL_URL" "$snippets"
 
 step "Rust Cloudflare Worker example: workerd test"
 examples/cloudflare-worker/test/run.sh
