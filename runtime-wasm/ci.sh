@@ -6,13 +6,18 @@
 #
 #  1. installs what is missing: the wasm32-unknown-unknown target, wasm-bindgen-cli at the
 #     Cargo.lock version, wasm-pack, chromium + chromedriver (apt), and the pinned npm tools of
-#     runtime-wasm/js-tools (binaryen's wasm-opt, workerd) into $target/js-tools;
+#     runtime-wasm/js-tools (binaryen's wasm-opt, workerd, tsc) into $target/js-tools;
 #  2. starts sls-local (the local SLS server) and the CORS sink on free ports;
 #  3. runs the wasm-bindgen-test suites in Node, a headless Chromium page, a dedicated worker
 #     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
 #  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh), prints the .wasm size,
-#     and uses the package from Node and from a JS Worker in workerd;
-#  5. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
+#     type-checks a usage file against its .d.ts (tsc --noEmit), uses the package from
+#     Node and from JS Workers in workerd, and runs every code block of the package README
+#     where it says it runs (Node, workerd, tsc; `page` blocks in step 5);
+#  5. runs the browser example (examples/browser) in headless Chromium against sls-local,
+#     checking that its events arrive, the last by the page-hide flush, and then the
+#     README's `page` blocks;
+#  6. builds the Rust Cloudflare Worker example and runs it in workerd (`workerd test`).
 #
 # Everything built goes to cargo's target directory ($target: CARGO_TARGET_DIR, default
 # target/ of the workspace).
@@ -51,18 +56,21 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)}
 
-step "npm tools (binaryen wasm-opt, workerd) into $target/js-tools"
+step "npm tools (binaryen wasm-opt, workerd, tsc) into $target/js-tools"
 tools="$target/js-tools"
 mkdir -p "$tools"
 if ! cmp -s runtime-wasm/js-tools/package-lock.json "$tools/package-lock.json" ||
-   [[ ! -x "$tools/node_modules/.bin/wasm-opt" || ! -x "$tools/node_modules/.bin/workerd" ]]; then
+   [[ ! -x "$tools/node_modules/.bin/wasm-opt" || ! -x "$tools/node_modules/.bin/workerd" ||
+      ! -x "$tools/node_modules/.bin/tsc" ]]; then
   cp runtime-wasm/js-tools/package.json runtime-wasm/js-tools/package-lock.json "$tools/"
   (cd "$tools" && npm ci --no-audit --no-fund)
 fi
 export WASM_OPT="$tools/node_modules/.bin/wasm-opt"
 export WORKERD="$tools/node_modules/.bin/workerd"
+export TSC="$tools/node_modules/.bin/tsc"
 "$WASM_OPT" --version
 "$WORKERD" --version
+"$TSC" --version
 
 step "sls-local and the CORS sink"
 # The builds below and the scripts they call all use $target.
@@ -80,17 +88,30 @@ mkdir -p "$target/sls-producer-js"
 runtime-wasm/js/build.sh "$target/sls-producer-js/pkg" | tee "$target/sls-producer-js/build.log"
 pkg="$target/sls-producer-js/pkg"
 
-step "npm package from Node"
-node runtime-wasm/js/test-package/node-smoke.mjs "$pkg" "$SLS_LOCAL_URL"
+snippets="$target/sls-producer-js/readme-snippets"
+rm -rf "$snippets"
+node runtime-wasm/js/test-package/readme-snippets.mjs extract runtime-wasm/js/README.md "$snippets"
 
-step "npm package in a JS Worker: workerd test"
+step "npm package types: tsc --noEmit on a usage file and the README's ts blocks"
+runtime-wasm/js/test-package/check-types.sh "$pkg" "$snippets"/tsc-*.mts
+
+step "npm package from Node, and the README's Node snippets"
+node runtime-wasm/js/test-package/node-smoke.mjs "$pkg" "$SLS_LOCAL_URL"
+node runtime-wasm/js/test-package/readme-snippets.mjs node "$pkg" "$SLS_LOCAL_URL" "$snippets"
+
+step "npm package in JS Workers (ours and the README's): workerd test"
 wd="$target/sls-producer-js/workerd"
 rm -rf "$wd" && mkdir -p "$wd"
 cp -r "$pkg" "$wd/pkg"
+[[ $(ls "$snippets"/worker-*.mjs | wc -l) -eq 1 ]] || { echo "expected one README Worker snippet" >&2; exit 1; }
+cp "$snippets"/worker-1.mjs "$wd/readme-worker.mjs"
 cp runtime-wasm/js/test-package/worker.mjs runtime-wasm/js/test-package/workerd-test.mjs "$wd/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" runtime-wasm/js/test-package/config.capnp.in >"$wd/config.capnp"
 # A hung test (e.g. an unread request body) must fail, not stall CI.
 timeout 300 "$WORKERD" test "$wd/config.capnp"
+
+step "browser example and the README's page snippets in headless Chromium"
+timeout 300 node examples/browser/test.mjs "$pkg" "$SLS_LOCAL_URL" "$snippets"
 
 step "Rust Cloudflare Worker example: workerd test"
 examples/cloudflare-worker/test/run.sh

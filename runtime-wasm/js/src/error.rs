@@ -11,6 +11,9 @@ pub(crate) enum Code {
     InvalidOptions,
     /// A static AccessKey without `allowStaticAccessKey: true`.
     StaticAccessKeyRefused,
+    /// A send's target is not an object, names a project or logstore SLS refuses, or
+    /// names no logstore when the producer has no default one.
+    InvalidTarget,
     /// A log is not an object, or a value cannot be turned into text.
     InvalidLog,
     /// The producer is closed.
@@ -26,6 +29,7 @@ impl Code {
         match self {
             Self::InvalidOptions => "InvalidOptions",
             Self::StaticAccessKeyRefused => "StaticAccessKeyRefused",
+            Self::InvalidTarget => "InvalidTarget",
             Self::InvalidLog => "InvalidLog",
             Self::Closed => "Closed",
             Self::BufferFull => "BufferFull",

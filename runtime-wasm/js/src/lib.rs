@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!  new Producer(options) ─► options.rs ─► ProducerConfig + Route + credentials mode
-//!  send(object) ─► log.rs ─► Log ─► core Producer ─► engine ─► PutLogs
+//!  send(object, target?) ─► log.rs ─► Log, target.rs ─► Route ─► core Producer ─► engine ─► PutLogs
 //!      ─► [WebTrackingTransport] ─► PageLifeTransport ─► fetch ─► SLS
 //! ```
 //!
@@ -12,7 +12,8 @@
 //! ```ts
 //! const producer = new Producer({ endpoint, project, logstore, webTracking: true });
 //! producer.send({ event: "click", target: "#buy" });
-//! producer.sendList([{ a: "1" }, { a: "2" }]);
+//! producer.sendList([{ a: "1" }, { a: "2" }], { logstore: "other", topic: "t" });
+//! const result = await producer.sendTracked({ event: "buy" }); // Delivered | DeliveryFailure
 //! await producer.flush();
 //! const report = await producer.close();
 //! ```
@@ -28,7 +29,11 @@ mod log;
 #[cfg(wasm_browser)]
 mod options;
 #[cfg(wasm_browser)]
+mod outcome;
+#[cfg(wasm_browser)]
 mod producer;
+#[cfg(wasm_browser)]
+mod target;
 #[cfg(wasm_browser)]
 mod types;
 
@@ -36,5 +41,6 @@ mod types;
 pub use producer::JsProducer;
 #[cfg(wasm_browser)]
 pub use types::{
-    CloseReportObject, DeliveryFailureObject, LogObject, ProducerOptions, StatsObject,
+    CloseReportObject, DeliveryFailureObject, LogObject, ProducerOptions, SendTargetObject,
+    StatsObject,
 };

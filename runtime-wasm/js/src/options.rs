@@ -7,11 +7,11 @@ use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::config::SignatureVersion;
 use sls_producer_core::credentials::Credentials;
-use sls_producer_core::engine::Route;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::error::{Code, error, join};
+use crate::error::{Code, error};
+use crate::target::Targets;
 
 /// Defaults that differ from the core's, chosen for pages: small batches that fit the
 /// keep-alive quota, a small buffer, few connections.
@@ -32,7 +32,7 @@ pub(crate) enum Auth {
 /// Everything `new Producer(options)` needs.
 pub(crate) struct Settings {
     pub(crate) config: ProducerConfig,
-    pub(crate) route: Route,
+    pub(crate) targets: Targets,
     pub(crate) auth: Auth,
     pub(crate) flush_on_page_hide: bool,
     pub(crate) on_error: Option<Function>,
@@ -56,16 +56,11 @@ they are different ways to authenticate";
 pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
     if !options.is_object() {
         return Err(invalid(
-            "new Producer(options): options must be an object with endpoint, project and logstore",
+            "new Producer(options): options must be an object with endpoint and project",
         ));
     }
     let endpoint = required_string(options, "endpoint")?;
-    let project = required_string(options, "project")?;
-    let logstore = required_string(options, "logstore")?;
-    let route = Route::new(&project, &logstore)
-        .map_err(|e| invalid(&join("invalid project or logstore: ", &e.to_string())))?
-        .with_topic(&string(options, "topic")?.unwrap_or_default())
-        .with_source(&string(options, "source")?.unwrap_or_default());
+    let targets = Targets::from_options(options)?;
 
     let auth = auth(options)?;
     let web_tracking = matches!(auth, Auth::WebTracking);
@@ -104,18 +99,18 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
     if let Some(t) = millis(options, "requestTimeoutMs")? {
         config = config.with_request_timeout(t);
     }
-    match string(options, "compression")?.as_deref() {
+    match optional_string(options, "compression")?.as_deref() {
         None if web_tracking => config = config.with_compression(Compression::None),
         None | Some("lz4") => config = config.with_compression(Compression::Lz4),
         Some("none") => config = config.with_compression(Compression::None),
         Some(_) => return Err(invalid("`compression` must be \"lz4\" or \"none\"")),
     }
-    match string(options, "signatureVersion")?.as_deref() {
+    match optional_string(options, "signatureVersion")?.as_deref() {
         None | Some("v1") => {}
         Some("v4") => config = config.with_signature_version(SignatureVersion::V4),
         Some(_) => return Err(invalid("`signatureVersion` must be \"v1\" or \"v4\"")),
     }
-    if let Some(region) = string(options, "region")? {
+    if let Some(region) = optional_string(options, "region")? {
         config = config.with_region(region);
     }
     if let Some(b) = boolean(options, "generatePackId")? {
@@ -134,7 +129,7 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
 
     Ok(Settings {
         config,
-        route,
+        targets,
         auth,
         flush_on_page_hide: boolean(options, "flushOnPageHide")?.unwrap_or(true),
         on_error: function(options, "onError")?,
@@ -144,7 +139,7 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
 fn auth(options: &JsValue) -> Result<Auth, JsValue> {
     let web_tracking = boolean(options, "webTracking")?.unwrap_or(false);
     let callback = function(options, "credentials")?;
-    let key_id = string(options, "accessKeyId")?;
+    let key_id = optional_string(options, "accessKeyId")?;
     let chosen =
         usize::from(web_tracking) + usize::from(callback.is_some()) + usize::from(key_id.is_some());
     if chosen > 1 {
@@ -164,7 +159,7 @@ fn auth(options: &JsValue) -> Result<Auth, JsValue> {
     }
     let secret = required_string(options, "accessKeySecret")?;
     let mut credentials = Credentials::new(key_id, secret);
-    if let Some(token) = string(options, "securityToken")? {
+    if let Some(token) = optional_string(options, "securityToken")? {
         credentials = credentials.with_security_token(token);
     }
     Ok(Auth::Static(credentials))
@@ -189,14 +184,14 @@ fn get(options: &JsValue, name: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-fn string(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+pub(crate) fn optional_string(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
     get(options, name)
         .map(|v| v.as_string().ok_or_else(|| wrong_type(name, "a string")))
         .transpose()
 }
 
-fn required_string(options: &JsValue, name: &str) -> Result<String, JsValue> {
-    string(options, name)?
+pub(crate) fn required_string(options: &JsValue, name: &str) -> Result<String, JsValue> {
+    optional_string(options, name)?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| wrong_type(name, "a non-empty string (it is required)"))
 }

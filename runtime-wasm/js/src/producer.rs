@@ -3,9 +3,9 @@
 use js_sys::{Function, Object, Promise, Reflect};
 use sls_producer_core::protocol::endpoint::Endpoint;
 use sls_producer_wasm::{
-    BuildError, Credentials, DeliveryFailure, DeliveryResult, FetchTransport,
-    JsCredentialsProvider, Metrics, PageLifeListener, PageLifeTransport, Producer,
-    ProducerBuilderExt as _, Record, Route, WebTrackingTransport, flush_on_page_hide,
+    BuildError, Credentials, FetchTransport, JsCredentialsProvider, Metrics, PageLifeListener,
+    PageLifeTransport, Producer, ProducerBuilderExt as _, Record, Route, WebTrackingTransport,
+    flush_on_page_hide,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -13,19 +13,24 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::error::{Code, error, send_error};
 use crate::log::{log_from_js, logs_from_js};
 use crate::options::{Auth, Settings, settings};
-use crate::types::{CloseReportObject, LogObject, ProducerOptions, StatsObject};
+use crate::outcome::outcome_object;
+use crate::target::Targets;
+use crate::types::{CloseReportObject, LogObject, ProducerOptions, SendTargetObject, StatsObject};
 
-/// A producer: buffers logs, sends them in batches, retries, and reports failures.
+/// A producer: buffers logs, sends them in batches to any number of logstores, retries,
+/// and reports outcomes.
 ///
 /// ```js
 /// const producer = new Producer({ endpoint, project, logstore, webTracking: true });
 /// producer.send({ event: "click" });
+/// producer.send({ message: "boom" }, { logstore: "errors" });
+/// const result = await producer.sendTracked({ event: "checkout" });
 /// await producer.close();
 /// ```
 #[wasm_bindgen(js_name = Producer)]
 pub struct JsProducer {
     producer: Producer,
-    route: Route,
+    targets: Targets,
     transport: PageLifeTransport,
     on_error: Option<Function>,
     /// Removed on close (it holds a producer handle).
@@ -35,7 +40,6 @@ pub struct JsProducer {
 impl core::fmt::Debug for JsProducer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Producer")
-            .field("route", &self.route)
             .field("producer", &self.producer)
             .finish_non_exhaustive()
     }
@@ -52,7 +56,7 @@ impl JsProducer {
     pub fn new(options: ProducerOptions) -> Result<Self, JsValue> {
         let Settings {
             config,
-            route,
+            targets,
             auth,
             flush_on_page_hide: page_hide,
             on_error,
@@ -83,19 +87,22 @@ impl JsProducer {
         };
         Ok(Self {
             producer,
-            route,
+            targets,
             transport,
             on_error,
             page_listener,
         })
     }
 
-    /// Send one log (an object of fields). Returns at once; the log is delivered in the
-    /// background. Throws an `SlsProducerError` (`code`: `"InvalidLog"`, `"Closed"`,
+    /// Send one log (an object of fields) to `target` (default: the options' project,
+    /// logstore, topic and source). Returns at once; the log is delivered in the
+    /// background, and a failure goes to `onError` with the log. Throws an
+    /// `SlsProducerError` (`code`: `"InvalidLog"`, `"InvalidTarget"`, `"Closed"`,
     /// `"BufferFull"`, `"TooLarge"`) if the log is refused.
-    pub fn send(&self, log: LogObject) -> Result<(), JsValue> {
+    pub fn send(&self, log: LogObject, target: Option<SendTargetObject>) -> Result<(), JsValue> {
+        let route = self.targets.route(&target.into())?;
         let log = log_from_js(&log, self.producer.unix_time())?;
-        self.push(log.into())
+        self.push(route, log.into())
     }
 
     /// Send a list of logs as one send: accepted or refused as a whole.
@@ -103,9 +110,39 @@ impl JsProducer {
     pub fn send_list(
         &self,
         #[wasm_bindgen(unchecked_param_type = "LogFields[]")] logs: JsValue,
+        target: Option<SendTargetObject>,
     ) -> Result<(), JsValue> {
+        let route = self.targets.route(&target.into())?;
         let logs = logs_from_js(&logs, self.producer.unix_time())?;
-        self.push(logs.into())
+        self.push(route, logs.into())
+    }
+
+    /// Send one log or a list of logs (one send) and get a promise of the outcome:
+    /// `{ delivered: true, attempts, … }`, or a `DeliveryFailure` with the logs handed
+    /// back. The promise never rejects; a refused send throws at once, as `send` does.
+    /// `onError` is not called for these sends.
+    #[wasm_bindgen(js_name = sendTracked, unchecked_return_type = "Promise<DeliveryResult>")]
+    pub fn send_tracked(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "LogFields | LogFields[]")] logs: JsValue,
+        target: Option<SendTargetObject>,
+    ) -> Result<Promise, JsValue> {
+        let route = self.targets.route(&target.into())?;
+        let now = self.producer.unix_time();
+        let record: Record = if js_sys::Array::is_array(&logs) {
+            logs_from_js(&logs, now)?.into()
+        } else {
+            log_from_js(&logs, now)?.into()
+        };
+        let count = record.len();
+        let handle = self
+            .producer
+            .send_tracked(&route, record)
+            .map_err(|e| send_error(&e))?;
+        Ok(future_to_promise(async move {
+            let result = handle.await;
+            Ok(outcome_object(&result, &route, count))
+        }))
     }
 
     /// Send every buffered log now; resolves once every log sent before the call has been
@@ -145,6 +182,8 @@ impl JsProducer {
         set(&o, "acceptedLogs", m.accepted_logs as f64);
         set(&o, "deliveredLogs", m.delivered_logs as f64);
         set(&o, "failedLogs", m.failed_logs as f64);
+        set(&o, "handedBackLogs", m.handed_back_logs as f64);
+        set(&o, "pendingLogs", m.pending_logs() as f64);
         set(&o, "batches", m.batches as f64);
         set(&o, "requests", m.requests as f64);
         set(&o, "retries", m.retries as f64);
@@ -165,24 +204,26 @@ impl JsProducer {
 }
 
 impl JsProducer {
-    fn push(&self, record: Record) -> Result<(), JsValue> {
+    fn push(&self, route: Route, record: Record) -> Result<(), JsValue> {
         match &self.on_error {
             Some(on_error) => {
                 let on_error = on_error.clone();
+                let count = record.len();
                 let handle = self
                     .producer
-                    .send_tracked(&self.route, record)
+                    .send_tracked(&route, record)
                     .map_err(|e| send_error(&e))?;
                 handle.on_complete(move |result| {
                     if !result.is_success() {
-                        let _ = on_error.call1(&JsValue::UNDEFINED, &failure_object(&result));
+                        let failure = outcome_object(&result, &route, count);
+                        let _ = on_error.call1(&JsValue::UNDEFINED, &failure);
                     }
                 });
                 Ok(())
             }
             None => self
                 .producer
-                .send(&self.route, record)
+                .send(&route, record)
                 .map(drop)
                 .map_err(|e| send_error(&e)),
         }
@@ -201,52 +242,10 @@ fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
 
 fn close_report(metrics: &Metrics) -> CloseReportObject {
     let o = Object::new();
+    set(&o, "acceptedLogs", metrics.accepted_logs as f64);
     set(&o, "deliveredLogs", metrics.delivered_logs as f64);
     set(&o, "failedLogs", metrics.failed_logs as f64);
+    set(&o, "handedBackLogs", metrics.handed_back_logs as f64);
+    set(&o, "closedLogs", metrics.closed_logs as f64);
     o.unchecked_into()
-}
-
-/// The `DeliveryFailure` object given to `onError`.
-fn failure_object(result: &DeliveryResult) -> JsValue {
-    let o = Object::new();
-    let (reason, message) = match result.failure {
-        Some(DeliveryFailure::NotRetryable { .. }) => (
-            "NotRetryable",
-            "the server rejected the logs with a status that is not retried",
-        ),
-        Some(DeliveryFailure::RetriesExhausted) => {
-            ("RetriesExhausted", "every allowed attempt failed")
-        }
-        Some(DeliveryFailure::DeliveryTimeout) => (
-            "DeliveryTimeout",
-            "not delivered within the delivery timeout",
-        ),
-        Some(DeliveryFailure::Closed { .. }) => (
-            "Closed",
-            "the producer closed before the logs could be delivered",
-        ),
-        _ => (
-            "Abandoned",
-            "the producer stopped before the logs had an outcome",
-        ),
-    };
-    set(&o, "reason", reason);
-    set(&o, "message", message);
-    set(&o, "logCount", result.handed_back_count() as f64);
-    set(&o, "attempts", f64::from(result.attempt_count));
-    if let Some(last) = result.attempts.last() {
-        if let Some(status) = last.http_status {
-            set(&o, "httpStatus", f64::from(status));
-        }
-        if let Some(code) = &last.error_code {
-            set(&o, "errorCode", code.as_str());
-        }
-        if let Some(message) = &last.error_message {
-            set(&o, "errorMessage", message.as_str());
-        }
-        if let Some(id) = &last.request_id {
-            set(&o, "requestId", id.as_str());
-        }
-    }
-    o.into()
 }

@@ -21,11 +21,31 @@ export interface StsCredentials {
   expiration?: Date | number | string;
 }
 
+/** Where a send goes. Every field left out is the producer's option of the same name, so
+ *  one producer can write to any number of logstores (and projects, topics, sources). */
+export interface SendTarget {
+  project?: string;
+  logstore?: string;
+  topic?: string;
+  source?: string;
+}
+
+/** A send's destination with every field filled in. */
+export interface ResolvedTarget {
+  project: string;
+  logstore: string;
+  topic: string;
+  source: string;
+}
+
 export interface ProducerOptions {
   /** `cn-hangzhou.log.aliyuncs.com` (https), or a URL such as `http://127.0.0.1:8080`. */
   endpoint: string;
+  /** The default project of every send. */
   project: string;
-  logstore: string;
+  /** The default logstore. Without it, every send must name its `logstore`. */
+  logstore?: string;
+  /** The default topic and source (empty if left out). */
   topic?: string;
   source?: string;
   /** Tags added to every log group. */
@@ -77,18 +97,75 @@ export interface ProducerOptions {
   /** In pages: send what is buffered, with `fetch(…, {keepalive: true})`, when the page is
    *  hidden (`pagehide`, `visibilitychange`). Default true. */
   flushOnPageHide?: boolean;
-  /** Called once for every send that failed for good. */
+  /** Called once for every `send`/`sendList` that failed for good, with its logs.
+   *  (`sendTracked` reports through its promise instead.) */
   onError?: (failure: DeliveryFailure) => void;
 }
 
-/** A send that failed for good. */
-export interface DeliveryFailure {
-  /** `"NotRetryable"`, `"RetriesExhausted"`, `"DeliveryTimeout"`, `"Closed"` or `"Abandoned"`. */
-  reason: string;
-  message: string;
+/** Why a send failed for good. */
+export type FailureReason =
+  /** The server refused the logs with a status that is not retried (400, 404; 401 for
+   *  web tracking): fix the data or the destination. */
+  | "NotRetryable"
+  /** A local failure no retry can heal (the request could not be signed). */
+  | "Unrecoverable"
+  /** Every allowed attempt failed; the last attempt says why. */
+  | "RetriesExhausted"
+  /** Not delivered within the delivery timeout. */
+  | "DeliveryTimeout"
+  /** `close(timeoutMs)` gave up before the logs were delivered. */
+  | "Closed"
+  /** The producer stopped before the logs had an outcome. */
+  | "Abandoned";
+
+/** One request that carried the logs. */
+export interface Attempt {
+  /** Whether the server stored the logs (HTTP 200). */
+  ok: boolean;
+  /** The HTTP status; absent when no response arrived (network error, timeout). */
+  httpStatus?: number;
+  /** The SLS error code (`"ServerBusy"`, …) or the network error kind (`"Timeout"`, …). */
+  errorCode?: string;
+  errorMessage?: string;
+  /** The server's `x-log-requestid`. */
+  requestId?: string;
+  /** When the attempt finished, in milliseconds since the epoch. */
+  at: number;
+  /** How long it took, in milliseconds. */
+  durationMs: number;
+}
+
+/** A log handed back after a failure: its fields as sent (text) and its time in Unix
+ *  seconds, so that it can be passed to `send` again as it is. */
+export interface HandedBackLog {
+  __time__: number;
+  [field: string]: string | number;
+}
+
+interface Outcome {
+  /** Where the logs went. */
+  target: ResolvedTarget;
   /** How many logs the send carried. */
   logCount: number;
-  attempts: number;
+  /** Attempts made in all (retries included). */
+  attemptCount: number;
+  /** The last attempts, oldest first (at most 11). */
+  attempts: Attempt[];
+}
+
+/** A send the server stored. */
+export interface Delivered extends Outcome {
+  delivered: true;
+}
+
+/** A send that failed for good, with its logs handed back. */
+export interface DeliveryFailure extends Outcome {
+  delivered: false;
+  reason: FailureReason;
+  /** `reason` in words. */
+  message: string;
+  /** The send's logs, in the order they were sent (empty only for `"Abandoned"`). */
+  logs: HandedBackLog[];
   /** The last attempt's HTTP status, SLS error code, message and request id, if any. */
   httpStatus?: number;
   errorCode?: string;
@@ -96,10 +173,37 @@ export interface DeliveryFailure {
   requestId?: string;
 }
 
-/** What `close()` resolves to: logs since the producer was created. */
+/** What a `sendTracked` promise resolves to: check `delivered`. */
+export type DeliveryResult = Delivered | DeliveryFailure;
+
+/** The `code` of an `SlsProducerError`. */
+export type ErrorCode =
+  | "InvalidOptions"
+  | "StaticAccessKeyRefused"
+  | "InvalidTarget"
+  | "InvalidLog"
+  | "Closed"
+  | "BufferFull"
+  | "TooLarge";
+
+/** What the constructor and the sends throw. */
+export interface SlsProducerError extends Error {
+  name: "SlsProducerError";
+  code: ErrorCode;
+}
+
+/** What `close()` resolves to: every log since the producer was created. Once closed,
+ *  `acceptedLogs === deliveredLogs + failedLogs`. */
 export interface CloseReport {
+  /** Logs taken by a send (refused sends threw and are not counted). */
+  acceptedLogs: number;
   deliveredLogs: number;
   failedLogs: number;
+  /** Failed logs given back to JS (`sendTracked`'s promise, `onError`). The rest of
+   *  `failedLogs` came from `send`s without `onError` and are gone. */
+  handedBackLogs: number;
+  /** Failed logs that `close(timeoutMs)` gave up (part of `failedLogs`). */
+  closedLogs: number;
 }
 
 /** Counters since the producer was created. */
@@ -107,6 +211,9 @@ export interface ProducerStats {
   acceptedLogs: number;
   deliveredLogs: number;
   failedLogs: number;
+  handedBackLogs: number;
+  /** Logs accepted and without an outcome yet. */
+  pendingLogs: number;
   batches: number;
   requests: number;
   retries: number;
@@ -137,4 +244,8 @@ extern "C" {
     /// `DeliveryFailure`.
     #[wasm_bindgen(typescript_type = "DeliveryFailure")]
     pub type DeliveryFailureObject;
+
+    /// `SendTarget`.
+    #[wasm_bindgen(typescript_type = "SendTarget")]
+    pub type SendTargetObject;
 }

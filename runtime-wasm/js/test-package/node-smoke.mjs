@@ -56,19 +56,28 @@ const sts = new Producer({
 });
 sts.send({ signed: "yes" });
 const stsReport = await sts.close();
-assert.deepEqual(stsReport, { deliveredLogs: 1, failedLogs: 0 });
+assert.deepEqual(stsReport, { acceptedLogs: 1, deliveredLogs: 1, failedLogs: 0, handedBackLogs: 0, closedLogs: 0 });
 groups = await logs();
 assert.equal(groups.at(-1).accessKeyId, "STS.new");
 assert.equal(groups.at(-1).auth, "v1");
 
+// Another logstore and topic from the same producer, with a promise of the outcome.
+const other = `${logstore}-other`;
+const outcome = await producer.sendTracked({ tracked: "yes" }, { logstore: other, topic: "promised" });
+assert.equal(outcome.delivered, true);
+assert.equal(outcome.attemptCount, 1);
+assert.equal(outcome.attempts[0].httpStatus, 200);
+assert.deepEqual(outcome.target, { project, logstore: other, topic: "promised", source: "" });
+
 const report = await producer.close();
-assert.deepEqual(report, { deliveredLogs: 3, failedLogs: 0 });
+assert.deepEqual(report, { acceptedLogs: 4, deliveredLogs: 4, failedLogs: 0, handedBackLogs: 0, closedLogs: 0 });
 assert.equal(producer.isClosed, true);
 assert.throws(() => producer.send({ late: "1" }), { code: "Closed" });
 const stats = producer.stats();
-assert.equal(stats.acceptedLogs, 3);
-assert.equal(stats.deliveredLogs, 3);
+assert.equal(stats.acceptedLogs, 4);
+assert.equal(stats.deliveredLogs, 4);
+assert.equal(stats.pendingLogs, 0);
 assert.equal(failures.length, 0);
 producer.free();
 sts.free();
-console.log(`node: npm package ${pkg.name}@${pkg.version} ok (web tracking, STS, errors)`);
+console.log(`node: npm package ${pkg.name}@${pkg.version} ok (web tracking, STS, targets, sendTracked, errors)`);

@@ -9,7 +9,7 @@ use core::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Promise};
-use sls_producer_js::JsProducer;
+use sls_producer_js::{JsProducer, SendTargetObject};
 use support::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -32,18 +32,24 @@ async fn web_tracking_sends_logs_anonymously_with_fields_as_text() {
     let nested = Object::new();
     set(&nested, "x", 1);
     producer
-        .send(log(&[
-            ("event", "click".into()),
-            ("n", 42.into()),
-            ("ok", true.into()),
-            ("nested", nested.into()),
-            ("list", Array::of2(&"a".into(), &2.into()).into()),
-            ("skipped", JsValue::UNDEFINED),
-            ("nothing", JsValue::NULL),
-        ]))
+        .send(
+            log(&[
+                ("event", "click".into()),
+                ("n", 42.into()),
+                ("ok", true.into()),
+                ("nested", nested.into()),
+                ("list", Array::of2(&"a".into(), &2.into()).into()),
+                ("skipped", JsValue::UNDEFINED),
+                ("nothing", JsValue::NULL),
+            ]),
+            None,
+        )
         .unwrap();
     producer
-        .send_list(Array::of2(&text_log("a").into(), &text_log("b").into()).into())
+        .send_list(
+            Array::of2(&text_log("a").into(), &text_log("b").into()).into(),
+            None,
+        )
         .unwrap();
     resolve(producer.flush()).await;
 
@@ -90,7 +96,7 @@ async fn batches_are_sealed_by_count_and_the_rest_by_flush() {
     set(&opts, "lingerMs", 600_000);
     let producer = producer(&opts);
     for i in 0..5 {
-        producer.send(text_log(&i.to_string())).unwrap();
+        producer.send(text_log(&i.to_string()), None).unwrap();
     }
     // Two full batches go at once; the fifth log waits for linger (10 minutes) or a flush.
     assert_eq!(wait_for_logs(&logstore, 4).await, 4);
@@ -130,7 +136,7 @@ async fn injected_server_errors_are_retried_until_delivered() {
     let internal = error_count("InternalServerError").await;
     set_faults(r#"{"script":[503, 500]}"#).await;
 
-    producer.send(text_log("survives")).unwrap();
+    producer.send(text_log("survives"), None).unwrap();
     resolve(producer.flush()).await;
     clear_faults().await;
 
@@ -155,7 +161,10 @@ async fn failures_go_to_on_error_with_the_last_attempt() {
     clear_faults().await;
     set_faults(r#"{"script":[503]}"#).await;
     producer
-        .send_list(Array::of2(&text_log("a").into(), &text_log("b").into()).into())
+        .send_list(
+            Array::of2(&text_log("a").into(), &text_log("b").into()).into(),
+            None,
+        )
         .unwrap();
     resolve(producer.flush()).await;
     clear_faults().await;
@@ -165,7 +174,24 @@ async fn failures_go_to_on_error_with_the_last_attempt() {
     let f = &failures[0];
     assert_eq!(field(f, "reason").as_string().unwrap(), "RetriesExhausted");
     assert_eq!(field(f, "logCount").as_f64(), Some(2.0));
-    assert_eq!(field(f, "attempts").as_f64(), Some(1.0));
+    assert_eq!(field(f, "delivered").as_bool(), Some(false));
+    assert_eq!(field(f, "attemptCount").as_f64(), Some(1.0));
+    let attempts: Array = field(f, "attempts").unchecked_into();
+    assert_eq!(attempts.length(), 1);
+    assert_eq!(field(&attempts.get(0), "ok").as_bool(), Some(false));
+    assert_eq!(field(&attempts.get(0), "httpStatus").as_f64(), Some(503.0));
+    // The logs come back, ready to be sent again.
+    let logs: Array = field(f, "logs").unchecked_into();
+    let events: Vec<String> = logs
+        .iter()
+        .map(|l| field(&l, "event").as_string().unwrap())
+        .collect();
+    assert_eq!(events, ["a", "b"]);
+    assert!(field(&logs.get(0), "__time__").as_f64().unwrap() > 1.7e9);
+    assert_eq!(
+        field(&field(f, "target"), "logstore").as_string().unwrap(),
+        logstore
+    );
     assert_eq!(field(f, "httpStatus").as_f64(), Some(503.0));
     assert_eq!(field(f, "errorCode").as_string().unwrap(), "ServerBusy");
     assert_eq!(field(f, "requestId").as_string().unwrap().len(), 24);
@@ -179,7 +205,7 @@ async fn flush_resolves_only_after_delivery() {
     let opts = tracking_options(&logstore);
     set(&opts, "lingerMs", 600_000);
     let producer = producer(&opts);
-    producer.send(text_log("one")).unwrap();
+    producer.send(text_log("one"), None).unwrap();
     clear_faults().await;
     // 200 ms server latency: a flush that did not wait would resolve before the store.
     set_faults(r#"{"latency_ms":200}"#).await;
@@ -202,16 +228,18 @@ async fn close_delivers_everything_then_refuses_sends() {
     set(&opts, "lingerMs", 600_000);
     let mut producer = producer(&opts);
     for i in 0..3 {
-        producer.send(text_log(&i.to_string())).unwrap();
+        producer.send(text_log(&i.to_string()), None).unwrap();
     }
     assert!(!producer.is_closed());
     let report = resolve(producer.close(None)).await;
+    assert_eq!(field(&report, "acceptedLogs").as_f64(), Some(3.0));
     assert_eq!(field(&report, "deliveredLogs").as_f64(), Some(3.0));
     assert_eq!(field(&report, "failedLogs").as_f64(), Some(0.0));
+    assert_eq!(field(&report, "handedBackLogs").as_f64(), Some(0.0));
     assert_eq!(log_count(&logstore).await, 3);
     assert!(producer.is_closed());
 
-    let refused = producer.send(text_log("late")).unwrap_err();
+    let refused = producer.send(text_log("late"), None).unwrap_err();
     assert_eq!(error_code(&refused), "Closed");
     // Closing again resolves with the same report.
     let again = resolve(producer.close(Some(10.0))).await;
@@ -227,7 +255,7 @@ async fn close_with_a_timeout_fails_what_cannot_be_delivered() {
     let mut producer = producer(&opts);
     clear_faults().await;
     set_faults(r#"{"script":[503]}"#).await;
-    producer.send(text_log("stuck")).unwrap();
+    producer.send(text_log("stuck"), None).unwrap();
     // The first attempt fails; the retry would come in a minute; close gives 100 ms.
     while stat(&producer, "retries") == 0 {
         sleep_ms(10).await;
@@ -235,6 +263,9 @@ async fn close_with_a_timeout_fails_what_cannot_be_delivered() {
     let report = resolve(producer.close(Some(100.0))).await;
     clear_faults().await;
     assert_eq!(field(&report, "failedLogs").as_f64(), Some(1.0));
+    assert_eq!(field(&report, "closedLogs").as_f64(), Some(1.0));
+    // A `send` without `onError`: nothing was handed back.
+    assert_eq!(field(&report, "handedBackLogs").as_f64(), Some(0.0));
     assert_eq!(field(&report, "deliveredLogs").as_f64(), Some(0.0));
 }
 
@@ -262,7 +293,7 @@ async fn sts_credentials_come_from_the_callback_and_are_refreshed_after_a_401() 
     );
     let expired = error_count("SecurityTokenExpired").await;
     let producer = producer(&opts);
-    producer.send(text_log("signed")).unwrap();
+    producer.send(text_log("signed"), None).unwrap();
     resolve(producer.flush()).await;
 
     assert_eq!(calls.get(), 2);
@@ -294,7 +325,7 @@ async fn sts_credentials_are_refreshed_before_they_expire() {
         }),
     );
     let producer = producer(&opts);
-    producer.send(text_log("before")).unwrap();
+    producer.send(text_log("before"), None).unwrap();
     resolve(producer.flush()).await;
     assert_eq!(calls.get(), 1);
     for _ in 0..200 {
@@ -304,7 +335,7 @@ async fn sts_credentials_are_refreshed_before_they_expire() {
         sleep_ms(50).await;
     }
     assert!(calls.get() >= 2, "no refresh before expiry");
-    producer.send(text_log("after")).unwrap();
+    producer.send(text_log("after"), None).unwrap();
     resolve(producer.flush()).await;
     assert_eq!(log_count(&logstore).await, 2);
 }
@@ -332,7 +363,7 @@ async fn a_failing_credentials_callback_holds_logs_until_it_recovers() {
         }),
     );
     let producer = producer(&opts);
-    producer.send(text_log("patient")).unwrap();
+    producer.send(text_log("patient"), None).unwrap();
     resolve(producer.flush()).await;
     assert!(calls.get() >= 2);
     assert_eq!(log_count(&logstore).await, 1);
@@ -358,7 +389,7 @@ async fn a_static_access_key_is_refused_unless_allowed() {
 
     set(&opts, "allowStaticAccessKey", true);
     let producer = producer(&opts);
-    producer.send(text_log("allowed")).unwrap();
+    producer.send(text_log("allowed"), None).unwrap();
     resolve(producer.flush()).await;
     let group = &log_groups(&logstore).await[0];
     assert_eq!(field(group, "accessKeyId").as_string().unwrap(), AK_ID);
@@ -372,7 +403,7 @@ async fn signature_v4_and_uncompressed_bodies_pass_the_server_checks() {
     set(&opts, "region", "cn-test");
     set(&opts, "compression", "none");
     let producer = producer(&opts);
-    producer.send(text_log("v4")).unwrap();
+    producer.send(text_log("v4"), None).unwrap();
     resolve(producer.flush()).await;
     let group = &log_groups(&logstore).await[0];
     assert_eq!(field(group, "auth").as_string().unwrap(), "v4");
@@ -408,13 +439,144 @@ fn bad_options_and_logs_are_refused_with_codes() {
         JsValue::NULL,
         Array::new().into(),
     ] {
-        let e = producer.send(not_a_log.unchecked_into()).unwrap_err();
+        let e = producer.send(not_a_log.unchecked_into(), None).unwrap_err();
         assert_eq!(error_code(&e), "InvalidLog");
     }
-    let e = producer.send_list(JsValue::from_str("x")).unwrap_err();
+    let e = producer
+        .send_list(JsValue::from_str("x"), None)
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidLog");
     let huge = "x".repeat(40 * 1024);
-    let e = producer.send(text_log(&huge)).unwrap_err();
+    let e = producer.send(text_log(&huge), None).unwrap_err();
     assert_eq!(error_code(&e), "TooLarge");
     assert_eq!(stat(&producer, "acceptedLogs"), 0);
+}
+
+/// A `SendTarget` object.
+fn target(fields: &[(&str, &str)]) -> Option<SendTargetObject> {
+    let o = Object::new();
+    for (k, v) in fields {
+        set(&o, k, *v);
+    }
+    Some(o.unchecked_into())
+}
+
+#[wasm_bindgen_test]
+async fn one_producer_sends_to_many_logstores_topics_and_sources() {
+    let (clicks, errors) = (unique_logstore("many-a"), unique_logstore("many-b"));
+    // No default logstore: every send names one.
+    let opts = tracking_options("unused");
+    set(&opts, "logstore", JsValue::UNDEFINED);
+    set(&opts, "topic", "default-topic");
+    let mut producer = producer(&opts);
+
+    let refused = producer.send(text_log("nowhere"), None).unwrap_err();
+    assert_eq!(error_code(&refused), "InvalidTarget");
+    let refused = producer
+        .send(text_log("bad"), target(&[("logstore", "Bad Name!")]))
+        .unwrap_err();
+    assert_eq!(error_code(&refused), "InvalidTarget");
+
+    producer
+        .send(text_log("click"), target(&[("logstore", &clicks)]))
+        .unwrap();
+    producer
+        .send_list(
+            Array::of2(&text_log("e1").into(), &text_log("e2").into()).into(),
+            target(&[("logstore", &errors), ("topic", "js"), ("source", "page-1")]),
+        )
+        .unwrap();
+    let tracked = producer
+        .send_tracked(
+            text_log("e3").into(),
+            target(&[("logstore", &errors), ("topic", "js"), ("source", "page-1")]),
+        )
+        .unwrap();
+    let outcome = resolve(tracked).await;
+    assert_eq!(field(&outcome, "delivered").as_bool(), Some(true));
+
+    let group = &log_groups(&clicks).await[0];
+    assert_eq!(field(group, "topic").as_string().unwrap(), "default-topic");
+    let groups = log_groups(&errors).await;
+    assert_eq!(groups.len(), 1, "the same target shares one batch");
+    assert_eq!(field(&groups[0], "topic").as_string().unwrap(), "js");
+    assert_eq!(field(&groups[0], "source").as_string().unwrap(), "page-1");
+    assert_eq!(log_count(&errors).await, 3);
+    let report = resolve(producer.close(None)).await;
+    assert_eq!(field(&report, "acceptedLogs").as_f64(), Some(4.0));
+    assert_eq!(field(&report, "deliveredLogs").as_f64(), Some(4.0));
+}
+
+#[wasm_bindgen_test]
+async fn send_tracked_resolves_with_the_outcome_and_hands_failed_logs_back() {
+    let logstore = unique_logstore("tracked");
+    let opts = static_key_options(&logstore);
+    set(&opts, "maxRetries", 0);
+    let mut producer = producer(&opts);
+
+    let delivered = resolve(
+        producer
+            .send_tracked(
+                Array::of2(&text_log("a").into(), &text_log("b").into()).into(),
+                None,
+            )
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(field(&delivered, "delivered").as_bool(), Some(true));
+    assert_eq!(field(&delivered, "logCount").as_f64(), Some(2.0));
+    assert_eq!(field(&delivered, "attemptCount").as_f64(), Some(1.0));
+    let attempt = field(&delivered, "attempts")
+        .unchecked_into::<Array>()
+        .get(0);
+    assert_eq!(field(&attempt, "ok").as_bool(), Some(true));
+    assert_eq!(field(&attempt, "httpStatus").as_f64(), Some(200.0));
+    assert_eq!(field(&attempt, "requestId").as_string().unwrap().len(), 24);
+    let target = field(&delivered, "target");
+    assert_eq!(field(&target, "project").as_string().unwrap(), PROJECT);
+    assert_eq!(field(&target, "logstore").as_string().unwrap(), logstore);
+    assert!(field(&delivered, "logs").is_undefined());
+
+    clear_faults().await;
+    set_faults(r#"{"script":[503]}"#).await;
+    let failed = resolve(
+        producer
+            .send_tracked(
+                log(&[("event", "lost".into()), ("n", 7.into())]).into(),
+                None,
+            )
+            .unwrap(),
+    )
+    .await;
+    clear_faults().await;
+    assert_eq!(field(&failed, "delivered").as_bool(), Some(false));
+    assert_eq!(
+        field(&failed, "reason").as_string().unwrap(),
+        "RetriesExhausted"
+    );
+    assert_eq!(field(&failed, "httpStatus").as_f64(), Some(503.0));
+    let logs: Array = field(&failed, "logs").unchecked_into();
+    assert_eq!(logs.length(), 1);
+    let back = logs.get(0);
+    assert_eq!(field(&back, "event").as_string().unwrap(), "lost");
+    assert_eq!(field(&back, "n").as_string().unwrap(), "7");
+
+    // A handed-back log can be sent again as it is, time included.
+    let resent = resolve(producer.send_tracked(back.clone(), None).unwrap()).await;
+    assert_eq!(field(&resent, "delivered").as_bool(), Some(true));
+    let stored = log_groups(&logstore).await;
+    let last = field(&stored[stored.len() - 1], "logs")
+        .unchecked_into::<Array>()
+        .get(0);
+    assert_eq!(
+        field(&last, "time").as_f64(),
+        field(&back, "__time__").as_f64()
+    );
+
+    let report = resolve(producer.close(None)).await;
+    assert_eq!(field(&report, "acceptedLogs").as_f64(), Some(4.0));
+    assert_eq!(field(&report, "deliveredLogs").as_f64(), Some(3.0));
+    assert_eq!(field(&report, "failedLogs").as_f64(), Some(1.0));
+    assert_eq!(field(&report, "handedBackLogs").as_f64(), Some(1.0));
+    assert_eq!(field(&report, "closedLogs").as_f64(), Some(0.0));
 }

@@ -58,8 +58,8 @@ async fn pagehide_sends_buffered_logs_with_keepalive() {
     let opts = tracking_options(&logstore);
     set(&opts, "lingerMs", 600_000);
     let producer = producer(&opts);
-    producer.send(text_log("one")).unwrap();
-    producer.send(text_log("two")).unwrap();
+    producer.send(text_log("one"), None).unwrap();
+    producer.send(text_log("two"), None).unwrap();
     assert!(stat(&producer, "bufferedBytes") > 0.0);
     sleep_ms(50).await;
     assert_eq!(
@@ -74,7 +74,7 @@ async fn pagehide_sends_buffered_logs_with_keepalive() {
 
     // Back on the page (bfcache restore): ordinary requests again.
     dispatch(&global(), "pageshow");
-    producer.send(text_log("three")).unwrap();
+    producer.send(text_log("three"), None).unwrap();
     resolve(producer.flush()).await;
     assert_eq!(stat(&producer, "keepaliveRequests"), 1.0);
     assert_eq!(log_count(&logstore).await, 3);
@@ -86,7 +86,7 @@ async fn hidden_visibility_sends_buffered_logs_and_visible_restores() {
     let opts = static_key_options(&logstore);
     set(&opts, "lingerMs", 600_000);
     let producer = producer(&opts);
-    producer.send(text_log("tab switched")).unwrap();
+    producer.send(text_log("tab switched"), None).unwrap();
 
     fake_visibility(Some("hidden"));
     dispatch(&document(), "visibilitychange");
@@ -97,7 +97,7 @@ async fn hidden_visibility_sends_buffered_logs_and_visible_restores() {
     assert_eq!(arrived, 1);
     assert_eq!(stat(&producer, "keepaliveRequests"), 1.0);
 
-    producer.send(text_log("back")).unwrap();
+    producer.send(text_log("back"), None).unwrap();
     resolve(producer.flush()).await;
     assert_eq!(
         stat(&producer, "keepaliveRequests"),
@@ -122,7 +122,7 @@ async fn only_what_fits_the_keepalive_quota_goes_with_keepalive() {
     set_faults(r#"{"latency_ms":200}"#).await;
     let big = "y".repeat(25 * 1024);
     for _ in 0..4 {
-        producer.send(text_log(&big)).unwrap();
+        producer.send(text_log(&big), None).unwrap();
     }
     resolve(producer.flush()).await;
     clear_faults().await;
@@ -140,7 +140,7 @@ async fn without_flush_on_page_hide_nothing_is_sent_early() {
     set(&opts, "lingerMs", 600_000);
     set(&opts, "flushOnPageHide", false);
     let producer = producer(&opts);
-    producer.send(text_log("held")).unwrap();
+    producer.send(text_log("held"), None).unwrap();
     dispatch(&global(), "pagehide");
     sleep_ms(300).await;
     assert_eq!(log_count(&logstore).await, 0);
