@@ -64,6 +64,8 @@ mod io;
 mod pool;
 mod runtime;
 mod spawner;
+#[cfg(feature = "spool")]
+pub mod spool;
 mod transport;
 
 pub use ext::ProducerBuilderExt;

@@ -62,6 +62,8 @@ pub use sls_producer_diagnostics as diagnostics;
 
 mod ext;
 mod runtime;
+#[cfg(feature = "spool")]
+pub mod spool;
 mod transport;
 
 pub use ext::ProducerBuilderExt;

@@ -48,6 +48,7 @@
 //!    destination.rs  the default destination and the configured projects' (wire, credentials, clock)
 //!    clock.rs        clock skew: the offset a time refusal teaches, the re-signed retry
 //!    outcome.rs      delivery events, decisions, finishing a batch
+//!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
 //! ```
@@ -59,6 +60,7 @@ mod clock;
 mod credentials;
 mod decision;
 mod destination;
+mod durable;
 mod events;
 mod handback;
 mod intake;
@@ -245,6 +247,8 @@ pub struct Engine<T> {
     compressor: Compressor,
     /// LogGroup buffers of compressed batches, reused by the next batches of busy routes.
     pool: BufferPool,
+    /// The disk spool's bookkeeping, once [`Engine::enable_durable`] was called.
+    durable: Option<durable::Durable>,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -313,6 +317,7 @@ impl<T> Engine<T> {
             to_compress: BTreeSet::new(),
             compressor: Compressor::new(),
             pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),
+            durable: None,
         })
     }
 
@@ -419,7 +424,14 @@ impl<T> Engine<T> {
     /// Counters since creation and gauges of the current state.
     pub fn metrics(&self) -> Metrics {
         let s = &self.stats;
+        let spool = self.spool_counters();
         Metrics {
+            spooled_batches: spool.spooled_batches,
+            spool_failed_batches: spool.spool_failed_batches,
+            spool_lost_batches: spool.spool_lost_batches,
+            replayed_batches: spool.replayed_batches,
+            replayed_logs: spool.replayed_logs,
+            spool_skipped_records: spool.spool_skipped_records,
             accepted_logs: s.accepted_logs,
             delivered_logs: s.delivered_logs,
             failed_logs: s.failed_logs,

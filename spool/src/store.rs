@@ -1,0 +1,198 @@
+//! The spool as a producer's [`BatchStore`] (feature `producer`): the runtime crates'
+//! `with_spool` opens one, giving it their blocking pool ([`Unblock`]) and clock.
+
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sls_producer_core::durable::{
+    BatchStore, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey, Written,
+};
+use sls_producer_core::rt::{BoxFuture, Bytes, Clock, Instant};
+
+use crate::{AppendError, Durability, Seq, Spool, SpoolConfig, SpoolError};
+
+/// Runs blocking work off the async executor: tokio's `spawn_blocking`, smol's
+/// `unblock`.
+pub trait Unblock: Send + Sync + 'static {
+    /// Run `work` on the blocking pool; the future resolves to its result.
+    fn unblock<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> BoxFuture<'static, T>;
+}
+
+/// A [`Spool`] serving a producer: every call runs on `U`'s blocking pool.
+pub struct SpoolStore<U> {
+    inner: Arc<Mutex<Inner>>,
+    recovered: Recovered,
+    unblock: U,
+}
+
+struct Inner {
+    spool: Spool,
+    /// Batches of earlier runs not handed out yet, oldest first.
+    replay: VecDeque<Seq>,
+    clock: Arc<dyn Clock>,
+    /// With [`Durability::Interval`]: the period, and when the spool was last synced.
+    interval: Option<(Duration, Instant)>,
+}
+
+impl<U: Unblock> SpoolStore<U> {
+    /// Open the spool `config` describes (blocking: call it at start-up), reading what
+    /// earlier runs left. `clock` times [`Durability::Interval`] syncs, which happen when
+    /// the producer next writes or acknowledges once the interval has passed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Spool::open`], as a [`StoreError`]: [`StoreErrorKind::Locked`] if another
+    /// producer holds the directory, [`StoreErrorKind::Io`] if it cannot be created, read
+    /// or written, [`StoreErrorKind::Config`] for an invalid configuration.
+    pub fn open(
+        config: SpoolConfig,
+        unblock: U,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        let interval = match config.durability() {
+            Durability::Interval(period) => Some((period, clock.now())),
+            Durability::PerBatch | Durability::Os => None,
+        };
+        let (spool, recovery) = Spool::open(config).map_err(store_error)?;
+        let mut seqs: Vec<Seq> = recovery.batches.iter().map(|b| b.seq).collect();
+        seqs.sort_unstable();
+        let recovered = Recovered {
+            batches: seqs.len() as u64,
+            corrupt: recovery.damage.len() as u64,
+        };
+        Ok(Self {
+            inner: Arc::new(Mutex::new(Inner {
+                spool,
+                replay: seqs.into(),
+                clock,
+                interval,
+            })),
+            recovered,
+            unblock,
+        })
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Inner) -> T + Send + 'static,
+    ) -> BoxFuture<'static, T> {
+        let inner = self.inner.clone();
+        self.unblock.unblock(move || {
+            let mut inner = inner.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut inner)
+        })
+    }
+}
+
+impl<U: Unblock> BatchStore for SpoolStore<U> {
+    fn recovered(&self) -> Recovered {
+        self.recovered
+    }
+
+    fn append(
+        &self,
+        batches: Vec<SpooledBatch>,
+    ) -> BoxFuture<'static, Vec<Result<Written, StoreError>>> {
+        self.run(move |inner| {
+            let results = batches
+                .iter()
+                .map(|batch| {
+                    let appended = inner
+                        .spool
+                        .append(&batch.encode_meta(), &batch.body)
+                        .map_err(append_error)?;
+                    inner.replay.retain(|seq| !appended.dropped.contains(seq));
+                    Ok(Written {
+                        key: StoreKey(appended.seq.0),
+                        dropped: appended.dropped.iter().map(|s| StoreKey(s.0)).collect(),
+                    })
+                })
+                .collect();
+            inner.sync_if_due();
+            results
+        })
+    }
+
+    fn ack(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Result<(), StoreError>> {
+        self.run(move |inner| {
+            let mut first_error = None;
+            for key in keys {
+                match inner.spool.ack(Seq(key.0)) {
+                    // Dropped to make room meanwhile: nothing left to acknowledge.
+                    Ok(()) | Err(SpoolError::UnknownSeq(_)) => {}
+                    Err(e) => {
+                        first_error.get_or_insert(store_error(e));
+                    }
+                }
+            }
+            inner.sync_if_due();
+            first_error.map_or(Ok(()), Err)
+        })
+    }
+
+    fn replay(&self, max: usize) -> BoxFuture<'static, Replay> {
+        self.run(move |inner| {
+            let mut replay = Replay::default();
+            while replay.batches.len() < max {
+                let Some(seq) = inner.replay.pop_front() else {
+                    break;
+                };
+                let batch = inner
+                    .spool
+                    .read(seq)
+                    .map_err(store_error)
+                    .and_then(|stored| {
+                        SpooledBatch::decode(&stored.meta, Bytes::from(stored.body))
+                            .map_err(|e| StoreError::new(StoreErrorKind::Io, e.to_string()))
+                    });
+                match batch {
+                    Ok(batch) => replay.batches.push((StoreKey(seq.0), batch)),
+                    Err(_) => {
+                        // Unreadable: counted, and acknowledged so it is not met again.
+                        replay.skipped += 1;
+                        let _ = inner.spool.ack(seq);
+                    }
+                }
+            }
+            replay
+        })
+    }
+}
+
+impl Inner {
+    /// With [`Durability::Interval`], sync once the period has passed since the last sync.
+    fn sync_if_due(&mut self) {
+        let Some((period, last)) = self.interval else {
+            return;
+        };
+        let now = self.clock.now();
+        if now.saturating_duration_since(last) >= period {
+            // A failed sync is retried at the next call; the writes stay in the page cache.
+            if self.spool.sync().is_ok() {
+                self.interval = Some((period, now));
+            }
+        }
+    }
+}
+
+fn store_error(e: SpoolError) -> StoreError {
+    let kind = match e {
+        SpoolError::Locked { .. } => StoreErrorKind::Locked,
+        SpoolError::Config(_) => StoreErrorKind::Config,
+        _ => StoreErrorKind::Io,
+    };
+    StoreError::new(kind, e.to_string())
+}
+
+fn append_error(e: AppendError) -> StoreError {
+    match e {
+        AppendError::Io(e) => store_error(e),
+        e @ (AppendError::Full { .. } | AppendError::TooLarge { .. }) => {
+            StoreError::new(StoreErrorKind::Full, e.to_string())
+        }
+    }
+}
