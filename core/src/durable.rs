@@ -272,3 +272,43 @@ pub struct Replay {
     /// Records skipped since the last call: their body or metadata could not be read.
     pub skipped: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_round_trips_every_route_field_and_rejects_damage() {
+        let route = Route::new("proj", "store")
+            .unwrap()
+            .with_topic("topic")
+            .with_source("10.0.0.1")
+            .with_shard_key(ShardKey::exact("0123456789abcdef0123456789abcdef"));
+        for (route, compression) in [
+            (route.clone(), Compression::Zstd),
+            (route.without_shard_key(), Compression::None),
+        ] {
+            let batch = SpooledBatch {
+                route,
+                compression,
+                raw_len: 123_456,
+                logs: 42,
+                body: Bytes::from_static(b"body"),
+            };
+            let meta = batch.encode_meta();
+            assert_eq!(SpooledBatch::decode(&meta, batch.body.clone()), Ok(batch));
+            for cut in 0..meta.len() {
+                assert!(SpooledBatch::decode(&meta[..cut], Bytes::new()).is_err());
+            }
+            let mut longer = meta.clone();
+            longer.push(0);
+            assert_eq!(
+                SpooledBatch::decode(&longer, Bytes::new()),
+                Err(MetaError("trailing bytes"))
+            );
+            let mut other_version = meta;
+            other_version[0] = 9;
+            assert!(SpooledBatch::decode(&other_version, Bytes::new()).is_err());
+        }
+    }
+}

@@ -44,8 +44,9 @@ pub(super) struct Durable {
     /// Batches handed out by `poll_store`, waiting for `handle_written`; the value is set
     /// once the batch finished meanwhile: whether its record is then acknowledged.
     writing: BTreeMap<BatchId, Option<bool>>,
-    /// Written batches still in the engine, and their keys.
-    stored: BTreeMap<BatchId, StoreKey>,
+    /// Written batches still in the engine, and their keys (`None`: the spool dropped the
+    /// record to make room; the batch is sent from memory and not acknowledged).
+    stored: BTreeMap<BatchId, Option<StoreKey>>,
     /// Batches `poll_transmit` took off the ready queue before they were written.
     parked: BTreeSet<BatchId>,
     /// Keys of finished batches to acknowledge.
@@ -180,10 +181,8 @@ impl<T> Engine<T> {
                     d.counters.spooled_batches += 1;
                     for lost in dropped {
                         // A batch still in memory only loses its copy on disk.
-                        match d.stored.iter().find(|(_, k)| **k == lost).map(|(b, _)| *b) {
-                            Some(batch) => {
-                                d.stored.remove(&batch);
-                            }
+                        match d.stored.values_mut().find(|k| **k == Some(lost)) {
+                            Some(key) => *key = None,
                             None => d.counters.spool_lost_batches += 1,
                         }
                     }
@@ -191,7 +190,7 @@ impl<T> Engine<T> {
                         Some(true) => d.to_ack.push(key),
                         Some(false) => {}
                         None => {
-                            d.stored.insert(id, key);
+                            d.stored.insert(id, Some(key));
                             if d.parked.remove(&id) {
                                 self.ready.push_back(id);
                                 self.wakeup = true;
@@ -286,7 +285,7 @@ impl<T> Engine<T> {
             let d = self.durable.as_mut().expect("checked above");
             d.counters.replayed_batches += 1;
             d.counters.replayed_logs += logs as u64;
-            d.stored.insert(id, key);
+            d.stored.insert(id, Some(key));
             d.replayed.insert(id);
             self.ready.push_back(id);
         }
@@ -345,7 +344,7 @@ impl<T> Engine<T> {
         if let Some(finished) = d.writing.get_mut(&id) {
             *finished = Some(ack);
         }
-        if let Some(key) = d.stored.remove(&id) {
+        if let Some(Some(key)) = d.stored.remove(&id) {
             if ack {
                 d.to_ack.push(key);
             }
@@ -360,3 +359,6 @@ impl<T> Engine<T> {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests;
