@@ -36,7 +36,15 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// With [`Durability::Interval`]: the period, and when the spool was last synced.
     interval: Option<(Duration, Instant)>,
+    /// With [`Durability::PerBatch`]: sync once after each write of several batches
+    /// (group commit) instead of after each batch.
+    sync_each_write: bool,
 }
+
+/// The period the spool is opened with under [`Durability::PerBatch`]: the store syncs
+/// after every write itself, and the spool only syncs segments it closes (and the
+/// directory for new ones), never on this period.
+const GROUP_COMMIT_PERIOD: Duration = Duration::from_secs(3600);
 
 impl<U: Unblock> SpoolStore<U> {
     /// Open the spool `config` describes (blocking: call it at start-up), reading what
@@ -49,7 +57,7 @@ impl<U: Unblock> SpoolStore<U> {
     /// producer holds the directory, [`StoreErrorKind::Io`] if it cannot be created, read
     /// or written, [`StoreErrorKind::Config`] for an invalid configuration.
     pub fn open(
-        config: SpoolConfig,
+        mut config: SpoolConfig,
         unblock: U,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
@@ -57,6 +65,10 @@ impl<U: Unblock> SpoolStore<U> {
             Durability::Interval(period) => Some((period, clock.now())),
             Durability::PerBatch | Durability::Os => None,
         };
+        let sync_each_write = config.durability() == Durability::PerBatch;
+        if sync_each_write {
+            config = config.with_durability(Durability::Interval(GROUP_COMMIT_PERIOD));
+        }
         let (spool, recovery) = Spool::open(config).map_err(store_error)?;
         let mut seqs: Vec<Seq> = recovery.batches.iter().map(|b| b.seq).collect();
         seqs.sort_unstable();
@@ -70,6 +82,7 @@ impl<U: Unblock> SpoolStore<U> {
                 replay: seqs.into(),
                 clock,
                 interval,
+                sync_each_write,
             })),
             recovered,
             unblock,
@@ -93,12 +106,14 @@ impl<U: Unblock> BatchStore for SpoolStore<U> {
         self.recovered
     }
 
+    /// With [`Durability::PerBatch`], every batch of the call is on disk when its result
+    /// is `Ok`: one sync covers them all (group commit); if it fails, they all fail.
     fn append(
         &self,
         batches: Vec<SpooledBatch>,
     ) -> BoxFuture<'static, Vec<Result<Written, StoreError>>> {
         self.run(move |inner| {
-            let results = batches
+            let mut results: Vec<Result<Written, StoreError>> = batches
                 .iter()
                 .map(|batch| {
                     let appended = inner
@@ -112,6 +127,21 @@ impl<U: Unblock> BatchStore for SpoolStore<U> {
                     })
                 })
                 .collect();
+            let synced = if inner.sync_each_write && results.iter().any(Result::is_ok) {
+                inner.spool.sync()
+            } else {
+                Ok(())
+            };
+            if let Err(e) = synced {
+                let error = store_error(e);
+                for result in &mut results {
+                    if let Ok(written) = result {
+                        // Not durable: its batch fails now, so it must not come back.
+                        let _ = inner.spool.ack(Seq(written.key.0));
+                        *result = Err(error.clone());
+                    }
+                }
+            }
             inner.sync_if_due();
             results
         })
