@@ -1,15 +1,19 @@
 //! The disk spool on tokio (feature `spool`) against the local SLS server: batches spooled
 //! while the server is unreachable are sent by the next producer on the directory, once;
-//! two producers on one directory, a directory that cannot be written and a full spool
-//! give clear errors.
+//! two producers on one directory, a directory that cannot be written, a full spool and a
+//! disk that fails every write give clear errors, and no log is lost silently.
 #![cfg(feature = "spool")]
 
 use core::time::Duration;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sls_producer_tests::server::{LocalSls, LogstoreOptions};
-use sls_producer_tokio::core::durable::StoreErrorKind;
+use sls_producer_tokio::core::durable::{
+    BatchStore, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey, Written,
+};
 use sls_producer_tokio::core::protocol::compress::Compression;
+use sls_producer_tokio::core::rt::BoxFuture;
 use sls_producer_tokio::spool::{Durability, SpoolConfig, WhenFull};
 use sls_producer_tokio::{
     BuildError, Credentials, DeliveryFailure, Log, Producer, ProducerBuilderExt as _,
@@ -229,4 +233,65 @@ async fn a_full_spool_that_refuses_fails_the_batch_and_hands_its_logs_back() {
             Some(DeliveryFailure::Closed { .. })
         ));
     }
+}
+
+/// A store whose disk is full: every write fails.
+struct FullDisk;
+
+impl BatchStore for FullDisk {
+    fn recovered(&self) -> Recovered {
+        Recovered::default()
+    }
+
+    fn append(
+        &self,
+        batches: Vec<SpooledBatch>,
+    ) -> BoxFuture<'static, Vec<Result<Written, StoreError>>> {
+        let results = batches
+            .iter()
+            .map(|_| {
+                Err(StoreError::new(
+                    StoreErrorKind::Io,
+                    "could not write to /spool/00000000000000000000.seg: No space left on device",
+                ))
+            })
+            .collect();
+        Box::pin(async move { results })
+    }
+
+    fn ack(&self, _: Vec<StoreKey>) -> BoxFuture<'static, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn replay(&self, _: usize) -> BoxFuture<'static, Replay> {
+        Box::pin(async { Replay::default() })
+    }
+}
+
+#[tokio::test]
+async fn a_disk_that_fails_every_write_fails_the_sends_with_their_logs_not_silently() {
+    let sls = server();
+    let producer = Producer::builder(config(&sls.endpoint()))
+        .with_credentials(Credentials::new("id", "secret"))
+        .with_store(|| Ok(Arc::new(FullDisk) as Arc<dyn BatchStore>))
+        .build()
+        .unwrap();
+    let logs: Vec<Log> = (0..3).map(log).collect();
+    let result = producer.send_tracked(&route(), logs.clone()).unwrap().await;
+    assert_eq!(
+        result.failure,
+        Some(DeliveryFailure::Spool {
+            kind: StoreErrorKind::Io
+        })
+    );
+    assert_eq!(result.logs(), logs, "handed back");
+    producer.send(&route(), log(3)).unwrap();
+    let metrics = producer.close(None).await;
+    assert_eq!(metrics.spool_failed_batches, 2);
+    assert_eq!(
+        (metrics.failed_logs, metrics.delivered_logs),
+        (4, 0),
+        "counted"
+    );
+    assert_eq!(sls.log_count(), 0, "nothing sent without its record");
 }

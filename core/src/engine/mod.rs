@@ -18,6 +18,7 @@
 //! | [`Engine::poll_credentials_fetch`] / [`Engine::handle_credentials`] | credentials from a provider: fetch when asked, report the result |
 //! | [`Engine::add_credentials`] / [`Engine::add_project`] | before the first push: a project with its own endpoint, signature settings and credentials |
 //! | [`Engine::flush`] / [`Engine::close`] | on the caller's request |
+//! | [`Engine::poll_store`] / [`Engine::handle_written`], [`Engine::poll_acks`] / [`Engine::handle_acked`], [`Engine::poll_replay`] / [`Engine::handle_replayed`] | with a disk spool ([`Engine::enable_durable`]): write sealed batches before their first attempt, acknowledge finished ones, replay earlier runs' (see [`crate::durable`]) |
 //!
 //! [`Engine::poll_timeout`] may change after `push`, `handle_timeout`, `poll_transmit`,
 //! `handle_response`, `handle_credentials`, `flush` and `close`; a driver asks again after
