@@ -158,8 +158,10 @@ impl<T> Engine<T> {
     /// or running: a close is finished only once they are done.
     pub fn has_store_work(&self) -> bool {
         self.durable.as_ref().is_some_and(|d| {
+            // A write whose batch the close deadline gave up needs no answer: a hung disk
+            // does not hold `close` past its deadline for it.
             !d.to_store.is_empty()
-                || !d.writing.is_empty()
+                || d.writing.values().any(|finished| *finished != Some(false))
                 || !d.to_ack.is_empty()
                 || d.acking
                 || d.replaying

@@ -193,3 +193,19 @@ fn batches_dropped_to_make_room_count_as_lost_unless_still_in_memory() {
         "the dropped record is not acknowledged"
     );
 }
+
+#[test]
+fn a_write_still_running_at_the_close_deadline_does_not_hold_the_close() {
+    let mut e = engine(0);
+    e.push(NOW, log(1), &route(), None).unwrap();
+    e.flush(NOW);
+    compress(&mut e);
+    let (id, _) = e.poll_store(8).pop().unwrap();
+    assert!(e.has_store_work(), "the write is running");
+    e.close(NOW, Some(NOW));
+    assert!(e.is_idle());
+    assert!(!e.has_store_work(), "a hung disk does not hold close");
+    // When the write comes back after all, its record stays for the next run.
+    e.handle_written(Vec::from([(id, written(5))]));
+    assert!(e.poll_acks().is_empty());
+}
