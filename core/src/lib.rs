@@ -87,6 +87,7 @@ extern crate std;
 
 pub mod config;
 pub mod credentials;
+pub mod durable;
 pub mod engine;
 pub mod integrations;
 pub mod producer;

@@ -30,10 +30,36 @@ pub trait ProducerBuilderExt {
     /// As [`ProducerBuilder::build_on`]: the configuration is invalid or no credentials
     /// were given.
     fn build(self) -> Result<Producer, BuildError>;
+
+    /// Keep sealed batches in a disk spool (feature `spool`, Rust 1.89): each is written
+    /// to `config`'s directory before its first attempt and removed once delivered or
+    /// given up, and batches an earlier run left there are sent first. Off by default.
+    /// The directory is opened when the producer is built: another producer holding it,
+    /// or a directory that cannot be written, is [`BuildError::Store`]. Delivery is at
+    /// least once; see `docs/adr/0011-disk-spool.md`.
+    ///
+    /// ```no_run
+    /// use sls_producer_smol::spool::{Durability, SpoolConfig};
+    /// use sls_producer_smol::{Credentials, Producer, ProducerBuilderExt as _, ProducerConfig};
+    ///
+    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let producer = Producer::builder(ProducerConfig::new("cn-hangzhou.log.aliyuncs.com"))
+    ///     .with_credentials(Credentials::from_env()?)
+    ///     .with_spool(SpoolConfig::new("/var/spool/my-app-sls").with_durability(Durability::Os))
+    ///     .build()?;
+    /// # let _ = producer; Ok(()) }
+    /// ```
+    #[cfg(feature = "spool")]
+    fn with_spool(self, config: crate::spool::SpoolConfig) -> ProducerBuilder;
 }
 
 impl ProducerBuilderExt for ProducerBuilder {
     fn build(self) -> Result<Producer, BuildError> {
         self.build_on(SmolRuntime::new())
+    }
+
+    #[cfg(feature = "spool")]
+    fn with_spool(self, config: crate::spool::SpoolConfig) -> ProducerBuilder {
+        crate::spool::with_spool(self, config)
     }
 }

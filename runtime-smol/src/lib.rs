@@ -46,6 +46,21 @@
 //!   with the virtual `Host` header, keep-alive pooling, connect and request timeouts, a
 //!   response size cap; configured with [`TransportConfig`].
 //!
+//! # Disk spool (feature `spool`)
+//!
+//! `ProducerBuilderExt::with_spool(SpoolConfig::new(dir))` (types in `spool`) keeps every
+//! sealed batch in a directory from before its first attempt until it is delivered or
+//! given up, so a crash, a kill or a deploy loses nothing sealed: the next producer on
+//! the directory sends those batches first, in order per route, with their pack ids
+//! unchanged, counted in `Metrics::replayed_batches`. Off by default. You choose the cap
+//! (`with_max_bytes`), when it syncs (`Durability::PerBatch`, `Interval`, `Os`) and what
+//! a full spool does (`WhenFull::Refuse`: the batch fails with `DeliveryFailure::Spool`
+//! and its logs are handed back; `DropOldest`: old batches are deleted and counted in
+//! `Metrics::spool_lost_batches`). The file I/O runs on smol's blocking pool. Delivery is
+//! **at least once**: a batch the server stored just before a crash is sent again by the
+//! next run (same pack id). A batch given up only by the close deadline stays on disk
+//! for the next run. See `docs/adr/0011-disk-spool.md`.
+//!
 //! It re-exports the core as [`core`] and the core's [`prelude`](sls_producer_core::prelude)
 //! at the top, so that one dependency is enough.
 #![forbid(unsafe_code)]
@@ -64,6 +79,8 @@ mod io;
 mod pool;
 mod runtime;
 mod spawner;
+#[cfg(feature = "spool")]
+pub mod spool;
 mod transport;
 
 pub use ext::ProducerBuilderExt;

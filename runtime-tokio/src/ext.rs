@@ -29,10 +29,40 @@ pub trait ProducerBuilderExt {
     /// `build_on(TokioRuntime::new(handle))`); otherwise as
     /// [`ProducerBuilder::build_on`].
     fn build(self) -> Result<Producer, BuildError>;
+
+    /// Keep sealed batches in a disk spool (feature `spool`, Rust 1.89): each is written
+    /// to `config`'s directory before its first attempt and removed once delivered or
+    /// given up, and batches an earlier run left there are sent first. Off by default.
+    /// The directory is opened when the producer is built: another producer holding it,
+    /// or a directory that cannot be written, is [`BuildError::Store`]. Delivery is at
+    /// least once; see `docs/adr/0011-disk-spool.md`.
+    ///
+    /// ```no_run
+    /// use sls_producer_tokio::spool::{Durability, SpoolConfig, WhenFull};
+    /// use sls_producer_tokio::{Credentials, Producer, ProducerBuilderExt as _, ProducerConfig};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spool = SpoolConfig::new("/var/spool/my-app-sls")
+    ///     .with_max_bytes(4 << 30)
+    ///     .with_durability(Durability::PerBatch)
+    ///     .with_when_full(WhenFull::Refuse);
+    /// let producer = Producer::builder(ProducerConfig::new("cn-hangzhou.log.aliyuncs.com"))
+    ///     .with_credentials(Credentials::from_env()?)
+    ///     .with_spool(spool)
+    ///     .build()?;
+    /// # let _ = producer; Ok(()) }
+    /// ```
+    #[cfg(feature = "spool")]
+    fn with_spool(self, config: crate::spool::SpoolConfig) -> ProducerBuilder;
 }
 
 impl ProducerBuilderExt for ProducerBuilder {
     fn build(self) -> Result<Producer, BuildError> {
         self.build_on(TokioRuntime::current()?)
+    }
+
+    #[cfg(feature = "spool")]
+    fn with_spool(self, config: crate::spool::SpoolConfig) -> ProducerBuilder {
+        crate::spool::with_spool(self, config)
     }
 }

@@ -54,11 +54,15 @@ mod record;
 mod recovery;
 mod segment;
 mod spool;
+#[cfg(feature = "producer")]
+mod store;
 
 pub use config::{ConfigError, Durability, MIN_SEGMENT_BYTES, SpoolConfig, WhenFull};
 pub use error::{AppendError, Op, SpoolError};
 pub use recovery::{Damage, DamageKind, Recovered, Recovery};
 pub use spool::{Appended, Spool, StoredBatch};
+#[cfg(feature = "producer")]
+pub use store::{SpoolStore, Unblock};
 
 /// A batch's sequence number in a spool: increasing in append order; a reopened spool
 /// continues after the largest one its directory holds, so a number is never given to two

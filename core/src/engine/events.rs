@@ -61,6 +61,13 @@ pub enum DeliveryFailure {
     /// The producer's driver was dropped before the send had an outcome; no logs could be
     /// handed back. Keep the driver running until `close` completes.
     Abandoned,
+    /// The producer has a disk spool and could not write the batch to it before its first
+    /// attempt: the spool is full and refuses new batches (`WhenFull::Refuse`), or the
+    /// disk failed (`kind` says which). Nothing was sent; the logs are handed back.
+    Spool {
+        /// Why the spool did not take the batch.
+        kind: crate::durable::StoreErrorKind,
+    },
 }
 
 impl fmt::Display for DeliveryFailure {
@@ -84,6 +91,12 @@ impl fmt::Display for DeliveryFailure {
             Self::Abandoned => {
                 f.write_str("the producer's driver was dropped before the send had an outcome")
             }
+            Self::Spool { kind } => match kind {
+                crate::durable::StoreErrorKind::Full => {
+                    f.write_str("the disk spool is full and refuses new batches")
+                }
+                _ => f.write_str("the batch could not be written to the disk spool"),
+            },
         }
     }
 }

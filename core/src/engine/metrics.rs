@@ -25,7 +25,8 @@
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Metrics {
-    /// Logs accepted by a send (refused sends are not counted: the caller got them back).
+    /// Logs accepted by a send (refused sends are not counted: the caller got them back),
+    /// and logs of batches replayed from a disk spool.
     pub accepted_logs: u64,
     /// Logs the server stored.
     pub delivered_logs: u64,
@@ -56,6 +57,23 @@ pub struct Metrics {
     /// that panicked. The panic is caught (with `std`), reported as a diagnostic, and the
     /// producer goes on.
     pub callback_panics: u64,
+    /// Sealed batches written to the disk spool (0 without one).
+    pub spooled_batches: u64,
+    /// Batches the spool could not take (full with `WhenFull::Refuse`, or an I/O error):
+    /// they failed with [`DeliveryFailure::Spool`](super::DeliveryFailure::Spool) and
+    /// their logs were handed back.
+    pub spool_failed_batches: u64,
+    /// Batches of earlier runs the spool deleted to make room (`WhenFull::DropOldest`)
+    /// before they were sent: lost.
+    pub spool_lost_batches: u64,
+    /// Batches of earlier runs read back from the spool and sent again (part of
+    /// `batches`; their logs are part of `accepted_logs`).
+    pub replayed_batches: u64,
+    /// Logs in `replayed_batches`.
+    pub replayed_logs: u64,
+    /// Spool records skipped because they failed their checksum (torn by a crash or
+    /// damaged) or could not be read back.
+    pub spool_skipped_records: u64,
     /// Requests outstanding now (gauge).
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).

@@ -18,6 +18,7 @@
 //! | [`Engine::poll_credentials_fetch`] / [`Engine::handle_credentials`] | credentials from a provider: fetch when asked, report the result |
 //! | [`Engine::add_credentials`] / [`Engine::add_project`] | before the first push: a project with its own endpoint, signature settings and credentials |
 //! | [`Engine::flush`] / [`Engine::close`] | on the caller's request |
+//! | [`Engine::poll_store`] / [`Engine::handle_written`], [`Engine::poll_acks`] / [`Engine::handle_acked`], [`Engine::poll_replay`] / [`Engine::handle_replayed`] | with a disk spool ([`Engine::enable_durable`]): write sealed batches before their first attempt, acknowledge finished ones, replay earlier runs' (see [`crate::durable`]) |
 //!
 //! [`Engine::poll_timeout`] may change after `push`, `handle_timeout`, `poll_transmit`,
 //! `handle_response`, `handle_credentials`, `flush` and `close`; a driver asks again after
@@ -49,6 +50,7 @@
 //!    destination.rs  the default destination and the configured projects' (wire, credentials, clock)
 //!    clock.rs        clock skew: the offset a time refusal teaches, the re-signed retry
 //!    outcome.rs      delivery events, decisions, finishing a batch
+//!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
 //! ```
@@ -61,6 +63,7 @@ mod clock;
 mod credentials;
 mod decision;
 mod destination;
+mod durable;
 mod events;
 mod handback;
 mod intake;
@@ -249,6 +252,8 @@ pub struct Engine<T> {
     pool: BufferPool,
     /// Bytes each tracked send's tag holds on the heap (see [`Engine::set_tag_heap`]).
     tag_heap: usize,
+    /// The disk spool's bookkeeping, once [`Engine::enable_durable`] was called.
+    durable: Option<durable::Durable>,
 }
 
 impl<T> fmt::Debug for Engine<T> {
@@ -318,6 +323,7 @@ impl<T> Engine<T> {
             compressor: Compressor::new(),
             pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),
             tag_heap: charge::DEFAULT_TAG_HEAP,
+            durable: None,
         })
     }
 
@@ -432,7 +438,14 @@ impl<T> Engine<T> {
     /// Counters since creation and gauges of the current state.
     pub fn metrics(&self) -> Metrics {
         let s = &self.stats;
+        let spool = self.spool_counters();
         Metrics {
+            spooled_batches: spool.spooled_batches,
+            spool_failed_batches: spool.spool_failed_batches,
+            spool_lost_batches: spool.spool_lost_batches,
+            replayed_batches: spool.replayed_batches,
+            replayed_logs: spool.replayed_logs,
+            spool_skipped_records: spool.spool_skipped_records,
             accepted_logs: s.accepted_logs,
             delivered_logs: s.delivered_logs,
             failed_logs: s.failed_logs,

@@ -79,6 +79,7 @@ impl<T> Engine<T> {
         let Some(batch) = self.batches.remove(&id) else {
             return;
         };
+        self.durable_finished(id, &outcome);
         self.settled = true;
         let last = batch.history.last().cloned();
         match (outcome, attempt, last) {

@@ -24,13 +24,18 @@ impl<T> Engine<T> {
             if self.in_flight.len() >= self.settings.max_in_flight {
                 return None;
             }
-            let id = self.ready.pop_front()?;
+            let id = self.next_ready()?;
             let Some(batch) = self.batches.get_mut(&id) else {
                 continue; // finished while queued (deadline)
             };
             if !matches!(batch.phase, Phase::Queued) {
                 continue;
             }
+            // With a spool, no attempt before the batch is written.
+            if matches!(batch.body, Body::Sealed(_)) && self.hold_unwritten(id) {
+                continue;
+            }
+            let batch = self.batches.get_mut(&id).expect("looked up above");
             let to = self.destinations.get(batch.to);
             let source = self.sources.get_mut(to.credentials);
             if source.credentials().is_none() {
@@ -46,6 +51,11 @@ impl<T> Engine<T> {
                     self.to_compress.remove(&id);
                     let sealed = to.wire.seal(&batch.route, &raw, &mut self.compressor);
                     self.compressed(id, sealed, raw);
+                    if let Some(durable) = self.durable.as_mut() {
+                        if durable.hold(id) {
+                            continue;
+                        }
+                    }
                 }
                 Body::Compressing { parked, .. } => {
                     // Sent once its job's result is in (`handle_compressed` re-queues it).
@@ -123,6 +133,9 @@ impl<T> Engine<T> {
                 parked: false,
             };
             self.pool.job_out();
+            if let Some(durable) = self.durable.as_mut() {
+                durable.sealed(id);
+            }
             return Some(CompressJob {
                 batch: id,
                 route: batch.route.clone(),

@@ -40,6 +40,11 @@ impl Sealed {
         self.body.body().len()
     }
 
+    /// The body as sent, with its raw size and compression (what a spool keeps).
+    pub(crate) fn prepared(&self) -> &PreparedBody {
+        &self.body
+    }
+
     /// The body, for a failed batch to hand its logs back from.
     pub(crate) fn into_body(self) -> PreparedBody {
         self.body
@@ -129,6 +134,21 @@ impl Wire {
             PreparedBody::from_parts(raw.clone(), raw.len(), Compression::None, version)
         });
         let request = request::put_logs_request(&self.endpoint, &target, &body, &self.user_agent);
+        Sealed { request, body }
+    }
+
+    /// The sealed form of a body compressed earlier (replayed from a spool): digested and
+    /// wrapped in its unsigned request, not compressed again.
+    pub(crate) fn reseal(
+        &self,
+        route: &Route,
+        body: Bytes,
+        raw_len: usize,
+        compression: Compression,
+    ) -> Sealed {
+        let body = PreparedBody::from_parts(body, raw_len, compression, self.signing.version);
+        let request =
+            request::put_logs_request(&self.endpoint, &self.target(route), &body, &self.user_agent);
         Sealed { request, body }
     }
 

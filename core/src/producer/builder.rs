@@ -7,9 +7,10 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::driver::{Driver, Providers, Shared};
-use super::{DeliveryHandle, Producer};
+use super::{DeliveryHandle, Producer, diag};
 use crate::config::{ConfigError, DateHeader, ProducerConfig, ProjectConfig};
 use crate::credentials::{CredentialsProvider, CredentialsSource};
+use crate::durable::{BatchStore, StoreError};
 use crate::engine::{CredentialsId, Engine};
 use crate::rt::{HttpTransport, Runtime};
 
@@ -44,7 +45,11 @@ pub struct ProducerBuilder {
     projects: Vec<(String, ProjectConfig)>,
     transport: Option<Arc<dyn HttpTransport>>,
     compress_helpers: Option<usize>,
+    store: Option<StoreOpener>,
 }
+
+/// Opens a producer's [`BatchStore`] when it is built.
+type StoreOpener = Box<dyn FnOnce() -> Result<Arc<dyn BatchStore>, StoreError> + Send>;
 
 impl ProducerBuilder {
     pub(super) fn new(config: ProducerConfig) -> Self {
@@ -54,6 +59,7 @@ impl ProducerBuilder {
             projects: Vec::new(),
             transport: None,
             compress_helpers: None,
+            store: None,
         }
     }
 
@@ -114,6 +120,19 @@ impl ProducerBuilder {
         self
     }
 
+    /// Write every sealed batch to the store `open` returns before its first attempt, and
+    /// send the batches it holds from earlier runs first: the disk spool. `open` runs
+    /// once, when the producer is built; its error (another producer holds the directory,
+    /// the directory cannot be written) is [`BuildError::Store`]. The native runtime crates
+    /// call this from their `with_spool`; see [`crate::durable`].
+    pub fn with_store(
+        mut self,
+        open: impl FnOnce() -> Result<Arc<dyn BatchStore>, StoreError> + Send + 'static,
+    ) -> Self {
+        self.store = Some(Box::new(open));
+        self
+    }
+
     /// Validate, spawn the driver (and the compression helpers) on `runtime`, and return
     /// the producer.
     ///
@@ -154,6 +173,7 @@ impl ProducerBuilder {
             credentials,
             projects,
             transport,
+            store,
             ..
         } = self;
         let credentials = credentials.ok_or(BuildError::MissingCredentials)?;
@@ -200,8 +220,18 @@ impl ProducerBuilder {
             };
             engine.add_project(project, project_config, source)?;
         }
+        let store = match store {
+            Some(open) => {
+                let store = open().map_err(BuildError::Store)?;
+                let recovered = store.recovered();
+                diag::spool_opened(recovered);
+                engine.enable_durable(recovered);
+                Some(store)
+            }
+            None => None,
+        };
         let shared = Arc::new(Shared::new(engine, runtime, config.max_block));
-        let driver = Driver::new(shared.clone(), transport, providers);
+        let driver = Driver::new(shared.clone(), transport, providers, store);
         Ok((Producer::from_shared(shared), driver))
     }
 }
@@ -233,6 +263,7 @@ impl fmt::Debug for ProducerBuilder {
             .field("projects", &self.projects)
             .field("custom_transport", &self.transport.is_some())
             .field("compress_helpers", &self.compress_helpers)
+            .field("store", &self.store.is_some())
             .finish()
     }
 }
@@ -264,6 +295,10 @@ pub enum BuildError {
         /// What is wrong (never the secret itself).
         reason: &'static str,
     },
+    /// The disk spool could not be opened: another producer holds its directory
+    /// ([`StoreErrorKind::Locked`](crate::durable::StoreErrorKind::Locked)), or the
+    /// directory cannot be created, read or written. The error names the path.
+    Store(StoreError),
 }
 
 impl From<ConfigError> for BuildError {
@@ -287,6 +322,7 @@ impl fmt::Display for BuildError {
                 "not inside a {runtime} runtime: build the producer inside one, or pass a runtime to build_on"
             ),
             Self::InvalidCredentials { reason } => write!(f, "invalid credentials: {reason}"),
+            Self::Store(e) => write!(f, "cannot open the disk spool: {e}"),
         }
     }
 }
@@ -295,6 +331,7 @@ impl core::error::Error for BuildError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Config(e) => Some(e),
+            Self::Store(e) => Some(e),
             _ => None,
         }
     }

@@ -17,6 +17,10 @@
 //! | the driver was dropped before every send had its outcome | `WARN` |
 //! | a delivery callback panicked (caught; the producer goes on) | `ERROR` |
 //! | handed-back logs could not be read back from their batch (a bug) | `ERROR` |
+//! | the disk spool opened with batches of earlier runs, or skipped damaged records | `INFO` / `WARN` |
+//! | every batch of earlier runs was handed out for sending | `INFO` |
+//! | the disk spool could not write a batch (it fails) or dropped old batches | `ERROR` / `WARN` |
+//! | the disk spool could not acknowledge batches (they will be sent again) | `WARN` |
 //!
 //! Field values never include secrets: the AccessKey id is logged, never the secret, the
 //! token or a signature.
@@ -221,6 +225,94 @@ pub(crate) fn shipping_resumed(dropped: u64) {
     );
     #[cfg(not(feature = "tracing"))]
     let _ = dropped;
+}
+
+/// A producer opened a disk spool that holds `recovered` from earlier runs.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+pub(crate) fn spool_opened(recovered: crate::durable::Recovered) {
+    #[cfg(feature = "tracing")]
+    {
+        if recovered.batches > 0 {
+            tracing::info!(
+                target: TARGET,
+                batches = recovered.batches,
+                "the disk spool holds batches of an earlier run: sending them first"
+            );
+        }
+        if recovered.corrupt > 0 {
+            tracing::warn!(
+                target: TARGET,
+                records = recovered.corrupt,
+                "the disk spool skipped records that failed their checksum (torn by a crash or damaged)"
+            );
+        }
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = recovered;
+}
+
+/// Every batch of earlier runs was handed to the engine.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+pub(crate) fn spool_replayed() {
+    #[cfg(feature = "tracing")]
+    tracing::info!(
+        target: TARGET,
+        "every batch of earlier runs is queued: new batches are sent again"
+    );
+}
+
+/// Replay skipped `records` whose body or metadata could not be read back.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+pub(crate) fn spool_skipped(records: u64) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: TARGET,
+        records,
+        "the disk spool skipped records of earlier runs that could not be read back"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = records;
+}
+
+/// A batch could not be written to the spool; it fails.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+pub(crate) fn spool_write_failed(error: &crate::durable::StoreError) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        target: TARGET,
+        kind = ?error.kind,
+        error = %error,
+        "a batch could not be written to the disk spool: it fails and its logs are handed back"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
+}
+
+/// The spool deleted `batches` old batches to make room (`WhenFull::DropOldest`).
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+pub(crate) fn spool_dropped(batches: usize) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: TARGET,
+        batches,
+        "the disk spool is full: the oldest batches were deleted to make room"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = batches;
+}
+
+/// Acknowledgements could not be written: those batches will be sent again by the next
+/// run.
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+pub(crate) fn spool_ack_failed(error: &crate::durable::StoreError) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        target: TARGET,
+        error = %error,
+        "delivered batches could not be acknowledged in the disk spool: the next run sends them again"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
 }
 
 #[cfg(feature = "tracing")]

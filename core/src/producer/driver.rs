@@ -15,6 +15,9 @@
 //!  engine.poll_decision ─► diagnostics
 //!  engine.poll_credentials_fetch ─► provider.credentials() ─► engine.handle_credentials
 //!  finished responses ─► engine.handle_response
+//!  with a disk spool: engine.poll_store / poll_acks / poll_replay ─► one BatchStore
+//!                     operation at a time (on its blocking pool) ─► engine.handle_written /
+//!                     handle_replayed
 //!  re-arm the one sleep only if the next deadline changed ─► Pending
 //! ```
 //!
@@ -46,7 +49,9 @@ use super::callbacks::{CallbackQueue, CallbackTask, Deferred};
 use super::diag;
 use super::handle::Completion;
 use super::helper::{CompressHelper, CompressQueue};
+use super::store::{StoreRunner, StoreWork};
 use crate::credentials::{Credentials, CredentialsError, CredentialsProvider};
+use crate::durable::BatchStore;
 use crate::engine::{
     AttemptId, CompressJob, Compressed, CredentialsFetch, CredentialsId, Decision, DeliveryEvent,
     Engine,
@@ -151,6 +156,8 @@ struct Step {
     waiters: Vec<Waker>,
     fetches: Vec<CredentialsFetch>,
     deadline: Option<Instant>,
+    /// A disk spool operation to start.
+    store: Option<StoreWork>,
     finished: bool,
     progress: bool,
 }
@@ -174,6 +181,8 @@ pub struct Driver {
     compressor: Compressor,
     /// The [`CallbackTask`] was spawned.
     callback_task: bool,
+    /// The disk spool, if the producer has one.
+    store: Option<StoreRunner>,
 }
 
 impl fmt::Debug for Driver {
@@ -192,6 +201,7 @@ impl Driver {
         shared: Arc<Shared>,
         transport: Arc<dyn HttpTransport>,
         providers: Providers,
+        store: Option<Arc<dyn BatchStore>>,
     ) -> Self {
         Self {
             shared,
@@ -204,6 +214,7 @@ impl Driver {
             compressed: Vec::new(),
             compressor: Compressor::new(),
             callback_task: false,
+            store: store.map(StoreRunner::new),
         }
     }
 
@@ -273,6 +284,8 @@ impl Driver {
         while let Some(t) = engine.poll_transmit(now, wall) {
             transmits.push((t.attempt, t.request));
         }
+        let store = self.store.as_ref().and_then(|s| s.take_work(engine));
+        let store_pending = engine.has_store_work();
         let fetches: Vec<_> =
             core::iter::from_fn(|| engine.poll_credentials_fetch(timers_now)).collect();
         let events: Vec<_> = core::iter::from_fn(|| engine.poll_event_holding())
@@ -289,8 +302,10 @@ impl Driver {
             Vec::new()
         };
         progress |= !transmits.is_empty() || !events.is_empty() || !fetches.is_empty();
+        let store_busy = store.is_some() || self.store.as_ref().is_some_and(StoreRunner::is_busy);
         Step {
-            finished: idle && st.delivering == 0,
+            finished: idle && st.delivering == 0 && !store_pending && !store_busy,
+            store,
             jobs,
             transmits,
             events,
@@ -387,6 +402,16 @@ impl Driver {
         ran
     }
 
+    /// Poll the disk spool's operation; give a finished one to the engine. Returns
+    /// whether one finished.
+    fn poll_store(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(done) = self.store.as_mut().and_then(|s| s.poll(cx)) else {
+            return false;
+        };
+        self.with_engine(|engine, now, _| StoreRunner::report(done, engine, now));
+        true
+    }
+
     fn start_requests(&mut self, transmits: Vec<(AttemptId, HttpRequest)>) {
         for (attempt, request) in transmits {
             let transport = self.transport.clone();
@@ -462,6 +487,10 @@ impl Future for Driver {
             let mut progress = step.progress;
             this.queue_jobs(step.jobs, cx);
             this.start_requests(step.transmits);
+            if let (Some(work), Some(store)) = (step.store, this.store.as_mut()) {
+                store.start(work);
+                progress = true;
+            }
             for decision in &step.decisions {
                 diag::decided(decision);
             }
@@ -480,6 +509,7 @@ impl Future for Driver {
             }
             progress |= this.poll_credentials(cx, step.fetches);
             progress |= this.poll_responses(cx);
+            progress |= this.poll_store(cx);
             progress |= this.compress(&mut compress_budget);
             if let Some(d) = this.poll_sleep(cx, step.deadline) {
                 fired = Some(d);

@@ -255,7 +255,8 @@ impl Future for CloseFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Metrics> {
         let mut st = self.shared.state.lock();
-        if (st.engine.is_idle() && st.delivering == 0) || st.driver_gone {
+        let idle = st.engine.is_idle() && st.delivering == 0 && !st.engine.has_store_work();
+        if idle || st.driver_gone {
             return Poll::Ready(st.engine.metrics());
         }
         st.wait_for_progress(cx.waker());

@@ -24,6 +24,7 @@
 //!    blocking.rs  the blocking helpers' guard and executor (std), BlockingError
 //!    driver.rs    Driver: the one future that runs the engine on a runtime
 //!    helper.rs    CompressHelper: compression next to the driver
+//!    store.rs     the disk spool's operations, one at a time, off the lock
 //!    diag.rs      the producer's own diagnostics, from the engine's decisions
 //! ```
 
@@ -39,6 +40,7 @@ mod driver;
 mod futures;
 mod handle;
 mod helper;
+mod store;
 
 pub use blocking::BlockingError;
 pub use builder::{BuildError, ProducerBuilder};

@@ -58,8 +58,10 @@ use sls_producer_core::sim::BenchWorkload;
 use sls_producer_tests::proc_stats;
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::core::rt::Runtime as _;
+use sls_producer_tokio::spool::{Durability, SpoolConfig};
 use sls_producer_tokio::{
-    Credentials, LogParts, Producer, ProducerConfig, Route, SendError, TokioRuntime,
+    Credentials, LogParts, Producer, ProducerBuilderExt as _, ProducerConfig, Route, SendError,
+    TokioRuntime,
 };
 
 const USAGE: &str = "\
@@ -81,6 +83,10 @@ usage: throughput [options]
   --routes R           routes the logs are spread over (default 10, as the Go benchmark)
   --batch-kib B        max_batch_bytes in KiB (default 512)
   --budget-mib M       memory_budget in MiB (default 100)
+  --spool P            write every sealed batch to a disk spool (in the temporary
+                       directory, removed after) before its first attempt: fsync per
+                       batch (batch), every second (interval) or never (os); default: no
+                       spool
   --api A              log (default): each sender builds a Log and calls send, as the Go
                        benchmark does; parts: send_parts with borrowed key/value pairs;
                        tracked: send_tracked, each outcome counted in a callback
@@ -115,6 +121,8 @@ struct Options {
     batch_kib: Option<usize>,
     /// `None`: the configuration's default.
     budget_mib: Option<usize>,
+    /// `None`: no disk spool.
+    spool: Option<Durability>,
 }
 
 /// What receives the requests.
@@ -194,6 +202,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
         routes: BenchWorkload::ROUTES,
         batch_kib: None,
         budget_mib: None,
+        spool: None,
     };
     let mut serve = false;
     let mut args = args.peekable();
@@ -247,6 +256,15 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Mode, String> {
                     "null" => ServerKind::Null,
                     _ => return Err(format!("--server: unknown {v:?}")),
                 };
+            }
+            "--spool" => {
+                let v = args.next().ok_or("--spool needs a value")?;
+                options.spool = Some(match v.as_str() {
+                    "batch" => Durability::PerBatch,
+                    "interval" => Durability::Interval(Duration::from_secs(1)),
+                    "os" => Durability::Os,
+                    _ => return Err(format!("--spool: unknown {v:?}")),
+                });
             }
             "--api" => {
                 let v = args.next().ok_or("--api needs a value")?;
@@ -560,7 +578,7 @@ fn bench(options: &Options) -> Result<bool, String> {
     println!(
         "throughput: {} logs over {} routes from {} tasks ({:?} API) on {} worker threads, \
          {} compression helper(s); {}, {} thread(s), separate process; {:?}{}, batches of {} \
-         KiB / {} logs, memory budget {} MiB",
+         KiB / {} logs, memory budget {} MiB; disk spool: {:?}",
         options.logs,
         options.routes,
         options.senders,
@@ -578,7 +596,10 @@ fn bench(options: &Options) -> Result<bool, String> {
         config.max_batch_bytes / 1024,
         config.max_batch_count,
         config.memory_budget >> 20,
+        options.spool,
     );
+    let spool_dir =
+        std::env::temp_dir().join(format!("sls-throughput-spool-{}", std::process::id()));
 
     let ceiling_before = ceiling(&workload, options.logs, &config);
 
@@ -587,8 +608,16 @@ fn bench(options: &Options) -> Result<bool, String> {
     let cpu_start = proc_stats::cpu_time("self").unwrap_or_default();
     let start = Instant::now();
     let outcome = runtime.block_on(async {
-        let (producer, driver) = Producer::builder(config.clone())
-            .with_credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
+        let mut builder = Producer::builder(config.clone())
+            .with_credentials(Credentials::new(ACCESS_KEY_ID, ACCESS_KEY_SECRET));
+        if let Some(durability) = options.spool {
+            builder = builder.with_spool(
+                SpoolConfig::new(&spool_dir)
+                    .with_max_bytes(16 << 30)
+                    .with_durability(durability),
+            );
+        }
+        let (producer, driver) = builder
             .build_with_driver(TokioRuntime::new(tokio::runtime::Handle::current()))
             .map_err(|e| format!("build the producer: {e}"))?;
         for _ in 0..helpers {
@@ -621,6 +650,13 @@ fn bench(options: &Options) -> Result<bool, String> {
     let wall = start.elapsed();
     let cpu = proc_stats::cpu_time("self").unwrap_or_default() - cpu_start;
     drop(runtime);
+    if options.spool.is_some() {
+        println!(
+            "disk spool:             {} batches written and acknowledged",
+            metrics.spooled_batches
+        );
+        let _ = std::fs::remove_dir_all(&spool_dir);
+    }
 
     let ceiling_after = ceiling(&workload, options.logs, &config);
     let peak_rss = proc_stats::peak_rss("self").unwrap_or(0);
