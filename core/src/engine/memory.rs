@@ -76,6 +76,20 @@ mod tests {
     }
 
     #[test]
+    fn an_allocation_already_made_is_charged_even_past_the_limit() {
+        let mut m = MemoryBudget::new(100);
+        assert!(m.try_reserve(90));
+        m.add(20);
+        assert_eq!(m.used(), 110);
+        assert!(
+            !m.try_reserve(1),
+            "nothing more fits until it is given back"
+        );
+        m.release(20);
+        assert!(m.try_reserve(10));
+    }
+
+    #[test]
     fn overflowing_request_is_refused_not_wrapped() {
         let mut m = MemoryBudget::new(usize::MAX);
         assert!(m.try_reserve(10));

@@ -592,7 +592,9 @@ impl core::error::Error for SendError {
 
 #[cfg(test)]
 mod tests {
-    use super::super::charge::{BATCH_COST, DEFAULT_TAG_HEAP, part_cost};
+    use super::super::Outcome;
+    use super::super::batch::SendPart;
+    use super::super::charge::{BATCH_COST, DEFAULT_TAG_HEAP};
     use super::super::{Engine, Route};
     use super::LogParts;
     use crate::config::ProducerConfig;
@@ -619,7 +621,10 @@ mod tests {
         // The batch's bookkeeping, its buffer (the log, then room for the empty topic and
         // source: 2 bytes each) and the tracked part.
         let entry = LogGroupEncoder::encoded_parts_len(9, Some(1), &contents);
-        let expected = BATCH_COST + entry + 4 + part_cost::<u8>(DEFAULT_TAG_HEAP);
+        // A tracked send: its part and its outcome's slot, each twice (vectors grow by
+        // doubling), and its tag's heap.
+        let part = 2 * (size_of::<SendPart<u8>>() + size_of::<Outcome<u8>>()) + DEFAULT_TAG_HEAP;
+        let expected = BATCH_COST + entry + 4 + part;
         assert_eq!(e.metrics().buffered_bytes, expected);
         e.flush(now);
         let t = e.poll_transmit(now, wall).unwrap();

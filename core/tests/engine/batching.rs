@@ -432,6 +432,63 @@ fn push_beyond_the_budget_is_refused_and_handed_back_never_overshooting() {
 }
 
 #[test]
+fn tracked_sends_are_charged_for_their_tag_and_outcome_too() {
+    // Logs of ~20 bytes into one route with a 64 KiB budget: an untracked send costs its
+    // bytes in the buffer, a tracked one its handle and outcome besides (well over its
+    // log), and a heavier tag more still.
+    let cfg = config()
+        .with_max_batch_bytes(64 * 1024)
+        .with_memory_budget(64 * 1024)
+        .with_linger(Duration::from_secs(60));
+    let accepted = |tracked: bool, tag_heap: Option<usize>| {
+        let mut e = engine(&cfg);
+        if let Some(bytes) = tag_heap {
+            e.set_tag_heap(bytes);
+        }
+        let mut n = 0;
+        while e
+            .push(ms(0), log(n), &route(), tracked.then_some(n))
+            .is_ok()
+        {
+            n += 1;
+        }
+        n
+    };
+    let untracked = accepted(false, None);
+    let tracked = accepted(true, None);
+    let heavy = accepted(true, Some(4096));
+    assert!(
+        tracked * 3 < untracked,
+        "a tracked send costs its handle: {tracked} tracked, {untracked} untracked"
+    );
+    assert!(
+        heavy * 4 < tracked,
+        "{heavy} with 4 KiB tags, {tracked} with 64 B"
+    );
+}
+
+#[test]
+fn a_busy_route_grows_its_next_batch_when_a_whole_one_does_not_fit() {
+    // 64 KiB batches in a 100 KiB budget: the first batch fills its 64 KiB buffer; its
+    // successor cannot get a whole batch-sized buffer (64 + 64 KiB > 100 KiB), so it
+    // grows from nothing instead of the send being refused.
+    let cfg = config()
+        .with_max_batch_bytes(64 * 1024)
+        .with_memory_budget(100 * 1024)
+        .with_linger(Duration::from_secs(60));
+    let mut e = engine(&cfg);
+    let big = |i: u32| Log::new(1_700_000_000).with_content("k", format!("{i:0>1000}"));
+    let mut i = 0;
+    while e.metrics().pending_batches < 2 {
+        e.push(ms(0), big(i), &route(), None)
+            .unwrap_or_else(|err| panic!("log {i} refused: {err:?}"));
+        i += 1;
+    }
+    assert!(i > 60, "the first batch took a batch of logs: {i}");
+    assert!(e.metrics().buffered_bytes <= 100 * 1024);
+}
+
+#[test]
 fn record_larger_than_the_whole_budget_is_refused_as_never_fitting() {
     let cfg = config().with_max_batch_bytes(1024).with_memory_budget(4096);
     let mut e = engine(&cfg);
