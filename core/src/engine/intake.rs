@@ -302,23 +302,6 @@ impl<T> Engine<T> {
         entry: impl Fn(usize) -> usize,
         count: usize,
     ) -> Result<(Plan, usize, usize), Refusal> {
-        // The usual send: one log into its route's open batch, which has room and
-        // capacity for it; nothing is allocated but a tracked send's part.
-        if let (1, Some(id)) = (count, open) {
-            let batch = self.batches.get(&id).expect("open batch exists");
-            let Phase::Open(open) = &batch.phase else {
-                unreachable!("open map only holds open batches")
-            };
-            let fill = Fill::of(open);
-            let (entry, max) = (entry(0), self.settings.max_batch_bytes);
-            let limits = (max, self.settings.max_batch_count);
-            if fill.has_room(entry, limits) && fill.capacity_for(entry, max) == fill.capacity {
-                let cost = self.parts_cost(1);
-                if self.memory.try_reserve(cost) {
-                    return Ok((Plan { bytes: 0, parts: 1 }, cost, 0));
-                }
-            }
-        }
         let mut fresh = self.settings.max_batch_bytes;
         loop {
             let plan = self.plan(open, route, worst_trailer, &entry, count, fresh);
