@@ -32,6 +32,7 @@ fn buffers_grow_by_doubling_while_small_then_to_the_batch_size() {
     assert_eq!(grown(60, 100, 1000), 120, "doubled");
     assert_eq!(grown(62, 63, 1000), 124, "doubled up to an eighth");
     assert_eq!(grown(63, 64, 1000), 1000, "past an eighth: the batch size");
+    assert_eq!(grown(64, 65, 1024), 128, "exactly an eighth is still small");
     assert_eq!(grown(600, 700, 1000), 1000, "never past the batch size");
     assert_eq!(grown(100, 900, 1000), 1000);
     assert_eq!(
