@@ -46,15 +46,31 @@ pub(crate) fn route_cost(route: &RouteRef<'_>) -> usize {
     route.topic().len() + route.source().len() + route.shard_key().map_or(0, str::len)
 }
 
+/// A buffer that would grow past `max / WHOLE_BATCH_FROM` (an eighth of the batch size
+/// limit) grows to the whole limit at once.
+pub(crate) const WHOLE_BATCH_FROM: usize = 8;
+
 /// The capacity a batch buffer of `capacity` bytes grows to in order to hold `needed`:
-/// unchanged if it is enough, else doubled (at most to `max`, the batch size limit), and
-/// never less than `needed`.
+/// unchanged if it is enough; else doubled while it stays small (at most an eighth of
+/// `max`, the batch size limit), then `max` at once; never less than `needed`.
+///
+/// Every large buffer is therefore exactly a batch large. Small batches (many quiet
+/// routes) stay cheap, and the large buffers the engine frees and allocates are all of
+/// one size: the spare buffers serve any batch, and a freed one leaves the allocator no
+/// hole of a size nothing asks for again. Growing through every power of two instead left
+/// holes of each size in each thread's allocator arena: in the budget-pressure run
+/// (`docs/performance.md`) peak RSS was about twice the budget.
 pub(crate) fn grown(capacity: usize, needed: usize, max: usize) -> usize {
     if needed <= capacity {
-        capacity
-    } else {
-        needed.max(capacity.saturating_mul(2).min(max))
+        return capacity;
     }
+    let doubled = capacity.saturating_mul(2);
+    let next = if doubled > max / WHOLE_BATCH_FROM {
+        max
+    } else {
+        doubled
+    };
+    needed.max(next)
 }
 
 /// An open batch as a send's plan sees it: what decides whether a log fits, and its

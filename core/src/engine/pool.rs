@@ -237,6 +237,37 @@ mod tests {
     }
 
     #[test]
+    fn jobs_out_and_sealed_bodies_leave_fewer_spares_wanted() {
+        const BATCH: usize = 1024;
+        let mut pool = BufferPool::new(20 * BATCH, BATCH);
+        assert_eq!(pool.wanted(0), 20);
+        assert_eq!(pool.wanted(3), 17, "uncompressed batches hold buffers");
+        pool.job_out();
+        pool.job_out();
+        assert_eq!(pool.wanted(3), 15, "so do compression jobs");
+        pool.job_back();
+        assert_eq!(pool.wanted(3), 16, "a job back holds none");
+        pool.job_back();
+        pool.job_back();
+        assert_eq!(pool.wanted(0), 20, "never below no job");
+        pool.body_sealed(BATCH / 2);
+        pool.body_sealed(BATCH * 2);
+        assert_eq!(pool.wanted(0), 17, "bodies count, rounded up to buffers");
+        pool.body_dropped(BATCH * 2);
+        assert_eq!(pool.wanted(0), 19);
+        pool.body_dropped(BATCH / 2);
+        assert_eq!(pool.wanted(0), 20);
+        let mut memory = MemoryBudget::new(20 * BATCH);
+        for _ in 0..18 {
+            pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 2, &mut memory);
+        }
+        assert_eq!(pool.len(), 18, "as many as wanted");
+        pool.keep(Bytes::from(alloc::vec![7u8; BATCH]), 2, &mut memory);
+        assert_eq!(pool.len(), 18, "no more than wanted");
+        assert_eq!(pool.spare_bytes(), 18 * BATCH);
+    }
+
+    #[test]
     fn a_buffer_is_kept_only_if_the_budget_has_room_for_it() {
         const BATCH: usize = 1024;
         let mut pool = BufferPool::new(100 * BATCH, BATCH);

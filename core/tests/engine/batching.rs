@@ -433,11 +433,11 @@ fn push_beyond_the_budget_is_refused_and_handed_back_never_overshooting() {
 
 #[test]
 fn tracked_sends_are_charged_for_their_tag_and_outcome_too() {
-    // Logs of ~20 bytes into one route with a 64 KiB budget: an untracked send costs its
-    // bytes in the buffer, a tracked one its handle and outcome besides (well over its
-    // log), and a heavier tag more still.
+    // Logs of ~20 bytes into one route with a 64 KiB budget (several batches): an
+    // untracked send costs its bytes in the buffer, a tracked one its handle and outcome
+    // besides (well over its log), and a heavier tag more still.
     let cfg = config()
-        .with_max_batch_bytes(64 * 1024)
+        .with_max_batch_bytes(16 * 1024)
         .with_memory_budget(64 * 1024)
         .with_linger(Duration::from_secs(60));
     let accepted = |tracked: bool, tag_heap: Option<usize>| {

@@ -26,16 +26,20 @@ fn fill(len: usize, count: usize, capacity: usize) -> Fill {
 }
 
 #[test]
-fn buffers_grow_by_doubling_up_to_the_batch_size_and_never_below_the_need() {
+fn buffers_grow_by_doubling_while_small_then_to_the_batch_size() {
     assert_eq!(grown(0, 70, 1000), 70, "a first log: exactly its need");
     assert_eq!(grown(70, 70, 1000), 70, "enough already");
-    assert_eq!(grown(70, 100, 1000), 140, "doubled");
+    assert_eq!(grown(60, 100, 1000), 120, "doubled");
+    assert_eq!(grown(62, 63, 1000), 124, "doubled up to an eighth");
+    assert_eq!(grown(63, 64, 1000), 1000, "past an eighth: the batch size");
+    assert_eq!(grown(64, 65, 1024), 128, "exactly an eighth is still small");
+    assert_eq!(grown(600, 700, 1000), 1000, "never past the batch size");
+    assert_eq!(grown(100, 900, 1000), 1000);
     assert_eq!(
-        grown(600, 700, 1000),
-        1000,
-        "doubling stops at the batch size"
+        grown(100, 1200, 1000),
+        1200,
+        "a log larger than a batch: its need"
     );
-    assert_eq!(grown(100, 900, 1000), 900, "a large log: its need");
     assert_eq!(
         grown(usize::MAX / 2 + 1, usize::MAX, usize::MAX),
         usize::MAX
@@ -47,12 +51,21 @@ fn a_log_into_an_open_batch_with_capacity_costs_nothing() {
     let none = &mut core::iter::empty();
     let p = plan(place(Some(fill(100, 1, 400)), none), [50].into_iter());
     assert_eq!(p, Plan { bytes: 0, parts: 1 });
-    // 100 + 250 + 20 > 200: grows to 400.
+    // 50 + 20 + 20 > 60: doubles to 120.
+    let p = plan(place(Some(fill(50, 1, 60)), none), [20].into_iter());
+    assert_eq!(
+        p,
+        Plan {
+            bytes: 60,
+            parts: 1
+        }
+    );
+    // 100 + 250 + 20 > 200: 400 would be past an eighth, so the batch size.
     let p = plan(place(Some(fill(100, 1, 200)), none), [250].into_iter());
     assert_eq!(
         p,
         Plan {
-            bytes: 200,
+            bytes: 800,
             parts: 1
         }
     );

@@ -665,6 +665,7 @@ fn bench(options: &Options) -> Result<bool, String> {
     let received = total["logs"].as_u64().unwrap_or(0);
     let raw_bytes = total["rawBytes"].as_u64().unwrap_or(0);
     let wire_bytes = total["wireBytes"].as_u64().unwrap_or(0);
+    let log_groups = total["logGroups"].as_u64().unwrap_or(0);
     let rejected = summary["stats"]["rejected"].as_u64().unwrap_or(0);
     let e2e = Measured {
         raw_bytes,
@@ -686,11 +687,13 @@ fn bench(options: &Options) -> Result<bool, String> {
         metrics.failed_logs,
     );
     println!(
-        "raw LogGroup bytes:     {:.1} MB ({:.0} B/log); on the wire {:.1} MB ({:.1}:1)",
+        "raw LogGroup bytes:     {:.1} MB ({:.0} B/log); on the wire {:.1} MB ({:.1}:1); \
+         {log_groups} requests ({:.0} KiB raw each)",
         raw_bytes as f64 / 1e6,
         raw_bytes as f64 / options.logs as f64,
         wire_bytes as f64 / 1e6,
         raw_bytes as f64 / wire_bytes.max(1) as f64,
+        raw_bytes as f64 / log_groups.max(1) as f64 / 1024.0,
     );
     println!(
         "wall time:              {:.3} s (senders done after {:.3} s, then close; {} sends \
