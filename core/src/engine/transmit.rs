@@ -35,6 +35,10 @@ impl<T> Engine<T> {
             if matches!(batch.body, Body::Sealed(_)) && self.hold_unwritten(id) {
                 continue;
             }
+            // A body that left memory during an outage is read back first.
+            if self.durable.is_some() && self.hold_evicted(id) {
+                continue;
+            }
             let batch = self.batches.get_mut(&id).expect("looked up above");
             let to = self.destinations.get(batch.to);
             let source = self.sources.get_mut(to.credentials);
@@ -63,6 +67,7 @@ impl<T> Engine<T> {
                     continue;
                 }
                 Body::Open => unreachable!("queued batches are sealed"),
+                Body::Evicted { .. } => unreachable!("held above"),
             }
             let batch = self.batches.get_mut(&id).expect("batch exists");
             let to = self.destinations.get(batch.to);
