@@ -213,7 +213,10 @@ impl<T> Engine<T> {
                         None => {
                             d.stored.insert(id, Some(key));
                             if self.batches.get(&id).is_some_and(|b| b.parts.is_empty()) {
+                                // Its body may now leave memory: a send waiting for room
+                                // may try again.
                                 d.resident.insert(id);
+                                self.settled = true;
                             }
                             if d.parked.remove(&id) {
                                 self.ready.push_back(id);

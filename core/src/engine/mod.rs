@@ -243,7 +243,8 @@ pub struct Engine<T> {
     stats: Counters,
     wakeup: bool,
     /// A batch finished since [`Engine::take_settled`] last looked: memory was released,
-    /// a flush may be reached.
+    /// a flush may be reached (with a spool also: a body became one that may leave
+    /// memory, see `evict.rs`).
     settled: bool,
     decisions: VecDeque<Decision>,
     /// Sealed batches whose body no [`CompressJob`] has taken yet.

@@ -307,6 +307,9 @@ impl<T> Engine<T> {
                 let record = batch.history.last().cloned();
                 self.retries.insert((at, id));
                 self.stats.retries += 1;
+                // With a spool, a written batch waiting for its retry is room that a send
+                // waiting for the budget may take (its body can leave memory).
+                self.settled |= self.durable.is_some();
                 if let Some(record) = record {
                     self.decide(Decision::Retry {
                         attempt,
