@@ -14,6 +14,11 @@
 //! server stored just before a crash, whose acknowledgement did not reach the disk, is
 //! sent again by the next run, with the same `__pack_id__` tag.
 //!
+//! During a long outage, the bodies of written batches waiting for a retry leave memory
+//! when the memory budget is short and are read back ([`BatchStore::read`]) before their
+//! next attempt, so the application keeps sending until the store is full, not until
+//! the budget is.
+//!
 //! [`DeliveryFailure::Closed`]: crate::engine::DeliveryFailure::Closed
 
 use alloc::string::String;
@@ -262,6 +267,12 @@ pub trait BatchStore: MaybeSend + MaybeSync {
     /// once all were handed out. A record that cannot be read back is skipped (counted in
     /// `skipped`) and acknowledged.
     fn replay(&self, max: usize) -> BoxFuture<'static, Replay>;
+
+    /// The bodies of the batches of `keys` (written by this run and not acknowledged),
+    /// verified, in the same order: the producer dropped them from memory while they
+    /// waited during an outage and reads them back before their next attempt. A record
+    /// that cannot be read back is an error (the batch then fails), never a panic.
+    fn read(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>>;
 }
 
 /// Batches from [`BatchStore::replay`].

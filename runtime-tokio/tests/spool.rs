@@ -13,7 +13,7 @@ use sls_producer_tokio::core::durable::{
     BatchStore, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey, Written,
 };
 use sls_producer_tokio::core::protocol::compress::Compression;
-use sls_producer_tokio::core::rt::BoxFuture;
+use sls_producer_tokio::core::rt::{BoxFuture, Bytes};
 use sls_producer_tokio::spool::{Durability, SpoolConfig, WhenFull};
 use sls_producer_tokio::{
     BuildError, Credentials, DeliveryFailure, Log, Producer, ProducerBuilderExt as _,
@@ -265,6 +265,14 @@ impl BatchStore for FullDisk {
 
     fn replay(&self, _: usize) -> BoxFuture<'static, Replay> {
         Box::pin(async { Replay::default() })
+    }
+
+    fn read(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>> {
+        let results = keys
+            .iter()
+            .map(|_| Err(StoreError::new(StoreErrorKind::Io, "nothing was written")))
+            .collect();
+        Box::pin(async move { results })
     }
 }
 

@@ -191,9 +191,19 @@ impl<U: Unblock> BatchStore for SpoolStore<U> {
             replay
         })
     }
+
+    fn read(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>> {
+        self.run(move |inner| keys.into_iter().map(|key| inner.read_body(key)).collect())
+    }
 }
 
 impl Inner {
+    /// The body of batch `key`, verified by its checksum.
+    fn read_body(&self, key: StoreKey) -> Result<Bytes, StoreError> {
+        let stored = self.spool.read(Seq(key.0)).map_err(store_error)?;
+        Ok(Bytes::from(stored.body))
+    }
+
     /// With [`Durability::Interval`], sync once the period has passed since the last sync.
     fn sync_if_due(&mut self) {
         let Some((period, last)) = self.interval else {

@@ -11,6 +11,7 @@ use super::destination::DestinationId;
 use super::events::Ticket;
 use super::key::Route;
 use super::wire::Sealed;
+use crate::protocol::compress::Compression;
 use crate::protocol::http::Bytes;
 use crate::protocol::proto::LogGroupEncoder;
 use crate::protocol::time::Instant;
@@ -100,6 +101,16 @@ pub(crate) enum Body {
     Compressing { raw: Bytes, parked: bool },
     /// Compressed and digested, with its unsigned request: ready to be signed and sent.
     Sealed(Sealed),
+    /// Written to the disk spool and dropped from memory while the batch waited (see
+    /// [`evict`](super::evict)): read back from the spool before its next attempt.
+    Evicted {
+        /// Bytes of the body as sent: what reading it back allocates.
+        len: usize,
+        /// Bytes of the uncompressed LogGroup.
+        raw_len: usize,
+        /// How the body is compressed.
+        compression: Compression,
+    },
 }
 
 /// A batch of one route.

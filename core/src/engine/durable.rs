@@ -14,6 +14,9 @@
 //!               poll_transmit parks an unwritten batch until handle_written puts it back
 //!  delivered / given up ─► to_ack (a batch closed by the close deadline stays stored)
 //! ```
+//!
+//! A stored batch's body may leave memory while it waits and be read back before its
+//! next attempt: see [`evict`](super::evict).
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -34,6 +37,10 @@ pub(super) struct SpoolCounters {
     pub(super) replayed_batches: u64,
     pub(super) replayed_logs: u64,
     pub(super) spool_skipped_records: u64,
+    pub(super) evicted_batches: u64,
+    pub(super) evicted_bytes: u64,
+    pub(super) read_back_batches: u64,
+    pub(super) read_failed_batches: u64,
 }
 
 /// The spool state of an engine with a store.
@@ -46,7 +53,7 @@ pub(super) struct Durable {
     writing: BTreeMap<BatchId, Option<bool>>,
     /// Written batches still in the engine, and their keys (`None`: the spool dropped the
     /// record to make room; the batch is sent from memory and not acknowledged).
-    stored: BTreeMap<BatchId, Option<StoreKey>>,
+    pub(super) stored: BTreeMap<BatchId, Option<StoreKey>>,
     /// Batches `poll_transmit` took off the ready queue before they were written.
     parked: BTreeSet<BatchId>,
     /// Keys of finished batches to acknowledge.
@@ -61,6 +68,12 @@ pub(super) struct Durable {
     replayed: BTreeSet<BatchId>,
     /// New batches taken off the ready queue while replaying, in order.
     held: VecDeque<BatchId>,
+    /// Bodies in memory that may leave it: written, untracked batches (see `evict.rs`).
+    pub(super) resident: BTreeSet<BatchId>,
+    /// Evicted batches due for an attempt, waiting for their body to be read back.
+    pub(super) to_read: BTreeSet<BatchId>,
+    /// Batches handed out by `poll_read`, and the budget bytes reserved for each body.
+    pub(super) reading: BTreeMap<BatchId, usize>,
     pub(super) counters: SpoolCounters,
 }
 
@@ -172,6 +185,7 @@ impl<T> Engine<T> {
     /// A batch that could not be written fails with [`DeliveryFailure::Spool`] (its logs
     /// are handed back): nothing accepted is sent unprotected by the spool.
     pub fn handle_written(&mut self, results: Vec<(u64, Result<Written, StoreError>)>) {
+        let mut lost_bodies = Vec::new();
         for (id, result) in results {
             let id = BatchId(id);
             let Some(d) = self.durable.as_mut() else {
@@ -182,9 +196,14 @@ impl<T> Engine<T> {
                 Ok(Written { key, dropped }) => {
                     d.counters.spooled_batches += 1;
                     for lost in dropped {
-                        // A batch still in memory only loses its copy on disk.
-                        match d.stored.values_mut().find(|k| **k == Some(lost)) {
-                            Some(key) => *key = None,
+                        // A batch still in memory only loses its copy on disk; one whose
+                        // body left memory loses it for good.
+                        match d.stored.iter_mut().find(|(_, k)| **k == Some(lost)) {
+                            Some((&gone, key)) => {
+                                *key = None;
+                                d.resident.remove(&gone);
+                                lost_bodies.push(gone);
+                            }
                             None => d.counters.spool_lost_batches += 1,
                         }
                     }
@@ -193,6 +212,12 @@ impl<T> Engine<T> {
                         Some(false) => {}
                         None => {
                             d.stored.insert(id, Some(key));
+                            if self.batches.get(&id).is_some_and(|b| b.parts.is_empty()) {
+                                // Its body may now leave memory: a send waiting for room
+                                // may try again.
+                                d.resident.insert(id);
+                                self.settled = true;
+                            }
                             if d.parked.remove(&id) {
                                 self.ready.push_back(id);
                                 self.wakeup = true;
@@ -210,6 +235,7 @@ impl<T> Engine<T> {
                 }
             }
         }
+        self.fail_lost_bodies(lost_bodies);
     }
 
     /// How many batches of earlier runs to read now, if any: while replaying, enough to
@@ -293,6 +319,7 @@ impl<T> Engine<T> {
             d.counters.replayed_batches += 1;
             d.counters.replayed_logs += logs as u64;
             d.stored.insert(id, Some(key));
+            d.resident.insert(id);
             d.replayed.insert(id);
             self.ready.push_back(id);
         }
@@ -348,6 +375,8 @@ impl<T> Engine<T> {
         d.to_store.remove(&id);
         d.parked.remove(&id);
         d.replayed.remove(&id);
+        d.resident.remove(&id);
+        d.to_read.remove(&id);
         if let Some(finished) = d.writing.get_mut(&id) {
             *finished = Some(ack);
         }

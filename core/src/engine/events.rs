@@ -64,6 +64,11 @@ pub enum DeliveryFailure {
     /// The producer has a disk spool and could not write the batch to it before its first
     /// attempt: the spool is full and refuses new batches (`WhenFull::Refuse`), or the
     /// disk failed (`kind` says which). Nothing was sent; the logs are handed back.
+    ///
+    /// Also the failure of an untracked batch whose body had left memory during an
+    /// outage (it waited for a retry on disk only) and could not be read back: its record
+    /// was damaged or deleted (`kind` is then `Io`, or `Full` for a record
+    /// `WhenFull::DropOldest` deleted).
     Spool {
         /// Why the spool did not take the batch.
         kind: crate::durable::StoreErrorKind,
@@ -95,7 +100,7 @@ impl fmt::Display for DeliveryFailure {
                 crate::durable::StoreErrorKind::Full => {
                     f.write_str("the disk spool is full and refuses new batches")
                 }
-                _ => f.write_str("the batch could not be written to the disk spool"),
+                _ => f.write_str("the batch could not be written to or read back from the disk spool"),
             },
         }
     }

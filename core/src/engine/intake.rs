@@ -320,8 +320,8 @@ impl<T> Engine<T> {
                 });
             }
             // Spare buffers give their room back first, one at a time (the plan may have
-            // counted on the others).
-            if !self.pool.drop_one(&mut self.memory) {
+            // counted on the others), then, with a spool, bodies already on disk.
+            if !self.pool.drop_one(&mut self.memory) && !self.evict_one() {
                 self.relieve_pressure(now);
                 return Err(Refusal::BufferFull { bytes: cost });
             }

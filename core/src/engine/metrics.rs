@@ -74,6 +74,18 @@ pub struct Metrics {
     /// Spool records skipped because they failed their checksum (torn by a crash or
     /// damaged) or could not be read back.
     pub spool_skipped_records: u64,
+    /// Bodies of written batches dropped from memory while they waited for an attempt
+    /// (the budget was short, typically during an outage): they are read back from the
+    /// spool before their next attempt.
+    pub evicted_batches: u64,
+    /// Bytes of the bodies in `evicted_batches` (compressed, as sent).
+    pub evicted_bytes: u64,
+    /// Evicted bodies read back from the spool for an attempt.
+    pub read_back_batches: u64,
+    /// Evicted batches whose body could not be read back (a damaged record, or one
+    /// deleted by `WhenFull::DropOldest`): they failed with
+    /// [`DeliveryFailure::Spool`](super::DeliveryFailure::Spool).
+    pub spool_read_failed_batches: u64,
     /// Requests outstanding now (gauge).
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).

@@ -18,7 +18,7 @@
 //! | [`Engine::poll_credentials_fetch`] / [`Engine::handle_credentials`] | credentials from a provider: fetch when asked, report the result |
 //! | [`Engine::add_credentials`] / [`Engine::add_project`] | before the first push: a project with its own endpoint, signature settings and credentials |
 //! | [`Engine::flush`] / [`Engine::close`] | on the caller's request |
-//! | [`Engine::poll_store`] / [`Engine::handle_written`], [`Engine::poll_acks`] / [`Engine::handle_acked`], [`Engine::poll_replay`] / [`Engine::handle_replayed`] | with a disk spool ([`Engine::enable_durable`]): write sealed batches before their first attempt, acknowledge finished ones, replay earlier runs' (see [`crate::durable`]) |
+//! | [`Engine::poll_store`] / [`Engine::handle_written`], [`Engine::poll_acks`] / [`Engine::handle_acked`], [`Engine::poll_replay`] / [`Engine::handle_replayed`], [`Engine::poll_read`] / [`Engine::handle_read`] | with a disk spool ([`Engine::enable_durable`]): write sealed batches before their first attempt, acknowledge finished ones, replay earlier runs', read back bodies that left memory in an outage (see [`crate::durable`]) |
 //!
 //! [`Engine::poll_timeout`] may change after `push`, `handle_timeout`, `poll_transmit`,
 //! `handle_response`, `handle_credentials`, `flush` and `close`; a driver asks again after
@@ -51,6 +51,7 @@
 //!    clock.rs        clock skew: the offset a time refusal teaches, the re-signed retry
 //!    outcome.rs      delivery events, decisions, finishing a batch
 //!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
+//!    evict.rs        the disk spool in an outage: bodies leave memory, read back when due
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
 //! ```
@@ -65,6 +66,7 @@ mod decision;
 mod destination;
 mod durable;
 mod events;
+mod evict;
 mod handback;
 mod intake;
 mod key;
@@ -241,7 +243,8 @@ pub struct Engine<T> {
     stats: Counters,
     wakeup: bool,
     /// A batch finished since [`Engine::take_settled`] last looked: memory was released,
-    /// a flush may be reached.
+    /// a flush may be reached (with a spool also: a body became one that may leave
+    /// memory, see `evict.rs`).
     settled: bool,
     decisions: VecDeque<Decision>,
     /// Sealed batches whose body no [`CompressJob`] has taken yet.
@@ -446,6 +449,10 @@ impl<T> Engine<T> {
             replayed_batches: spool.replayed_batches,
             replayed_logs: spool.replayed_logs,
             spool_skipped_records: spool.spool_skipped_records,
+            evicted_batches: spool.evicted_batches,
+            evicted_bytes: spool.evicted_bytes,
+            read_back_batches: spool.read_back_batches,
+            spool_read_failed_batches: spool.read_failed_batches,
             accepted_logs: s.accepted_logs,
             delivered_logs: s.delivered_logs,
             failed_logs: s.failed_logs,

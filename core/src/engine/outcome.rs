@@ -162,7 +162,8 @@ impl<T> Engine<T> {
                 let failed = match batch.body {
                     Body::Sealed(sealed) => Some(FailedBatch::sealed(sealed.into_body())),
                     Body::Raw(raw) | Body::Compressing { raw, .. } => Some(FailedBatch::raw(raw)),
-                    Body::Open => None,
+                    // Only untracked batches are evicted: `parts` is empty.
+                    Body::Open | Body::Evicted { .. } => None,
                 };
                 for part in batch.parts {
                     let logs = match &failed {

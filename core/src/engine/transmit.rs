@@ -35,6 +35,10 @@ impl<T> Engine<T> {
             if matches!(batch.body, Body::Sealed(_)) && self.hold_unwritten(id) {
                 continue;
             }
+            // A body that left memory during an outage is read back first.
+            if self.durable.is_some() && self.hold_evicted(id) {
+                continue;
+            }
             let batch = self.batches.get_mut(&id).expect("looked up above");
             let to = self.destinations.get(batch.to);
             let source = self.sources.get_mut(to.credentials);
@@ -63,6 +67,7 @@ impl<T> Engine<T> {
                     continue;
                 }
                 Body::Open => unreachable!("queued batches are sealed"),
+                Body::Evicted { .. } => unreachable!("held above"),
             }
             let batch = self.batches.get_mut(&id).expect("batch exists");
             let to = self.destinations.get(batch.to);
@@ -302,6 +307,9 @@ impl<T> Engine<T> {
                 let record = batch.history.last().cloned();
                 self.retries.insert((at, id));
                 self.stats.retries += 1;
+                // With a spool, a written batch waiting for its retry is room that a send
+                // waiting for the budget may take (its body can leave memory).
+                self.settled |= self.durable.is_some();
                 if let Some(record) = record {
                     self.decide(Decision::Retry {
                         attempt,

@@ -288,6 +288,19 @@ pub(crate) fn spool_write_failed(error: &crate::durable::StoreError) {
     let _ = error;
 }
 
+/// A body that left memory during an outage could not be read back from the spool.
+pub(crate) fn spool_read_failed(error: &crate::durable::StoreError) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        target: TARGET,
+        kind = ?error.kind,
+        error = %error,
+        "a batch's body could not be read back from the disk spool: the batch fails"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
+}
+
 /// The spool deleted `batches` old batches to make room (`WhenFull::DropOldest`).
 #[cfg_attr(not(feature = "tracing"), inline(always))]
 pub(crate) fn spool_dropped(batches: usize) {

@@ -12,16 +12,20 @@ use super::handle::Completion;
 use crate::durable::{BatchStore, Replay, StoreError, StoreKey, Written};
 use crate::engine::Engine;
 use crate::protocol::time::Instant;
-use crate::rt::BoxFuture;
+use crate::rt::{BoxFuture, Bytes};
 
 /// Batches written in one store operation at most.
 const BATCHES_PER_WRITE: usize = 64;
+
+/// Bodies read back in one store operation at most.
+const BATCHES_PER_READ: usize = 16;
 
 /// What the engine asked of the store.
 pub(super) enum StoreWork {
     Append(Vec<(u64, crate::durable::SpooledBatch)>),
     Ack(Vec<StoreKey>),
     Replay(usize),
+    Read(Vec<(u64, StoreKey)>),
 }
 
 /// A finished store operation.
@@ -29,6 +33,7 @@ pub(super) enum StoreDone {
     Written(Vec<(u64, Result<Written, StoreError>)>),
     Acked(Result<(), StoreError>),
     Replayed(Replay),
+    Read(Vec<(u64, Result<Bytes, StoreError>)>),
 }
 
 /// The store and its one operation in progress.
@@ -48,7 +53,9 @@ impl StoreRunner {
     }
 
     /// The next operation to run, if none is: writes first (they hold batches back from
-    /// their first attempt), then acknowledgements, then reading earlier runs' batches.
+    /// their first attempt), then reading back bodies that left memory (they hold batches
+    /// back from their next attempt), then acknowledgements, then reading earlier runs'
+    /// batches.
     /// Runs under the engine's lock; does no I/O.
     pub(super) fn take_work(&self, engine: &mut Engine<Completion>) -> Option<StoreWork> {
         if self.op.is_some() {
@@ -57,6 +64,10 @@ impl StoreRunner {
         let batches = engine.poll_store(BATCHES_PER_WRITE);
         if !batches.is_empty() {
             return Some(StoreWork::Append(batches));
+        }
+        let reads = engine.poll_read(BATCHES_PER_READ);
+        if !reads.is_empty() {
+            return Some(StoreWork::Read(reads));
         }
         let acks = engine.poll_acks();
         if !acks.is_empty() {
@@ -80,6 +91,14 @@ impl StoreRunner {
             StoreWork::Ack(keys) => {
                 let ack = store.ack(keys);
                 Box::pin(async move { StoreDone::Acked(ack.await) })
+            }
+            StoreWork::Read(keys) => {
+                let (ids, keys): (Vec<u64>, Vec<_>) = keys.into_iter().unzip();
+                let read = store.read(keys);
+                Box::pin(async move {
+                    let results = read.await;
+                    StoreDone::Read(ids.into_iter().zip(results).collect())
+                })
             }
             StoreWork::Replay(max) => {
                 let replay = store.replay(max);
@@ -106,6 +125,13 @@ impl StoreRunner {
                     }
                 }
             }
+            StoreDone::Read(results) => {
+                for (_, result) in results {
+                    if let Err(e) = result {
+                        diag::spool_read_failed(e);
+                    }
+                }
+            }
             StoreDone::Acked(Err(e)) => diag::spool_ack_failed(e),
             StoreDone::Acked(Ok(())) => {}
             StoreDone::Replayed(replay) => {
@@ -126,6 +152,7 @@ impl StoreRunner {
             StoreDone::Written(results) => engine.handle_written(results),
             StoreDone::Acked(_) => engine.handle_acked(),
             StoreDone::Replayed(replay) => engine.handle_replayed(now, replay),
+            StoreDone::Read(results) => engine.handle_read(results),
         }
     }
 }

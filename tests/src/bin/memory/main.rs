@@ -25,13 +25,21 @@
 //! refused, and how long the final `close` with a 1 s deadline took (it hands back every
 //! log held: in `saturated`, about 300,000 tracked logs, each callback run). The target is
 //! peak RSS ≤ budget + 16 MiB.
+//!
+//! `--outage` runs another experiment instead (see [`outage`]): a producer with the disk
+//! spool, a server that is down for `--down` seconds (default 30) while the application
+//! sends `--rate` logs a second (default 50,000), then recovers: peak RSS beside the
+//! budget (`--budget` MiB, default 64), logs accepted and refused during the outage, and
+//! how fast the backlog drains while new logs keep flowing.
 
 // A benchmark measures real time.
 #![allow(clippy::disallowed_methods)]
 
 mod hung;
+mod outage;
 mod scenario;
 
+use core::time::Duration;
 use std::process::{Command, ExitCode};
 
 use scenario::{Outcome, RuntimeKind, Scenario};
@@ -41,6 +49,10 @@ usage: memory [options]
 
   --scenario S   one-route, many-routes, saturated or all (default)
   --runtime R    tokio, smol or all (default)
+  --outage       instead: an outage with the disk spool, then recovery (tokio)
+  --down SECS    with --outage: how long the server is down (default 30)
+  --rate N       with --outage: logs per second sent (default 50000)
+  --budget MIB   with --outage: the memory budget (default 64)
   -h, --help     this text";
 
 /// What the target allows above the budget.
@@ -61,6 +73,13 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut scenarios = Scenario::ALL.to_vec();
     let mut runtimes = RuntimeKind::ALL.to_vec();
     let mut child = false;
+    let mut outage: Option<outage::Outage> = None;
+    let mut port = 0u16;
+    let number = |value: Option<&String>, name: &str| -> Result<u64, String> {
+        value
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("{name} needs a number"))
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -69,6 +88,17 @@ fn run(args: &[String]) -> Result<(), String> {
                 return Ok(());
             }
             "--child" => child = true,
+            "--outage" => outage = Some(outage.unwrap_or_default()),
+            "--down" => {
+                outage.get_or_insert_default().down =
+                    Duration::from_secs(number(it.next(), "--down")?);
+            }
+            "--rate" => outage.get_or_insert_default().rate = number(it.next(), "--rate")?,
+            "--budget" => {
+                outage.get_or_insert_default().budget =
+                    (number(it.next(), "--budget")? as usize) << 20;
+            }
+            "--port" => port = number(it.next(), "--port")? as u16,
             "--scenario" => {
                 let value = it.next().ok_or("--scenario needs a value")?;
                 if value != "all" {
@@ -83,6 +113,13 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
+    }
+    if let Some(outage) = outage {
+        return if child {
+            outage.child(port)
+        } else {
+            outage.run()
+        };
     }
     if child {
         let (&[scenario], &[runtime]) = (scenarios.as_slice(), runtimes.as_slice()) else {

@@ -111,7 +111,7 @@ enum Logs {
 }
 
 /// Log `i` of [`Logs::Access`].
-fn access_log(time: u32, i: u64) -> Log {
+pub(crate) fn access_log(time: u32, i: u64) -> Log {
     const PATHS: [&str; 4] = ["/api/orders", "/api/users", "/static/app.js", "/health"];
     let mut log = Log::with_capacity(time, 320);
     log.push("ip", format!("10.0.{}.{}", i % 251, i % 253));

@@ -1,0 +1,361 @@
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use super::super::{Engine, Route};
+use crate::config::ProducerConfig;
+use crate::credentials::Credentials;
+use crate::durable::{Recovered, StoreError, StoreErrorKind, StoreKey, Written};
+use crate::protocol::compress::Compressor;
+use crate::protocol::http::{Bytes, HttpResponse};
+use crate::protocol::proto::Log;
+use crate::protocol::time::{Instant, UnixTime};
+
+const WALL: UnixTime = UnixTime::from_secs(1_700_000_000);
+const NOW: Instant = Instant::from_secs(1);
+const BUDGET: usize = 256 * 1024;
+/// Logs per batch (about 1 KiB each, in batches of at most 64 KiB).
+const PER: u32 = 48;
+
+fn engine() -> Engine<u32> {
+    let config = ProducerConfig::new("http://127.0.0.1:8080")
+        .with_max_in_flight(4)
+        .with_memory_budget(BUDGET)
+        .with_max_batch_bytes(64 * 1024)
+        .with_max_retries(1000);
+    let mut e = Engine::new(&config, WALL, Some(Credentials::new("id", "secret"))).unwrap();
+    e.enable_durable(Recovered::default());
+    e
+}
+
+fn route() -> Route {
+    Route::new("proj", "store").unwrap()
+}
+
+/// A log of about 1 KiB that LZ4 hardly compresses (pseudo-random hex), numbered `i`.
+fn log(i: u32) -> Log {
+    let mut x = u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut text = String::with_capacity(1024);
+    while text.len() < 1024 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        text.push_str(&alloc::format!("{x:016x}"));
+    }
+    Log::new(1_700_000_000)
+        .with_content("i", alloc::format!("{i:06}"))
+        .with_content("pad", text)
+}
+
+/// The store: what was written, by key.
+#[derive(Default)]
+struct Disk {
+    records: BTreeMap<u64, Bytes>,
+    next: u64,
+}
+
+impl Disk {
+    /// Compress, then write every sealed batch (as a driver does).
+    fn write_all(&mut self, e: &mut Engine<u32>) {
+        let mut compressor = Compressor::new();
+        while let Some(job) = e.poll_compress() {
+            e.handle_compressed(job.run(&mut compressor));
+        }
+        loop {
+            let batches = e.poll_store(64);
+            if batches.is_empty() {
+                return;
+            }
+            let results = batches
+                .into_iter()
+                .map(|(id, batch)| {
+                    self.next += 1;
+                    self.records.insert(self.next, batch.body);
+                    let written = Written {
+                        key: StoreKey(self.next),
+                        dropped: Vec::new(),
+                    };
+                    (id, Ok(written))
+                })
+                .collect();
+            e.handle_written(results);
+        }
+    }
+
+    /// Read back every body the engine asks for.
+    fn read_all(&self, e: &mut Engine<u32>) -> usize {
+        let mut read = 0;
+        loop {
+            let keys = e.poll_read(16);
+            if keys.is_empty() {
+                return read;
+            }
+            read += keys.len();
+            let results = keys
+                .into_iter()
+                .map(|(id, key)| (id, Ok(self.records[&key.0].clone())))
+                .collect();
+            e.handle_read(results);
+        }
+    }
+}
+
+/// Send every request the engine has, answering each with `status`; the bodies sent.
+fn answer_all(e: &mut Engine<u32>, now: Instant, status: u16) -> Vec<Bytes> {
+    let mut bodies = Vec::new();
+    while let Some(t) = e.poll_transmit(now, WALL) {
+        bodies.push(t.request.body.clone());
+        e.handle_response(now, WALL, t.attempt, Ok(HttpResponse::new(status)));
+    }
+    bodies
+}
+
+/// One sealed, written batch of `PER` logs from `first`, failed once (waiting for its
+/// retry).
+fn failed_batch(e: &mut Engine<u32>, disk: &mut Disk, first: u32, tag: Option<u32>) {
+    let logs: Vec<Log> = (first..first + PER).map(log).collect();
+    e.push(NOW, logs, &route(), tag).unwrap();
+    e.flush(NOW);
+    disk.write_all(e);
+    assert_eq!(answer_all(e, NOW, 503).len(), 1);
+}
+
+#[test]
+fn only_written_untracked_batches_waiting_for_an_attempt_are_evicted() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    failed_batch(&mut e, &mut disk, 0, Some(1)); // tracked: keeps its body
+    failed_batch(&mut e, &mut disk, PER, None); // the one to evict
+    // In flight.
+    e.push(NOW, log(20), &route().with_topic("a"), None)
+        .unwrap();
+    e.flush(NOW);
+    disk.write_all(&mut e);
+    let in_flight = e.poll_transmit(NOW, WALL).expect("written: sent");
+    // Being written.
+    e.push(NOW, log(30), &route().with_topic("b"), None)
+        .unwrap();
+    e.flush(NOW);
+    let mut compressor = Compressor::new();
+    while let Some(job) = e.poll_compress() {
+        e.handle_compressed(job.run(&mut compressor));
+    }
+    let writing = e.poll_store(8);
+    assert_eq!(writing.len(), 1);
+    // Open.
+    e.push(NOW, log(40), &route().with_topic("c"), None)
+        .unwrap();
+
+    let before = e.metrics().buffered_bytes;
+    let body_len = disk.records[&2].len();
+    assert!(e.evict_one());
+    assert!(!e.evict_one(), "nothing else may leave memory");
+    let m = e.metrics();
+    assert_eq!((m.evicted_batches, m.evicted_bytes), (1, body_len as u64));
+    assert_eq!(
+        m.buffered_bytes,
+        before - body_len,
+        "its body's charge is given back"
+    );
+    assert_eq!(m.pending_batches, 5, "the batch itself stays");
+
+    // Finishing the in-flight one and writing the other does not make them evictable
+    // while they are not waiting; once failed and written, they are.
+    e.handle_response(NOW, WALL, in_flight.attempt, Ok(HttpResponse::new(503)));
+    assert!(e.evict_one(), "the failed one now waits for its retry");
+    e.handle_written(
+        writing
+            .into_iter()
+            .map(|(id, _)| {
+                (
+                    id,
+                    Ok(Written {
+                        key: StoreKey(99),
+                        dropped: Vec::new(),
+                    }),
+                )
+            })
+            .collect(),
+    );
+    assert!(e.evict_one(), "written and queued");
+    assert!(!e.evict_one(), "the tracked and the open batch keep theirs");
+}
+
+#[test]
+fn without_a_spool_nothing_is_evicted() {
+    let config = ProducerConfig::new("http://127.0.0.1:8080");
+    let mut e: Engine<u32> =
+        Engine::new(&config, WALL, Some(Credentials::new("id", "secret"))).unwrap();
+    e.push(NOW, log(1), &route(), None).unwrap();
+    e.flush(NOW);
+    let t = e.poll_transmit(NOW, WALL).unwrap();
+    e.handle_response(NOW, WALL, t.attempt, Ok(HttpResponse::new(503)));
+    assert!(!e.evict_one());
+    assert!(e.poll_read(16).is_empty());
+}
+
+#[test]
+fn an_outage_of_several_budgets_is_accepted_within_the_budget_and_delivered_byte_for_byte() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    let mut written_bodies = Vec::new();
+    // Five budgets' worth of logs while every attempt fails.
+    let logs = (5 * BUDGET as u32 / 1024).next_multiple_of(PER);
+    for i in (0..logs).step_by(PER as usize) {
+        failed_batch(&mut e, &mut disk, i, None);
+        assert!(
+            e.memory.used() <= BUDGET,
+            "the budget holds: {} > {BUDGET}",
+            e.memory.used()
+        );
+    }
+    written_bodies.extend(disk.records.values().cloned());
+    let m = e.metrics();
+    assert_eq!(m.accepted_logs, u64::from(logs));
+    assert!(m.evicted_batches > 0);
+    assert!(m.buffered_bytes <= BUDGET);
+
+    // The service is back: due batches are read back (within the budget) and sent as
+    // they were written.
+    let mut now = NOW;
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        now = now.saturating_add(Duration::from_secs(3600));
+        e.handle_timeout(now);
+        loop {
+            let mut progress = disk.read_all(&mut e) > 0;
+            assert!(e.memory.used() <= BUDGET);
+            let bodies = answer_all(&mut e, now, 200);
+            progress |= !bodies.is_empty();
+            sent.extend(bodies);
+            if !progress {
+                break;
+            }
+        }
+        if e.is_idle() {
+            break;
+        }
+    }
+    assert!(e.is_idle(), "everything delivered");
+    let m = e.metrics();
+    assert_eq!(m.delivered_logs, u64::from(logs));
+    assert_eq!(m.read_back_batches, m.evicted_batches);
+    assert_eq!(m.buffered_bytes, 0, "every charge given back");
+    // Every body sent last is one written, byte for byte, and each is sent.
+    sent.sort();
+    written_bodies.sort();
+    assert_eq!(sent.len(), written_bodies.len());
+    assert_eq!(sent, written_bodies);
+    assert_eq!(
+        e.poll_acks().len(),
+        written_bodies.len(),
+        "each acknowledged"
+    );
+}
+
+#[test]
+fn a_body_that_cannot_be_read_back_fails_its_batch_and_is_counted() {
+    for failure in [
+        Err(StoreError::new(
+            StoreErrorKind::Io,
+            "segment 3: checksum mismatch",
+        )),
+        Ok(Bytes::from_static(b"short")),
+    ] {
+        let mut e = engine();
+        let mut disk = Disk::default();
+        failed_batch(&mut e, &mut disk, 0, None);
+        assert!(e.evict_one());
+        let later = NOW.saturating_add(Duration::from_secs(3600));
+        e.handle_timeout(later);
+        assert!(e.poll_transmit(later, WALL).is_none(), "waits for its body");
+        let reads = e.poll_read(16);
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0].1, StoreKey(1));
+        let used = e.memory.used();
+        e.handle_read(Vec::from([(reads[0].0, failure.clone())]));
+        assert!(e.is_idle(), "failed, not lost in the engine");
+        assert!(e.memory.used() < used);
+        let spare = e.pool.spare_bytes();
+        assert_eq!(e.memory.used(), spare, "reservation and charge given back");
+        let m = e.metrics();
+        assert_eq!(
+            (m.spool_read_failed_batches, m.failed_logs),
+            (1, u64::from(PER))
+        );
+        assert_eq!(e.poll_acks(), [StoreKey(1)], "the useless record goes");
+        assert!(e.poll_transmit(later, WALL).is_none());
+    }
+}
+
+#[test]
+fn a_read_waits_for_room_and_takes_it_from_other_waiting_bodies() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    failed_batch(&mut e, &mut disk, 0, None);
+    failed_batch(&mut e, &mut disk, PER, None);
+    assert!(e.evict_one() && e.evict_one());
+    // Fill the budget with an open batch's logs, until a send is refused.
+    let mut i = 1000;
+    while e
+        .push(NOW, log(i), &route().with_topic("open"), None)
+        .is_ok()
+    {
+        i += 1;
+        if i > 2000 {
+            panic!("the budget never filled");
+        }
+    }
+    let later = NOW.saturating_add(Duration::from_secs(3600));
+    e.handle_timeout(later);
+    assert!(e.poll_transmit(later, WALL).is_none());
+    let first_len = disk.records[&1].len();
+    assert!(
+        BUDGET - e.memory.used() < first_len,
+        "a refused send left less room"
+    );
+    assert!(
+        e.poll_read(16).is_empty(),
+        "no room, nothing evictable: wait"
+    );
+    assert!(e.memory.used() <= BUDGET);
+    // Room comes back (the open batch is sent and delivered): the reads go out.
+    e.flush(later);
+    disk.write_all(&mut e);
+    answer_all(&mut e, later, 200);
+    assert_eq!(disk.read_all(&mut e), 2);
+    assert!(e.memory.used() <= BUDGET);
+    answer_all(&mut e, later, 200);
+    assert!(e.is_idle());
+}
+
+#[test]
+fn a_record_deleted_to_make_room_fails_its_evicted_batch() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    failed_batch(&mut e, &mut disk, 0, None);
+    assert!(e.evict_one());
+    e.push(NOW, log(50), &route().with_topic("x"), None)
+        .unwrap();
+    e.flush(NOW);
+    let mut compressor = Compressor::new();
+    while let Some(job) = e.poll_compress() {
+        e.handle_compressed(job.run(&mut compressor));
+    }
+    let (id, _) = e.poll_store(8).pop().unwrap();
+    e.handle_written(Vec::from([(
+        id,
+        Ok(Written {
+            key: StoreKey(2),
+            dropped: Vec::from([StoreKey(1)]),
+        }),
+    )]));
+    let m = e.metrics();
+    assert_eq!(
+        (m.spool_read_failed_batches, m.failed_logs),
+        (1, u64::from(PER))
+    );
+    assert_eq!(m.pending_batches, 1, "only the new batch is left");
+    assert!(e.poll_read(16).is_empty());
+}
