@@ -105,8 +105,13 @@ impl<T> Engine<T> {
 
     /// Bodies to read back from the store now (at most `max`), oldest first, as the ids to
     /// report them by in [`Engine::handle_read`] and their store keys. Each body's bytes
-    /// are reserved in the memory budget first: if they do not fit, other waiting bodies
-    /// are evicted, and if none can be, the rest wait for room (a finished batch frees it).
+    /// are reserved in the memory budget first: if they do not fit (spare buffers given
+    /// back), the rest wait for room, which a finished batch frees.
+    ///
+    /// A read never evicts another body: while the service is down, every batch in memory
+    /// is waiting too, and trading one body for another would read and drop bodies at each
+    /// retry for nothing (in a 120 s outage, 11.8 GiB read back to send 6 M logs). The
+    /// batches in memory go first once the service is back, and make the room.
     pub fn poll_read(&mut self, max: usize) -> Vec<(u64, StoreKey)> {
         let mut out = Vec::new();
         while out.len() < max {
@@ -131,7 +136,7 @@ impl<T> Engine<T> {
                 self.memory.add(len);
             } else {
                 while !self.memory.try_reserve(len) {
-                    if !self.pool.drop_one(&mut self.memory) && !self.evict_one() {
+                    if !self.pool.drop_one(&mut self.memory) {
                         let d = self.durable.as_mut().expect("checked above");
                         d.to_read.insert(id);
                         return out;

@@ -290,7 +290,7 @@ fn a_body_that_cannot_be_read_back_fails_its_batch_and_is_counted() {
 }
 
 #[test]
-fn a_read_waits_for_room_and_takes_it_from_other_waiting_bodies() {
+fn a_read_waits_for_room_a_delivery_frees() {
     let mut e = engine();
     let mut disk = Disk::default();
     failed_batch(&mut e, &mut disk, 0, None);
@@ -315,10 +315,7 @@ fn a_read_waits_for_room_and_takes_it_from_other_waiting_bodies() {
         BUDGET - e.memory.used() < first_len,
         "a refused send left less room"
     );
-    assert!(
-        e.poll_read(16).is_empty(),
-        "no room, nothing evictable: wait"
-    );
+    assert!(e.poll_read(16).is_empty(), "no room: wait");
     assert!(e.memory.used() <= BUDGET);
     // Room comes back (the open batch is sent and delivered): the reads go out.
     e.flush(later);
@@ -328,6 +325,30 @@ fn a_read_waits_for_room_and_takes_it_from_other_waiting_bodies() {
     assert!(e.memory.used() <= BUDGET);
     answer_all(&mut e, later, 200);
     assert!(e.is_idle());
+}
+
+#[test]
+fn a_read_never_evicts_another_waiting_body() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    failed_batch(&mut e, &mut disk, 0, None);
+    failed_batch(&mut e, &mut disk, PER, None);
+    assert!(e.evict_one(), "the older one leaves memory");
+    // The rest of the budget is taken (by sends, say): no room for the read.
+    while e.pool.drop_one(&mut e.memory) {}
+    let room = BUDGET - e.memory.used();
+    assert!(e.memory.try_reserve(room));
+    let later = NOW.saturating_add(Duration::from_secs(3600));
+    e.handle_timeout(later);
+    while e.poll_transmit(later, WALL).is_some() {}
+    assert!(e.poll_read(16).is_empty(), "no room: the read waits");
+    let m = e.metrics();
+    assert_eq!(
+        m.evicted_batches, 1,
+        "the body still in memory stays there for its own attempt"
+    );
+    e.memory.release(room);
+    assert_eq!(e.poll_read(16).len(), 1, "room back: the read goes out");
 }
 
 #[test]
