@@ -11,15 +11,15 @@ use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method};
 use crate::protocol::sign::{BodyDigest, SignatureVersion};
 
-/// A PutLogs body ready to send, built once per batch and shared by every attempt: the
-/// (compressed) bytes, the uncompressed size, the compression and the digest the signature
-/// covers.
+/// A request body ready to send, built once per batch and shared by every attempt: the
+/// (compressed) bytes, the uncompressed size, the compression and, for a signed request,
+/// the digest the signature covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreparedBody {
     body: Bytes,
     raw_len: usize,
     compression: Compression,
-    digest: BodyDigest,
+    digest: Option<BodyDigest>,
 }
 
 impl PreparedBody {
@@ -52,12 +52,23 @@ impl PreparedBody {
         compression: Compression,
         signature: SignatureVersion,
     ) -> Self {
-        let digest = BodyDigest::for_version(signature, &body);
+        let digest = Some(BodyDigest::for_version(signature, &body));
         Self {
             body,
             raw_len,
             compression,
             digest,
+        }
+    }
+
+    /// [`PreparedBody::from_parts`] for a request that is not signed (web tracking): no
+    /// digest.
+    pub fn unsigned(body: Bytes, raw_len: usize, compression: Compression) -> Self {
+        Self {
+            body,
+            raw_len,
+            compression,
+            digest: None,
         }
     }
 
@@ -76,9 +87,10 @@ impl PreparedBody {
         self.compression
     }
 
-    /// The digest to hand to [`sign_request`](crate::protocol::sign::sign_request).
-    pub fn digest(&self) -> &BodyDigest {
-        &self.digest
+    /// The digest to hand to [`sign_request`](crate::protocol::sign::sign_request); `None`
+    /// for an [`unsigned`](Self::unsigned) body.
+    pub fn digest(&self) -> Option<&BodyDigest> {
+        self.digest.as_ref()
     }
 }
 
