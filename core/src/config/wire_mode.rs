@@ -18,6 +18,7 @@ pub use crate::protocol::request::TrackStyle;
 #[non_exhaustive]
 pub enum WireMode {
     /// PutLogs: protobuf `LogGroup`s, signed with the producer's credentials (required).
+    /// Needs the `signing` feature (on by default).
     #[default]
     PutLogs,
     /// PutWebtracking: `POST /logstores/{logstore}/track` with a JSON body, anonymous (the
@@ -37,6 +38,12 @@ impl WireMode {
     /// What `config` sets that this mode cannot send.
     pub(super) fn check(self, config: &ProducerConfig) -> Result<(), ConfigError> {
         let Self::WebTracking(style) = self else {
+            #[cfg(not(feature = "signing"))]
+            return Err(ConfigError::FeatureDisabled {
+                field: "wire",
+                feature: "signing",
+            });
+            #[cfg(feature = "signing")]
             return Ok(());
         };
         let unsupported = |field, reason| Err(ConfigError::Unsupported { field, reason });

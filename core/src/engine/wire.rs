@@ -18,7 +18,9 @@ use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use crate::protocol::request::{self, PreparedBody, PutLogsTarget};
 use crate::protocol::response::ServerError;
-use crate::protocol::sign::{self, SignError, SignatureVersion, SigningConfig};
+#[cfg(feature = "signing")]
+use crate::protocol::sign;
+use crate::protocol::sign::{SignError, SignatureVersion, SigningConfig};
 use crate::protocol::time::UnixTime;
 
 /// A batch's body, built once at seal and shared by every attempt.
@@ -61,6 +63,8 @@ pub(crate) struct Wire {
     compression: Compression,
     zstd_level: ZstdLevel,
     signing: SigningConfig,
+    /// Sent with PutLogs only.
+    #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     user_agent: String,
     processor: Option<String>,
     metric_store: bool,
@@ -155,6 +159,9 @@ impl Wire {
         compression: Compression,
     ) -> Sealed {
         match self.mode {
+            #[cfg(not(feature = "signing"))]
+            WireMode::PutLogs => unreachable!("PutLogs needs the `signing` feature (validated)"),
+            #[cfg(feature = "signing")]
             WireMode::PutLogs => {
                 let version = self.signing.version;
                 let body = PreparedBody::from_parts(body, raw_len, compression, version);
@@ -202,10 +209,14 @@ impl Wire {
         wall: UnixTime,
     ) -> Result<HttpRequest, SignError> {
         let mut request = sealed.request.clone();
+        // Only a body built with the `signing` feature has a digest.
+        #[cfg(feature = "signing")]
         if let Some(digest) = sealed.body.digest() {
             let credentials = credentials.ok_or(SignError::InvalidCredentials)?;
             sign::sign_request(&mut request, credentials, &self.signing, wall, digest)?;
         }
+        #[cfg(not(feature = "signing"))]
+        let _ = (credentials, wall, &mut request);
         Ok(request)
     }
 }

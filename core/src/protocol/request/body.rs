@@ -6,10 +6,14 @@ use alloc::vec::Vec;
 
 use super::target::PutLogsTarget;
 use super::{API_VERSION, CONTENT_TYPE_PROTOBUF, DEFAULT_USER_AGENT};
-use crate::protocol::compress::{self, CompressError, Compression};
+use crate::protocol::compress::Compression;
+#[cfg(feature = "signing")]
+use crate::protocol::compress::{self, CompressError};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method};
-use crate::protocol::sign::{BodyDigest, SignatureVersion};
+use crate::protocol::sign::BodyDigest;
+#[cfg(feature = "signing")]
+use crate::protocol::sign::SignatureVersion;
 
 /// A request body ready to send, built once per batch and shared by every attempt: the
 /// (compressed) bytes, the uncompressed size, the compression and, for a signed request,
@@ -23,12 +27,14 @@ pub struct PreparedBody {
 }
 
 impl PreparedBody {
-    /// Compress `raw` (an encoded LogGroup) and digest the result for `signature`.
+    /// Compress `raw` (an encoded LogGroup) and digest the result for `signature`
+    /// (feature `signing`).
     ///
     /// # Errors
     ///
     /// [`CompressError`] if this build cannot compress with `compression` (zstd without
     /// the `zstd` feature).
+    #[cfg(feature = "signing")]
     pub fn new(
         compression: Compression,
         raw: &[u8],
@@ -45,7 +51,8 @@ impl PreparedBody {
 
     /// Wrap a body that is already compressed with `compression` (or, for
     /// [`Compression::None`], the raw LogGroup itself, without a copy). `raw_len` is the
-    /// uncompressed size.
+    /// uncompressed size. Feature `signing`.
+    #[cfg(feature = "signing")]
     pub fn from_parts(
         body: Bytes,
         raw_len: usize,
