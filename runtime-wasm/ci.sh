@@ -10,7 +10,8 @@
 #  2. starts sls-local (the local SLS server) and the CORS sink on free ports;
 #  3. runs the wasm-bindgen-test suites in Node, a headless Chromium page, a dedicated worker
 #     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
-#  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh), prints the .wasm size,
+#  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh) in its two flavours
+#     (signed, and web tracking only), prints their sizes and fails past their limits,
 #     type-checks a usage file against its .d.ts (tsc --noEmit), uses the package from
 #     Node and from JS Workers in workerd, and runs every code block of the package README
 #     where it says it runs (Node, workerd, tsc; `page` blocks in step 5);
@@ -83,7 +84,7 @@ start_wasm_test_servers
 step "wasm-bindgen-test suites: node, Chromium page, dedicated worker, service worker"
 runtime-wasm/tests/support/run-wasm-tests.sh node browser worker service-worker
 
-step "npm package: wasm-pack build + wasm-opt -Oz"
+step "npm package, signed and tracking-only: wasm-pack build (+ wasm-opt -Oz where it gzips smaller)"
 mkdir -p "$target/sls-producer-js"
 runtime-wasm/js/build.sh "$target/sls-producer-js/pkg" | tee "$target/sls-producer-js/build.log"
 pkg="$target/sls-producer-js/pkg"

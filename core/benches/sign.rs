@@ -33,8 +33,14 @@ fn sign(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let mut request = unsigned.clone();
-                sign_request(&mut request, &credentials, &signing, now, body.digest())
-                    .expect("signable");
+                sign_request(
+                    &mut request,
+                    &credentials,
+                    &signing,
+                    now,
+                    body.digest().unwrap(),
+                )
+                .expect("signable");
                 request
             });
         });

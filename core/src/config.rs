@@ -20,6 +20,7 @@
 //! | [`backoff`](ProducerConfig::backoff) jitter | none | none / full / equal | — |
 //! | [`delivery_timeout`](ProducerConfig::delivery_timeout) | none | ≥ 1 ms | — |
 //! | [`no_retry_status_codes`](ProducerConfig::no_retry_status_codes) | \[400, 404\] | 100 ..= 599 each | `NoRetryStatusCodeList` |
+//! | [`wire`](ProducerConfig::wire) | PutLogs | PutLogs / web tracking | — |
 //! | [`compression`](ProducerConfig::compression) | LZ4 | LZ4 / zstd / none | `CompressType` |
 //! | [`zstd_level`](ProducerConfig::zstd_level) | 1 | 1 ..= 22; other than 1 needs `zstd-native` | — (the Go SDK's `SpeedFastest`) |
 //! | [`endpoint`](ProducerConfig::endpoint) | required | `[scheme://]host[:port]` | `Endpoint` |
@@ -64,8 +65,10 @@ use crate::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS, SERVICE_T
 use crate::protocol::pack_id::PACK_ID_KEY;
 pub use crate::protocol::sign::{DateHeader, SignatureVersion};
 pub use project::ProjectConfig;
+pub use wire_mode::{TrackStyle, WireMode};
 
 mod project;
+mod wire_mode;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -131,6 +134,8 @@ pub struct ProducerConfig {
     /// HTTP statuses that are never retried (whatever the body says). Default 400 and 404;
     /// each in 100 ..= 599, not 200.
     pub no_retry_status_codes: Vec<u16>,
+    /// Which SLS API requests use: signed PutLogs (default) or anonymous web tracking.
+    pub wire: WireMode,
     /// Body compression. Default LZ4; LZ4, zstd (feature `zstd`) or none.
     pub compression: Compression,
     /// The zstd level, when [`compression`](Self::compression) is zstd: from 1 (fastest) to
@@ -196,6 +201,7 @@ impl Default for ProducerConfig {
             backoff: BackoffPolicy::default(),
             delivery_timeout: None,
             no_retry_status_codes: vec![400, 404],
+            wire: WireMode::PutLogs,
             compression: Compression::Lz4,
             zstd_level: ZstdLevel::DEFAULT.get(),
             signature_version: SignatureVersion::V1,
@@ -256,6 +262,8 @@ impl ProducerConfig {
         with_backoff(backoff: BackoffPolicy);
         /// Set [`no_retry_status_codes`](Self::no_retry_status_codes).
         with_no_retry_status_codes(no_retry_status_codes: Vec<u16>);
+        /// Set [`wire`](Self::wire).
+        with_wire(wire: WireMode);
         /// Set [`compression`](Self::compression).
         with_compression(compression: Compression);
         /// Set [`zstd_level`](Self::zstd_level).
@@ -496,6 +504,7 @@ impl ProducerConfig {
                 allowed: "a non-empty processor name, or none",
             });
         }
+        self.wire.check(self)?;
         range_ms(
             "connect_timeout",
             self.connect_timeout,

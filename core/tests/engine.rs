@@ -24,3 +24,6 @@ mod projects;
 
 #[path = "engine/clock.rs"]
 mod clock;
+
+#[path = "engine/tracking.rs"]
+mod tracking;

@@ -28,7 +28,6 @@
 //! | `WasmRuntime` | the core's [`Runtime`]: `performance.now()` / `Date.now()` / `setTimeout` of the global scope, `spawn_local`, `FetchTransport` by default |
 //! | `FetchTransport` | [`HttpTransport`] over the global `fetch`, with `AbortController` timeouts and optional `keepalive` |
 //! | `PageLifeTransport` | [`HttpTransport`]: `FetchTransport` with `keepalive` while the page is hidden, within the 64 KiB quota |
-//! | [`WebTrackingTransport`] | [`HttpTransport`] over any transport: PutLogs rewritten as anonymous web tracking (`/track`) |
 //! | `JsCredentialsProvider` | [`CredentialsProvider`]: an async JS function returning STS credentials |
 //! | `flush_on_page_hide`, `PageLifeListener` | flush when the page is hidden (`pagehide`, `visibilitychange`) |
 //! | `WaitUntil` | Cloudflare Workers: deliver a request's logs after its response through `ctx.waitUntil` |
@@ -42,9 +41,12 @@
 //! at the top ([`Producer`], [`ProducerConfig`], [`Credentials`], [`Log`], [`Route`],
 //! [`Metrics`], …), so that one dependency and one `use` line are enough.
 //!
+//! Anonymous web tracking is a wire mode of the core
+//! ([`WireMode::WebTracking`](sls_producer_core::config::WireMode::WebTracking)): the
+//! producer then needs no credentials and sends `POST /logstores/{logstore}/track`.
+//!
 //! The JS-facing items exist only on `wasm32-unknown-unknown`. On other targets this crate
-//! re-exports the core and offers the target-independent [`WebTrackingTransport`] (so that
-//! `cargo check --workspace` works anywhere).
+//! re-exports the core (so that `cargo check --workspace` works anywhere).
 //!
 //! [`Runtime`]: sls_producer_core::rt::Runtime
 //! [`HttpTransport`]: sls_producer_core::rt::HttpTransport
@@ -61,11 +63,9 @@ mod classify;
 mod delay;
 mod headers;
 mod keepalive;
-mod tracking;
 
 pub use headers::FORWARDED_HOST;
 pub use keepalive::KEEPALIVE_QUOTA;
-pub use tracking::WebTrackingTransport;
 
 #[cfg(wasm_browser)]
 mod credentials;

@@ -14,7 +14,7 @@ use sls_producer_core::protocol::endpoint::Endpoint;
 use sls_producer_core::protocol::limits::{MAX_LOG_GROUP_BYTES, MAX_LOG_GROUP_LOGS};
 use sls_producer_core::protocol::proto::{Log, LogGroup, LogTag, encode_log_group};
 use sls_producer_core::protocol::request::{
-    PreparedBody, PutLogsTarget, TrackBody, TrackStyle, put_logs_request, web_tracking_request,
+    PreparedBody, PutLogsTarget, TrackEncoder, TrackStyle, put_logs_request, web_tracking_request,
 };
 use sls_producer_core::protocol::sign::{BodyDigest, DateHeader, SigningConfig, sign_request};
 use sls_producer_core::rt::HttpRequest;
@@ -757,66 +757,74 @@ async fn a_log_time_sls_never_takes_fails_the_whole_request() {
 // ---------------------------------------------------------------------------------------
 // Web tracking
 
+fn track_request(sls: &LocalSls, logstore: &str, body: &[u8], style: TrackStyle) -> HttpRequest {
+    let body = PreparedBody::unsigned(Bytes::copy_from_slice(body), body.len(), Compression::None);
+    web_tracking_request(&endpoint(sls), "proj", logstore, &body, style).unwrap()
+}
+
 #[tokio::test]
 async fn web_tracking_post_in_both_styles() {
     let (sls, _) = server().await;
     for style in [TrackStyle::Headers, TrackStyle::CorsSimple] {
-        let mut body = TrackBody::new("web-topic", "");
-        body.push_log([("page", "/home"), ("n", "1")]);
-        body.push_log([("page", "/about")]);
-        let json = body.finish([("app", "demo")]);
-        let req =
-            web_tracking_request(&endpoint(&sls), "proj", "web", Bytes::from(json), style).unwrap();
-        expect_ok(&sls, &req).await;
+        let mut body = TrackEncoder::new();
+        body.push_log(
+            &Log::new(5)
+                .with_content("page", "/home")
+                .with_content("n", "1"),
+        );
+        body.push_log(&Log::new(5).with_content("page", "/about"));
+        let json = body.finish("web-topic", "", [("app", "demo")]);
+        expect_ok(&sls, &track_request(&sls, "web", &json, style)).await;
     }
+    // LZ4, as the core sends it with `TrackStyle::Headers`.
+    let mut body = TrackEncoder::new();
+    body.push_log(&Log::new(5).with_content("page", "/lz4"));
+    let json = body.finish("web-topic", "", [("app", "demo")]);
+    let lz4 = PreparedBody::unsigned(
+        Bytes::from(compress::compress(Compression::Lz4, &json).unwrap()),
+        json.len(),
+        Compression::Lz4,
+    );
+    let req =
+        web_tracking_request(&endpoint(&sls), "proj", "web", &lz4, TrackStyle::Headers).unwrap();
+    expect_ok(&sls, &req).await;
     let got = sls.log_groups("proj", "web");
-    assert_eq!(got.len(), 2);
+    assert_eq!(got.len(), 3);
     for g in &got {
         assert_eq!(g.ingest, Ingest::TrackPost);
         assert_eq!(g.auth, AuthKind::Anonymous);
         assert_eq!(g.topic(), "web-topic");
         assert_eq!(g.tag("app"), Some("demo"));
-        assert_eq!(g.log_count(), 2);
         assert!(
             g.log_group.logs.iter().all(|l| l.time() == T0 as u32),
-            "arrival time"
+            "arrival time, not __time__"
         );
-        assert_eq!(g.log_group.logs[1].contents().next().unwrap().1, "/about");
+        assert!(
+            g.log_group.logs.iter().all(|l| l.get("__time__").is_none()),
+            "__time__ is not a field"
+        );
     }
+    assert_eq!(got[0].log_count(), 2);
+    assert_eq!(got[0].log_group.logs[1].get("page"), Some("/about"));
+    assert_eq!(got[2].compression, Compression::Lz4);
+    assert_eq!(got[2].log_group.logs[0].get("page"), Some("/lz4"));
 
     // A logstore without web tracking refuses anonymous writes.
-    let json = TrackBody::new("", "").finish::<&str, &str>([]);
-    let req = web_tracking_request(
-        &endpoint(&sls),
-        "proj",
-        "app",
-        Bytes::from(json),
-        TrackStyle::Headers,
-    )
-    .unwrap();
+    let empty = TrackEncoder::new().finish::<[(&str, &str); 0], &str, &str>("", "", []);
+    let req = track_request(&sls, "app", &empty, TrackStyle::Headers);
     expect_error(&sls, &req, 401, "Unauthorized").await;
     // No API version anywhere.
-    let mut req = web_tracking_request(
-        &endpoint(&sls),
-        "proj",
-        "web",
-        Bytes::from_static(br#"{"__logs__":[]}"#),
-        TrackStyle::Headers,
-    )
-    .unwrap();
+    let mut req = track_request(&sls, "web", &empty, TrackStyle::Headers);
     remove_header(&mut req, "x-log-apiversion");
+    req.path_and_query = String::from("/logstores/web/track");
     expect_error(&sls, &req, 400, "MissingAPIVersion").await;
-    let mut req = web_tracking_request(
-        &endpoint(&sls),
-        "proj",
-        "web",
-        Bytes::from_static(b"{nope"),
-        TrackStyle::CorsSimple,
-    )
-    .unwrap();
-    req.headers
-        .push(("x-log-apiversion".into(), "0.6.0".into()));
+    let req = track_request(&sls, "web", b"{nope", TrackStyle::CorsSimple);
     expect_error(&sls, &req, 400, "PostBodyInvalid").await;
+    // zstd is not documented for web tracking.
+    let mut req = track_request(&sls, "web", &empty, TrackStyle::Headers);
+    req.headers
+        .push(("x-log-compresstype".into(), "zstd".into()));
+    expect_error(&sls, &req, 400, "InvalidCompressType").await;
 }
 
 /// The C SDK's form (LZ4 body with `x-log-bodyrawsize`), and a signed request to a logstore
@@ -824,33 +832,27 @@ async fn web_tracking_post_in_both_styles() {
 #[tokio::test]
 async fn web_tracking_post_compressed_and_signed() {
     let (sls, _) = server().await;
-    let mut body = TrackBody::new("c-sdk", "");
-    body.push_log([("k", "v")]);
-    let json = body.finish::<&str, &str>([]);
-    let lz4 = compress::compress(Compression::Lz4, json.as_bytes()).unwrap();
-    let mut req = web_tracking_request(
-        &endpoint(&sls),
-        "proj",
-        "web",
-        Bytes::from(lz4),
-        TrackStyle::Headers,
-    )
-    .unwrap();
-    set_header(&mut req, "x-log-compresstype", "lz4");
-    set_header(&mut req, "x-log-bodyrawsize", &json.len().to_string());
+    let mut body = TrackEncoder::new();
+    body.push_log(&Log::new(5).with_content("k", "v"));
+    let json = body.finish::<[(&str, &str); 0], &str, &str>("c-sdk", "", []);
+    let lz4 = PreparedBody::unsigned(
+        Bytes::from(compress::compress(Compression::Lz4, &json).unwrap()),
+        json.len(),
+        Compression::Lz4,
+    );
+    let req =
+        web_tracking_request(&endpoint(&sls), "proj", "web", &lz4, TrackStyle::Headers).unwrap();
+    assert_eq!(req.header("x-log-compresstype"), Some("lz4"));
+    assert_eq!(
+        req.header("x-log-bodyrawsize"),
+        Some(json.len().to_string().as_str())
+    );
     expect_ok(&sls, &req).await;
     let got = &sls.log_groups("proj", "web")[0];
     assert_eq!((got.compression, got.topic()), (Compression::Lz4, "c-sdk"));
 
     let v1 = SigningConfig::v1();
-    let mut signed_track = web_tracking_request(
-        &endpoint(&sls),
-        "proj",
-        "app",
-        Bytes::from(json.clone()),
-        TrackStyle::Headers,
-    )
-    .unwrap();
+    let mut signed_track = track_request(&sls, "app", &json, TrackStyle::Headers);
     sign(&mut signed_track, &ak(), &v1, t0());
     expect_ok(&sls, &signed_track).await;
     let got = &sls.log_groups("proj", "app")[0];
@@ -1300,11 +1302,10 @@ async fn fetch_clients_name_the_project_in_x_forwarded_host() {
     expect_error(&sls, &other, 401, "SignatureNotMatch").await;
 
     // Anonymous web tracking.
-    let mut body = TrackBody::new("", "");
-    body.push_log([("page", "/home")]);
-    let json = Bytes::from(body.finish::<&str, &str>([]));
-    let mut track =
-        web_tracking_request(&endpoint(&sls), "proj", "web", json, TrackStyle::CorsSimple).unwrap();
+    let mut body = TrackEncoder::new();
+    body.push_log(&Log::new(5).with_content("page", "/home"));
+    let json = body.finish::<[(&str, &str); 0], &str, &str>("", "", []);
+    let mut track = track_request(&sls, "web", &json, TrackStyle::CorsSimple);
     as_fetch_sends(&sls, &mut track);
     expect_ok(&sls, &track).await;
 

@@ -8,12 +8,12 @@ use super::attempt::{AttemptHistory, AttemptId};
 use super::charge::Fill;
 use super::clock::ClockOffset;
 use super::destination::DestinationId;
+use super::encoder::BatchEncoder;
 use super::events::Ticket;
 use super::key::Route;
 use super::wire::Sealed;
 use crate::protocol::compress::Compression;
 use crate::protocol::http::Bytes;
-use crate::protocol::proto::LogGroupEncoder;
 use crate::protocol::time::Instant;
 
 /// Identifies a batch. Ids increase in creation order, which is what flush watermarks use.
@@ -26,7 +26,7 @@ pub(crate) const MIN_LOG_ENTRY: usize = 4;
 /// A batch still taking logs.
 #[derive(Debug)]
 pub(crate) struct OpenBatch {
-    pub(crate) encoder: LogGroupEncoder,
+    pub(crate) encoder: BatchEncoder,
     /// Bytes `finish` adds after the logs at most: topic, source and tags (with the widest
     /// pack id). Room and capacity are kept for it.
     pub(crate) trailer_len: usize,
@@ -148,15 +148,15 @@ mod tests {
     #[test]
     fn room_accounts_for_trailer_and_count() {
         let mut open = OpenBatch {
-            encoder: LogGroupEncoder::new(),
+            encoder: BatchEncoder::new(crate::engine::Format::LogGroup, Vec::new()),
             trailer_len: 10,
             pack_id: None,
             linger_deadline: Instant::ZERO,
         };
         assert!(open.has_room(90, 100, 2));
         assert!(!open.has_room(91, 100, 2));
-        open.encoder.push(&Log::new(0));
-        open.encoder.push(&Log::new(0));
+        open.encoder.push_log(&Log::new(0));
+        open.encoder.push_log(&Log::new(0));
         assert!(!open.has_room(1, 1000, 2), "count limit reached");
         assert!(open.is_full(1000, 2));
     }

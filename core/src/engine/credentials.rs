@@ -94,6 +94,17 @@ impl Sources {
         Self(Vec::from([Source::new(fixed)]))
     }
 
+    /// The default source of an engine that signs nothing (web tracking): no credentials,
+    /// never fetched.
+    pub(crate) fn anonymous() -> Self {
+        Self(Vec::from([Source {
+            credentials: None,
+            generation: 0,
+            refresh: RefreshSchedule::fixed(),
+            awaiting: Vec::new(),
+        }]))
+    }
+
     pub(crate) fn get(&self, id: CredentialsId) -> &Source {
         &self.0[id.index()]
     }

@@ -14,15 +14,17 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::ops::Range;
 
+use super::encoder::Format;
 use crate::protocol::compress::{self, Compression};
 use crate::protocol::http::Bytes;
 use crate::protocol::proto::{self, Log};
-use crate::protocol::request::PreparedBody;
+use crate::protocol::request::{self, PreparedBody};
 use crate::sync::Lock;
 
 /// The body of a batch that failed, shared by the results of every send in it.
 pub(crate) struct FailedBatch {
     body: FailedBody,
+    format: Format,
     /// The batch's logs, once a send asked for its own.
     decoded: Lock<Decoded>,
 }
@@ -47,19 +49,20 @@ enum FailedBody {
 }
 
 impl FailedBatch {
-    /// A failed batch whose body was not compressed yet.
-    pub(crate) fn raw(raw: Bytes) -> Arc<Self> {
-        Self::new(FailedBody::Raw(raw))
+    /// A failed batch of `format` whose body was not compressed yet.
+    pub(crate) fn raw(raw: Bytes, format: Format) -> Arc<Self> {
+        Self::new(FailedBody::Raw(raw), format)
     }
 
-    /// A failed batch with its sealed body.
-    pub(crate) fn sealed(body: PreparedBody) -> Arc<Self> {
-        Self::new(FailedBody::Sealed(body))
+    /// A failed batch of `format` with its sealed body.
+    pub(crate) fn sealed(body: PreparedBody, format: Format) -> Arc<Self> {
+        Self::new(FailedBody::Sealed(body), format)
     }
 
-    fn new(body: FailedBody) -> Arc<Self> {
+    fn new(body: FailedBody, format: Format) -> Arc<Self> {
         Arc::new(Self {
             body,
+            format,
             decoded: Lock::new(Decoded::NotYet),
         })
     }
@@ -93,7 +96,10 @@ impl FailedBatch {
                 c => Bytes::from(compress::decompress(c, sealed.body(), sealed.raw_len()).ok()?),
             },
         };
-        proto::decode_log_group(&raw).ok().map(|group| group.logs)
+        match self.format {
+            Format::LogGroup => proto::decode_log_group(&raw).ok().map(|group| group.logs),
+            Format::Track => request::decode_tracked_logs(&raw),
+        }
     }
 }
 
@@ -196,7 +202,10 @@ mod tests {
         for time in 0..count {
             encoder.push(&Log::new(time));
         }
-        FailedBatch::raw(Bytes::from(encoder.finish("", "", [("k", "v")])))
+        FailedBatch::raw(
+            Bytes::from(encoder.finish("", "", [("k", "v")])),
+            Format::LogGroup,
+        )
     }
 
     fn times(handed_back: &HandedBack) -> Vec<u32> {
@@ -238,7 +247,7 @@ mod tests {
     #[cfg_attr(debug_assertions, should_panic(expected = "cannot be read back"))]
     fn an_unreadable_body_is_asserted_and_its_logs_stay_counted() {
         let good = raw_batch(2);
-        let broken = FailedBatch::raw(Bytes::from_static(&[0xff, 0xff]));
+        let broken = FailedBatch::raw(Bytes::from_static(&[0xff, 0xff]), Format::LogGroup);
         let mut send = HandedBack::new(good, 0..2);
         send.extend(HandedBack::new(broken, 0..3));
         assert_eq!(send.read().1, 3, "the unreadable logs are counted");

@@ -10,6 +10,7 @@ use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, OpenBatch, PartOwner, Phase, SendPart};
 use super::charge::{self, BATCH_COST, Fill, Placement, Plan};
 use super::clock::ClockOffset;
+use super::encoder::BatchEncoder;
 use super::{
     DeliveryEvent, DeliveryResult, Engine, LogSource, Record, Refusal, Route, RouteRef, SendError,
     Spanning, Ticket,
@@ -17,7 +18,6 @@ use super::{
 use crate::engine::LogParts;
 use crate::protocol::http::Bytes;
 use crate::protocol::pack_id::{PACK_ID_KEY, PackIdGenerator, PackIdPrefix};
-use crate::protocol::proto::{self, LogGroupEncoder};
 use crate::protocol::time::Instant;
 
 impl<T> Engine<T> {
@@ -109,7 +109,7 @@ impl<T> Engine<T> {
             if let Some(defect) = logs.defect(index) {
                 return Err(Refusal::InvalidLog { index, defect });
             }
-            let log_bytes = logs.encoded_len(index);
+            let log_bytes = logs.encoded_len(index, self.settings.format);
             if log_bytes > room {
                 return Err(Refusal::LogTooLarge {
                     index,
@@ -150,11 +150,12 @@ impl<T> Engine<T> {
         let (cost, charged) = match cost {
             Some(cost) => (cost, 0),
             None => {
+                let format = self.settings.format;
                 let entry = |index| {
                     if count == 1 {
                         bytes
                     } else {
-                        logs.encoded_len(index)
+                        logs.encoded_len(index, format)
                     }
                 };
                 let (plan, cost, fresh) =
@@ -256,7 +257,7 @@ impl<T> Engine<T> {
             let entry = if count == 1 {
                 bytes
             } else {
-                logs.encoded_len(index)
+                logs.encoded_len(index, self.settings.format)
             };
             let appended = self.append(now, route, open, entry, fresh, |encoder| {
                 logs.encode_into(index, entry, encoder);
@@ -282,7 +283,8 @@ impl<T> Engine<T> {
     /// The largest trailer (topic, source, tags, pack id) any batch of `route` can have:
     /// a log that fits next to it fits into every fresh batch of the route.
     pub(super) fn worst_case_trailer_len(&self, route: &RouteRef<'_>) -> usize {
-        proto::trailer_len_with(route.topic(), route.source(), self.worst_tags_len)
+        let format = self.settings.format;
+        format.trailer_len(route.topic(), route.source(), self.worst_tags_len)
     }
 
     /// Reserve everything pushing logs of sizes `entry(0..count)` to `route`, whose open
@@ -382,7 +384,7 @@ impl<T> Engine<T> {
         open: Option<BatchId>,
         entry: usize,
         fresh: usize,
-        encode: impl FnOnce(&mut LogGroupEncoder),
+        encode: impl FnOnce(&mut BatchEncoder),
     ) -> Appended {
         let limits = (self.settings.max_batch_bytes, self.settings.max_batch_count);
         let mut charged = 0;
@@ -480,7 +482,7 @@ impl<T> Engine<T> {
             route,
             to,
             phase: Phase::Open(OpenBatch {
-                encoder: LogGroupEncoder::with_buffer(buffer),
+                encoder: BatchEncoder::new(self.settings.format, buffer),
                 trailer_len,
                 pack_id,
                 linger_deadline,
@@ -593,7 +595,7 @@ pub(super) struct Filled {
 pub(super) fn fill_batch<T>(
     batch: &mut Batch<T>,
     entry: usize,
-    encode: impl FnOnce(&mut LogGroupEncoder),
+    encode: impl FnOnce(&mut BatchEncoder),
     limits: (usize, usize),
 ) -> Filled {
     let open = open_phase(batch);

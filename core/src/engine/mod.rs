@@ -65,6 +65,7 @@ mod credentials;
 mod decision;
 mod destination;
 mod durable;
+mod encoder;
 mod events;
 mod evict;
 mod handback;
@@ -93,6 +94,7 @@ pub use attempt::{Attempt, AttemptId};
 pub use clock::ClockOffset;
 pub use credentials::{CredentialsFetch, CredentialsId};
 pub use decision::Decision;
+pub(crate) use encoder::Format;
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
 pub(crate) use key::RouteRef;
@@ -104,6 +106,7 @@ pub use seal::{CompressJob, Compressed};
 use batch::{Batch, BatchId, Phase};
 use credentials::Sources;
 use destination::Destinations;
+
 use memory::MemoryBudget;
 use open::OpenBatches;
 use pool::BufferPool;
@@ -114,7 +117,7 @@ use crate::credentials::Credentials;
 use crate::engine::backoff::{BackoffPolicy, Rng};
 use crate::protocol::http::HttpRequest;
 use crate::protocol::pack_id::{PACK_ID_KEY, PackIdGenerator};
-use crate::protocol::proto;
+
 use crate::protocol::request::validate_project;
 use crate::protocol::sign::SignatureVersion;
 use crate::protocol::time::{Instant, UnixTime};
@@ -190,6 +193,8 @@ struct Settings {
     seed: u64,
     /// The configured signature version, which projects that set none inherit.
     signature_version: SignatureVersion,
+    /// What batches are written as (the wire mode's format).
+    format: Format,
 }
 
 /// A send that spans several batches: its tag waits here until every part has an outcome.
@@ -273,10 +278,18 @@ impl<T> fmt::Debug for Engine<T> {
 }
 
 impl<T> Engine<T> {
+    /// Whether batches are protobuf `LogGroup`s (PutLogs), whose entries a sender may
+    /// encode ahead of the engine's lock ([`LogSource::encode_to_slice`]).
+    pub(crate) fn writes_log_groups(&self) -> bool {
+        self.settings.format == Format::LogGroup
+    }
+
     /// An engine for `config`, created at wall-clock time `wall` (mixed into the pack-id
     /// prefixes), signing with `credentials` if they are fixed. Without, credentials come
     /// from a provider: nothing is sent until the first [`Engine::handle_credentials`], and
-    /// [`Engine::poll_credentials_fetch`] says when to fetch.
+    /// [`Engine::poll_credentials_fetch`] says when to fetch. In web-tracking mode
+    /// ([`WireMode::WebTracking`](crate::config::WireMode::WebTracking)) nothing is signed
+    /// and `credentials` is ignored.
     ///
     /// # Errors
     ///
@@ -294,7 +307,7 @@ impl<T> Engine<T> {
         let pack = settings
             .generate_pack_id
             .then_some((PACK_ID_KEY, WIDEST_PACK_ID));
-        let worst_tags_len = proto::tags_len(wire.tags().chain(pack));
+        let worst_tags_len = settings.format.tags_len(wire.tags().chain(pack));
         Ok(Self {
             memory: MemoryBudget::new(config.memory_budget),
             open_reserved: 0,
@@ -302,7 +315,11 @@ impl<T> Engine<T> {
             destinations: Destinations::new(wire),
             worst_tags_len,
             settings,
-            sources: Sources::new(credentials),
+            sources: if config.wire.is_signed() {
+                Sources::new(credentials)
+            } else {
+                Sources::anonymous()
+            },
             batches: BTreeMap::new(),
             open: OpenBatches::default(),
             lingers: BTreeSet::new(),
@@ -502,6 +519,7 @@ impl Settings {
             generate_pack_id: config.generate_pack_id,
             seed: config.seed,
             signature_version: config.signature_version,
+            format: Format::of(config.wire),
         }
     }
 }

@@ -160,8 +160,13 @@ impl<T> Engine<T> {
                 // and the positions of its logs, and decodes them when asked (`close`
                 // gives up every pending batch at once and must keep its deadline).
                 let failed = match batch.body {
-                    Body::Sealed(sealed) => Some(FailedBatch::sealed(sealed.into_body())),
-                    Body::Raw(raw) | Body::Compressing { raw, .. } => Some(FailedBatch::raw(raw)),
+                    Body::Sealed(sealed) => Some(FailedBatch::sealed(
+                        sealed.into_body(),
+                        self.settings.format,
+                    )),
+                    Body::Raw(raw) | Body::Compressing { raw, .. } => {
+                        Some(FailedBatch::raw(raw, self.settings.format))
+                    }
                     // Only untracked batches are evicted: `parts` is empty.
                     Body::Open | Body::Evicted { .. } => None,
                 };

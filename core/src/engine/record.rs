@@ -4,8 +4,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::encoder::{BatchEncoder, Format};
 use crate::protocol::limits::KeyDefect;
-use crate::protocol::proto::{self, Log, LogDefect, LogGroupEncoder};
+use crate::protocol::proto::{self, Log, LogDefect};
 use crate::protocol::time::UnixTime;
 
 /// The logs of one send: a single [`Log`] or a list.
@@ -75,11 +76,13 @@ impl fmt::Debug for Record {
 pub(crate) trait LogSource {
     /// Number of logs.
     fn count(&self) -> usize;
-    /// Bytes log `index` adds to a batch (see [`LogGroupEncoder::encoded_log_len`]).
-    fn encoded_len(&self, index: usize) -> usize;
+    /// Bytes log `index` adds to a batch of `format` (for a `LogGroup`, see
+    /// [`LogGroupEncoder::encoded_log_len`](crate::protocol::proto::LogGroupEncoder::encoded_log_len)).
+    fn encoded_len(&self, index: usize, format: Format) -> usize;
     /// Append log `index`, of [`LogSource::encoded_len`] `entry`, to `encoder`.
-    fn encode_into(&self, index: usize, entry: usize, encoder: &mut LogGroupEncoder);
-    /// Encode log `index` into `out`, exactly [`LogSource::encoded_len`] bytes long.
+    fn encode_into(&self, index: usize, entry: usize, encoder: &mut BatchEncoder);
+    /// Encode log `index` as a `LogGroup` entry into `out`, exactly
+    /// [`LogSource::encoded_len`] bytes long.
     fn encode_to_slice(&self, index: usize, out: &mut [u8]);
     /// Whether log `index` is held in its wire form already, so that encoding it ahead of
     /// the engine lock would only copy it once more.
@@ -96,12 +99,12 @@ impl LogSource for Record {
         self.len()
     }
 
-    fn encoded_len(&self, index: usize) -> usize {
-        self.as_slice()[index].entry_len()
+    fn encoded_len(&self, index: usize, format: Format) -> usize {
+        format.log_len(&self.as_slice()[index])
     }
 
-    fn encode_into(&self, index: usize, _entry: usize, encoder: &mut LogGroupEncoder) {
-        encoder.push(&self.as_slice()[index]);
+    fn encode_into(&self, index: usize, _entry: usize, encoder: &mut BatchEncoder) {
+        encoder.push_log(&self.as_slice()[index]);
     }
 
     fn encode_to_slice(&self, index: usize, out: &mut [u8]) {
@@ -202,12 +205,12 @@ impl<K: AsRef<str>, V: AsRef<str>> LogSource for LogParts<'_, K, V> {
         1
     }
 
-    fn encoded_len(&self, _index: usize) -> usize {
-        LogGroupEncoder::encoded_parts_len(self.time, self.time_ns, self.contents)
+    fn encoded_len(&self, _index: usize, format: Format) -> usize {
+        format.parts_len(self.time, self.time_ns, self.contents)
     }
 
-    fn encode_into(&self, _index: usize, entry: usize, encoder: &mut LogGroupEncoder) {
-        encoder.push_parts_sized(entry, self.time, self.time_ns, self.contents);
+    fn encode_into(&self, _index: usize, entry: usize, encoder: &mut BatchEncoder) {
+        encoder.push_parts(entry, self.time, self.time_ns, self.contents);
     }
 
     fn encode_to_slice(&self, _index: usize, out: &mut [u8]) {
@@ -219,8 +222,9 @@ impl<K: AsRef<str>, V: AsRef<str>> LogSource for LogParts<'_, K, V> {
     }
 }
 
-/// One log already encoded (by [`LogSource::encode_to_slice`]), e.g. before taking the
-/// lock that guards the engine, so that only a copy is made under it.
+/// One log already encoded as a `LogGroup` entry (by [`LogSource::encode_to_slice`]),
+/// e.g. before taking the lock that guards the engine, so that only a copy is made under
+/// it. Only for engines that write `LogGroup`s.
 pub(crate) struct Encoded<'a>(pub(crate) &'a [u8]);
 
 impl LogSource for Encoded<'_> {
@@ -228,11 +232,12 @@ impl LogSource for Encoded<'_> {
         1
     }
 
-    fn encoded_len(&self, _index: usize) -> usize {
+    fn encoded_len(&self, _index: usize, format: Format) -> usize {
+        debug_assert_eq!(format, Format::LogGroup, "a LogGroup entry");
         self.0.len()
     }
 
-    fn encode_into(&self, _index: usize, _entry: usize, encoder: &mut LogGroupEncoder) {
+    fn encode_into(&self, _index: usize, _entry: usize, encoder: &mut BatchEncoder) {
         encoder.push_encoded(self.0);
     }
 

@@ -1,5 +1,6 @@
-//! The engine's view of the wire: turn a finished LogGroup into a sealed body and an
-//! unsigned request once per batch, and sign a copy per attempt.
+//! The engine's view of the wire: turn a finished body (a LogGroup for PutLogs, a JSON
+//! body for web tracking) into a sealed body and an unsigned request once per batch, and
+//! sign a copy per attempt (web-tracking requests are sent as sealed).
 //!
 //! One [`Wire`] per destination: the producer's, and one for each configured project,
 //! which differs from it only in its endpoint and signature settings.
@@ -10,14 +11,16 @@ use core::time::Duration;
 
 use super::attempt::Attempt;
 use super::key::Route;
-use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
+use crate::config::{ConfigError, ProducerConfig, ProjectConfig, WireMode};
 use crate::credentials::Credentials;
 use crate::protocol::compress::{Compression, Compressor, ZstdLevel};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HttpRequest, HttpResponse};
 use crate::protocol::request::{self, PreparedBody, PutLogsTarget};
 use crate::protocol::response::ServerError;
-use crate::protocol::sign::{self, SignError, SignatureVersion, SigningConfig};
+#[cfg(feature = "signing")]
+use crate::protocol::sign;
+use crate::protocol::sign::{SignError, SignatureVersion, SigningConfig};
 use crate::protocol::time::UnixTime;
 
 /// A batch's body, built once at seal and shared by every attempt.
@@ -55,10 +58,13 @@ impl Sealed {
 /// lifetime.
 #[derive(Clone, Debug)]
 pub(crate) struct Wire {
+    mode: WireMode,
     endpoint: Endpoint,
     compression: Compression,
     zstd_level: ZstdLevel,
     signing: SigningConfig,
+    /// Sent with PutLogs only.
+    #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     user_agent: String,
     processor: Option<String>,
     metric_store: bool,
@@ -74,6 +80,7 @@ impl Wire {
             date_header: config.date_header,
         };
         Ok(Self {
+            mode: config.wire,
             endpoint,
             compression: config.compression,
             zstd_level: config.checked_zstd_level()?,
@@ -114,27 +121,32 @@ impl Wire {
         self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// Compress and digest a finished LogGroup and build its unsigned request.
+    /// Whether requests are signed (PutLogs), so that a batch waits for credentials.
+    pub(crate) fn is_signed(&self) -> bool {
+        self.mode.is_signed()
+    }
+
+    /// Compress and (for PutLogs) digest a finished body (a LogGroup, or a web-tracking
+    /// JSON body) and build its unsigned request.
     ///
     /// Uncompressed bodies share `raw`'s buffer; compressed ones get a buffer of exactly
     /// their size.
     pub(crate) fn seal(&self, route: &Route, raw: &Bytes, compressor: &mut Compressor) -> Sealed {
-        let target = self.target(route);
-        let version = self.signing.version;
-        let body = match target.compression(self.compression) {
+        let compression = match self.mode {
+            WireMode::PutLogs => self.target(route).compression(self.compression),
+            WireMode::WebTracking(_) => self.compression,
+        };
+        let compressed = match compression {
             Compression::None => None,
             // Only an unsupported algorithm (which config validation rules out) or libzstd
             // failing to allocate fails; sending the body uncompressed is still correct.
             c => compressor
                 .compress(c, self.zstd_level, raw)
                 .ok()
-                .map(|body| PreparedBody::from_parts(Bytes::from(body), raw.len(), c, version)),
-        }
-        .unwrap_or_else(|| {
-            PreparedBody::from_parts(raw.clone(), raw.len(), Compression::None, version)
-        });
-        let request = request::put_logs_request(&self.endpoint, &target, &body, &self.user_agent);
-        Sealed { request, body }
+                .map(|body| (Bytes::from(body), c)),
+        };
+        let (body, compression) = compressed.unwrap_or_else(|| (raw.clone(), Compression::None));
+        self.reseal(route, body, raw.len(), compression)
     }
 
     /// The sealed form of a body compressed earlier (replayed from a spool): digested and
@@ -146,10 +158,31 @@ impl Wire {
         raw_len: usize,
         compression: Compression,
     ) -> Sealed {
-        let body = PreparedBody::from_parts(body, raw_len, compression, self.signing.version);
-        let request =
-            request::put_logs_request(&self.endpoint, &self.target(route), &body, &self.user_agent);
-        Sealed { request, body }
+        match self.mode {
+            #[cfg(not(feature = "signing"))]
+            WireMode::PutLogs => unreachable!("PutLogs needs the `signing` feature (validated)"),
+            #[cfg(feature = "signing")]
+            WireMode::PutLogs => {
+                let version = self.signing.version;
+                let body = PreparedBody::from_parts(body, raw_len, compression, version);
+                let target = self.target(route);
+                let request =
+                    request::put_logs_request(&self.endpoint, &target, &body, &self.user_agent);
+                Sealed { request, body }
+            }
+            WireMode::WebTracking(style) => {
+                let body = PreparedBody::unsigned(body, raw_len, compression);
+                let request = request::web_tracking_request(
+                    &self.endpoint,
+                    route.project(),
+                    route.logstore(),
+                    &body,
+                    style,
+                )
+                .expect("route names are validated on construction");
+                Sealed { request, body }
+            }
+        }
     }
 
     fn target<'a>(&'a self, route: &'a Route) -> PutLogsTarget<'a> {
@@ -166,21 +199,24 @@ impl Wire {
             .with_processor(processor)
     }
 
-    /// A signed copy of the batch's request for one attempt at `wall`.
+    /// The batch's request for one attempt at `wall`: a signed copy for PutLogs (with
+    /// `credentials`, which a signed wire's batches wait for), the request as sealed for
+    /// web tracking.
     pub(crate) fn sign(
         &self,
         sealed: &Sealed,
-        credentials: &Credentials,
+        credentials: Option<&Credentials>,
         wall: UnixTime,
     ) -> Result<HttpRequest, SignError> {
         let mut request = sealed.request.clone();
-        sign::sign_request(
-            &mut request,
-            credentials,
-            &self.signing,
-            wall,
-            sealed.body.digest(),
-        )?;
+        // Only a body built with the `signing` feature has a digest.
+        #[cfg(feature = "signing")]
+        if let Some(digest) = sealed.body.digest() {
+            let credentials = credentials.ok_or(SignError::InvalidCredentials)?;
+            sign::sign_request(&mut request, credentials, &self.signing, wall, digest)?;
+        }
+        #[cfg(not(feature = "signing"))]
+        let _ = (credentials, wall, &mut request);
         Ok(request)
     }
 }
@@ -224,8 +260,12 @@ mod tests {
         let raw = proto::LogGroupEncoder::with_capacity(64).finish("", "", wire.tags());
         let sealed = wire.seal(&route, &Bytes::from(raw), &mut Compressor::new());
         let credentials = Credentials::new("testAccessKeyId", SECRET);
-        wire.sign(&sealed, &credentials, UnixTime::from_secs(1_795_570_830))
-            .unwrap()
+        wire.sign(
+            &sealed,
+            Some(&credentials),
+            UnixTime::from_secs(1_795_570_830),
+        )
+        .unwrap()
     }
 
     /// The signature version of a signed request's `authorization` header.

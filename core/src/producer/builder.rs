@@ -26,10 +26,13 @@ use crate::rt::{HttpTransport, Runtime};
 ///     .build()?;
 /// ```
 ///
-/// * **Credentials** (required): static keys ([`Credentials::new`](crate::Credentials::new),
+/// * **Credentials** (required, except for web tracking): static keys
+///   ([`Credentials::new`](crate::Credentials::new),
 ///   [`Credentials::from_env`](crate::Credentials::from_env)), or a
 ///   [`CredentialsProvider`] the producer asks before the credentials expire and after the
-///   server rejects them.
+///   server rejects them. A web-tracking producer
+///   ([`WireMode::WebTracking`](crate::config::WireMode::WebTracking)) is anonymous and
+///   takes none: credentials given to it are a [`ConfigError`].
 /// * **Projects**: a project may have its own endpoint, credentials and signature settings
 ///   ([`with_project`](Self::with_project)); sends to every other project use the
 ///   producer's.
@@ -176,11 +179,29 @@ impl ProducerBuilder {
             store,
             ..
         } = self;
-        let credentials = credentials.ok_or(BuildError::MissingCredentials)?;
-        if let CredentialsSource::Static(c) = &credentials {
+        let signed = config.wire.is_signed();
+        let credentials = match credentials {
+            Some(credentials) if signed => Some(credentials),
+            None if signed => return Err(BuildError::MissingCredentials),
+            // Web tracking is anonymous: credentials given for it are a mistake.
+            Some(_) => return Err(ANONYMOUS_CREDENTIALS.into()),
+            None => None,
+        };
+        if let Some(CredentialsSource::Static(c)) = &credentials {
             if let Some(reason) = c.defect() {
                 return Err(BuildError::InvalidCredentials { reason });
             }
+        }
+        if !signed && projects.iter().any(|(_, p)| p.credentials.is_some()) {
+            return Err(ANONYMOUS_CREDENTIALS.into());
+        }
+        if !signed && store.is_some() {
+            // A spool's bodies are replayed as they were written, in one wire's format.
+            return Err(ConfigError::Unsupported {
+                field: "spool",
+                reason: "web tracking producers keep no spool",
+            }
+            .into());
         }
         let transport = match transport {
             Some(transport) => transport,
@@ -190,8 +211,9 @@ impl ProducerBuilder {
         };
         config.date_header = resolve_date_header(config.date_header, &*transport)?;
         let (fixed, provider) = match credentials {
-            CredentialsSource::Static(c) => (Some(c), None),
-            CredentialsSource::Provider(p) => (None, Some(p)),
+            Some(CredentialsSource::Static(c)) => (Some(c), None),
+            Some(CredentialsSource::Provider(p)) => (None, Some(p)),
+            None => (None, None),
         };
         let mut engine = Engine::new(&config, runtime.unix_time(), fixed)?;
         engine.set_tag_heap(DeliveryHandle::SLOT_HEAP);
@@ -235,6 +257,12 @@ impl ProducerBuilder {
         Ok((Producer::from_shared(shared), driver))
     }
 }
+
+/// Credentials given to a web-tracking producer, which signs nothing.
+const ANONYMOUS_CREDENTIALS: ConfigError = ConfigError::Unsupported {
+    field: "credentials",
+    reason: "web tracking is anonymous: give no credentials (use WireMode::PutLogs to sign)",
+};
 
 /// Where the request date goes on `transport`: [`DateHeader::Auto`] becomes `Date` where
 /// the transport can send one and `x-log-date` where it cannot (`fetch`).

@@ -111,6 +111,8 @@ pub(crate) struct Shared {
     pub(super) callbacks: Lock<CallbackQueue>,
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) max_block: Duration,
+    /// Whether a sender may encode a log ahead of the lock (batches are `LogGroup`s).
+    pub(crate) pre_encode: bool,
 }
 
 impl Shared {
@@ -120,6 +122,7 @@ impl Shared {
         max_block: Duration,
     ) -> Self {
         Self {
+            pre_encode: engine.writes_log_groups(),
             state: Lock::new(State {
                 engine,
                 driver_waker: None,

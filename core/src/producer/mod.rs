@@ -57,6 +57,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::config::ProducerConfig;
+use crate::engine::Format;
 use crate::engine::{
     Encoded, LogParts, LogSource, Metrics, Record, Refusal, Route, RouteRef, SendError, Ticket,
 };
@@ -255,7 +256,8 @@ impl Producer {
         logs: &L,
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, Refusal> {
-        if logs.count() == 1 && !logs.is_encoded(0) {
+        // Web tracking's JSON is written under the lock only.
+        if logs.count() == 1 && !logs.is_encoded(0) && self.shared.pre_encode {
             return match self.shared.state.try_lock() {
                 Some(state) => self.push_locked(state, route, logs, make_tag),
                 None => self.push_one_contended(route, logs, make_tag),
@@ -276,7 +278,7 @@ impl Producer {
         if let Some(defect) = logs.defect(0) {
             return Err(Refusal::InvalidLog { index: 0, defect });
         }
-        let len = logs.encoded_len(0);
+        let len = logs.encoded_len(0, Format::LogGroup);
         if len > PRE_ENCODE_MAX {
             return self.push_locked(self.shared.state.lock(), route, logs, make_tag);
         }

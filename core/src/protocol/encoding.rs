@@ -2,6 +2,9 @@
 //! decoding of queries, and hex. Shared by PutLogs paths (`request`) and the signature
 //! canonicalisation (`sign`).
 
+// Query parsing and `%20` encoding are the signers' (feature `signing`).
+#![cfg_attr(not(feature = "signing"), allow(dead_code))]
+
 use alloc::string::String;
 use alloc::vec::Vec;
 

@@ -93,12 +93,12 @@ impl ScriptedReply {
                 code,
                 message,
             } => {
-                let mut body = String::with_capacity(32 + code.len() + message.len());
-                body.push_str("{\"errorCode\":");
-                json::write_str(&mut body, code);
-                body.push_str(",\"errorMessage\":");
-                json::write_str(&mut body, message);
-                body.push('}');
+                let mut body = Vec::with_capacity(32 + code.len() + message.len());
+                body.extend_from_slice(b"{\"errorCode\":");
+                json::write_str_bytes(&mut body, code);
+                body.extend_from_slice(b",\"errorMessage\":");
+                json::write_str_bytes(&mut body, message);
+                body.push(b'}');
                 let response = HttpResponse::new(*status)
                     .with_header("content-type", "application/json")
                     .with_header(REQUEST_ID_HEADER, ScriptedTransport::request_id(index))

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //!  new Producer(options) ─► options.rs ─► ProducerConfig + Route + credentials mode
-//!  send(object, target?) ─► log.rs ─► Log, target.rs ─► Route ─► core Producer ─► engine ─► PutLogs
-//!      ─► [WebTrackingTransport] ─► PageLifeTransport ─► fetch ─► SLS
+//!  send(object, target?) ─► log.rs ─► Log, target.rs ─► Route ─► core Producer ─► engine
+//!      ─► PutLogs, or web tracking (`webTracking: true`) ─► PageLifeTransport ─► fetch ─► SLS
 //! ```
 //!
 //! The JS API (see the package README and `index.d.ts`):

@@ -6,6 +6,7 @@ use js_sys::{Function, Object, Reflect};
 use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::config::SignatureVersion;
+use sls_producer_core::config::{TrackStyle, WireMode};
 use sls_producer_core::credentials::Credentials;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -100,9 +101,25 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
         config = config.with_request_timeout(t);
     }
     match optional_string(options, "compression")?.as_deref() {
-        None if web_tracking => config = config.with_compression(Compression::None),
-        None | Some("lz4") => config = config.with_compression(Compression::Lz4),
-        Some("none") => config = config.with_compression(Compression::None),
+        // Web tracking without custom headers needs no CORS preflight, but cannot say
+        // that its body is compressed.
+        None if web_tracking => {
+            config = config
+                .with_compression(Compression::None)
+                .with_wire(WireMode::WebTracking(TrackStyle::CorsSimple));
+        }
+        None | Some("lz4") => {
+            config = config.with_compression(Compression::Lz4);
+            if web_tracking {
+                config = config.with_wire(WireMode::WebTracking(TrackStyle::Headers));
+            }
+        }
+        Some("none") => {
+            config = config.with_compression(Compression::None);
+            if web_tracking {
+                config = config.with_wire(WireMode::WebTracking(TrackStyle::CorsSimple));
+            }
+        }
         Some(_) => return Err(invalid("`compression` must be \"lz4\" or \"none\"")),
     }
     match optional_string(options, "signatureVersion")?.as_deref() {

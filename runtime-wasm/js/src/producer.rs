@@ -1,11 +1,9 @@
 //! The exported `Producer` class.
 
 use js_sys::{Function, Object, Promise, Reflect};
-use sls_producer_core::protocol::endpoint::Endpoint;
 use sls_producer_wasm::{
-    BuildError, Credentials, FetchTransport, JsCredentialsProvider, Metrics, PageLifeListener,
-    PageLifeTransport, Producer, ProducerBuilderExt as _, Record, Route, WebTrackingTransport,
-    flush_on_page_hide,
+    BuildError, FetchTransport, JsCredentialsProvider, Metrics, PageLifeListener,
+    PageLifeTransport, Producer, ProducerBuilderExt as _, Record, Route, flush_on_page_hide,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -64,14 +62,10 @@ impl JsProducer {
         let transport = PageLifeTransport::new(
             FetchTransport::new().with_request_timeout(config.request_timeout),
         );
-        let endpoint = Endpoint::parse(&config.endpoint)
-            .map_err(|e| error(Code::InvalidOptions, &e.to_string()))?;
         let builder = Producer::builder(config);
         let builder = match auth {
-            Auth::WebTracking => builder
-                .with_transport(WebTrackingTransport::new(transport.clone(), endpoint))
-                // Never sent: the tracking transport drops every signature header.
-                .with_credentials(Credentials::new("anonymous", "anonymous")),
+            // Anonymous: the core writes web-tracking requests (`WireMode::WebTracking`).
+            Auth::WebTracking => builder.with_transport(transport.clone()),
             Auth::Sts(callback) => builder
                 .with_transport(transport.clone())
                 .with_credentials_provider(JsCredentialsProvider::new(callback)),

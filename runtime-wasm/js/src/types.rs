@@ -86,7 +86,9 @@ export interface ProducerOptions {
   maxRetryBackoffMs?: number;
   /** Time allowed for one request. Default 60000. */
   requestTimeoutMs?: number;
-  /** Body compression: `"lz4"` (default for PutLogs) or `"none"`. */
+  /** Body compression: `"lz4"` (default for PutLogs) or `"none"` (default for web
+   *  tracking, whose requests then carry no custom header and need no CORS preflight;
+   *  `"lz4"` with web tracking sends the `x-log-*` headers, which costs one). */
   compression?: "lz4" | "none";
   /** Signature version. Default `"v1"`; `"v4"` needs `region` (or an
    *  `{region}.log.aliyuncs.com` endpoint). */

@@ -62,7 +62,7 @@ fn signed(sls: &LocalSls, logstore: &str, raw: &[u8], compression: Compression) 
         &creds,
         &SigningConfig::v1(),
         UnixTime::from_secs(T0),
-        body.digest(),
+        body.digest().unwrap(),
     )
     .expect("signs");
     req
@@ -233,7 +233,7 @@ fn flawed_signed(sls: &LocalSls, raw: &[u8], flaw: Flaw, config: &SigningConfig)
     let target = PutLogsTarget::logstore("proj", "app").expect("names");
     let body = PreparedBody::new(Compression::Lz4, raw, config.version).expect("compresses");
     let mut req = put_logs_request(&endpoint, &target, &body, "");
-    let mut digest = body.digest().clone();
+    let mut digest = body.digest().unwrap().clone();
     let mut secret = AK.1;
     match flaw {
         Flaw::Sound | Flaw::NoMd5 => {}

@@ -200,6 +200,13 @@ pub(crate) fn track_post(
         require_tracking(shared, &project, logstore)?;
         anonymous()
     };
+    // PutWebtracking documents LZ4 (and deflate) only.
+    if let Some(zstd) = req
+        .header("x-log-compresstype")
+        .filter(|t| t.trim() == "zstd")
+    {
+        return Err(SlsError::invalid_compress_type(zstd));
+    }
     let mut buffer = shared.raw_buffers.lease();
     let (compression, raw) = decompress_body(
         &req.headers,

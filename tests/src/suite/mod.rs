@@ -8,7 +8,8 @@
 //!                                                     ├─► rotation     credentials refreshed before expiry / after 401
 //!                                                     ├─► projects     per-project endpoints and keys, the rest on the default
 //!                                                     ├─► clock_skew   a server whose clock is an hour off: offset learned, all delivered
-//!                                                     └─► concurrency  senders on threads and tasks, blocking methods, send_blocking
+//!                                                     ├─► concurrency  senders on threads and tasks, blocking methods, send_blocking
+//!                                                     └─► tracking     web tracking: anonymous JSON posts, both styles
 //! ```
 //!
 //! The suite is written once, as functions generic over [`RuntimeUnderTest`]: what a test
@@ -32,6 +33,7 @@ mod projects;
 mod rotation;
 mod support;
 mod throughput;
+mod tracking;
 
 use core::future::Future;
 use core::pin::Pin;
@@ -52,6 +54,7 @@ pub use outage::{
 pub use projects::projects_go_to_their_own_servers_with_their_own_keys;
 pub use rotation::credentials_rotate_mid_run;
 pub use throughput::million_logs_counted_exactly;
+pub use tracking::web_tracking_delivers_anonymously;
 
 /// A boxed `Send` future, as runtimes hand them out.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -157,6 +160,11 @@ macro_rules! runtime_suite {
         #[test]
         fn send_blocking_waits_for_room_up_to_max_block() {
             $crate::suite::send_blocking_waits_for_room_up_to_max_block(&$make);
+        }
+
+        #[test]
+        fn web_tracking_delivers_anonymously() {
+            $crate::suite::web_tracking_delivers_anonymously(&$make);
         }
     };
 }

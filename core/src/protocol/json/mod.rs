@@ -1,5 +1,6 @@
-//! Just enough JSON for SLS, without serde: a string writer (web-tracking bodies) and a
-//! reader that pulls the string-valued members out of one flat object (error bodies).
+//! Just enough JSON for SLS, without serde: a string writer (web-tracking bodies), a
+//! reader that pulls the string-valued members out of one flat object (error bodies), and
+//! one that reads the logs of a web-tracking body back (logs handed back on failure).
 //!
 //! The reader accepts exactly the JSON grammar of RFC 8259 (plus a leading UTF-8 BOM).
 //! Members whose values are not strings are checked for well-formedness and skipped,
@@ -7,43 +8,71 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 /// How deeply containers may nest inside a skipped value before the reader gives up.
 pub(crate) const MAX_DEPTH: usize = 64;
 
-/// Append `s` to `out` as a quoted JSON string.
+/// Append `s` to `out` as a quoted JSON string: exactly [`str_len`]`(s)` bytes.
 ///
 /// Escapes `"`, `\` and the C0 control characters (short forms for `\b \f \n \r \t`,
 /// `\u00XX` for the rest). Everything else, non-ASCII included, is written as is, which is
 /// valid JSON for any UTF-8 reader.
-pub(crate) fn write_str(out: &mut String, s: &str) {
+pub(crate) fn write_str_bytes(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
-    out.push('"');
+    out.push(b'"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
-        let short = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if short.is_empty() {
-            // Writing into a String cannot fail.
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(short);
+        let Some(short) = escape(b) else { continue };
+        out.extend_from_slice(&s.as_bytes()[start..i]);
+        match short {
+            Escape::Short(c) => out.extend_from_slice(&[b'\\', c]),
+            Escape::Unicode => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
-    out.push('"');
+    out.extend_from_slice(&s.as_bytes()[start..]);
+    out.push(b'"');
+}
+
+/// Bytes [`write_str_bytes`] appends for `s`: quotes and escapes included.
+pub(crate) fn str_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match escape(b) {
+            None => 1,
+            Some(Escape::Short(_)) => 2,
+            Some(Escape::Unicode) => 6,
+        })
+        .sum::<usize>()
+        + 2
+}
+
+/// How a byte of a string is written in JSON, if not as itself.
+#[derive(Clone, Copy)]
+enum Escape {
+    /// A backslash and this character.
+    Short(u8),
+    /// `\u00XX`.
+    Unicode,
+}
+
+fn escape(b: u8) -> Option<Escape> {
+    Some(match b {
+        b'"' => Escape::Short(b'"'),
+        b'\\' => Escape::Short(b'\\'),
+        b'\n' => Escape::Short(b'n'),
+        b'\r' => Escape::Short(b'r'),
+        b'\t' => Escape::Short(b't'),
+        0x08 => Escape::Short(b'b'),
+        0x0c => Escape::Short(b'f'),
+        0x00..=0x1f => Escape::Unicode,
+        _ => return None,
+    })
 }
 
 /// Why a JSON text could not be read. Offsets are byte offsets into the input.
@@ -132,6 +161,54 @@ pub(crate) fn string_members(input: &[u8]) -> Result<Vec<(String, String)>, Json
     }
 }
 
+/// The logs of a web-tracking body (`{.., "__logs__": [{"k": "v", ..}, ..], ..}`): each
+/// log's members in document order. Every member of a log must be a string; the other
+/// members of the body are validated and skipped.
+pub(crate) fn tracked_logs(input: &[u8]) -> Result<Vec<Vec<(String, String)>>, JsonError> {
+    let text = core::str::from_utf8(input).map_err(|_| JsonError::NotUtf8)?;
+    let mut r = Reader {
+        s: text,
+        b: text.as_bytes(),
+        pos: 0,
+    };
+    let mut logs = Vec::new();
+    r.skip_ws();
+    if r.peek() != Some(b'{') {
+        return Err(JsonError::NotAnObject);
+    }
+    r.object(|r, key| {
+        if key != "__logs__" {
+            return r.skip_value(1);
+        }
+        r.expect(b'[')?;
+        r.skip_ws();
+        if r.peek() == Some(b']') {
+            r.pos += 1;
+            return Ok(());
+        }
+        loop {
+            r.skip_ws();
+            let mut log = Vec::new();
+            r.object(|r, key| {
+                log.push((key, r.string()?));
+                Ok(())
+            })?;
+            logs.push(log);
+            r.skip_ws();
+            match r.next()? {
+                b',' => continue,
+                b']' => return Ok(()),
+                _ => return Err(JsonError::Unexpected { at: r.pos - 1 }),
+            }
+        }
+    })?;
+    r.skip_ws();
+    match r.peek() {
+        None => Ok(logs),
+        Some(_) => Err(JsonError::Unexpected { at: r.pos }),
+    }
+}
+
 struct Reader<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -153,6 +230,34 @@ impl Reader<'_> {
         match self.next()? {
             c if c == want => Ok(()),
             _ => Err(JsonError::Unexpected { at: self.pos - 1 }),
+        }
+    }
+
+    /// An object at the current `{`: `member` reads each value (after its key, the colon
+    /// and any whitespace).
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, String) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        self.expect(b'{')?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            let key = self.string()?;
+            self.skip_ws();
+            self.expect(b':')?;
+            self.skip_ws();
+            member(self, key)?;
+            self.skip_ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Ok(()),
+                _ => return Err(JsonError::Unexpected { at: self.pos - 1 }),
+            }
         }
     }
 

@@ -125,6 +125,36 @@ fn nesting_is_bounded() {
     assert_eq!(members(&huge), Err(JsonError::TooDeep));
 }
 
+/// [`write_str_bytes`] into a `String`, checking [`str_len`].
+fn write_str(out: &mut String, s: &str) {
+    let mut bytes = Vec::new();
+    write_str_bytes(&mut bytes, s);
+    assert_eq!(bytes.len(), str_len(s));
+    out.push_str(core::str::from_utf8(&bytes).unwrap());
+}
+
+#[test]
+fn tracked_logs_reads_the_logs_list_and_skips_the_rest() {
+    let body = br#"{"__topic__":{"x":[1]}, "__logs__" : [ {"a":"1","b":"\n"}, {} ],"__tags__":{}}"#;
+    assert_eq!(
+        tracked_logs(body).unwrap(),
+        vec![vec![pair("a", "1"), pair("b", "\n")], vec![]]
+    );
+    assert_eq!(
+        tracked_logs(br#"{"__logs__":[]}"#).unwrap(),
+        Vec::<Vec<_>>::new()
+    );
+    assert!(
+        tracked_logs(br#"{"__logs__":[{"a":1}]}"#).is_err(),
+        "values are strings"
+    );
+    assert!(
+        tracked_logs(br#"{"__logs__":[{"a":"1"}]"#).is_err(),
+        "unclosed"
+    );
+    assert!(tracked_logs(b"[]").is_err());
+}
+
 #[test]
 fn writer_escapes_exactly_what_json_requires() {
     let mut out = String::new();
@@ -154,6 +184,23 @@ proptest! {
         }
         doc.push('}');
         prop_assert_eq!(members(&doc).unwrap(), fields);
+    }
+
+    #[test]
+    fn any_log_reads_back_from_a_tracking_body(
+        fields in proptest::collection::vec((any::<String>(), any::<String>()), 0..6)
+    ) {
+        let mut doc = String::from("{\"__logs__\":[{");
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                doc.push(',');
+            }
+            write_str(&mut doc, k);
+            doc.push(':');
+            write_str(&mut doc, v);
+        }
+        doc.push_str("}]}");
+        prop_assert_eq!(tracked_logs(doc.as_bytes()).unwrap(), vec![fields]);
     }
 
     #[test]

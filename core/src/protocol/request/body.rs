@@ -6,29 +6,35 @@ use alloc::vec::Vec;
 
 use super::target::PutLogsTarget;
 use super::{API_VERSION, CONTENT_TYPE_PROTOBUF, DEFAULT_USER_AGENT};
-use crate::protocol::compress::{self, CompressError, Compression};
+use crate::protocol::compress::Compression;
+#[cfg(feature = "signing")]
+use crate::protocol::compress::{self, CompressError};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method};
-use crate::protocol::sign::{BodyDigest, SignatureVersion};
+use crate::protocol::sign::BodyDigest;
+#[cfg(feature = "signing")]
+use crate::protocol::sign::SignatureVersion;
 
-/// A PutLogs body ready to send, built once per batch and shared by every attempt: the
-/// (compressed) bytes, the uncompressed size, the compression and the digest the signature
-/// covers.
+/// A request body ready to send, built once per batch and shared by every attempt: the
+/// (compressed) bytes, the uncompressed size, the compression and, for a signed request,
+/// the digest the signature covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreparedBody {
     body: Bytes,
     raw_len: usize,
     compression: Compression,
-    digest: BodyDigest,
+    digest: Option<BodyDigest>,
 }
 
 impl PreparedBody {
-    /// Compress `raw` (an encoded LogGroup) and digest the result for `signature`.
+    /// Compress `raw` (an encoded LogGroup) and digest the result for `signature`
+    /// (feature `signing`).
     ///
     /// # Errors
     ///
     /// [`CompressError`] if this build cannot compress with `compression` (zstd without
     /// the `zstd` feature).
+    #[cfg(feature = "signing")]
     pub fn new(
         compression: Compression,
         raw: &[u8],
@@ -45,19 +51,31 @@ impl PreparedBody {
 
     /// Wrap a body that is already compressed with `compression` (or, for
     /// [`Compression::None`], the raw LogGroup itself, without a copy). `raw_len` is the
-    /// uncompressed size.
+    /// uncompressed size. Feature `signing`.
+    #[cfg(feature = "signing")]
     pub fn from_parts(
         body: Bytes,
         raw_len: usize,
         compression: Compression,
         signature: SignatureVersion,
     ) -> Self {
-        let digest = BodyDigest::for_version(signature, &body);
+        let digest = Some(BodyDigest::for_version(signature, &body));
         Self {
             body,
             raw_len,
             compression,
             digest,
+        }
+    }
+
+    /// [`PreparedBody::from_parts`] for a request that is not signed (web tracking): no
+    /// digest.
+    pub fn unsigned(body: Bytes, raw_len: usize, compression: Compression) -> Self {
+        Self {
+            body,
+            raw_len,
+            compression,
+            digest: None,
         }
     }
 
@@ -76,9 +94,10 @@ impl PreparedBody {
         self.compression
     }
 
-    /// The digest to hand to [`sign_request`](crate::protocol::sign::sign_request).
-    pub fn digest(&self) -> &BodyDigest {
-        &self.digest
+    /// The digest to hand to [`sign_request`](crate::protocol::sign::sign_request); `None`
+    /// for an [`unsigned`](Self::unsigned) body.
+    pub fn digest(&self) -> Option<&BodyDigest> {
+        self.digest.as_ref()
     }
 }
 

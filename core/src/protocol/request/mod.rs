@@ -1,4 +1,4 @@
-//! The PutLogs request as data, and the web-tracking requests.
+//! The PutLogs request as data, and the web-tracking (PutWebtracking) request.
 //!
 //! ```text
 //!  once per batch:  LogGroup bytes ──PreparedBody::new──► compressed Bytes + raw size
@@ -29,7 +29,7 @@ mod track;
 pub use body::{PreparedBody, put_logs_request};
 pub use name::{InvalidName, InvalidNameReason, NameKind, validate_logstore, validate_project};
 pub use target::PutLogsTarget;
-pub use track::{TrackBody, TrackStyle, web_tracking_request};
+pub use track::{TrackEncoder, TrackStyle, decode_tracked_logs, web_tracking_request};
 
 /// The `x-log-apiversion` every request carries.
 pub const API_VERSION: &str = "0.6.0";

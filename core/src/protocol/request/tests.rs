@@ -8,6 +8,7 @@ use crate::credentials::Credentials;
 use crate::protocol::compress::{self, Compression};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method, Scheme};
+use crate::protocol::proto::Log;
 use crate::protocol::sign::{SignatureVersion, SigningConfig, content_md5_hex, sign_request};
 use crate::protocol::time::UnixTime;
 
@@ -164,7 +165,7 @@ fn signed_request_md5_is_uppercase_over_the_compressed_body() {
         &creds,
         &SigningConfig::v1(),
         UnixTime::from_secs(1_136_214_245),
-        body.digest(),
+        body.digest().unwrap(),
     )
     .unwrap();
     let md5 = req.header("content-md5").unwrap();
@@ -199,7 +200,7 @@ fn signed_request_md5_is_uppercase_over_the_compressed_body() {
         &creds,
         &SigningConfig::v4("cn-hangzhou"),
         UnixTime::from_secs(1_136_214_245),
-        body.digest(),
+        body.digest().unwrap(),
     )
     .unwrap();
     assert_eq!(req.header("x-log-date"), Some("20060102T150405Z"));
@@ -208,7 +209,7 @@ fn signed_request_md5_is_uppercase_over_the_compressed_body() {
     ));
     assert_eq!(
         req.header("x-log-content-sha256"),
-        Some(body.digest().hex())
+        Some(body.digest().unwrap().hex())
     );
 }
 
@@ -393,60 +394,127 @@ fn name_rules() {
     );
 }
 
+fn track_body(topic: &str, source: &str, tags: &[(&str, &str)], logs: &[Log]) -> Vec<u8> {
+    let mut b = TrackEncoder::with_buffer(Vec::with_capacity(64));
+    for log in logs {
+        let before = b.len();
+        b.push_log(log);
+        assert_eq!(b.len() - before, TrackEncoder::log_entry_len(log));
+    }
+    let before = b.len();
+    let trailer = TrackEncoder::trailer_len(topic, source, tags.iter().copied());
+    b.grow_to(before + trailer);
+    let capacity = b.capacity();
+    let json = b.finish(topic, source, tags.iter().copied());
+    let empty = usize::from(logs.is_empty());
+    assert_eq!(json.len() - before, trailer + empty, "trailer_len is exact");
+    if !logs.is_empty() {
+        assert_eq!(json.capacity(), capacity, "finished within the capacity");
+    }
+    json
+}
+
 #[test]
-fn track_body_json() {
-    let mut b = TrackBody::new("my \"topic\"", "");
-    assert!(b.is_empty());
-    b.push_log([("k", "v"), ("path", "/a\\b\n")]);
-    b.push_log(Vec::<(String, String)>::new());
-    b.push_log([("中文".to_string(), "\u{1}".to_string())]);
-    assert_eq!(b.log_count(), 3);
-    let before = b.byte_len();
-    let json = b.finish([("env", "prod")]);
-    assert!(json.len() > before);
+fn track_body_json_escapes_control_and_unicode_characters() {
+    let logs = [
+        Log::new(1_700_000_000)
+            .with_content("k", "v")
+            .with_content("path", "/a\\b\n\"q\""),
+        Log::new(0),
+        Log::new(7)
+            .with_content("中文", "\u{1}\u{8}\u{c}\r\t\u{1f}\u{7f}é")
+            .with_content("emoji", "😀"),
+    ];
+    let tags = [("env", "prod"), ("__pack_id__", "AB-1")];
+    let json = track_body("my \"topic\"", "", &tags, &logs);
     assert_eq!(
-        json,
-        r#"{"__topic__":"my \"topic\"","__source__":"","__logs__":[{"k":"v","path":"/a\\b\n"},{},{"中文":"\u0001"}],"__tags__":{"env":"prod"}}"#
+        core::str::from_utf8(&json).unwrap(),
+        concat!(
+            r#"{"__logs__":[{"__time__":"1700000000","k":"v","path":"/a\\b\n\"q\""},"#,
+            r#"{"__time__":"0"},"#,
+            r#"{"__time__":"7","中文":"\u0001\b\f\r\t\u001f"#,
+            "\u{7f}",
+            r#"é","emoji":"😀"}],"#,
+            r#""__topic__":"my \"topic\"","__source__":"","#,
+            r#""__tags__":{"env":"prod","__pack_id__":"AB-1"}}"#,
+        )
     );
-    let empty = TrackBody::new("", "src").finish(core::iter::empty::<(&str, &str)>());
+    assert_eq!(decode_tracked_logs(&json).unwrap(), logs, "read back");
+    let empty = track_body("", "src", &[], &[]);
     assert_eq!(
-        empty,
-        r#"{"__topic__":"","__source__":"src","__logs__":[],"__tags__":{}}"#
+        core::str::from_utf8(&empty).unwrap(),
+        r#"{"__logs__":[],"__topic__":"","__source__":"src","__tags__":{}}"#
+    );
+    assert_eq!(decode_tracked_logs(&empty).unwrap(), []);
+}
+
+#[test]
+fn track_entries_written_ahead_are_pushed_as_they_are() {
+    let log = Log::new(5).with_content("a", "b");
+    let mut entry = Vec::new();
+    TrackEncoder::write_entry(log.time(), log.contents(), &mut entry);
+    assert_eq!(entry, br#",{"__time__":"5","a":"b"}"#);
+    let mut ahead = TrackEncoder::with_buffer(b"old contents".to_vec());
+    let mut direct = TrackEncoder::new();
+    for _ in 0..2 {
+        ahead.push_entry(&entry);
+        direct.push_parts(5, [("a", "b")].into_iter());
+    }
+    assert_eq!(ahead, direct);
+    assert_eq!(
+        ahead.finish("", "", core::iter::empty::<(&str, &str)>()),
+        br#"{"__logs__":[{"__time__":"5","a":"b"},{"__time__":"5","a":"b"}],"__topic__":"","__source__":"","__tags__":{}}"#
+    );
+    assert_eq!(
+        decode_tracked_logs(br#"{"__logs__":[{"a":"b"}]}"#),
+        None,
+        "not written by the encoder: no __time__"
     );
 }
 
 #[test]
 fn web_tracking_requests() {
-    let json = TrackBody::new("t", "s").finish([("a", "b")]);
-    let len = json.len().to_string();
-    let body = Bytes::from(json);
-    let req = web_tracking_request(
-        &ep(PUBLIC),
-        "proj",
-        "web_log",
-        body.clone(),
-        TrackStyle::Headers,
-    )
-    .unwrap();
+    let log = Log::new(1).with_content("k", "v");
+    let json = track_body("t", "s", &[("a", "b")], &[log]);
+    let raw_len = json.len();
+    let body = PreparedBody::unsigned(Bytes::from(json), raw_len, Compression::None);
+    assert_eq!(body.digest(), None, "nothing to sign");
+    let req =
+        web_tracking_request(&ep(PUBLIC), "proj", "web_log", &body, TrackStyle::Headers).unwrap();
     assert_eq!(req.method, Method::Post);
     assert_eq!(
         req.url(),
-        "https://proj.cn-hangzhou.log.aliyuncs.com/logstores/web_log/track"
+        "https://proj.cn-hangzhou.log.aliyuncs.com/logstores/web_log/track?APIVersion=0.6.0"
     );
     let expected: Vec<(HeaderName, String)> = vec![
         ("host".into(), "proj.cn-hangzhou.log.aliyuncs.com".into()),
         ("content-type".into(), "application/json".into()),
         ("x-log-apiversion".into(), "0.6.0".into()),
-        ("x-log-bodyrawsize".into(), len),
+        ("x-log-bodyrawsize".into(), raw_len.to_string()),
     ];
     assert_eq!(req.headers, expected);
-    assert_eq!(req.body, body);
+    assert_eq!(&req.body, body.body());
+
+    let lz4 = PreparedBody::unsigned(Bytes::from_static(b"compressed"), 999, Compression::Lz4);
+    let req =
+        web_tracking_request(&ep(PUBLIC), "proj", "web_log", &lz4, TrackStyle::Headers).unwrap();
+    assert_eq!(req.header("x-log-bodyrawsize"), Some("999"));
+    assert_eq!(req.header("x-log-compresstype"), Some("lz4"));
+    for signed in [
+        "authorization",
+        "content-md5",
+        "date",
+        "x-log-date",
+        "x-log-signaturemethod",
+    ] {
+        assert_eq!(req.header(signed), None, "{signed}");
+    }
 
     let req = web_tracking_request(
         &ep("http://127.0.0.1:8080"),
         "proj",
         "web_log",
-        body.clone(),
+        &body,
         TrackStyle::CorsSimple,
     )
     .unwrap();
@@ -459,13 +527,9 @@ fn web_tracking_requests() {
         ("content-type".into(), "text/plain;charset=UTF-8".into()),
     ];
     assert_eq!(req.headers, expected);
-    assert!(
-        !req.headers.iter().any(|(n, _)| n.starts_with("x-")),
-        "CORS-simple: no custom headers"
-    );
 
     assert_eq!(
-        web_tracking_request(&ep(PUBLIC), "proj", "Bad", body, TrackStyle::Headers)
+        web_tracking_request(&ep(PUBLIC), "proj", "Bad", &body, TrackStyle::Headers)
             .unwrap_err()
             .kind,
         NameKind::Logstore

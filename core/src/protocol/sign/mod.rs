@@ -23,28 +23,38 @@
 use alloc::string::String;
 use core::fmt;
 
+#[cfg(feature = "signing")]
 use md5::{Digest as _, Md5};
+#[cfg(feature = "signing")]
 use sha2::Sha256;
 
+#[cfg(feature = "signing")]
 use crate::credentials::{Credentials, Secret};
+#[cfg(feature = "signing")]
 use crate::protocol::encoding::{HexCase, hex};
+#[cfg(feature = "signing")]
 use crate::protocol::http::{HeaderName, HttpRequest};
+#[cfg(feature = "signing")]
 use crate::protocol::time::UnixTime;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "signing"))]
 mod tests;
+#[cfg(feature = "signing")]
 mod v1;
+#[cfg(feature = "signing")]
 mod v4;
-#[cfg(test)]
+#[cfg(all(test, feature = "signing"))]
 mod vectors;
 
 /// Uppercase hex MD5 of `body`, the `Content-MD5` value SLS expects (not base64, unlike
 /// RFC 1864).
+#[cfg(feature = "signing")]
 pub(crate) fn content_md5_hex(body: &[u8]) -> String {
     hex(&Md5::digest(body), HexCase::Upper)
 }
 
 /// Lower-case hex SHA-256 of `body`, the `x-log-content-sha256` value of signature v4.
+#[cfg(feature = "signing")]
 pub(crate) fn sha256_hex(body: &[u8]) -> String {
     hex(&Sha256::digest(body), HexCase::Lower)
 }
@@ -114,6 +124,7 @@ impl SigningConfig {
     }
 
     /// The digest of `body` this configuration signs with (see [`BodyDigest`]).
+    #[cfg(feature = "signing")]
     pub fn digest(&self, body: &[u8]) -> BodyDigest {
         BodyDigest::for_version(self.version, body)
     }
@@ -133,6 +144,7 @@ pub struct BodyDigest {
 
 impl BodyDigest {
     /// The digest of `body` for signature `version`.
+    #[cfg(feature = "signing")]
     pub fn for_version(version: SignatureVersion, body: &[u8]) -> Self {
         let hex = match version {
             SignatureVersion::V1 => content_md5_hex(body),
@@ -198,6 +210,7 @@ impl fmt::Display for SignError {
 impl core::error::Error for SignError {}
 
 /// Header names [`sign_request`] adds; any earlier values are replaced when re-signing.
+#[cfg(feature = "signing")]
 const PER_ATTEMPT_HEADERS: [&str; 7] = [
     "date",
     "x-log-date",
@@ -228,6 +241,7 @@ const PER_ATTEMPT_HEADERS: [&str; 7] = [
 /// version or a body of another length (the digest is not recomputed, so a same-length
 /// body mix-up is not detected), [`SignError::InvalidCredentials`] for credentials that
 /// cannot be sent. On error `req` is left unchanged.
+#[cfg(feature = "signing")]
 pub fn sign_request(
     req: &mut HttpRequest,
     creds: &Credentials,
@@ -320,12 +334,14 @@ fn v4_region(region: Option<&str>) -> Result<&str, SignError> {
     }
 }
 
+#[cfg(feature = "signing")]
 fn header_safe(s: &str) -> bool {
     !s.chars().any(char::is_control)
 }
 
 /// The first value of header `name` in `headers` (names compared ASCII
 /// case-insensitively, surrounding spaces ignored).
+#[cfg(feature = "signing")]
 fn header<'h, N: AsRef<str>, V: AsRef<str>>(headers: &'h [(N, V)], name: &str) -> Option<&'h str> {
     headers
         .iter()

@@ -599,7 +599,7 @@ proptest! {
         if let Some(t) = &token {
             creds = creds.with_security_token(t.as_str());
         }
-        sign_request(&mut req, &creds, &config, UnixTime::from_secs(secs), prepared.digest()).unwrap();
+        sign_request(&mut req, &creds, &config, UnixTime::from_secs(secs), prepared.digest().unwrap()).unwrap();
         let headers = headers_of(&req);
         let lookup = |id: &str| (id == "AKID").then(|| Secret::new(secret.as_str()));
         let v = deep("POST", &req.path_and_query, &headers, &req.body, lookup).unwrap();
