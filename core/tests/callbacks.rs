@@ -1,6 +1,7 @@
 //! Isolated delivery callbacks (ADR 0009) on the deterministic `sim` runtime: a panicking
-//! callback is caught and counted, a slow one does not hold up other batches, and queued
-//! callbacks keep their memory and hold `close` until they ran.
+//! callback is caught and counted, a slow one does not hold up other batches, queued
+//! callbacks keep their memory and hold `close` until they ran, and a close that gives up
+//! many held tracked sends at its deadline gives each one outcome.
 //!
 //! The simulation has one thread, so a callback that blocks cannot be run as such: a
 //! callback "that takes 100 ms" is modelled by holding the callback task (not polling it)
@@ -20,8 +21,8 @@ use async_trait::async_trait;
 use sls_producer_core::rt::{
     BoxFuture, Clock, HttpTransport, Instant, Runtime, Spawner, Timer, UnixTime,
 };
-use sls_producer_core::sim::SimRuntime;
-use sls_producer_core::{Credentials, Log, Producer, ProducerConfig, Route};
+use sls_producer_core::sim::{ScriptedReply, SimRuntime};
+use sls_producer_core::{Credentials, DeliveryFailure, Log, Producer, ProducerConfig, Route};
 
 fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
@@ -256,4 +257,82 @@ fn queued_callbacks_keep_their_memory_and_close_waits_until_they_ran() {
     assert_eq!(called.load(Ordering::Relaxed), count as usize);
     assert_eq!(metrics.buffered_bytes, 0);
     assert_eq!(metrics.callback_panics, 0);
+}
+
+/// Each callback's send and the logs it got back.
+type CalledBack = Arc<Mutex<Vec<(u32, Vec<Log>)>>>;
+
+/// `close(deadline)` with many tracked sends held by a server that never answers: at the
+/// deadline each batch's failure is recorded once and each send's outcome is built as it
+/// is delivered. Every send still gets exactly one outcome: `Closed`, with exactly its
+/// logs; every callback runs once, before `close` completes, and every awaited handle is
+/// resolved; the final metrics count them all.
+#[test]
+fn close_at_its_deadline_gives_every_held_tracked_send_one_closed_outcome_with_its_logs() {
+    let sim = SimRuntime::new(4);
+    sim.transport().set_default_reply(ScriptedReply::Hang);
+    let producer = Producer::builder(config().with_max_batch_count(500))
+        .with_credentials(Credentials::new("id", "secret"))
+        .build_on(sim.runtime())
+        .unwrap();
+    let count = 12_000u32;
+    let called: CalledBack = Arc::default();
+    let mut awaited = Vec::new();
+    for i in 0..count {
+        let handle = producer
+            .send_tracked(&route(&format!("s{}", i % 3)), log(i))
+            .unwrap();
+        if i % 2 == 0 {
+            awaited.push((i, handle));
+        } else {
+            let called = called.clone();
+            handle.on_complete(move |result| {
+                assert!(matches!(
+                    result.failure,
+                    Some(DeliveryFailure::Closed { .. })
+                ));
+                called.lock().unwrap().push((i, result.into_logs()));
+            });
+        }
+    }
+    sim.run_until(ms(500)).unwrap();
+    assert!(sim.transport().in_flight() > 0, "requests are held");
+    assert_eq!(called.lock().unwrap().len(), 0);
+
+    let metrics = sim
+        .block_on(producer.close(Some(Duration::from_secs(1))))
+        .unwrap();
+    assert_eq!(sim.now(), ms(1500), "close completes at its deadline");
+    let mut called = core::mem::take(&mut *called.lock().unwrap());
+    assert_eq!(called.len(), (count / 2) as usize, "every callback ran");
+    called.sort_by_key(|(i, _)| *i);
+    called.dedup_by_key(|(i, _)| *i);
+    assert_eq!(called.len(), (count / 2) as usize, "each once");
+    for (i, logs) in called {
+        assert_eq!(logs, [log(i)], "callback {i} got its own log back");
+    }
+    for (i, mut handle) in awaited {
+        let result = handle
+            .try_result()
+            .expect("resolved before close completes");
+        assert!(matches!(
+            result.failure,
+            Some(DeliveryFailure::Closed { .. })
+        ));
+        assert_eq!(
+            result.into_logs(),
+            [log(i)],
+            "handle {i} got its own log back"
+        );
+    }
+    let all = u64::from(count);
+    assert_eq!(
+        (
+            metrics.closed_logs,
+            metrics.handed_back_logs,
+            metrics.failed_logs
+        ),
+        (all, all, all)
+    );
+    assert_eq!((metrics.delivered_logs, metrics.buffered_bytes), (0, 0));
 }

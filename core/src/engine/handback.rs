@@ -9,6 +9,7 @@
 //! the batch, and kept decoded for the other sends of the same batch, so handing back a
 //! batch's logs to its many sends decodes the batch once.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -107,33 +108,80 @@ impl FailedBatch {
 ///
 /// Cheap to create and to clone: it holds shared handles to the failed batches' bodies
 /// (one per batch the send's logs were in) and the positions of the send's logs in each.
+/// A send in one batch (nearly all of them) has one slice, kept inline: building its
+/// result allocates nothing, so giving up a batch of many sends allocates nothing per send.
 #[derive(Clone, Default)]
 pub(crate) struct HandedBack {
-    slices: Vec<Slice>,
+    slices: Slices,
+}
+
+/// The slices of a [`HandedBack`], as small as the list they replace (24 bytes), so that
+/// a result, which every waiting handle holds room for, does not grow.
+#[derive(Clone, Default)]
+enum Slices {
+    #[default]
+    None,
+    One(Slice),
+    /// A send spanning batches: a slice per batch, in log order.
+    Many(Box<[Slice]>),
 }
 
 #[derive(Clone)]
 struct Slice {
     batch: Arc<FailedBatch>,
-    logs: Range<usize>,
+    /// Positions among the batch's logs (at most 40,960: `max_batch_count`'s limit).
+    start: u32,
+    end: u32,
+}
+
+impl Slice {
+    fn logs(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 impl HandedBack {
     /// The logs at `logs` among `batch`'s.
     pub(crate) fn new(batch: Arc<FailedBatch>, logs: Range<usize>) -> Self {
+        let position = |i: usize| u32::try_from(i).expect("a batch holds at most 40,960 logs");
         Self {
-            slices: alloc::vec![Slice { batch, logs }],
+            slices: Slices::One(Slice {
+                batch,
+                start: position(logs.start),
+                end: position(logs.end),
+            }),
         }
     }
 
     /// Append `other`'s logs after these (parts of one send, in log order).
     pub(crate) fn extend(&mut self, other: Self) {
-        self.slices.extend(other.slices);
+        let mut list = match core::mem::take(&mut self.slices) {
+            Slices::None => {
+                self.slices = other.slices;
+                return;
+            }
+            Slices::One(slice) => alloc::vec![slice],
+            Slices::Many(list) => list.into_vec(),
+        };
+        match other.slices {
+            Slices::None => {}
+            Slices::One(slice) => list.push(slice),
+            Slices::Many(more) => list.extend(more.into_vec()),
+        }
+        self.slices = Slices::Many(list.into_boxed_slice());
+    }
+
+    fn slices(&self) -> &[Slice] {
+        match &self.slices {
+            Slices::None => &[],
+            Slices::One(slice) => core::slice::from_ref(slice),
+            Slices::Many(list) => list,
+        }
     }
 
     /// How many logs are handed back, without decoding them.
     pub(crate) fn len(&self) -> usize {
-        self.slices.iter().map(|slice| slice.logs.len()).sum()
+        self.slices().iter().map(|slice| slice.logs().len()).sum()
     }
 
     /// Decode the logs (each batch at most once across all its sends' results).
@@ -153,14 +201,11 @@ impl HandedBack {
     fn read(&self) -> (Vec<Log>, usize) {
         let mut out = Vec::with_capacity(self.len());
         let mut unreadable = 0;
-        for slice in &self.slices {
+        for slice in self.slices() {
             let batch = slice.batch.logs();
-            match batch
-                .as_deref()
-                .and_then(|logs| logs.get(slice.logs.clone()))
-            {
+            match batch.as_deref().and_then(|logs| logs.get(slice.logs())) {
                 Some(logs) => out.extend_from_slice(logs),
-                None => unreadable += slice.logs.len(),
+                None => unreadable += slice.logs().len(),
             }
         }
         (out, unreadable)
@@ -169,7 +214,7 @@ impl HandedBack {
     /// Whether any of the logs were decoded already.
     #[cfg(any(test, feature = "__internals"))]
     pub(crate) fn is_decoded(&self) -> bool {
-        self.slices.iter().any(|slice| slice.batch.is_decoded())
+        self.slices().iter().any(|slice| slice.batch.is_decoded())
     }
 }
 
@@ -229,6 +274,11 @@ mod tests {
         );
         assert_eq!(times(&parts[0]), [0]);
         assert_eq!(times(&parts[2]), [5]);
+    }
+
+    #[test]
+    fn a_result_is_no_larger_than_a_list_of_slices() {
+        assert_eq!(size_of::<HandedBack>(), size_of::<Vec<Slice>>());
     }
 
     #[test]

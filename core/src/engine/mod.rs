@@ -50,6 +50,7 @@
 //!    destination.rs  the default destination and the configured projects' (wire, credentials, clock)
 //!    clock.rs        clock skew: the offset a time refusal teaches, the re-signed retry
 //!    outcome.rs      delivery events, decisions, finishing a batch
+//!    outcome_queue.rs  outcomes waiting to be polled; a finished batch's, built as polled
 //!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
 //!    evict.rs        the disk spool in an outage: bodies leave memory, read back when due
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
@@ -75,6 +76,7 @@ mod memory;
 mod metrics;
 mod open;
 mod outcome;
+mod outcome_queue;
 mod pool;
 mod record;
 mod retry;
@@ -238,7 +240,7 @@ pub struct Engine<T> {
     ready: VecDeque<BatchId>,
     in_flight: BTreeMap<AttemptId, BatchId>,
     spanning: BTreeMap<Ticket, Spanning<T>>,
-    events: VecDeque<Outcome<T>>,
+    events: outcome_queue::OutcomeQueue<T>,
     pack_ids: BTreeMap<(Arc<str>, Arc<str>), PackIdGenerator>,
     created: UnixTime,
     next_batch: u64,
@@ -328,7 +330,7 @@ impl<T> Engine<T> {
             ready: VecDeque::new(),
             in_flight: BTreeMap::new(),
             spanning: BTreeMap::new(),
-            events: VecDeque::new(),
+            events: outcome_queue::OutcomeQueue::default(),
             pack_ids: BTreeMap::new(),
             created: wall,
             next_batch: 0,

@@ -5,7 +5,9 @@ use super::attempt::AttemptId;
 use super::batch::{Batch, BatchId, Body, PartOwner, Phase};
 use super::decision::{self, Decision};
 use super::handback::{FailedBatch, HandedBack};
+use super::outcome_queue::SharedResult;
 use super::{DeliveryEvent, DeliveryFailure, DeliveryResult, Engine, Outcome, Ticket};
+use alloc::vec::Vec;
 
 impl<T> Engine<T> {
     /// The next send outcome, in the order outcomes were decided.
@@ -24,7 +26,7 @@ impl<T> Engine<T> {
     /// hands it back with [`Engine::release_held`] once the outcome has been delivered
     /// (its callback ran), as the Go producer does.
     pub(crate) fn poll_event_holding(&mut self) -> Option<(DeliveryEvent<T>, usize)> {
-        let Outcome { event, held } = self.events.pop_front()?;
+        let Outcome { event, held } = self.events.pop()?;
         Some((event, held))
     }
 
@@ -44,7 +46,7 @@ impl<T> Engine<T> {
 
     /// Queue an outcome that holds no memory.
     pub(super) fn push_event(&mut self, event: DeliveryEvent<T>) {
-        self.events.push_back(Outcome { event, held: 0 });
+        self.events.push(Outcome { event, held: 0 });
     }
 
     /// The next decision the engine took (a retry scheduled, a batch given up, credentials
@@ -119,34 +121,37 @@ impl<T> Engine<T> {
         }
         self.to_compress.remove(&id);
         let reserved = batch.charge;
-        let events_before = self.events.len();
+        let entries_before = self.events.entries();
         self.report_outcome(batch, outcome);
         // The batch's memory stays reserved until its last outcome is delivered (a driver
         // releases it once the callback ran); a batch without tracked sends gives it back
         // now.
-        let reported = self.events.len() > events_before;
-        match self.events.back_mut() {
-            Some(last) if reported => last.held += reserved,
-            _ => self.memory.release(reserved),
+        let reported = self.events.entries() > entries_before;
+        if !(reported && self.events.hold_on_last(reserved)) {
+            self.memory.release(reserved);
         }
     }
 
-    /// Count a finished batch's logs and report its outcome to every tracked send in it.
-    fn report_outcome(&mut self, batch: Batch<T>, outcome: Result<(), DeliveryFailure>) {
+    /// Count a finished batch's logs and report its outcome to every tracked send in it:
+    /// queued as one entry whose outcomes are built as they are polled (see
+    /// [`outcome_queue`](super::outcome_queue)), so that finishing a batch, which `close`
+    /// does for every pending batch at its deadline, costs no work per send beyond a count.
+    fn report_outcome(&mut self, mut batch: Batch<T>, outcome: Result<(), DeliveryFailure>) {
         let logs = batch.log_count as u64;
-        let attempts = batch.history.to_shared();
-        let attempt_count = batch.history.total();
-        match outcome {
+        let shared = SharedResult {
+            failure: outcome.err(),
+            attempts: batch.history.to_shared(),
+            attempt_count: batch.history.total(),
+            failed: None,
+        };
+        let shared = match outcome {
             Ok(()) => {
                 self.stats.delivered_logs += logs;
                 if let Body::Sealed(sealed) = &batch.body {
                     self.stats.delivered_raw_bytes += sealed.raw_len() as u64;
                     self.stats.delivered_body_bytes += sealed.body_len() as u64;
                 }
-                for part in batch.parts {
-                    let result = DeliveryResult::delivered(attempts.clone(), attempt_count);
-                    self.report(part.ticket, part.owner, result);
-                }
+                shared
             }
             Err(failure) => {
                 self.stats.failed_logs += logs;
@@ -159,7 +164,7 @@ impl<T> Engine<T> {
                 // No decoding here: each send's result keeps a shared handle to the body
                 // and the positions of its logs, and decodes them when asked (`close`
                 // gives up every pending batch at once and must keep its deadline).
-                let failed = match batch.body {
+                let failed = match core::mem::replace(&mut batch.body, Body::Open) {
                     Body::Sealed(sealed) => Some(FailedBatch::sealed(
                         sealed.into_body(),
                         self.settings.format,
@@ -170,18 +175,30 @@ impl<T> Engine<T> {
                     // Only untracked batches are evicted: `parts` is empty.
                     Body::Open | Body::Evicted { .. } => None,
                 };
-                for part in batch.parts {
-                    let logs = match &failed {
-                        Some(failed) => HandedBack::new(failed.clone(), part.logs),
-                        None => HandedBack::default(),
-                    };
-                    self.stats.handed_back_logs += logs.len() as u64;
-                    let result =
-                        DeliveryResult::failed(failure, attempts.clone(), attempt_count, logs);
-                    self.report(part.ticket, part.owner, result);
+                if failed.is_some() {
+                    let handed_back: usize = batch.parts.iter().map(|p| p.logs.len()).sum();
+                    self.stats.handed_back_logs += handed_back as u64;
                 }
+                SharedResult { failed, ..shared }
             }
+        };
+        let mut parts = core::mem::take(&mut batch.parts);
+        // Parts of sends spanning batches (rare) go through the bookkeeping of their send
+        // now; the batch's whole sends are queued as one entry.
+        if parts
+            .iter()
+            .any(|p| matches!(p.owner, PartOwner::Spanning { .. }))
+        {
+            let (spanning, whole): (Vec<_>, Vec<_>) = parts
+                .into_iter()
+                .partition(|p| matches!(p.owner, PartOwner::Spanning { .. }));
+            for part in spanning {
+                let result = shared.result(part.logs.clone());
+                self.report(part.ticket, part.owner, result);
+            }
+            parts = whole;
         }
+        self.events.push_batch(parts, shared);
     }
 
     pub(super) fn report(&mut self, ticket: Ticket, owner: PartOwner<T>, result: DeliveryResult) {

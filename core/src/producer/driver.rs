@@ -75,8 +75,11 @@ pub(crate) struct State {
     pub(crate) engine: Engine<Completion>,
     /// Woken when a handle created work the driver must act on.
     driver_waker: Option<Waker>,
-    /// Handles waiting for progress (memory released, flush reached, producer idle).
+    /// Handles waiting for progress (memory released, flush reached).
     pub(super) waiters: Vec<Waker>,
+    /// [`CloseFuture`](super::CloseFuture)s, woken once: when the driver finishes (or is
+    /// dropped), not on each of the many rounds a close may take to deliver its outcomes.
+    pub(super) closers: Vec<Waker>,
     /// Outcomes taken out of the engine and not delivered yet (awaited handles not woken
     /// yet, callbacks not run yet).
     pub(crate) delivering: usize,
@@ -127,6 +130,7 @@ impl Shared {
                 engine,
                 driver_waker: None,
                 waiters: Vec::new(),
+                closers: Vec::new(),
                 delivering: 0,
                 handles: 1,
                 driver_gone: false,
@@ -299,15 +303,19 @@ impl Driver {
         let deadline = engine.poll_timeout();
         let idle = engine.is_closing() && engine.is_idle();
         st.delivering += events.len();
-        let waiters = if settled || !events.is_empty() || idle {
+        let mut waiters = if settled || !events.is_empty() || idle {
             core::mem::take(&mut st.waiters)
         } else {
             Vec::new()
         };
         progress |= !transmits.is_empty() || !events.is_empty() || !fetches.is_empty();
         let store_busy = store.is_some() || self.store.as_ref().is_some_and(StoreRunner::is_busy);
+        let finished = idle && st.delivering == 0 && !store_pending && !store_busy;
+        if finished {
+            waiters.append(&mut st.closers);
+        }
         Step {
-            finished: idle && st.delivering == 0 && !store_pending && !store_busy,
+            finished,
             store,
             jobs,
             transmits,
@@ -551,7 +559,9 @@ impl Drop for Driver {
             st.engine.close(now, Some(now));
             let events: Vec<_> = core::iter::from_fn(|| st.engine.poll_event_holding()).collect();
             let decisions: Vec<_> = core::iter::from_fn(|| st.engine.poll_decision()).collect();
-            (events, core::mem::take(&mut st.waiters), decisions)
+            let mut waiters = core::mem::take(&mut st.waiters);
+            waiters.append(&mut st.closers);
+            (events, waiters, decisions)
         };
         diag::driver_dropped(&decisions);
         // The runtime may be going away with the callback task: run these callbacks here.

@@ -259,7 +259,10 @@ impl Future for CloseFuture {
         if idle || st.driver_gone {
             return Poll::Ready(st.engine.metrics());
         }
-        st.wait_for_progress(cx.waker());
+        // Woken once the driver finishes: then every outcome was delivered.
+        if !st.closers.iter().any(|w| w.will_wake(cx.waker())) {
+            st.closers.push(cx.waker().clone());
+        }
         Poll::Pending
     }
 }
