@@ -89,10 +89,7 @@ impl<T> Engine<T> {
     /// Whether `poll_transmit` must wait with batch `id` for its body to be read back; if
     /// so it is parked until [`Engine::handle_read`] puts it back in the queue.
     pub(super) fn hold_evicted(&mut self, id: BatchId) -> bool {
-        let evicted = self
-            .batches
-            .get(&id)
-            .is_some_and(|b| matches!(b.body, Body::Evicted { .. }));
+        let evicted = self.is_evicted(id);
         if evicted {
             if let Some(d) = self.durable.as_mut() {
                 if !d.reading.contains_key(&id) {
@@ -207,17 +204,20 @@ impl<T> Engine<T> {
     /// those whose body had left memory are lost and fail.
     pub(super) fn fail_lost_bodies(&mut self, ids: Vec<BatchId>) {
         for id in ids {
-            let evicted = self
-                .batches
-                .get(&id)
-                .is_some_and(|b| matches!(b.body, Body::Evicted { .. }));
-            if evicted {
+            if self.is_evicted(id) {
                 if let Some(d) = self.durable.as_mut() {
                     d.to_read.remove(&id);
                 }
                 self.read_failed(id, StoreErrorKind::Full);
             }
         }
+    }
+
+    /// Whether batch `id`'s body has left memory.
+    fn is_evicted(&self, id: BatchId) -> bool {
+        self.batches
+            .get(&id)
+            .is_some_and(|b| matches!(b.body, Body::Evicted { .. }))
     }
 
     /// Batch `id`'s body could not be read back: it fails, counted.
