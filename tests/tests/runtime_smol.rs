@@ -7,7 +7,8 @@ use core::time::Duration;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use sls_producer_smol::{Producer, ProducerBuilder, SmolRuntime};
+use sls_producer_smol::spool::SpoolConfig;
+use sls_producer_smol::{Producer, ProducerBuilder, ProducerBuilderExt as _, SmolRuntime};
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
 use smol::Executor;
 use smol::channel::{Sender, bounded};
@@ -68,6 +69,10 @@ impl RuntimeUnderTest for Smol {
             .with_compress_helpers(2)
             .build_on(SmolRuntime::with_executor(self.executor.clone()))
             .expect("a valid producer")
+    }
+
+    fn with_spool(&self, builder: ProducerBuilder, spool: SpoolConfig) -> ProducerBuilder {
+        builder.with_spool(spool)
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -6,7 +6,8 @@ use core::future::Future;
 use core::time::Duration;
 
 use sls_producer_tests::suite::{BoxFuture, RuntimeUnderTest};
-use sls_producer_tokio::{Producer, ProducerBuilder, TokioRuntime};
+use sls_producer_tokio::spool::SpoolConfig;
+use sls_producer_tokio::{Producer, ProducerBuilder, ProducerBuilderExt as _, TokioRuntime};
 use tokio::runtime::Runtime;
 
 /// A multi-thread tokio runtime with two workers (the CI machine has two cores).
@@ -36,6 +37,10 @@ impl RuntimeUnderTest for Tokio {
             .with_compress_helpers(2)
             .build_on(TokioRuntime::new(self.runtime.handle().clone()))
             .expect("a valid producer")
+    }
+
+    fn with_spool(&self, builder: ProducerBuilder, spool: SpoolConfig) -> ProducerBuilder {
+        builder.with_spool(spool)
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

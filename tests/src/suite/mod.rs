@@ -31,6 +31,7 @@ mod limits;
 mod outage;
 mod projects;
 mod rotation;
+mod spool_outage;
 mod support;
 mod throughput;
 mod tracking;
@@ -40,6 +41,7 @@ use core::pin::Pin;
 use core::time::Duration;
 
 use sls_producer_core::{CredentialsSource, Producer, ProducerBuilder, ProducerConfig};
+use sls_producer_tokio::spool::SpoolConfig;
 
 pub use clock_skew::skewed_server_clock_is_learned_once;
 pub use concurrency::{
@@ -53,6 +55,7 @@ pub use outage::{
 };
 pub use projects::projects_go_to_their_own_servers_with_their_own_keys;
 pub use rotation::credentials_rotate_mid_run;
+pub use spool_outage::an_outage_of_five_budgets_is_accepted_and_delivered_once;
 pub use throughput::million_logs_counted_exactly;
 pub use tracking::web_tracking_delivers_anonymously;
 
@@ -72,6 +75,10 @@ pub trait RuntimeUnderTest: Send + Sync + 'static {
 
     /// The producer `builder` makes on this runtime, its driver running here.
     fn build_from(&self, builder: ProducerBuilder) -> Producer;
+
+    /// `builder` with the adapter's disk spool `spool` (its `with_spool`, on the runtime's
+    /// blocking pool).
+    fn with_spool(&self, builder: ProducerBuilder, spool: SpoolConfig) -> ProducerBuilder;
 
     /// Run `future` to completion on the calling thread, inside the runtime (tasks it
     /// spawns run on the runtime's worker threads).
@@ -160,6 +167,11 @@ macro_rules! runtime_suite {
         #[test]
         fn send_blocking_waits_for_room_up_to_max_block() {
             $crate::suite::send_blocking_waits_for_room_up_to_max_block(&$make);
+        }
+
+        #[test]
+        fn an_outage_of_five_budgets_is_accepted_and_delivered_once() {
+            $crate::suite::an_outage_of_five_budgets_is_accepted_and_delivered_once(&$make);
         }
 
         #[test]
