@@ -22,7 +22,7 @@ use sls_producer_tokio::{
     Credentials, Producer, ProducerBuilderExt as _, ProducerConfig, Route, TokioRuntime,
 };
 
-use crate::scenario::access_log;
+use crate::scenario::{access_log, two_worker_tokio};
 
 const PROJECT: &str = "bench-project";
 const LOGSTORE: &str = "bench-logstore";
@@ -200,11 +200,7 @@ impl Outage {
                 max: Duration::from_secs(1),
                 jitter: Jitter::None,
             });
-        let tokio = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))?;
+        let tokio = two_worker_tokio()?;
         let rss_before = proc_stats::rss("self").unwrap_or(0);
         let producer = {
             let _guard = tokio.enter();

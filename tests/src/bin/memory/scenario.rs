@@ -246,11 +246,7 @@ impl Scenario {
         let builder = Producer::builder(config)
             .with_credentials(Credentials::new("benchKeyId", "benchSecret"));
 
-        let tokio = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))?;
+        let tokio = two_worker_tokio()?;
         let rss_before = proc_stats::rss("self").unwrap_or(0);
         let producer = match runtime {
             RuntimeKind::Tokio => builder.build_on(sls_producer_tokio::TokioRuntime::new(
@@ -307,4 +303,13 @@ impl Scenario {
             close_ms,
         })
     }
+}
+
+/// The tokio runtime every scenario runs on: two workers (the machine's cores).
+pub(crate) fn two_worker_tokio() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))
 }
