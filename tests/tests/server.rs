@@ -762,6 +762,17 @@ fn track_request(sls: &LocalSls, logstore: &str, body: &[u8], style: TrackStyle)
     web_tracking_request(&endpoint(sls), "proj", logstore, &body, style).unwrap()
 }
 
+/// A tracking request to logstore `web` with the LZ4 body of `json`, as the core sends it
+/// with `TrackStyle::Headers` (and the C SDK does).
+fn lz4_track_request(sls: &LocalSls, json: &[u8]) -> HttpRequest {
+    let lz4 = PreparedBody::unsigned(
+        Bytes::from(compress::compress(Compression::Lz4, json).unwrap()),
+        json.len(),
+        Compression::Lz4,
+    );
+    web_tracking_request(&endpoint(sls), "proj", "web", &lz4, TrackStyle::Headers).unwrap()
+}
+
 #[tokio::test]
 async fn web_tracking_post_in_both_styles() {
     let (sls, _) = server().await;
@@ -780,13 +791,7 @@ async fn web_tracking_post_in_both_styles() {
     let mut body = TrackEncoder::new();
     body.push_log(&Log::new(5).with_content("page", "/lz4"));
     let json = body.finish("web-topic", "", [("app", "demo")]);
-    let lz4 = PreparedBody::unsigned(
-        Bytes::from(compress::compress(Compression::Lz4, &json).unwrap()),
-        json.len(),
-        Compression::Lz4,
-    );
-    let req =
-        web_tracking_request(&endpoint(&sls), "proj", "web", &lz4, TrackStyle::Headers).unwrap();
+    let req = lz4_track_request(&sls, &json);
     expect_ok(&sls, &req).await;
     let got = sls.log_groups("proj", "web");
     assert_eq!(got.len(), 3);
@@ -835,13 +840,7 @@ async fn web_tracking_post_compressed_and_signed() {
     let mut body = TrackEncoder::new();
     body.push_log(&Log::new(5).with_content("k", "v"));
     let json = body.finish::<[(&str, &str); 0], &str, &str>("c-sdk", "", []);
-    let lz4 = PreparedBody::unsigned(
-        Bytes::from(compress::compress(Compression::Lz4, &json).unwrap()),
-        json.len(),
-        Compression::Lz4,
-    );
-    let req =
-        web_tracking_request(&endpoint(&sls), "proj", "web", &lz4, TrackStyle::Headers).unwrap();
+    let req = lz4_track_request(&sls, &json);
     assert_eq!(req.header("x-log-compresstype"), Some("lz4"));
     assert_eq!(
         req.header("x-log-bodyrawsize"),
