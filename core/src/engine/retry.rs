@@ -9,7 +9,8 @@
 //! | HTTP 200 | delivered |
 //! | status in `no_retry_status_codes` (default 400, 404) | not retryable |
 //! | 413, or the SLS code `PostBodyTooLarge` / `InvalidLogSize` (any status) | not retryable: the request is too large and always will be |
-//! | 401 | retryable, after a credentials refresh |
+//! | 401 to a signed request | retryable, after a credentials refresh |
+//! | 401 to a web-tracking request | not retryable: web tracking is off on the logstore, and no credentials can change that |
 //! | any other status (403 quota, 429, 5xx, other 2xx/3xx/4xx) | retryable |
 //! | transport error (connect, timeout, I/O, …) | retryable |
 //! | TLS certificate rejected ([`TransportErrorKind::Certificate`]) | unrecoverable |
@@ -46,16 +47,19 @@ pub(crate) enum Verdict {
     Unrecoverable,
 }
 
-/// Classify an HTTP status and the SLS error code of the answer, if it has one.
+/// Classify an HTTP status and the SLS error code of the answer, if it has one, to a
+/// request that was `signed` (PutLogs) or anonymous (web tracking).
 pub(crate) fn classify_status(
     status: u16,
     error_code: Option<&str>,
     no_retry_status_codes: &[u16],
+    signed: bool,
 ) -> Verdict {
     if status == 200 {
         Verdict::Delivered
     } else if no_retry_status_codes.contains(&status)
         || status == 413
+        || (status == 401 && !signed)
         || error_code.is_some_and(|code| TOO_LARGE_CODES.contains(&code))
     {
         Verdict::NotRetryable {
@@ -116,12 +120,12 @@ mod tests {
     #[test]
     fn only_200_is_delivered() {
         assert_eq!(
-            classify_status(200, None, DEFAULT_NO_RETRY),
+            classify_status(200, None, DEFAULT_NO_RETRY, true),
             Verdict::Delivered
         );
         for s in [201, 204, 206] {
             assert!(matches!(
-                classify_status(s, None, DEFAULT_NO_RETRY),
+                classify_status(s, None, DEFAULT_NO_RETRY, true),
                 Verdict::Retryable { .. }
             ));
         }
@@ -131,16 +135,16 @@ mod tests {
     fn statuses_in_the_no_retry_list_are_final() {
         for s in [400, 404] {
             assert_eq!(
-                classify_status(s, None, DEFAULT_NO_RETRY),
+                classify_status(s, None, DEFAULT_NO_RETRY, true),
                 Verdict::NotRetryable { http_status: s }
             );
         }
         assert_eq!(
-            classify_status(503, None, &[503]),
+            classify_status(503, None, &[503], true),
             Verdict::NotRetryable { http_status: 503 }
         );
         assert!(matches!(
-            classify_status(404, None, &[]),
+            classify_status(404, None, &[], true),
             Verdict::Retryable { .. }
         ));
     }
@@ -149,7 +153,7 @@ mod tests {
     fn quota_throttle_server_errors_and_401_are_retried() {
         for s in [403, 429, 500, 502, 503, 504] {
             assert_eq!(
-                classify_status(s, None, DEFAULT_NO_RETRY),
+                classify_status(s, None, DEFAULT_NO_RETRY, true),
                 Verdict::Retryable {
                     refresh_credentials: false
                 },
@@ -157,9 +161,20 @@ mod tests {
             );
         }
         assert_eq!(
-            classify_status(401, None, DEFAULT_NO_RETRY),
+            classify_status(401, None, DEFAULT_NO_RETRY, true),
             Verdict::Retryable {
                 refresh_credentials: true
+            }
+        );
+        assert_eq!(
+            classify_status(401, None, DEFAULT_NO_RETRY, false),
+            Verdict::NotRetryable { http_status: 401 },
+            "an anonymous (web-tracking) request has no credentials to refresh"
+        );
+        assert_eq!(
+            classify_status(503, None, DEFAULT_NO_RETRY, false),
+            Verdict::Retryable {
+                refresh_credentials: false
             }
         );
         for kind in [
@@ -179,18 +194,18 @@ mod tests {
     #[test]
     fn too_large_answers_and_rejected_certificates_are_final() {
         assert_eq!(
-            classify_status(413, None, &[]),
+            classify_status(413, None, &[], true),
             Verdict::NotRetryable { http_status: 413 }
         );
         for code in TOO_LARGE_CODES {
             assert_eq!(
-                classify_status(500, Some(code), &[]),
+                classify_status(500, Some(code), &[], true),
                 Verdict::NotRetryable { http_status: 500 },
                 "{code}"
             );
         }
         assert!(matches!(
-            classify_status(500, Some("InternalServerError"), &[]),
+            classify_status(500, Some("InternalServerError"), &[], true),
             Verdict::Retryable { .. }
         ));
         assert_eq!(

@@ -232,6 +232,7 @@ impl<T> Engine<T> {
                     response.status,
                     record.error_code.as_deref(),
                     &self.settings.no_retry_status_codes,
+                    self.destinations.get(batch.to).wire.is_signed(),
                 );
                 batch.history.record(record);
                 verdict

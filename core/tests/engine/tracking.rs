@@ -2,7 +2,7 @@
 //! unsigned to `/logstores/{logstore}/track`.
 
 use sls_producer_core::config::{Compression, ConfigError, ProducerConfig, TrackStyle, WireMode};
-use sls_producer_core::engine::Engine;
+use sls_producer_core::engine::{DeliveryFailure, Engine};
 use sls_producer_core::protocol::compress::decompress;
 use sls_producer_core::protocol::request::decode_tracked_logs;
 use sls_producer_core::{Log, LogParts};
@@ -119,6 +119,24 @@ fn a_refused_tracking_batch_hands_its_logs_back() {
         logs(0..3),
         "contents and times read back from the JSON"
     );
+}
+
+#[test]
+fn a_401_to_a_tracking_post_is_final() {
+    // Web tracking off on the logstore: no credentials can change that, so the batch
+    // fails after its one attempt instead of retrying with backoff.
+    let mut e = anonymous(&tracking(TrackStyle::Headers, Compression::Lz4).with_max_retries(5));
+    e.push(ms(0), logs(0..2), &route(), Some(1)).unwrap();
+    e.flush(ms(0));
+    let t = one_transmit(&mut e, ms(0));
+    respond(&mut e, ms(5), &t, sls_error(401, "Unauthorized"));
+    let failed = e.poll_event().expect("an outcome after one attempt");
+    assert_eq!(
+        failed.result.failure,
+        Some(DeliveryFailure::NotRetryable { http_status: 401 })
+    );
+    assert_eq!(failed.result.attempt_count, 1);
+    assert_eq!(failed.result.handed_back_count(), 2);
 }
 
 #[test]
