@@ -89,6 +89,13 @@ mod tests {
         assert_eq!(decode_ack(&payload), None);
         assert_eq!(decode_ack(&ack(Seq(9))), Some(Seq(9)));
         assert_eq!(decode_batch(&ack(Seq(9))), None);
+        // Metadata up to the end: an empty body.
+        let mut no_body = batch_prefix(Seq(2), 3).to_vec();
+        no_body.extend_from_slice(b"abc");
+        assert_eq!(
+            decode_batch(&no_body).map(|b| (b.meta, b.body)),
+            Some((&b"abc"[..], &b""[..]))
+        );
         // A metadata length past the end, a short payload.
         assert_eq!(decode_batch(&batch_prefix(Seq(1), 1)), None);
         assert_eq!(decode_batch(&payload[..12]), None);
