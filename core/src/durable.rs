@@ -232,6 +232,18 @@ pub struct Written {
     pub dropped: Vec<StoreKey>,
 }
 
+/// A body for [`BatchStore::read`] to read back.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BodyRead {
+    /// The batch's record.
+    pub key: StoreKey,
+    /// The buffer to read the body into: empty, with the capacity of the body as it was
+    /// written. The producer allocates it where it charges the body to the memory
+    /// budget; a store that reads into it allocates nothing as large on its own threads,
+    /// whose allocators would keep the freed bodies apart from the producer's.
+    pub into: Vec<u8>,
+}
+
 /// What an opened store found from earlier runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Recovered {
@@ -268,11 +280,12 @@ pub trait BatchStore: MaybeSend + MaybeSync {
     /// `skipped`) and acknowledged.
     fn replay(&self, max: usize) -> BoxFuture<'static, Replay>;
 
-    /// The bodies of the batches of `keys` (written by this run and not acknowledged),
-    /// verified, in the same order: the producer dropped them from memory while they
-    /// waited during an outage and reads them back before their next attempt. A record
-    /// that cannot be read back is an error (the batch then fails), never a panic.
-    fn read(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>>;
+    /// The bodies of the batches of `reads` (written by this run and not acknowledged),
+    /// verified, in the same order, each read into its [`BodyRead::into`]: the producer
+    /// dropped them from memory while they waited during an outage and reads them back
+    /// before their next attempt. A record that cannot be read back is an error (the
+    /// batch then fails), never a panic.
+    fn read(&self, reads: Vec<BodyRead>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>>;
 }
 
 /// Batches from [`BatchStore::replay`].

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use sls_producer_tests::server::{LocalSls, LogstoreOptions};
 use sls_producer_tokio::core::durable::{
-    BatchStore, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey, Written,
+    BatchStore, BodyRead, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey,
+    Written,
 };
 use sls_producer_tokio::core::protocol::compress::Compression;
 use sls_producer_tokio::core::rt::{BoxFuture, Bytes};
@@ -267,8 +268,8 @@ impl BatchStore for FullDisk {
         Box::pin(async { Replay::default() })
     }
 
-    fn read(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>> {
-        let results = keys
+    fn read(&self, reads: Vec<BodyRead>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>> {
+        let results = reads
             .iter()
             .map(|_| Err(StoreError::new(StoreErrorKind::Io, "nothing was written")))
             .collect();

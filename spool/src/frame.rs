@@ -27,18 +27,50 @@ pub(crate) fn encode(out: &mut Vec<u8>, parts: &[&[u8]]) {
     let len: usize = parts.iter().map(|p| p.len()).sum();
     debug_assert!(len <= MAX_PAYLOAD, "callers check the payload size");
     let len_bytes = u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes();
+    out.reserve(HEADER_LEN + len);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&len_bytes);
+    out.extend_from_slice(&checksum(len_bytes, parts).to_le_bytes());
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+}
+
+/// What a frame's header says: its payload's length and checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// Bytes of the payload that follows the header.
+    pub(crate) len: usize,
+    /// The CRC-32 stored for the length and the payload.
+    pub(crate) crc: u32,
+}
+
+/// Parse a frame header; `None` if it has the wrong magic or an impossible length. The
+/// payload is not verified: see [`verify`].
+pub(crate) fn header(head: &[u8; HEADER_LEN]) -> Option<Header> {
+    if head[..4] != MAGIC {
+        return None;
+    }
+    let len = u32::from_le_bytes(head[4..8].try_into().expect("four bytes")) as usize;
+    let crc = u32::from_le_bytes(head[8..12].try_into().expect("four bytes"));
+    (len <= MAX_PAYLOAD).then_some(Header { len, crc })
+}
+
+/// Whether `parts` (concatenated) are the `len`-byte payload of a frame whose header
+/// stored `crc`: a payload may be read in pieces, into buffers of the reader's choice.
+pub(crate) fn verify(len: usize, crc: u32, parts: &[&[u8]]) -> bool {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let len_bytes = u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes();
+    total == len && checksum(len_bytes, parts) == crc
+}
+
+fn checksum(len_bytes: [u8; 4], parts: &[&[u8]]) -> u32 {
     let mut crc = crc32fast::Hasher::new();
     crc.update(&len_bytes);
     for part in parts {
         crc.update(part);
     }
-    out.reserve(HEADER_LEN + len);
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&len_bytes);
-    out.extend_from_slice(&crc.finalize().to_le_bytes());
-    for part in parts {
-        out.extend_from_slice(part);
-    }
+    crc.finalize()
 }
 
 /// Bytes of the frame that carries a payload of `payload_len` bytes.
@@ -66,22 +98,14 @@ fn at(buf: &[u8], offset: usize) -> At {
             At::Invalid
         };
     }
-    if rest[..4] != MAGIC {
+    let head = rest[..HEADER_LEN].try_into().expect("a whole header");
+    let Some(Header { len, crc }) = header(head) else {
         return At::Invalid;
-    }
-    let len_bytes: [u8; 4] = rest[4..8].try_into().expect("four bytes");
-    let len = u32::from_le_bytes(len_bytes) as usize;
-    if len > MAX_PAYLOAD {
-        return At::Invalid;
-    }
+    };
     if rest.len() < HEADER_LEN + len {
         return At::Incomplete;
     }
-    let stored = u32::from_le_bytes(rest[8..12].try_into().expect("four bytes"));
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(&len_bytes);
-    crc.update(&rest[HEADER_LEN..HEADER_LEN + len]);
-    if crc.finalize() != stored {
+    if !verify(len, crc, &[&rest[HEADER_LEN..HEADER_LEN + len]]) {
         return At::Invalid;
     }
     let start = offset + HEADER_LEN;
@@ -154,14 +178,6 @@ fn resync(buf: &[u8], from: usize) -> Option<usize> {
         pos += 1;
     }
     None
-}
-
-/// The payload of the single frame that fills `buf` exactly, if it verifies.
-pub(crate) fn decode_exact(buf: &[u8]) -> Option<&[u8]> {
-    match at(buf, 0) {
-        At::Frame { payload, next } if next == buf.len() => Some(&buf[payload]),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -33,17 +33,25 @@ pub(crate) struct BatchRef<'a> {
 /// Decode a batch payload; `None` if it is not one (a verified frame of another kind, or
 /// one whose lengths do not add up).
 pub(crate) fn decode_batch(payload: &[u8]) -> Option<BatchRef<'_>> {
-    if payload.len() < BATCH_PREFIX || payload[0] != BATCH {
-        return None;
-    }
-    let seq = Seq(u64::from_le_bytes(payload[1..9].try_into().ok()?));
-    let meta_len = u32::from_le_bytes(payload[9..13].try_into().ok()?) as usize;
+    let prefix = payload.get(..BATCH_PREFIX)?.try_into().ok()?;
+    let (seq, meta_len) = decode_batch_prefix(prefix)?;
     let rest = &payload[BATCH_PREFIX..];
     if meta_len > rest.len() {
         return None;
     }
     let (meta, body) = rest.split_at(meta_len);
     Some(BatchRef { seq, meta, body })
+}
+
+/// Decode the fixed part of a batch payload: its sequence number and the length of its
+/// metadata; `None` if it is not a batch's.
+pub(crate) fn decode_batch_prefix(prefix: &[u8; BATCH_PREFIX]) -> Option<(Seq, usize)> {
+    if prefix[0] != BATCH {
+        return None;
+    }
+    let seq = Seq(u64::from_le_bytes(prefix[1..9].try_into().ok()?));
+    let meta_len = u32::from_le_bytes(prefix[9..13].try_into().ok()?) as usize;
+    Some((seq, meta_len))
 }
 
 /// An acknowledgement payload.
@@ -81,6 +89,13 @@ mod tests {
         assert_eq!(decode_ack(&payload), None);
         assert_eq!(decode_ack(&ack(Seq(9))), Some(Seq(9)));
         assert_eq!(decode_batch(&ack(Seq(9))), None);
+        // Metadata up to the end: an empty body.
+        let mut no_body = batch_prefix(Seq(2), 3).to_vec();
+        no_body.extend_from_slice(b"abc");
+        assert_eq!(
+            decode_batch(&no_body).map(|b| (b.meta, b.body)),
+            Some((&b"abc"[..], &b""[..]))
+        );
         // A metadata length past the end, a short payload.
         assert_eq!(decode_batch(&batch_prefix(Seq(1), 1)), None);
         assert_eq!(decode_batch(&payload[..12]), None);

@@ -212,21 +212,55 @@ impl Spool {
 
     /// Read a batch back (one appended in this run or recovered from an earlier one).
     pub fn read(&self, seq: Seq) -> Result<StoredBatch, SpoolError> {
+        let mut batch = StoredBatch {
+            meta: Vec::new(),
+            body: Vec::new(),
+        };
+        self.read_into(seq, &mut batch.meta, &mut batch.body)?;
+        Ok(batch)
+    }
+
+    /// [`Spool::read`] into buffers of the caller's: the metadata into `meta` and the body
+    /// into `body`, each cleared first and grown only if its capacity is short. A caller
+    /// that knows the body's length sizes `body` for it, and so decides which thread's
+    /// allocator holds the body; nothing as large is allocated here. The record is
+    /// verified by its checksum before this returns `Ok`.
+    pub fn read_into(
+        &self,
+        seq: Seq,
+        meta: &mut Vec<u8>,
+        body: &mut Vec<u8>,
+    ) -> Result<(), SpoolError> {
         let location = *self.index.get(&seq).ok_or(SpoolError::UnknownSeq(seq))?;
         let path = location.segment.path(&self.config.dir);
         let mut file = File::open(&path).map_err(SpoolError::io(Op::Read, &path))?;
-        let mut buf = vec![0; usize::try_from(location.len).expect("frames fit memory")];
+        let mut head = [0; frame::HEADER_LEN + BATCH_PREFIX];
         file.seek(SeekFrom::Start(location.offset))
-            .and_then(|_| file.read_exact(&mut buf))
+            .and_then(|_| file.read_exact(&mut head))
             .map_err(SpoolError::io(Op::Read, &path))?;
-        let batch = frame::decode_exact(&buf)
-            .and_then(record::decode_batch)
-            .filter(|b| b.seq == seq)
-            .ok_or(SpoolError::Damaged { path, seq })?;
-        Ok(StoredBatch {
-            meta: batch.meta.to_vec(),
-            body: batch.body.to_vec(),
-        })
+        let (frame_head, prefix) = head.split_at(frame::HEADER_LEN);
+        let prefix: &[u8; BATCH_PREFIX] = prefix.try_into().expect("the prefix's length");
+        let lengths = frame::header(frame_head.try_into().expect("the header's length"))
+            .filter(|h| frame::frame_len(h.len) as u64 == location.len)
+            .zip(record::decode_batch_prefix(prefix).filter(|&(found, _)| found == seq))
+            .and_then(|(h, (_, meta_len))| {
+                let body_len = h.len.checked_sub(BATCH_PREFIX + meta_len)?;
+                Some((h, meta_len, body_len))
+            });
+        let Some((frame_header, meta_len, body_len)) = lengths else {
+            return Err(SpoolError::Damaged { path, seq });
+        };
+        meta.clear();
+        meta.resize(meta_len, 0);
+        body.clear();
+        body.resize(body_len, 0);
+        file.read_exact(meta)
+            .and_then(|()| file.read_exact(body))
+            .map_err(SpoolError::io(Op::Read, &path))?;
+        if !frame::verify(frame_header.len, frame_header.crc, &[prefix, meta, body]) {
+            return Err(SpoolError::Damaged { path, seq });
+        }
+        Ok(())
     }
 
     /// Acknowledge a batch: SLS accepted it, or the owner gave it up. It is not replayed

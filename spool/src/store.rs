@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sls_producer_core::durable::{
-    BatchStore, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey, Written,
+    BatchStore, BodyRead, Recovered, Replay, SpooledBatch, StoreError, StoreErrorKind, StoreKey,
+    Written,
 };
 use sls_producer_core::rt::{BoxFuture, Bytes, Clock, Instant};
 
@@ -192,18 +193,26 @@ impl<U: Unblock> BatchStore for SpoolStore<U> {
         })
     }
 
-    fn read(&self, keys: Vec<StoreKey>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>> {
-        self.run(move |inner| keys.into_iter().map(|key| inner.read_body(key)).collect())
+    /// Each body is read into the buffer the producer sized for it (the metadata, small,
+    /// into one scratch buffer): this blocking pool's threads allocate no body.
+    fn read(&self, reads: Vec<BodyRead>) -> BoxFuture<'static, Vec<Result<Bytes, StoreError>>> {
+        self.run(move |inner| {
+            let mut meta = Vec::new();
+            reads
+                .into_iter()
+                .map(|BodyRead { key, mut into }| {
+                    inner
+                        .spool
+                        .read_into(Seq(key.0), &mut meta, &mut into)
+                        .map_err(store_error)?;
+                    Ok(Bytes::from(into))
+                })
+                .collect()
+        })
     }
 }
 
 impl Inner {
-    /// The body of batch `key`, verified by its checksum.
-    fn read_body(&self, key: StoreKey) -> Result<Bytes, StoreError> {
-        let stored = self.spool.read(Seq(key.0)).map_err(store_error)?;
-        Ok(Bytes::from(stored.body))
-    }
-
     /// With [`Durability::Interval`], sync once the period has passed since the last sync.
     fn sync_if_due(&mut self) {
         let Some((period, last)) = self.interval else {

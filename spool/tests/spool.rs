@@ -175,6 +175,36 @@ fn a_record_damaged_in_place_costs_only_itself() {
 }
 
 #[test]
+fn a_body_is_read_into_the_callers_buffer_and_every_damaged_byte_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut spool, _) = Spool::open(config(dir.path())).unwrap();
+    let seq = spool.append(b"meta", &body(7, 500)).unwrap().seq;
+    let seg = files(dir.path(), "seg").pop().unwrap();
+
+    let (mut meta, mut into) = (Vec::new(), Vec::with_capacity(500));
+    let at = into.as_ptr();
+    spool.read_into(seq, &mut meta, &mut into).unwrap();
+    assert_eq!((meta.as_slice(), &into), (&b"meta"[..], &body(7, 500)));
+    assert_eq!(
+        (into.as_ptr(), into.capacity()),
+        (at, 500),
+        "no other allocation"
+    );
+
+    // Every byte of the record (the segment's own 12-byte header comes first), flipped.
+    let bytes = fs::read(&seg).unwrap();
+    for i in 12..bytes.len() {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x80;
+        fs::write(&seg, &bad).unwrap();
+        let e = spool.read_into(seq, &mut meta, &mut into).unwrap_err();
+        assert!(matches!(e, SpoolError::Damaged { .. }), "byte {i}: {e:?}");
+    }
+    fs::write(&seg, &bytes).unwrap();
+    assert_eq!(spool.read(seq).unwrap().body, body(7, 500));
+}
+
+#[test]
 fn a_second_spool_on_the_same_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (spool, _) = Spool::open(config(dir.path())).unwrap();

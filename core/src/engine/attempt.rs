@@ -111,14 +111,29 @@ impl AttemptHistory {
         }
     }
 
-    /// Record a finished attempt, forgetting the oldest record beyond the capacity.
-    pub(crate) fn record(&mut self, attempt: Attempt) {
+    /// Record a finished attempt, forgetting the oldest record beyond the capacity, or
+    /// beyond the last one with `only_last`: a batch no caller awaits or has a callback
+    /// for (no tracked send) needs the last record only, for the engine's decision and
+    /// diagnostics; its earlier ones would be memory nobody reads. A batch retried for
+    /// minutes during an outage would otherwise hold `capacity` records (with their
+    /// error strings, ~3 KiB) beside the bookkeeping the memory budget charges.
+    pub(crate) fn record(&mut self, attempt: Attempt, only_last: bool) {
         self.total = self.total.saturating_add(1);
-        if self.capacity == 0 {
+        let keep = if only_last {
+            self.capacity.min(1)
+        } else {
+            self.capacity
+        };
+        if keep == 0 {
             return;
         }
-        if self.recent.len() == self.capacity {
+        while self.recent.len() >= keep {
             self.recent.pop_front();
+        }
+        // Exact growth: at most `capacity` records are ever kept, so the deque's usual
+        // doubling (to 4, 8, 16) would only leave slots empty.
+        if self.recent.len() == self.recent.capacity() {
+            self.recent.reserve_exact(1);
         }
         self.recent.push_back(attempt);
     }
@@ -160,7 +175,7 @@ mod tests {
     fn keeps_the_most_recent_n_and_counts_all() {
         let mut h = AttemptHistory::new(3);
         for n in 1..=5 {
-            h.record(failed(n));
+            h.record(failed(n), false);
         }
         assert_eq!(h.total(), 5);
         let codes: Vec<_> = h
@@ -173,9 +188,84 @@ mod tests {
 
     #[test]
     fn zero_capacity_counts_but_keeps_nothing() {
-        let mut h = AttemptHistory::new(0);
-        h.record(failed(1));
-        assert_eq!(h.total(), 1);
-        assert!(h.to_shared().is_empty());
+        for only_last in [false, true] {
+            let mut h = AttemptHistory::new(0);
+            h.record(failed(1), only_last);
+            assert_eq!(h.total(), 1);
+            assert!(h.to_shared().is_empty());
+            assert!(h.last().is_none());
+        }
+    }
+
+    #[test]
+    fn only_last_keeps_one_record_in_one_slot_and_counts_all() {
+        let mut h = AttemptHistory::new(11);
+        for n in 1..=20 {
+            h.record(failed(n), true);
+            assert_eq!(h.recent.len(), 1);
+            assert_eq!(h.recent.capacity(), 1, "no spare slots");
+        }
+        assert_eq!(h.total(), 20);
+        assert_eq!(h.last().unwrap().error_code.as_deref(), Some("E20"));
+        // A batch that gains a tracked send keeps records from then on.
+        h.record(failed(21), false);
+        h.record(failed(22), false);
+        assert_eq!(h.to_shared().len(), 3);
+    }
+
+    /// Through the engine: a batch retried 20 times keeps one record unless a send in it
+    /// is tracked, which then sees the most recent `max_reserved_attempts`.
+    #[test]
+    fn an_untracked_batch_keeps_its_last_attempt_only() {
+        use crate::config::ProducerConfig;
+        use crate::credentials::Credentials;
+        use crate::engine::{Engine, Route};
+        use crate::protocol::compress::Compressor;
+        use crate::protocol::http::HttpResponse;
+        use crate::protocol::proto::Log;
+        use crate::protocol::time::Instant;
+
+        let config = ProducerConfig::new("http://127.0.0.1:8080").with_max_retries(100);
+        let wall = UnixTime::from_secs(1_700_000_000);
+        let mut e: Engine<u32> =
+            Engine::new(&config, wall, Some(Credentials::new("id", "secret"))).unwrap();
+        let mut now = Instant::from_secs(1);
+        let route = Route::new("proj", "store").unwrap();
+        e.push(now, Log::new(1_700_000_000), &route, None).unwrap();
+        e.push(now, Log::new(1_700_000_000), &route.clone().with_topic("t"), Some(7))
+            .unwrap();
+        e.flush(now);
+        let mut compressor = Compressor::new();
+        while let Some(job) = e.poll_compress() {
+            e.handle_compressed(job.run(&mut compressor));
+        }
+        for _ in 0..20 {
+            let mut sent = 0;
+            while let Some(t) = e.poll_transmit(now, wall) {
+                e.handle_response(now, wall, t.attempt, Ok(HttpResponse::new(500)));
+                sent += 1;
+            }
+            assert_eq!(sent, 2);
+            now = now.saturating_add(Duration::from_secs(3600));
+            e.handle_timeout(now);
+        }
+        let kept: Vec<(bool, usize, u32)> = e
+            .batches
+            .values()
+            .map(|b| (b.parts.is_empty(), b.history.recent.len(), b.history.total()))
+            .collect();
+        assert_eq!(kept.len(), 2);
+        assert!(kept.contains(&(true, 1, 20)), "{kept:?}");
+        assert!(kept.contains(&(false, 11, 20)), "{kept:?}");
+    }
+
+    #[test]
+    fn a_full_history_grows_to_exactly_its_capacity() {
+        let mut h = AttemptHistory::new(11);
+        for n in 1..=30 {
+            h.record(failed(n), false);
+            assert!(h.recent.capacity() <= 11, "{}", h.recent.capacity());
+        }
+        assert_eq!(h.recent.len(), 11);
     }
 }

@@ -37,7 +37,7 @@ use alloc::vec::Vec;
 
 use super::batch::{BatchId, Body, Phase};
 use super::{DeliveryFailure, Engine};
-use crate::durable::{StoreError, StoreErrorKind, StoreKey};
+use crate::durable::{BodyRead, StoreError, StoreErrorKind};
 use crate::protocol::http::Bytes;
 
 impl<T> Engine<T> {
@@ -101,15 +101,17 @@ impl<T> Engine<T> {
     }
 
     /// Bodies to read back from the store now (at most `max`), oldest first, as the ids to
-    /// report them by in [`Engine::handle_read`] and their store keys. Each body's bytes
-    /// are reserved in the memory budget first: if they do not fit (spare buffers given
-    /// back), the rest wait for room, which a finished batch frees.
+    /// report them by in [`Engine::handle_read`] and the reads for the store. Each body's
+    /// bytes are reserved in the memory budget first: if they do not fit (spare buffers
+    /// given back), the rest wait for room, which a finished batch frees. The buffer each
+    /// body is read into is allocated here, at the body's length: the memory the budget
+    /// charges comes from the allocator the engine's other buffers use.
     ///
     /// A read never evicts another body: while the service is down, every batch in memory
     /// is waiting too, and trading one body for another would read and drop bodies at each
     /// retry for nothing (in a 120 s outage, 11.8 GiB read back to send 6 M logs). The
     /// batches in memory go first once the service is back, and make the room.
-    pub fn poll_read(&mut self, max: usize) -> Vec<(u64, StoreKey)> {
+    pub fn poll_read(&mut self, max: usize) -> Vec<(u64, BodyRead)> {
         let mut out = Vec::new();
         while out.len() < max {
             let Some(d) = self.durable.as_mut() else {
@@ -142,7 +144,8 @@ impl<T> Engine<T> {
             }
             let d = self.durable.as_mut().expect("checked above");
             d.reading.insert(id, len);
-            out.push((id.0, key));
+            let into = Vec::with_capacity(len);
+            out.push((id.0, BodyRead { key, into }));
         }
         out
     }

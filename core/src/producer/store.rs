@@ -9,7 +9,7 @@ use core::task::{Context, Poll};
 
 use super::diag;
 use super::handle::Completion;
-use crate::durable::{BatchStore, Replay, StoreError, StoreKey, Written};
+use crate::durable::{BatchStore, BodyRead, Replay, StoreError, StoreKey, Written};
 use crate::engine::Engine;
 use crate::protocol::time::Instant;
 use crate::rt::{BoxFuture, Bytes};
@@ -25,7 +25,7 @@ pub(super) enum StoreWork {
     Append(Vec<(u64, crate::durable::SpooledBatch)>),
     Ack(Vec<StoreKey>),
     Replay(usize),
-    Read(Vec<(u64, StoreKey)>),
+    Read(Vec<(u64, BodyRead)>),
 }
 
 /// A finished store operation.
@@ -92,9 +92,9 @@ impl StoreRunner {
                 let ack = store.ack(keys);
                 Box::pin(async move { StoreDone::Acked(ack.await) })
             }
-            StoreWork::Read(keys) => {
-                let (ids, keys): (Vec<u64>, Vec<_>) = keys.into_iter().unzip();
-                let read = store.read(keys);
+            StoreWork::Read(reads) => {
+                let (ids, reads): (Vec<u64>, Vec<_>) = reads.into_iter().unzip();
+                let read = store.read(reads);
                 Box::pin(async move {
                     let results = read.await;
                     StoreDone::Read(ids.into_iter().zip(results).collect())

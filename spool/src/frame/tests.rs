@@ -40,8 +40,28 @@ fn frames_read_back_in_order_with_their_offsets() {
         ]
     );
     assert_eq!(frame_len(5), 17);
-    assert_eq!(decode_exact(&buf[27..]), Some(&b"three"[..]));
-    assert_eq!(decode_exact(&buf[15..]), None, "more than one frame");
+}
+
+#[test]
+fn a_frame_read_in_pieces_verifies_only_whole_and_intact() {
+    let buf = frames(&[b"three"]);
+    let h = header(buf[..HEADER_LEN].try_into().unwrap()).unwrap();
+    assert_eq!(h.len, 5);
+    assert!(verify(h.len, h.crc, &[b"th", b"", b"ree"]));
+    assert!(!verify(h.len, h.crc, &[b"th", b"ree!"]), "longer");
+    assert!(!verify(h.len, h.crc, &[b"thre"]), "shorter");
+    assert!(!verify(h.len, h.crc, &[b"thr", b"Ee"]), "changed");
+    assert!(!verify(h.len, h.crc ^ 1, &[b"three"]), "another checksum");
+    let mut bad = buf.clone();
+    bad[0] ^= 1;
+    assert_eq!(header(bad[..HEADER_LEN].try_into().unwrap()), None, "magic");
+    let mut huge = buf.clone();
+    huge[4..8].copy_from_slice(&(MAX_PAYLOAD as u32 + 1).to_le_bytes());
+    assert_eq!(
+        header(huge[..HEADER_LEN].try_into().unwrap()),
+        None,
+        "length"
+    );
 }
 
 #[test]

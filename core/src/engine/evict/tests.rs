@@ -87,14 +87,19 @@ impl Disk {
     fn read_all(&self, e: &mut Engine<u32>) -> usize {
         let mut read = 0;
         loop {
-            let keys = e.poll_read(16);
-            if keys.is_empty() {
+            let reads = e.poll_read(16);
+            if reads.is_empty() {
                 return read;
             }
-            read += keys.len();
-            let results = keys
+            read += reads.len();
+            let results = reads
                 .into_iter()
-                .map(|(id, key)| (id, Ok(self.records[&key.0].clone())))
+                .map(|(id, read)| {
+                    let record = &self.records[&read.key.0];
+                    assert!(read.into.is_empty());
+                    assert_eq!(read.into.capacity(), record.len(), "sized for the body");
+                    (id, Ok(record.clone()))
+                })
                 .collect();
             e.handle_read(results);
         }
@@ -272,7 +277,7 @@ fn a_body_that_cannot_be_read_back_fails_its_batch_and_is_counted() {
         assert!(e.poll_transmit(later, WALL).is_none(), "waits for its body");
         let reads = e.poll_read(16);
         assert_eq!(reads.len(), 1);
-        assert_eq!(reads[0].1, StoreKey(1));
+        assert_eq!(reads[0].1.key, StoreKey(1));
         let used = e.memory.used();
         e.handle_read(Vec::from([(reads[0].0, failure.clone())]));
         assert!(e.is_idle(), "failed, not lost in the engine");

@@ -52,6 +52,7 @@ impl Default for Outage {
 /// What the child measured.
 struct Measured {
     rss_before: u64,
+    peak_rss_outage: u64,
     peak_rss: u64,
     counted: u64,
     outage_accepted: u64,
@@ -107,6 +108,7 @@ impl Outage {
             .collect();
         let [
             rss_before,
+            peak_rss_outage,
             peak_rss,
             counted,
             outage_accepted,
@@ -135,9 +137,10 @@ impl Outage {
             self.budget >> 20
         );
         println!(
-            "  memory: peak RSS {:.1} MiB (before the producer {:.1} MiB), budget {:.1} MiB, \
-             counted at most {:.1} MiB",
+            "  memory: peak RSS {:.1} MiB ({:.1} MiB until the recovery; before the producer \
+             {:.1} MiB), budget {:.1} MiB, counted at most {:.1} MiB",
             mib(peak_rss),
+            mib(peak_rss_outage),
             mib(rss_before),
             mib(self.budget as f64),
             mib(counted)
@@ -166,8 +169,9 @@ impl Outage {
     pub(crate) fn child(self, port: u16) -> Result<(), String> {
         let m = self.measure(port)?;
         println!(
-            "outage {} {} {} {} {} {} {} {} {} {:.3} {} {} {} {} {}",
+            "outage {} {} {} {} {} {} {} {} {} {} {:.3} {} {} {} {} {}",
             m.rss_before,
+            m.peak_rss_outage,
             m.peak_rss,
             m.counted,
             m.outage_accepted,
@@ -251,6 +255,7 @@ impl Outage {
                 std::thread::sleep(Duration::from_millis(10));
             }
             let up = Instant::now();
+            let peak_rss_outage = proc_stats::peak_rss("self").unwrap_or(0);
             let at_up = producer.metrics();
             let (sent_at_up, refused_at_up) = (
                 sent.load(Ordering::Relaxed),
@@ -268,9 +273,16 @@ impl Outage {
             let drain_secs = up.elapsed().as_secs_f64();
             let sent_during_drain = sent.load(Ordering::Relaxed) - sent_at_up;
             stop.store(true, Ordering::Relaxed);
-            measured = Some((at_up, refused_at_up, drained, drain_secs, sent_during_drain));
+            measured = Some((
+                peak_rss_outage,
+                at_up,
+                refused_at_up,
+                drained,
+                drain_secs,
+                sent_during_drain,
+            ));
         });
-        let (at_up, outage_refused, drained, drain_secs, sent_during_drain) =
+        let (peak_rss_outage, at_up, outage_refused, drained, drain_secs, sent_during_drain) =
             measured.expect("measured");
         let end = producer
             .close_blocking(None)
@@ -278,6 +290,7 @@ impl Outage {
         let _ = std::fs::remove_dir_all(&dir);
         Ok(Measured {
             rss_before,
+            peak_rss_outage,
             peak_rss: proc_stats::peak_rss("self").unwrap_or(0),
             counted: counted.into_inner(),
             outage_accepted: at_up.accepted_logs,
