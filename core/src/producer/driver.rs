@@ -24,9 +24,10 @@
 //! Policy lives in the engine: the driver never decides when to retry or when to refresh
 //! credentials, it only runs the I/O the engine asks for. It completes once the producer
 //! is closed (explicitly, or because every `Producer` handle was dropped) and every send has
-//! its outcome. Dropping it before that fails every pending send with
-//! [`DeliveryFailure::Closed`](crate::DeliveryFailure::Closed), handing the logs back, so
-//! nothing waits forever.
+//! its outcome delivered (past a close deadline, once every outcome is out of the engine:
+//! callbacks may still wait for the callback task then). Dropping it before that fails
+//! every pending send with [`DeliveryFailure::Closed`](crate::DeliveryFailure::Closed),
+//! handing the logs back, so nothing waits forever.
 
 // On `wasm32-unknown-unknown` runtime handles and callbacks are not `Send` (one thread,
 // JS promises), so the shared state is deliberately a non-`Send` value in an `Arc` there.
@@ -67,9 +68,9 @@ const ROUNDS_PER_POLL: usize = 32;
 
 /// Outcomes one engine step takes at most once the producer is closing. The callback
 /// queue's room no longer limits them then (nothing more can be sent, so its back-pressure
-/// has no one to slow down): a close that gives up hundreds of thousands of tracked sends
-/// at its deadline hands their callbacks over in a few hundred steps, without waiting for
-/// the callback task to make room round by round.
+/// has no one to slow down): the outcomes a close leaves are handed over in a few hundred
+/// steps, and a callback task that falls behind (or a slow callback) never holds up the
+/// awaited handles behind its queue.
 const CLOSING_EVENTS_PER_STEP: usize = 4096;
 
 /// Uncompressed bytes one `poll` compresses at most before yielding to the executor (about
