@@ -1,7 +1,9 @@
 //! Isolated delivery callbacks (ADR 0009) on the deterministic `sim` runtime: a panicking
 //! callback is caught and counted, a slow one does not hold up other batches, queued
-//! callbacks keep their memory and hold `close` until they ran, and a close that gives up
-//! many held tracked sends at its deadline gives each one outcome.
+//! callbacks keep their memory and hold a `close` without deadline until they ran, a close
+//! that gives up many held tracked sends at its deadline gives each one outcome, and a
+//! close deadline is kept however long the callbacks take: those still queued run once
+//! afterwards (or as the runtime shuts down).
 //!
 //! The simulation has one thread, so a callback that blocks cannot be run as such: a
 //! callback "that takes 100 ms" is modelled by holding the callback task (not polling it)
@@ -22,7 +24,9 @@ use sls_producer_core::rt::{
     BoxFuture, Clock, HttpTransport, Instant, Runtime, Spawner, Timer, UnixTime,
 };
 use sls_producer_core::sim::{ScriptedReply, SimRuntime};
-use sls_producer_core::{Credentials, DeliveryFailure, Log, Producer, ProducerConfig, Route};
+use sls_producer_core::{
+    Credentials, DeliveryFailure, DeliveryHandle, Log, Producer, ProducerConfig, Route,
+};
 
 fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
@@ -265,8 +269,9 @@ type CalledBack = Arc<Mutex<Vec<(u32, Vec<Log>)>>>;
 /// `close(deadline)` with many tracked sends held by a server that never answers: at the
 /// deadline each batch's failure is recorded once and each send's outcome is built as it
 /// is delivered. Every send still gets exactly one outcome: `Closed`, with exactly its
-/// logs; every callback runs once, before `close` completes, and every awaited handle is
-/// resolved; the final metrics count them all.
+/// logs; every awaited handle is resolved when `close` completes, every callback runs
+/// once (before or after it completes: the metrics say how many were still queued); the
+/// final metrics count them all.
 #[test]
 fn close_at_its_deadline_gives_every_held_tracked_send_one_closed_outcome_with_its_logs() {
     let sim = SimRuntime::new(4);
@@ -303,28 +308,10 @@ fn close_at_its_deadline_gives_every_held_tracked_send_one_closed_outcome_with_i
         .block_on(producer.close(Some(Duration::from_secs(1))))
         .unwrap();
     assert_eq!(sim.now(), ms(1500), "close completes at its deadline");
-    let mut called = core::mem::take(&mut *called.lock().unwrap());
-    assert_eq!(called.len(), (count / 2) as usize, "every callback ran");
-    called.sort_by_key(|(i, _)| *i);
-    called.dedup_by_key(|(i, _)| *i);
-    assert_eq!(called.len(), (count / 2) as usize, "each once");
-    for (i, logs) in called {
-        assert_eq!(logs, [log(i)], "callback {i} got its own log back");
-    }
-    for (i, mut handle) in awaited {
-        let result = handle
-            .try_result()
-            .expect("resolved before close completes");
-        assert!(matches!(
-            result.failure,
-            Some(DeliveryFailure::Closed { .. })
-        ));
-        assert_eq!(
-            result.into_logs(),
-            [log(i)],
-            "handle {i} got its own log back"
-        );
-    }
+    assert!(metrics.undelivered_outcomes <= count as usize);
+    assert_awaited_closed(&sim, awaited);
+    sim.run_until_stalled().unwrap();
+    assert_called_once_each(&called, (count / 2) as usize);
     let all = u64::from(count);
     assert_eq!(
         (
@@ -334,5 +321,158 @@ fn close_at_its_deadline_gives_every_held_tracked_send_one_closed_outcome_with_i
         ),
         (all, all, all)
     );
-    assert_eq!((metrics.delivered_logs, metrics.buffered_bytes), (0, 0));
+    let after = producer.metrics();
+    assert_eq!(metrics.delivered_logs, 0);
+    assert_eq!((after.buffered_bytes, after.undelivered_outcomes), (0, 0));
+}
+
+/// Each awaited handle resolves (awaited now) `Closed`, with its own log handed back.
+fn assert_awaited_closed(sim: &SimRuntime, awaited: Vec<(u32, DeliveryHandle)>) {
+    for (i, handle) in awaited {
+        let result = sim.block_on(handle).unwrap();
+        assert!(matches!(
+            result.failure,
+            Some(DeliveryFailure::Closed { .. })
+        ));
+        assert_eq!(result.into_logs(), [log(i)], "handle {i} got its log back");
+    }
+}
+
+/// Sends `count` tracked logs to a server that never answers, every other one awaited
+/// (returned) and the rest with a callback that records its send and logs in `called`.
+fn send_held(producer: &Producer, count: u32, called: &CalledBack) -> Vec<(u32, DeliveryHandle)> {
+    let mut awaited = Vec::new();
+    for i in 0..count {
+        let handle = producer
+            .send_tracked(&route(&format!("s{}", i % 3)), log(i))
+            .unwrap();
+        if i % 2 == 0 {
+            awaited.push((i, handle));
+        } else {
+            let called = called.clone();
+            handle.on_complete(move |result| {
+                called.lock().unwrap().push((i, result.into_logs()));
+            });
+        }
+    }
+    awaited
+}
+
+/// Each of `called` once, with its own log handed back, and `count` of them.
+fn assert_called_once_each(called: &CalledBack, count: usize) {
+    let mut called = core::mem::take(&mut *called.lock().unwrap());
+    assert_eq!(called.len(), count, "every callback ran");
+    called.sort_by_key(|(i, _)| *i);
+    called.dedup_by_key(|(i, _)| *i);
+    assert_eq!(called.len(), count, "each once");
+    for (i, logs) in called {
+        assert_eq!(logs, [log(i)], "callback {i} got its own log back");
+    }
+}
+
+/// With the callback task held busy (a callback that takes seconds), `close(1 s)` still
+/// completes at its deadline: every awaited handle is resolved `Closed` with its logs by
+/// then, the callbacks are left queued (and counted in the metrics); they run once each
+/// afterwards, and a later `close(None)` waits for them.
+#[test]
+fn a_close_deadline_is_kept_while_callbacks_are_held_and_they_run_once_afterwards() {
+    let sim = SimRuntime::new(5);
+    sim.transport().set_default_reply(ScriptedReply::Hang);
+    // The callback task is held (busy) until 5 s.
+    let held_until: HeldUntil = Arc::new(Mutex::new(ms(5000)));
+    let producer = start(&sim, &held_until);
+    let count = 3_000u32;
+    let called: CalledBack = Arc::default();
+    let awaited = send_held(&producer, count, &called);
+    sim.run_until(ms(500)).unwrap();
+
+    let metrics = sim
+        .block_on(producer.close(Some(Duration::from_secs(1))))
+        .unwrap();
+    assert_eq!(sim.now(), ms(1500), "close completes at its deadline");
+    assert!(called.lock().unwrap().is_empty(), "the callbacks are held");
+    assert!(
+        metrics.undelivered_outcomes >= (count / 2) as usize,
+        "the metrics count at least the callbacks still queued"
+    );
+    // Awaited handles are not held up by the callbacks.
+    assert_awaited_closed(&sim, awaited);
+    assert_eq!(sim.now(), ms(1500));
+    assert!(called.lock().unwrap().is_empty());
+
+    let metrics = sim.block_on(producer.close(None)).unwrap();
+    assert_eq!(sim.now(), ms(5000), "close(None) waits for the callbacks");
+    assert_called_once_each(&called, (count / 2) as usize);
+    assert_eq!(
+        (metrics.undelivered_outcomes, metrics.buffered_bytes),
+        (0, 0)
+    );
+}
+
+/// The deadline bounds the wait for callbacks of sends that were delivered before it too.
+#[test]
+fn a_close_deadline_bounds_the_wait_for_callbacks_of_delivered_sends() {
+    let sim = SimRuntime::new(6);
+    let held_until: HeldUntil = Arc::new(Mutex::new(ms(5000)));
+    let producer = start(&sim, &held_until);
+    let called = Arc::new(AtomicUsize::new(0));
+    for i in 0..100 {
+        let called = called.clone();
+        producer
+            .send_tracked(&route("delivered"), log(i))
+            .unwrap()
+            .on_complete(move |result| {
+                assert!(result.is_success());
+                called.fetch_add(1, Ordering::Relaxed);
+            });
+    }
+    sim.run_until(ms(500)).unwrap();
+    assert_eq!(producer.metrics().delivered_logs, 100);
+    let metrics = sim
+        .block_on(producer.close(Some(Duration::from_secs(1))))
+        .unwrap();
+    assert_eq!(sim.now(), ms(1500), "close completes at its deadline");
+    assert_eq!(metrics.undelivered_outcomes, 100);
+    assert_eq!(called.load(Ordering::Relaxed), 0);
+    sim.run_until(ms(5000)).unwrap();
+    assert_eq!(
+        called.load(Ordering::Relaxed),
+        100,
+        "each ran once, afterwards"
+    );
+}
+
+/// Callbacks still queued when the runtime shuts down (its tasks dropped) run once, on the
+/// thread that drops the callback task, even when they hold a `Producer` (which would
+/// otherwise keep them, and itself, alive forever).
+#[test]
+fn callbacks_still_queued_when_the_runtime_shuts_down_run_once_as_their_task_drops() {
+    let sim = SimRuntime::new(7);
+    sim.transport().set_default_reply(ScriptedReply::Hang);
+    // The callback task is never polled.
+    let held_until: HeldUntil = Arc::new(Mutex::new(ms(1_000_000)));
+    let producer = start(&sim, &held_until);
+    let count = 600u32;
+    let called: CalledBack = Arc::default();
+    for i in 0..count {
+        let (called, resend) = (called.clone(), producer.clone());
+        producer
+            .send_tracked(&route("held"), log(i))
+            .unwrap()
+            .on_complete(move |result| {
+                // What a callback that re-sends its logs holds.
+                assert!(resend.is_closed());
+                called.lock().unwrap().push((i, result.into_logs()));
+            });
+    }
+    sim.run_until(ms(500)).unwrap();
+    let metrics = sim
+        .block_on(producer.close(Some(Duration::from_secs(1))))
+        .unwrap();
+    assert_eq!(sim.now(), ms(1500));
+    assert_eq!(metrics.undelivered_outcomes, count as usize);
+    drop(producer);
+    assert!(called.lock().unwrap().is_empty());
+    sim.executor().shutdown();
+    assert_called_once_each(&called, count as usize);
 }

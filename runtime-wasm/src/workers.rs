@@ -111,8 +111,10 @@ impl WaitUntil {
     }
 
     /// Close `producer` and keep the request alive until every log has its outcome, or
-    /// until `timeout` (then the logs still pending fail as closed). Keep `timeout` under
-    /// the platform's `waitUntil` limit (about 30 s on Cloudflare).
+    /// until `timeout` (then the logs still pending fail as closed), and until every
+    /// outcome is delivered (past `timeout`, a close leaves the callbacks of the sends it
+    /// gave up to run after it returns). Keep `timeout` under the platform's `waitUntil`
+    /// limit (about 30 s on Cloudflare).
     pub fn close(&self, producer: &Producer, timeout: Option<Duration>) {
         self.close_then(producer, timeout, |_| {});
     }
@@ -126,6 +128,10 @@ impl WaitUntil {
         on_closed: impl FnOnce(Metrics) + 'static,
     ) {
         let closing = producer.close(timeout);
-        self.wait_until(async move { on_closed(closing.await) });
+        let delivered = producer.close(None);
+        self.wait_until(async move {
+            on_closed(closing.await);
+            delivered.await;
+        });
     }
 }

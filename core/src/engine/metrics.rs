@@ -90,6 +90,11 @@ pub struct Metrics {
     pub in_flight: usize,
     /// Batches without an outcome now: open, queued, in flight or waiting to retry (gauge).
     pub pending_batches: usize,
+    /// Tracked sends whose outcome is decided and not delivered yet: handles not resolved
+    /// yet, callbacks not run yet (gauge). In the metrics a
+    /// [`close`](crate::Producer::close) with a deadline returns, the outcomes it left to
+    /// be delivered after it returned.
+    pub undelivered_outcomes: usize,
     /// Bytes of the memory budget held now by batches of logs without an outcome, or whose
     /// outcome's callback has not run yet (gauge): each batch's buffer capacity (its
     /// compressed body once compressed), its bookkeeping and its tracked sends' tags. Spare

@@ -449,6 +449,16 @@ impl<T> Engine<T> {
         self.closing.is_some()
     }
 
+    /// Whether every batch has its outcome (some may still wait to be polled).
+    pub(crate) fn all_decided(&self) -> bool {
+        self.batches.is_empty()
+    }
+
+    /// The close deadline, if [`Engine::close`] was called with one.
+    pub(crate) fn close_deadline(&self) -> Option<Instant> {
+        self.closing.and_then(|c| c.deadline)
+    }
+
     /// Whether no batch is waiting for an outcome and no event is waiting to be polled.
     pub fn is_idle(&self) -> bool {
         self.batches.is_empty() && self.events.is_empty()
@@ -487,6 +497,7 @@ impl<T> Engine<T> {
             callback_panics: s.callback_panics,
             in_flight: self.in_flight.len(),
             pending_batches: self.batches.len(),
+            undelivered_outcomes: self.events.len(),
             buffered_bytes: self.memory.used() - self.pool.spare_bytes(),
             memory_budget: self.memory.limit(),
         }

@@ -130,6 +130,8 @@ pub(crate) struct CallbackQueue {
     task: Option<Waker>,
     /// The driver finished or was dropped: the task ends once the queue is empty.
     closed: bool,
+    /// The task was dropped (torn down with its runtime): nothing will run queued calls.
+    task_gone: bool,
 }
 
 impl CallbackQueue {
@@ -138,10 +140,18 @@ impl CallbackQueue {
         QUEUE_CAPACITY.saturating_sub(self.calls.len())
     }
 
-    /// Queue `calls`; returns the task's waker if it must be woken.
-    pub(crate) fn push(&mut self, calls: Vec<(Deferred, usize)>) -> Option<Waker> {
+    /// Queue `calls`; returns the task's waker if it must be woken. Once the task is gone
+    /// (dropped with its runtime) the calls are handed back, for the caller to run.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn push(
+        &mut self,
+        calls: Vec<(Deferred, usize)>,
+    ) -> Result<Option<Waker>, Vec<(Deferred, usize)>> {
+        if self.task_gone {
+            return Err(calls);
+        }
         self.calls.extend(calls);
-        self.task.take()
+        Ok(self.task.take())
     }
 
     /// No more callbacks will come; returns the task's waker if it must be woken.
@@ -209,27 +219,7 @@ impl Future for CallbackTask {
             Poll::Ready(None) => return Poll::Ready(()),
             Poll::Pending => return Poll::Pending,
         };
-        let ran = calls.len();
-        let (mut held, mut panics) = (0, 0);
-        for (call, bytes) in calls {
-            held += bytes;
-            panics += u64::from(call.run());
-        }
-        let (waiters, driver) = {
-            let mut st = self.shared.state.lock();
-            st.delivering -= ran;
-            st.engine.release_held(held);
-            st.engine.count_callback_panics(panics);
-            // The driver waits for room in the queue, or for the last callback before it
-            // finishes; otherwise its next step sees the released memory anyway.
-            let driver = if was_full || st.delivering == 0 {
-                st.driver_waker()
-            } else {
-                None
-            };
-            (core::mem::take(&mut st.waiters), driver)
-        };
-        for w in waiters.into_iter().chain(driver) {
+        for w in run(&self.shared, calls, was_full) {
             w.wake();
         }
         cx.waker().wake_by_ref();
@@ -237,10 +227,76 @@ impl Future for CallbackTask {
     }
 }
 
+/// A task torn down with its runtime, its queue not empty (a close that returned at its
+/// deadline left callbacks queued, and the runtime stopped soon after): it runs them here,
+/// on the thread that drops it, rather than leave them to whoever drops the producer last
+/// (a callback that holds a `Producer` would then keep them, and itself, forever). Calls
+/// queued later are handed back to the driver, which runs them itself.
+impl Drop for CallbackTask {
+    fn drop(&mut self) {
+        let calls: Vec<_> = {
+            let mut queue = self.shared.callbacks.lock();
+            queue.task_gone = true;
+            queue.task = None;
+            queue.calls.drain(..).collect()
+        };
+        if calls.is_empty() {
+            return;
+        }
+        let _quiet = diag::Suppressed::enter();
+        let _driver = DriverThread::enter();
+        for w in run(&self.shared, calls, false) {
+            w.wake();
+        }
+    }
+}
+
+/// Run `calls` on this thread, one after another, and account for them: release the memory
+/// their outcomes held, count their panics. Returns whom to wake: the waiters; the driver
+/// if `wake_driver` (it may wait for room in the queue) or if it waits for the last
+/// callback before it finishes; the closers of a close without deadline once the last
+/// callback after the driver finished has run.
+pub(crate) fn run(shared: &Shared, calls: Vec<(Deferred, usize)>, wake_driver: bool) -> Vec<Waker> {
+    let ran = calls.len();
+    let (mut held, mut panics) = (0, 0);
+    for (call, bytes) in calls {
+        held += bytes;
+        panics += u64::from(call.run());
+    }
+    let mut st = shared.state.lock();
+    st.delivering -= ran;
+    st.engine.release_held(held);
+    st.engine.count_callback_panics(panics);
+    let mut wake = core::mem::take(&mut st.waiters);
+    if st.delivering == 0 {
+        wake.append(&mut st.closers);
+    }
+    // Otherwise the driver's next step sees the released memory anyway.
+    if wake_driver || st.delivering == 0 {
+        wake.extend(st.driver_waker());
+    }
+    wake
+}
+
 impl fmt::Debug for CallbackTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallbackTask")
             .field("queued", &self.shared.callbacks.lock().len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::DeliveryEvent;
+    use crate::producer::Completion;
+
+    /// A close queues every callback at once (the queue's capacity does not hold it back
+    /// then): each queued call must fit in what the memory budget charged for its outcome
+    /// in the engine's queue (ADR 0008), a [`DeliveryEvent`] and its held bytes.
+    #[test]
+    fn a_queued_call_takes_no_more_than_the_outcome_the_budget_charged() {
+        assert!(size_of::<(Deferred, usize)>() <= size_of::<(DeliveryEvent<Completion>, usize)>());
     }
 }

@@ -24,9 +24,10 @@
 //! Policy lives in the engine: the driver never decides when to retry or when to refresh
 //! credentials, it only runs the I/O the engine asks for. It completes once the producer
 //! is closed (explicitly, or because every `Producer` handle was dropped) and every send has
-//! its outcome. Dropping it before that fails every pending send with
-//! [`DeliveryFailure::Closed`](crate::DeliveryFailure::Closed), handing the logs back, so
-//! nothing waits forever.
+//! its outcome delivered (past a close deadline, once every outcome is out of the engine:
+//! callbacks may still wait for the callback task then). Dropping it before that fails
+//! every pending send with [`DeliveryFailure::Closed`](crate::DeliveryFailure::Closed),
+//! handing the logs back, so nothing waits forever.
 
 // On `wasm32-unknown-unknown` runtime handles and callbacks are not `Send` (one thread,
 // JS promises), so the shared state is deliberately a non-`Send` value in an `Arc` there.
@@ -45,7 +46,7 @@ use futures_core::Stream;
 use futures_util::stream::FuturesUnordered;
 
 use super::blocking::DriverThread;
-use super::callbacks::{CallbackQueue, CallbackTask, Deferred};
+use super::callbacks::{self, CallbackQueue, CallbackTask, Deferred};
 use super::diag;
 use super::handle::Completion;
 use super::helper::{CompressHelper, CompressQueue};
@@ -54,7 +55,7 @@ use crate::credentials::{Credentials, CredentialsError, CredentialsProvider};
 use crate::durable::BatchStore;
 use crate::engine::{
     AttemptId, CompressJob, Compressed, CredentialsFetch, CredentialsId, Decision, DeliveryEvent,
-    Engine,
+    Engine, Metrics,
 };
 use crate::protocol::compress::Compressor;
 use crate::protocol::http::{HttpRequest, HttpResponse};
@@ -64,6 +65,13 @@ use crate::sync::Lock;
 
 /// Rounds of work one `poll` does before yielding to the executor (then it wakes itself).
 const ROUNDS_PER_POLL: usize = 32;
+
+/// Outcomes one engine step takes at most once the producer is closing. The callback
+/// queue's room no longer limits them then (nothing more can be sent, so its back-pressure
+/// has no one to slow down): the outcomes a close leaves are handed over in a few hundred
+/// steps, and a callback task that falls behind (or a slow callback) never holds up the
+/// awaited handles behind its queue.
+const CLOSING_EVENTS_PER_STEP: usize = 4096;
 
 /// Uncompressed bytes one `poll` compresses at most before yielding to the executor (about
 /// a millisecond of LZ4, a few of zstd, at the default batch size); the rest waits for the
@@ -77,12 +85,16 @@ pub(crate) struct State {
     driver_waker: Option<Waker>,
     /// Handles waiting for progress (memory released, flush reached).
     pub(super) waiters: Vec<Waker>,
-    /// [`CloseFuture`](super::CloseFuture)s, woken once: when the driver finishes (or is
-    /// dropped), not on each of the many rounds a close may take to deliver its outcomes.
+    /// [`CloseFuture`](super::CloseFuture)s, woken when a close may complete and when the
+    /// driver finishes (or is dropped), not on each of the many rounds a close may take to
+    /// deliver its outcomes; and when the last callback queued by then has run.
     pub(super) closers: Vec<Waker>,
     /// Outcomes taken out of the engine and not delivered yet (awaited handles not woken
     /// yet, callbacks not run yet).
     pub(crate) delivering: usize,
+    /// A close may complete: every outcome was delivered or, past the close deadline,
+    /// decided (the rest are delivered afterwards).
+    pub(super) closed: bool,
     /// Live `Producer` handles.
     pub(crate) handles: usize,
     /// The driver was dropped: nothing will make progress any more.
@@ -93,6 +105,14 @@ impl State {
     /// The driver's waker, if the driver must be woken.
     pub(crate) fn driver_waker(&self) -> Option<Waker> {
         self.driver_waker.clone()
+    }
+
+    /// The engine's metrics, counting outcomes taken out of the engine and not delivered
+    /// yet as undelivered too.
+    pub(crate) fn metrics(&self) -> Metrics {
+        let mut metrics = self.engine.metrics();
+        metrics.undelivered_outcomes += self.delivering;
+        metrics
     }
 
     /// Register `waker` to be woken on the next progress.
@@ -132,6 +152,7 @@ impl Shared {
                 waiters: Vec::new(),
                 closers: Vec::new(),
                 delivering: 0,
+                closed: false,
                 handles: 1,
                 driver_gone: false,
             }),
@@ -295,13 +316,24 @@ impl Driver {
         let store_pending = engine.has_store_work();
         let fetches: Vec<_> =
             core::iter::from_fn(|| engine.poll_credentials_fetch(timers_now)).collect();
+        let take = if engine.is_closing() {
+            CLOSING_EVENTS_PER_STEP
+        } else {
+            room
+        };
         let events: Vec<_> = core::iter::from_fn(|| engine.poll_event_holding())
-            .take(room)
+            .take(take)
             .collect();
         let decisions: Vec<_> = core::iter::from_fn(|| engine.poll_decision()).collect();
         let settled = engine.take_settled();
-        let deadline = engine.poll_timeout();
+        let mut deadline = engine.poll_timeout();
         let idle = engine.is_closing() && engine.is_idle();
+        let store_busy = store.is_some() || self.store.as_ref().is_some_and(StoreRunner::is_busy);
+        // Every outcome decided; some may still wait in the engine's queue.
+        let decided = engine.is_closing() && engine.all_decided() && !store_pending && !store_busy;
+        let queued = engine.pending_events();
+        let close_deadline = engine.close_deadline();
+        let past_deadline = close_deadline.is_some_and(|d| timers_now >= d);
         st.delivering += events.len();
         let mut waiters = if settled || !events.is_empty() || idle {
             core::mem::take(&mut st.waiters)
@@ -309,10 +341,25 @@ impl Driver {
             Vec::new()
         };
         progress |= !transmits.is_empty() || !events.is_empty() || !fetches.is_empty();
-        let store_busy = store.is_some() || self.store.as_ref().is_some_and(StoreRunner::is_busy);
-        let finished = idle && st.delivering == 0 && !store_pending && !store_busy;
-        if finished {
+        // A close completes once every outcome is delivered; past its deadline, once every
+        // outcome is decided: delivering them (waking each awaited handle, running each
+        // callback) is work per send, and callbacks are user code, neither of which the
+        // deadline could bound. The driver delivers the rest right after, and the
+        // callback task runs the callbacks (ADR 0009).
+        let closed = decided && ((queued == 0 && st.delivering == 0) || past_deadline);
+        // Done once every outcome is out of the engine, and, before the deadline, every
+        // callback has run.
+        let finished = closed && queued == 0 && (st.delivering == 0 || past_deadline);
+        if finished || (closed && !st.closed) {
+            st.closed = true;
             waiters.append(&mut st.closers);
+        }
+        if decided && !closed {
+            // Waiting for callbacks: until the close deadline at most.
+            deadline = match (deadline, close_deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         Step {
             finished,
@@ -352,8 +399,11 @@ impl Driver {
                 let task = CallbackTask::new(self.shared.clone());
                 self.shared.runtime.spawn(Box::pin(task));
             }
-            if let Some(task) = self.shared.callbacks.lock().push(calls) {
-                task.wake();
+            let pushed = self.shared.callbacks.lock().push(calls);
+            match pushed {
+                Ok(task) => task.into_iter().for_each(Waker::wake),
+                // The task was torn down with its runtime: run them here.
+                Err(calls) => waiters.extend(callbacks::run(&self.shared, calls, false)),
             }
         }
         if woken > 0 {
@@ -510,7 +560,7 @@ impl Future for Driver {
                 this.finished = true;
                 this.close_helpers();
                 this.close_callbacks();
-                let metrics = this.shared.state.lock().engine.metrics();
+                let metrics = this.shared.state.lock().metrics();
                 diag::closed(&metrics);
                 // Abandoned requests (given up at the close deadline) are dropped here.
                 this.in_flight = FuturesUnordered::new();

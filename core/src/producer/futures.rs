@@ -233,20 +233,35 @@ impl Future for FlushFuture {
 /// The future of [`Producer::close`](super::Producer::close): resolves to the final
 /// [`Metrics`] once every send has its outcome. The close itself starts when `close` is
 /// called; the future only waits.
+///
+/// Without a deadline it completes once every outcome is delivered: every handle resolved,
+/// every callback run. With one, it completes at the deadline at the latest (plus the
+/// engine's giving up of what is left, a step per batch), once every outcome is decided,
+/// even if some are not delivered yet: the driver resolves those handles right after
+/// (awaiting one resolves it) and the callback task runs those callbacks, each exactly
+/// once; [`Metrics::undelivered_outcomes`] says how many there were.
 #[must_use = "the close has started; await the future to wait for every outcome"]
 pub struct CloseFuture {
     shared: Arc<Shared>,
+    /// Whether to wait until every outcome is delivered even past the close deadline (a
+    /// close without deadline).
+    waits_for_all: bool,
 }
 
 impl CloseFuture {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+    pub(super) fn new(shared: Arc<Shared>, waits_for_all: bool) -> Self {
+        Self {
+            shared,
+            waits_for_all,
+        }
     }
 }
 
 impl fmt::Debug for CloseFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CloseFuture")
+        f.debug_struct("CloseFuture")
+            .field("waits_for_all", &self.waits_for_all)
+            .finish()
     }
 }
 
@@ -256,10 +271,12 @@ impl Future for CloseFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Metrics> {
         let mut st = self.shared.state.lock();
         let idle = st.engine.is_idle() && st.delivering == 0 && !st.engine.has_store_work();
-        if idle || st.driver_gone {
-            return Poll::Ready(st.engine.metrics());
+        let closed = st.closed && !self.waits_for_all;
+        if idle || closed || st.driver_gone {
+            return Poll::Ready(st.metrics());
         }
-        // Woken once the driver finishes: then every outcome was delivered.
+        // Woken once a close may complete (every outcome delivered or, past the deadline,
+        // decided), once the driver finishes, and after the last callback.
         if !st.closers.iter().any(|w| w.will_wake(cx.waker())) {
             st.closers.push(cx.waker().clone());
         }

@@ -335,10 +335,21 @@ impl Producer {
     }
 
     /// Stop accepting sends (at once, for every handle), seal every open batch, and wait
-    /// until every send has its outcome; resolves to the final [`Metrics`]. With `timeout`,
-    /// sends still without an outcome when it expires fail with
-    /// [`DeliveryFailure::Closed`](crate::DeliveryFailure::Closed) and their logs are
-    /// handed back; without, in-flight requests and retries run to their own outcome.
+    /// until every send has its outcome; resolves to the final [`Metrics`].
+    ///
+    /// Without `timeout`, in-flight requests and retries run to their own outcome and the
+    /// close completes once every awaited handle is resolved and every callback has run.
+    ///
+    /// With `timeout`, sends still without an outcome when it expires fail with
+    /// [`DeliveryFailure::Closed`](crate::DeliveryFailure::Closed), their logs handed back,
+    /// and the close completes then, with every outcome decided but not necessarily
+    /// delivered: waking hundreds of thousands of handles and running their callbacks (user
+    /// code) is work the deadline could not bound. The driver delivers the rest right
+    /// after, so awaiting a [`DeliveryHandle`] then resolves it, and the callback task runs
+    /// each remaining callback exactly once ([`Metrics::undelivered_outcomes`] counts them;
+    /// ADR 0009). Keep the runtime running until they are delivered (await `close(None)`
+    /// afterwards to wait for them); should it stop first, they are delivered (callbacks
+    /// run) on the thread that drops the producer's tasks.
     pub fn close(&self, timeout: Option<Duration>) -> CloseFuture {
         let now = self.shared.runtime.now();
         let waker = {
@@ -349,11 +360,12 @@ impl Producer {
         if let Some(w) = waker {
             w.wake();
         }
-        CloseFuture::new(self.shared.clone())
+        CloseFuture::new(self.shared.clone(), timeout.is_none())
     }
 
     /// [`Producer::close`] for a plain thread: blocks until every send has its outcome
-    /// (with `timeout`, soon after it expires). Feature `std`.
+    /// (with `timeout`, soon after it expires, with outcomes left to deliver afterwards, as
+    /// for `close`). Feature `std`.
     ///
     /// # Errors
     ///
@@ -369,7 +381,7 @@ impl Producer {
     /// requests in flight, buffer use), read at once under the producer's lock. Cheap:
     /// call it as often as you like.
     pub fn metrics(&self) -> Metrics {
-        self.shared.state.lock().engine.metrics()
+        self.shared.state.lock().metrics()
     }
 
     /// The wall-clock time of the producer's runtime: what to stamp logs with

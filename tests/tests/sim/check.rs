@@ -966,7 +966,9 @@ impl<'a> View<'a> {
     }
 
     /// Nothing is accepted or sent after close started / the deadline passed; every close
-    /// returns by its deadline, after every callback ran; the driver completes.
+    /// returns by its deadline, after every callback ran unless it returned at its
+    /// deadline (then every outcome was decided, and the callbacks may run afterwards:
+    /// ADR 0009); the driver completes.
     fn close_is_honoured(&self) {
         let done = self.t.driver_done.expect("the driver completed");
         if let Some(deadline) = self.deadline {
@@ -1003,6 +1005,12 @@ impl<'a> View<'a> {
                      {deadline:?}",
                     close.called
                 );
+            }
+            let at_deadline = self
+                .deadline
+                .is_some_and(|d| close.timeout.is_some() && closed.at >= d.at);
+            if at_deadline {
+                continue;
             }
             for (i, send) in self.t.sends.iter().enumerate() {
                 if send.accepted() && send.notify == Notify::Callback {

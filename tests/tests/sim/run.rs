@@ -123,7 +123,8 @@ pub(crate) struct Trace {
     pub(crate) peak_buffered: usize,
     /// The highest `metrics().in_flight` read when a request left.
     pub(crate) peak_in_flight: usize,
-    /// `metrics()` once the finale's close returned (or the driver was dropped).
+    /// The metrics once every outcome of the finale's close was delivered (or the driver
+    /// was dropped).
     pub(crate) metrics_at_end: Option<Metrics>,
     pub(crate) transport_peak_in_flight: usize,
     pub(crate) transport_in_flight_at_end: usize,
@@ -279,7 +280,8 @@ pub(crate) fn run(scenario: &Scenario) -> Trace {
             let buffered = match finale {
                 Finale::Close(timeout) => {
                     ctx.close(timeout, true).await;
-                    Some(ctx.producer.metrics())
+                    // Past its deadline a close leaves outcomes to deliver: wait for them.
+                    Some(ctx.producer.close(None).await)
                 }
                 Finale::DropDriver => {
                     ctx.drop_driver();

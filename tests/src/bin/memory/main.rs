@@ -22,9 +22,10 @@
 //! Printed per scenario and runtime: the budget, the most the budget counted
 //! (`Metrics::buffered_bytes`, sampled every 20 ms), the RSS before the producer was
 //! built (runtime, binary), the peak RSS, the peak over the budget, the logs accepted and
-//! refused, and how long the final `close` with a 1 s deadline took (it hands back every
-//! log held: in `saturated`, about 300,000 tracked logs, each callback run). The target is
-//! peak RSS ≤ budget + 16 MiB.
+//! refused, how long the final `close` with a 1 s deadline took (it hands back every log
+//! held: in `saturated`, about 300,000 tracked logs, each with a callback) and how many
+//! callbacks were still queued when it returned (they run afterwards; the child checks
+//! that each ran once). The target is peak RSS ≤ budget + 16 MiB.
 //!
 //! `--outage` runs another experiment instead (see [`outage`]): a producer with the disk
 //! spool, a server that is down for `--down` seconds (default 30) while the application
@@ -135,7 +136,7 @@ fn run(args: &[String]) -> Result<(), String> {
         MARGIN >> 20
     );
     println!(
-        "{:<12} {:<6} {:>8} {:>9} {:>8} {:>9} {:>11} {:>9} {:>9} {:>6} {:>8}",
+        "{:<12} {:<6} {:>8} {:>9} {:>8} {:>9} {:>11} {:>9} {:>9} {:>6} {:>8} {:>7}",
         "scenario",
         "rt",
         "budget",
@@ -146,7 +147,8 @@ fn run(args: &[String]) -> Result<(), String> {
         "accepted",
         "refused",
         "target",
-        "close"
+        "close",
+        "queued"
     );
     let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
     for scenario in &scenarios {
@@ -175,7 +177,7 @@ fn run(args: &[String]) -> Result<(), String> {
             let mib = |b: u64| format!("{:.1}", b as f64 / f64::from(1 << 20));
             let over = outcome.peak_rss as i64 - outcome.budget as i64;
             println!(
-                "{:<12} {:<6} {:>8} {:>9} {:>8} {:>9} {:>11} {:>9} {:>9} {:>6} {:>8}",
+                "{:<12} {:<6} {:>8} {:>9} {:>8} {:>9} {:>11} {:>9} {:>9} {:>6} {:>8} {:>7}",
                 scenario.name(),
                 runtime.name(),
                 mib(outcome.budget),
@@ -191,13 +193,15 @@ fn run(args: &[String]) -> Result<(), String> {
                     "MISSED"
                 },
                 format!("{} ms", outcome.close_ms),
+                outcome.queued,
             );
         }
     }
     println!(
         "(MiB; counted: the most Metrics::buffered_bytes showed; before: RSS before the \
          producer; accepted, refused: logs; close: how long close with a 1 s deadline took, \
-         handing back everything held)"
+         handing back everything held; queued: callbacks not run yet when it returned, run \
+         afterwards)"
     );
     Ok(())
 }

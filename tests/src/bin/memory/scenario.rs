@@ -66,20 +66,23 @@ pub(crate) struct Outcome {
     pub(crate) accepted: u64,
     /// How long `close` with a 1 s deadline took, in milliseconds.
     pub(crate) close_ms: u64,
+    /// Callbacks still queued when that `close` returned (they ran afterwards).
+    pub(crate) queued: u64,
 }
 
 impl Outcome {
     /// The line a child prints for its parent.
     pub(crate) fn to_line(self) -> String {
         format!(
-            "outcome {} {} {} {} {} {} {}",
+            "outcome {} {} {} {} {} {} {} {}",
             self.budget,
             self.counted,
             self.rss_before,
             self.peak_rss,
             self.refused,
             self.accepted,
-            self.close_ms
+            self.close_ms,
+            self.queued
         )
     }
 
@@ -94,6 +97,7 @@ impl Outcome {
             refused: next()?,
             accepted: next()?,
             close_ms: next()?,
+            queued: next()?,
         })
     }
 }
@@ -258,6 +262,7 @@ impl Scenario {
 
         let refused = AtomicU64::new(0);
         let mut close_ms = 0;
+        let mut queued = 0;
         let counted = AtomicU64::new(0);
         let done = AtomicBool::new(false);
         std::thread::scope(|s| {
@@ -287,12 +292,21 @@ impl Scenario {
             // Let lingers seal and batches go out, then close with everything held.
             std::thread::sleep(Duration::from_secs(3));
             let closing = std::time::Instant::now();
-            let _ = producer.close_blocking(Some(CLOSE_DEADLINE));
+            let metrics = producer.close_blocking(Some(CLOSE_DEADLINE));
             close_ms = closing.elapsed().as_millis() as u64;
+            queued = metrics.map_or(0, |m| m.undelivered_outcomes as u64);
+            // The callbacks still queued run afterwards: wait for them.
+            let _ = producer.close_blocking(None);
             done.store(true, Ordering::Relaxed);
         });
         let accepted = producer.metrics().accepted_logs;
         drop(producer);
+        let called = CALLED_BACK.load(Ordering::Relaxed);
+        if matches!(self, Self::Saturated) && called != accepted {
+            return Err(format!(
+                "{called} callbacks ran for {accepted} tracked logs"
+            ));
+        }
         Ok(Outcome {
             budget: budget as u64,
             counted: counted.into_inner(),
@@ -301,6 +315,7 @@ impl Scenario {
             refused: refused.into_inner(),
             accepted,
             close_ms,
+            queued,
         })
     }
 }
