@@ -152,6 +152,8 @@ impl JsProducer {
 
     /// Stop accepting logs, send what is buffered and resolve once every log has its
     /// outcome. With `timeoutMs`, logs still undelivered by then fail as `"Closed"`.
+    /// Either way the report counts everything: it resolves after every `onError` call
+    /// and every `sendTracked` promise of the producer has settled.
     #[wasm_bindgen(unchecked_return_type = "Promise<CloseReport>")]
     pub fn close(
         &mut self,
@@ -161,9 +163,14 @@ impl JsProducer {
         let timeout = timeout_ms
             .filter(|ms| ms.is_finite() && *ms >= 0.0)
             .map(|ms| core::time::Duration::from_millis(ms as u64));
+        // Past its deadline a close returns with outcomes decided but not yet delivered
+        // (ADR 0009); JS callbacks run on this one thread anyway, so the report waits for
+        // them (a second close keeps the first one's deadline).
         let close = self.producer.close(timeout);
+        let delivered = self.producer.close(None);
         future_to_promise(async move {
-            let metrics = close.await;
+            close.await;
+            let metrics = delivered.await;
             Ok(close_report(&metrics).into())
         })
     }
