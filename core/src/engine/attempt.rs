@@ -232,8 +232,13 @@ mod tests {
         let mut now = Instant::from_secs(1);
         let route = Route::new("proj", "store").unwrap();
         e.push(now, Log::new(1_700_000_000), &route, None).unwrap();
-        e.push(now, Log::new(1_700_000_000), &route.clone().with_topic("t"), Some(7))
-            .unwrap();
+        e.push(
+            now,
+            Log::new(1_700_000_000),
+            &route.clone().with_topic("t"),
+            Some(7),
+        )
+        .unwrap();
         e.flush(now);
         let mut compressor = Compressor::new();
         while let Some(job) = e.poll_compress() {
@@ -252,7 +257,13 @@ mod tests {
         let kept: Vec<(bool, usize, u32)> = e
             .batches
             .values()
-            .map(|b| (b.parts.is_empty(), b.history.recent.len(), b.history.total()))
+            .map(|b| {
+                (
+                    b.parts.is_empty(),
+                    b.history.recent.len(),
+                    b.history.total(),
+                )
+            })
             .collect();
         assert_eq!(kept.len(), 2);
         assert!(kept.contains(&(true, 1, 20)), "{kept:?}");
