@@ -102,6 +102,10 @@ pub fn close_deadline_with_server_down<R: RuntimeUnderTest>(rt: &R) {
         for (send, handle) in handles {
             handled.push((send, within(rt, CLOSE_GUARD, "an outcome", handle).await));
         }
+        // Past its deadline the close returned with outcomes decided, and callbacks may
+        // still be running (ADR 0009): a close without deadline waits for them.
+        let after = within(rt, CLOSE_GUARD, "close(None)", producer.close(None)).await;
+        assert_eq!(after.undelivered_outcomes, 0, "{after:?}");
         (handled, metrics, took)
     });
     eprintln!(
