@@ -24,25 +24,11 @@ use alloc::vec::Vec;
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, Phase};
 use super::clock::ClockOffset;
+use super::metrics::SpoolCounters;
 use super::sorted::{SortedMap, SortedSet};
 use super::{DeliveryFailure, Engine};
 use crate::durable::{Recovered, Replay, SpooledBatch, StoreError, StoreKey, Written};
 use crate::protocol::time::Instant;
-
-/// Spool counters, part of [`Metrics`](super::Metrics).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct SpoolCounters {
-    pub(super) spooled_batches: u64,
-    pub(super) spool_failed_batches: u64,
-    pub(super) spool_lost_batches: u64,
-    pub(super) replayed_batches: u64,
-    pub(super) replayed_logs: u64,
-    pub(super) spool_skipped_records: u64,
-    pub(super) evicted_batches: u64,
-    pub(super) evicted_bytes: u64,
-    pub(super) read_back_batches: u64,
-    pub(super) read_failed_batches: u64,
-}
 
 /// The spool state of an engine with a store.
 #[derive(Debug, Default)]

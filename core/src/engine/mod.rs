@@ -53,6 +53,7 @@
 //!    outcome_queue.rs  outcomes waiting to be polled; a finished batch's, built as polled
 //!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
 //!    evict.rs        the disk spool in an outage: bodies leave memory, read back when due
+//!    no_spool.rs     without the `spool` feature: the hooks of the two above, doing nothing
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
 //!    sorted.rs       the ordered maps and sets the engine keeps its state in
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
@@ -66,9 +67,14 @@ mod clock;
 mod credentials;
 mod decision;
 mod destination;
+#[cfg(feature = "spool")]
+mod durable;
+#[cfg(not(feature = "spool"))]
+#[path = "no_spool.rs"]
 mod durable;
 mod encoder;
 mod events;
+#[cfg(feature = "spool")]
 mod evict;
 mod handback;
 mod intake;

@@ -67,6 +67,7 @@ impl<K, V> SortedMap<K, V> {
     }
 
     /// The entries, in key order, with mutable values.
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
@@ -108,6 +109,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// Whether the map has `key`.
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn contains_key(&self, key: &K) -> bool {
         self.find(key).is_ok()
     }
@@ -187,6 +189,7 @@ impl<K> SortedSet<K> {
     }
 
     /// Whether the set holds no value.
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -214,6 +217,7 @@ impl<K: Ord> SortedSet<K> {
     }
 
     /// Whether the set has `value`.
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn contains(&self, value: &K) -> bool {
         self.map.contains_key(value)
     }

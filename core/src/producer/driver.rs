@@ -51,7 +51,6 @@ use super::handle::Completion;
 use super::helper::{CompressHelper, CompressQueue};
 use super::store::{StoreRunner, StoreWork};
 use crate::credentials::{Credentials, CredentialsError, CredentialsProvider};
-use crate::durable::BatchStore;
 use crate::engine::{
     AttemptId, CompressJob, Compressed, CredentialsFetch, CredentialsId, Decision, DeliveryEvent,
     Engine,
@@ -204,11 +203,11 @@ impl fmt::Debug for Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(
+    pub(super) fn new(
         shared: Arc<Shared>,
         transport: Arc<dyn HttpTransport>,
         providers: Providers,
-        store: Option<Arc<dyn BatchStore>>,
+        store: Option<StoreRunner>,
     ) -> Self {
         Self {
             shared,
@@ -221,7 +220,7 @@ impl Driver {
             compressed: Vec::new(),
             compressor: Compressor::new(),
             callback_task: false,
-            store: store.map(StoreRunner::new),
+            store,
         }
     }
 
