@@ -102,7 +102,8 @@ pub(crate) enum Body {
     /// Compressed and digested, with its unsigned request: ready to be signed and sent.
     Sealed(Sealed),
     /// Written to the disk spool and dropped from memory while the batch waited (see
-    /// [`evict`](super::evict)): read back from the spool before its next attempt.
+    /// `evict.rs`): read back from the spool before its next attempt.
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     Evicted {
         /// Bytes of the body as sent: what reading it back allocates.
         len: usize,

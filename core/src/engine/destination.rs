@@ -6,13 +6,13 @@
 //! sends that append to an open batch look nothing up, and an engine without configured
 //! projects does not even consult the (empty) map.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::clock::ClockOffset;
 use super::credentials::CredentialsId;
+use super::sorted::SortedMap;
 use super::wire::Wire;
 
 /// Identifies a destination of one engine; [`DestinationId::DEFAULT`] is the producer's.
@@ -43,7 +43,7 @@ pub(crate) struct Destination {
 pub(crate) struct Destinations {
     /// `[0]` is the default.
     all: Vec<Destination>,
-    by_project: BTreeMap<String, DestinationId>,
+    by_project: SortedMap<String, DestinationId>,
     /// The learned clock offset of each distinct endpoint.
     offsets: Vec<ClockOffset>,
 }
@@ -57,7 +57,7 @@ impl Destinations {
                 credentials: CredentialsId::DEFAULT,
                 clock: 0,
             }]),
-            by_project: BTreeMap::new(),
+            by_project: SortedMap::new(),
             offsets: Vec::from([ClockOffset::ZERO]),
         }
     }

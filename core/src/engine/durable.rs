@@ -18,44 +18,31 @@
 //! A stored batch's body may leave memory while it waits and be read back before its
 //! next attempt: see [`evict`](super::evict).
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, Phase};
 use super::clock::ClockOffset;
+use super::metrics::SpoolCounters;
+use super::sorted::{SortedMap, SortedSet};
 use super::{DeliveryFailure, Engine};
 use crate::durable::{Recovered, Replay, SpooledBatch, StoreError, StoreKey, Written};
 use crate::protocol::time::Instant;
-
-/// Spool counters, part of [`Metrics`](super::Metrics).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct SpoolCounters {
-    pub(super) spooled_batches: u64,
-    pub(super) spool_failed_batches: u64,
-    pub(super) spool_lost_batches: u64,
-    pub(super) replayed_batches: u64,
-    pub(super) replayed_logs: u64,
-    pub(super) spool_skipped_records: u64,
-    pub(super) evicted_batches: u64,
-    pub(super) evicted_bytes: u64,
-    pub(super) read_back_batches: u64,
-    pub(super) read_failed_batches: u64,
-}
 
 /// The spool state of an engine with a store.
 #[derive(Debug, Default)]
 pub(super) struct Durable {
     /// Sealed batches not written yet, in id order (per route, seal order).
-    to_store: BTreeSet<BatchId>,
+    to_store: SortedSet<BatchId>,
     /// Batches handed out by `poll_store`, waiting for `handle_written`; the value is set
     /// once the batch finished meanwhile: whether its record is then acknowledged.
-    writing: BTreeMap<BatchId, Option<bool>>,
+    writing: SortedMap<BatchId, Option<bool>>,
     /// Written batches still in the engine, and their keys (`None`: the spool dropped the
     /// record to make room; the batch is sent from memory and not acknowledged).
-    pub(super) stored: BTreeMap<BatchId, Option<StoreKey>>,
+    pub(super) stored: SortedMap<BatchId, Option<StoreKey>>,
     /// Batches `poll_transmit` took off the ready queue before they were written.
-    parked: BTreeSet<BatchId>,
+    parked: SortedSet<BatchId>,
     /// Keys of finished batches to acknowledge.
     to_ack: Vec<StoreKey>,
     /// `poll_acks` handed out keys not reported done yet.
@@ -65,15 +52,15 @@ pub(super) struct Durable {
     /// `poll_replay` handed out a request not answered yet.
     replay_asked: bool,
     /// Replayed batches in the engine.
-    replayed: BTreeSet<BatchId>,
+    replayed: SortedSet<BatchId>,
     /// New batches taken off the ready queue while replaying, in order.
     held: VecDeque<BatchId>,
     /// Bodies in memory that may leave it: written, untracked batches (see `evict.rs`).
-    pub(super) resident: BTreeSet<BatchId>,
+    pub(super) resident: SortedSet<BatchId>,
     /// Evicted batches due for an attempt, waiting for their body to be read back.
-    pub(super) to_read: BTreeSet<BatchId>,
+    pub(super) to_read: SortedSet<BatchId>,
     /// Batches handed out by `poll_read`, and the budget bytes reserved for each body.
-    pub(super) reading: BTreeMap<BatchId, usize>,
+    pub(super) reading: SortedMap<BatchId, usize>,
     pub(super) counters: SpoolCounters,
 }
 

@@ -453,10 +453,9 @@ impl<T> Engine<T> {
             let seed = self.settings.seed;
             let created = self.created;
             let sequence = self.pack_ids.len() as u64;
-            let generator = self
-                .pack_ids
-                .entry((route.project().into(), route.logstore().into()))
-                .or_insert_with(|| {
+            let generator = self.pack_ids.get_or_insert_with(
+                (route.project().into(), route.logstore().into()),
+                || {
                     PackIdGenerator::new(PackIdPrefix::derive(
                         seed,
                         created,
@@ -464,7 +463,8 @@ impl<T> Engine<T> {
                         route.project(),
                         route.logstore(),
                     ))
-                });
+                },
+            );
             let mut s = String::new();
             generator.next_id().write_to(&mut s);
             s

@@ -128,6 +128,21 @@ impl Metrics {
     }
 }
 
+/// Spool counters, part of [`Metrics`] (zero without a spool).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct SpoolCounters {
+    pub(super) spooled_batches: u64,
+    pub(super) spool_failed_batches: u64,
+    pub(super) spool_lost_batches: u64,
+    pub(super) replayed_batches: u64,
+    pub(super) replayed_logs: u64,
+    pub(super) spool_skipped_records: u64,
+    pub(super) evicted_batches: u64,
+    pub(super) evicted_bytes: u64,
+    pub(super) read_back_batches: u64,
+    pub(super) read_failed_batches: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

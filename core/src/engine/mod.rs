@@ -53,7 +53,9 @@
 //!    outcome_queue.rs  outcomes waiting to be polled; a finished batch's, built as polled
 //!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
 //!    evict.rs        the disk spool in an outage: bodies leave memory, read back when due
+//!    no_spool.rs     without the `spool` feature: the hooks of the two above, doing nothing
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
+//!    sorted.rs       the ordered maps and sets the engine keeps its state in
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
 //! ```
 
@@ -65,9 +67,14 @@ mod clock;
 mod credentials;
 mod decision;
 mod destination;
+#[cfg(feature = "spool")]
+mod durable;
+#[cfg(not(feature = "spool"))]
+#[path = "no_spool.rs"]
 mod durable;
 mod encoder;
 mod events;
+#[cfg(feature = "spool")]
 mod evict;
 mod handback;
 mod intake;
@@ -81,11 +88,12 @@ mod pool;
 mod record;
 mod retry;
 mod seal;
+mod sorted;
 mod timers;
 mod transmit;
 mod wire;
 
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -112,6 +120,7 @@ use destination::Destinations;
 use memory::MemoryBudget;
 use open::OpenBatches;
 use pool::BufferPool;
+use sorted::{SortedMap, SortedSet};
 use wire::Wire;
 
 use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
@@ -232,16 +241,16 @@ pub struct Engine<T> {
     rng: Rng,
     /// What signs requests: the default source and the configured projects'.
     sources: Sources,
-    batches: BTreeMap<BatchId, Batch<T>>,
+    batches: SortedMap<BatchId, Batch<T>>,
     open: OpenBatches,
-    lingers: BTreeSet<(Instant, BatchId)>,
-    retries: BTreeSet<(Instant, BatchId)>,
-    deadlines: BTreeSet<(Instant, BatchId)>,
+    lingers: SortedSet<(Instant, BatchId)>,
+    retries: SortedSet<(Instant, BatchId)>,
+    deadlines: SortedSet<(Instant, BatchId)>,
     ready: VecDeque<BatchId>,
-    in_flight: BTreeMap<AttemptId, BatchId>,
-    spanning: BTreeMap<Ticket, Spanning<T>>,
+    in_flight: SortedMap<AttemptId, BatchId>,
+    spanning: SortedMap<Ticket, Spanning<T>>,
     events: outcome_queue::OutcomeQueue<T>,
-    pack_ids: BTreeMap<(Arc<str>, Arc<str>), PackIdGenerator>,
+    pack_ids: SortedMap<(Arc<str>, Arc<str>), PackIdGenerator>,
     created: UnixTime,
     next_batch: u64,
     next_ticket: u64,
@@ -255,7 +264,7 @@ pub struct Engine<T> {
     settled: bool,
     decisions: VecDeque<Decision>,
     /// Sealed batches whose body no [`CompressJob`] has taken yet.
-    to_compress: BTreeSet<BatchId>,
+    to_compress: SortedSet<BatchId>,
     /// Compresses bodies that no job took, in [`Engine::poll_transmit`].
     compressor: Compressor,
     /// LogGroup buffers of compressed batches, reused by the next batches of busy routes.
@@ -322,16 +331,16 @@ impl<T> Engine<T> {
             } else {
                 Sources::anonymous()
             },
-            batches: BTreeMap::new(),
+            batches: SortedMap::new(),
             open: OpenBatches::default(),
-            lingers: BTreeSet::new(),
-            retries: BTreeSet::new(),
-            deadlines: BTreeSet::new(),
+            lingers: SortedSet::new(),
+            retries: SortedSet::new(),
+            deadlines: SortedSet::new(),
             ready: VecDeque::new(),
-            in_flight: BTreeMap::new(),
-            spanning: BTreeMap::new(),
+            in_flight: SortedMap::new(),
+            spanning: SortedMap::new(),
             events: outcome_queue::OutcomeQueue::default(),
-            pack_ids: BTreeMap::new(),
+            pack_ids: SortedMap::new(),
             created: wall,
             next_batch: 0,
             next_ticket: 0,
@@ -341,7 +350,7 @@ impl<T> Engine<T> {
             wakeup: false,
             settled: false,
             decisions: VecDeque::new(),
-            to_compress: BTreeSet::new(),
+            to_compress: SortedSet::new(),
             compressor: Compressor::new(),
             pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),
             tag_heap: charge::DEFAULT_TAG_HEAP,

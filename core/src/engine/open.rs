@@ -1,16 +1,16 @@
 //! The open batch of each route, found by the route's digest rather than by comparing its
 //! strings: the lookup every send makes.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::batch::BatchId;
 use super::key::{Route, RouteRef};
+use super::sorted::SortedMap;
 
 /// Routes with an open batch.
 #[derive(Debug, Default)]
 pub(crate) struct OpenBatches {
-    by_digest: BTreeMap<u64, (Route, BatchId)>,
+    by_digest: SortedMap<u64, (Route, BatchId)>,
     /// Routes whose digest another open route already has (practically never).
     collisions: Vec<(Route, BatchId)>,
 }

@@ -44,6 +44,7 @@ impl Sealed {
     }
 
     /// The body as sent, with its raw size and compression (what a spool keeps).
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn prepared(&self) -> &PreparedBody {
         &self.body
     }

@@ -7,10 +7,12 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::driver::{Driver, Providers, Shared};
-use super::{DeliveryHandle, Producer, diag};
+use super::{DeliveryHandle, Producer};
 use crate::config::{ConfigError, DateHeader, ProducerConfig, ProjectConfig};
 use crate::credentials::{CredentialsProvider, CredentialsSource};
-use crate::durable::{BatchStore, StoreError};
+#[cfg(feature = "spool")]
+use crate::durable::BatchStore;
+use crate::durable::StoreError;
 use crate::engine::{CredentialsId, Engine};
 use crate::rt::{HttpTransport, Runtime};
 
@@ -48,10 +50,12 @@ pub struct ProducerBuilder {
     projects: Vec<(String, ProjectConfig)>,
     transport: Option<Arc<dyn HttpTransport>>,
     compress_helpers: Option<usize>,
+    #[cfg(feature = "spool")]
     store: Option<StoreOpener>,
 }
 
 /// Opens a producer's [`BatchStore`] when it is built.
+#[cfg(feature = "spool")]
 type StoreOpener = Box<dyn FnOnce() -> Result<Arc<dyn BatchStore>, StoreError> + Send>;
 
 impl ProducerBuilder {
@@ -62,6 +66,7 @@ impl ProducerBuilder {
             projects: Vec::new(),
             transport: None,
             compress_helpers: None,
+            #[cfg(feature = "spool")]
             store: None,
         }
     }
@@ -127,7 +132,9 @@ impl ProducerBuilder {
     /// send the batches it holds from earlier runs first: the disk spool. `open` runs
     /// once, when the producer is built; its error (another producer holds the directory,
     /// the directory cannot be written) is [`BuildError::Store`]. The native runtime crates
-    /// call this from their `with_spool`; see [`crate::durable`].
+    /// call this from their `with_spool`; see [`crate::durable`]. Needs the `spool`
+    /// feature.
+    #[cfg(feature = "spool")]
     pub fn with_store(
         mut self,
         open: impl FnOnce() -> Result<Arc<dyn BatchStore>, StoreError> + Send + 'static,
@@ -176,6 +183,7 @@ impl ProducerBuilder {
             credentials,
             projects,
             transport,
+            #[cfg(feature = "spool")]
             store,
             ..
         } = self;
@@ -195,6 +203,7 @@ impl ProducerBuilder {
         if !signed && projects.iter().any(|(_, p)| p.credentials.is_some()) {
             return Err(ANONYMOUS_CREDENTIALS.into());
         }
+        #[cfg(feature = "spool")]
         if !signed && store.is_some() {
             // A spool's bodies are replayed as they were written, in one wire's format.
             return Err(ConfigError::Unsupported {
@@ -242,16 +251,19 @@ impl ProducerBuilder {
             };
             engine.add_project(project, project_config, source)?;
         }
+        #[cfg(feature = "spool")]
         let store = match store {
             Some(open) => {
                 let store = open().map_err(BuildError::Store)?;
                 let recovered = store.recovered();
-                diag::spool_opened(recovered);
+                super::diag::spool_opened(recovered);
                 engine.enable_durable(recovered);
-                Some(store)
+                Some(super::store::StoreRunner::new(store))
             }
             None => None,
         };
+        #[cfg(not(feature = "spool"))]
+        let store = None;
         let shared = Arc::new(Shared::new(engine, runtime, config.max_block));
         let driver = Driver::new(shared.clone(), transport, providers, store);
         Ok((Producer::from_shared(shared), driver))
@@ -285,14 +297,15 @@ fn resolve_date_header(
 /// transport was given, never the transport itself.
 impl fmt::Debug for ProducerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProducerBuilder")
-            .field("config", &self.config)
+        let mut d = f.debug_struct("ProducerBuilder");
+        d.field("config", &self.config)
             .field("credentials", &self.credentials)
             .field("projects", &self.projects)
             .field("custom_transport", &self.transport.is_some())
-            .field("compress_helpers", &self.compress_helpers)
-            .field("store", &self.store.is_some())
-            .finish()
+            .field("compress_helpers", &self.compress_helpers);
+        #[cfg(feature = "spool")]
+        d.field("store", &self.store.is_some());
+        d.finish()
     }
 }
 

@@ -229,6 +229,7 @@ pub(crate) fn shipping_resumed(dropped: u64) {
 
 /// A producer opened a disk spool that holds `recovered` from earlier runs.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg(feature = "spool")]
 pub(crate) fn spool_opened(recovered: crate::durable::Recovered) {
     #[cfg(feature = "tracing")]
     {
@@ -253,6 +254,7 @@ pub(crate) fn spool_opened(recovered: crate::durable::Recovered) {
 
 /// Every batch of earlier runs was handed to the engine.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg(feature = "spool")]
 pub(crate) fn spool_replayed() {
     #[cfg(feature = "tracing")]
     tracing::info!(
@@ -263,6 +265,7 @@ pub(crate) fn spool_replayed() {
 
 /// Replay skipped `records` whose body or metadata could not be read back.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg(feature = "spool")]
 pub(crate) fn spool_skipped(records: u64) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
@@ -276,6 +279,7 @@ pub(crate) fn spool_skipped(records: u64) {
 
 /// A batch could not be written to the spool; it fails.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg(feature = "spool")]
 pub(crate) fn spool_write_failed(error: &crate::durable::StoreError) {
     #[cfg(feature = "tracing")]
     tracing::error!(
@@ -289,6 +293,7 @@ pub(crate) fn spool_write_failed(error: &crate::durable::StoreError) {
 }
 
 /// A body that left memory during an outage could not be read back from the spool.
+#[cfg(feature = "spool")]
 pub(crate) fn spool_read_failed(error: &crate::durable::StoreError) {
     #[cfg(feature = "tracing")]
     tracing::error!(
@@ -303,6 +308,7 @@ pub(crate) fn spool_read_failed(error: &crate::durable::StoreError) {
 
 /// The spool deleted `batches` old batches to make room (`WhenFull::DropOldest`).
 #[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg(feature = "spool")]
 pub(crate) fn spool_dropped(batches: usize) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
@@ -317,6 +323,7 @@ pub(crate) fn spool_dropped(batches: usize) {
 /// Acknowledgements could not be written: those batches will be sent again by the next
 /// run.
 #[cfg_attr(not(feature = "tracing"), inline(always))]
+#[cfg(feature = "spool")]
 pub(crate) fn spool_ack_failed(error: &crate::durable::StoreError) {
     #[cfg(feature = "tracing")]
     tracing::warn!(

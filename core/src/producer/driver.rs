@@ -52,7 +52,6 @@ use super::handle::Completion;
 use super::helper::{CompressHelper, CompressQueue};
 use super::store::{StoreRunner, StoreWork};
 use crate::credentials::{Credentials, CredentialsError, CredentialsProvider};
-use crate::durable::BatchStore;
 use crate::engine::{
     AttemptId, CompressJob, Compressed, CredentialsFetch, CredentialsId, Decision, DeliveryEvent,
     Engine, Metrics,
@@ -225,11 +224,11 @@ impl fmt::Debug for Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(
+    pub(super) fn new(
         shared: Arc<Shared>,
         transport: Arc<dyn HttpTransport>,
         providers: Providers,
-        store: Option<Arc<dyn BatchStore>>,
+        store: Option<StoreRunner>,
     ) -> Self {
         Self {
             shared,
@@ -242,7 +241,7 @@ impl Driver {
             compressed: Vec::new(),
             compressor: Compressor::new(),
             callback_task: false,
-            store: store.map(StoreRunner::new),
+            store,
         }
     }
 

@@ -40,6 +40,7 @@ mod driver;
 mod futures;
 mod handle;
 mod helper;
+#[cfg_attr(not(feature = "spool"), path = "no_store.rs")]
 mod store;
 
 pub use blocking::BlockingError;
