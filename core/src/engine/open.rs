@@ -5,12 +5,15 @@ use alloc::vec::Vec;
 
 use super::batch::BatchId;
 use super::key::{Route, RouteRef};
-use super::sorted::SortedMap;
+
+mod table;
+
+use table::DigestTable;
 
 /// Routes with an open batch.
 #[derive(Debug, Default)]
 pub(crate) struct OpenBatches {
-    by_digest: SortedMap<u64, (Route, BatchId)>,
+    by_digest: DigestTable<(Route, BatchId)>,
     /// Routes whose digest another open route already has (practically never).
     collisions: Vec<(Route, BatchId)>,
 }
@@ -18,7 +21,7 @@ pub(crate) struct OpenBatches {
 impl OpenBatches {
     /// The open batch of `route`.
     pub(crate) fn get(&self, route: &RouteRef<'_>) -> Option<BatchId> {
-        match self.by_digest.get(&route.digest()) {
+        match self.by_digest.get(route.digest()) {
             Some((r, id)) if route.is(r) => Some(*id),
             _ => self
                 .collisions
@@ -33,7 +36,7 @@ impl OpenBatches {
         if let Some(old) = self.get(&RouteRef::from(&route)) {
             self.remove(&route, old);
         }
-        match self.by_digest.get(&route.digest()) {
+        match self.by_digest.get(route.digest()) {
             Some(_) => self.collisions.push((route, id)),
             None => {
                 self.by_digest.insert(route.digest(), (route, id));
@@ -46,10 +49,10 @@ impl OpenBatches {
         let digest = route.digest();
         if self
             .by_digest
-            .get(&digest)
+            .get(digest)
             .is_some_and(|(r, open)| r == route && *open == id)
         {
-            self.by_digest.remove(&digest);
+            self.by_digest.remove(digest);
         } else {
             self.collisions
                 .retain(|(r, open)| !(r == route && *open == id));
