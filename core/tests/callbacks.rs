@@ -282,24 +282,7 @@ fn close_at_its_deadline_gives_every_held_tracked_send_one_closed_outcome_with_i
         .unwrap();
     let count = 12_000u32;
     let called: CalledBack = Arc::default();
-    let mut awaited = Vec::new();
-    for i in 0..count {
-        let handle = producer
-            .send_tracked(&route(&format!("s{}", i % 3)), log(i))
-            .unwrap();
-        if i % 2 == 0 {
-            awaited.push((i, handle));
-        } else {
-            let called = called.clone();
-            handle.on_complete(move |result| {
-                assert!(matches!(
-                    result.failure,
-                    Some(DeliveryFailure::Closed { .. })
-                ));
-                called.lock().unwrap().push((i, result.into_logs()));
-            });
-        }
-    }
+    let awaited = send_held(&producer, count, &called);
     sim.run_until(ms(500)).unwrap();
     assert!(sim.transport().in_flight() > 0, "requests are held");
     assert_eq!(called.lock().unwrap().len(), 0);
@@ -339,7 +322,9 @@ fn assert_awaited_closed(sim: &SimRuntime, awaited: Vec<(u32, DeliveryHandle)>) 
 }
 
 /// Sends `count` tracked logs to a server that never answers, every other one awaited
-/// (returned) and the rest with a callback that records its send and logs in `called`.
+/// (returned) and the rest with a callback that checks the send was closed and records
+/// its send and logs in `called` (a callback that panics is caught, so a failed check
+/// shows as a send missing from `called`).
 fn send_held(producer: &Producer, count: u32, called: &CalledBack) -> Vec<(u32, DeliveryHandle)> {
     let mut awaited = Vec::new();
     for i in 0..count {
@@ -351,6 +336,10 @@ fn send_held(producer: &Producer, count: u32, called: &CalledBack) -> Vec<(u32, 
         } else {
             let called = called.clone();
             handle.on_complete(move |result| {
+                assert!(matches!(
+                    result.failure,
+                    Some(DeliveryFailure::Closed { .. })
+                ));
                 called.lock().unwrap().push((i, result.into_logs()));
             });
         }
