@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use super::attempt::{AttemptHistory, AttemptId};
+use super::attempt::{Attempt, AttemptHistory, AttemptId};
 use super::charge::Fill;
 use super::clock::ClockOffset;
 use super::destination::DestinationId;
@@ -140,6 +140,14 @@ pub(crate) struct Batch<T> {
     pub(crate) min_credentials_generation: u64,
     /// The clock offset the last attempt was signed with.
     pub(crate) signed_offset: ClockOffset,
+}
+
+impl<T> Batch<T> {
+    /// Record a finished attempt. Only a tracked send's result shows the earlier records, so
+    /// a batch without one keeps the last record alone (see [`AttemptHistory::record`]).
+    pub(crate) fn record_attempt(&mut self, attempt: Attempt) {
+        self.history.record(attempt, self.parts.is_empty());
+    }
 }
 
 #[cfg(test)]

@@ -99,18 +99,14 @@ impl<T> Engine<T> {
                     // credential with a control character), so it fails now; credentials
                     // that cannot be signed with are also refreshed, so that later batches
                     // may be signed with better ones.
-                    let untracked = batch.parts.is_empty();
-                    batch.history.record(
-                        Attempt::failure(
-                            None,
-                            None,
-                            Some("SignError".to_string()),
-                            error.to_string(),
-                            wall,
-                            Duration::ZERO,
-                        ),
-                        untracked,
-                    );
+                    batch.record_attempt(Attempt::failure(
+                        None,
+                        None,
+                        Some("SignError".to_string()),
+                        error.to_string(),
+                        wall,
+                        Duration::ZERO,
+                    ));
                     let rejected = matches!(error, SignError::InvalidCredentials);
                     self.after_failure(now, None, id, Verdict::Unrecoverable, generation);
                     if rejected && self.sources.get(source_id).is_provider() {
@@ -238,22 +234,18 @@ impl<T> Engine<T> {
                     &self.settings.no_retry_status_codes,
                     self.destinations.get(batch.to).wire.is_signed(),
                 );
-                batch.history.record(record, batch.parts.is_empty());
+                batch.record_attempt(record);
                 verdict
             }
             Err(error) => {
-                let untracked = batch.parts.is_empty();
-                batch.history.record(
-                    Attempt::failure(
-                        None,
-                        None,
-                        Some(error.kind().as_str().to_string()),
-                        error.message().to_string(),
-                        wall,
-                        duration,
-                    ),
-                    untracked,
-                );
+                batch.record_attempt(Attempt::failure(
+                    None,
+                    None,
+                    Some(error.kind().as_str().to_string()),
+                    error.message().to_string(),
+                    wall,
+                    duration,
+                ));
                 retry::classify_transport_error(error.kind())
             }
         };
