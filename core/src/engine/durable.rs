@@ -24,6 +24,7 @@ use alloc::vec::Vec;
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, Phase};
 use super::clock::ClockOffset;
+use super::evict::Resident;
 use super::metrics::SpoolCounters;
 use super::sorted::{SortedMap, SortedSet};
 use super::{DeliveryFailure, Engine};
@@ -56,7 +57,7 @@ pub(super) struct Durable {
     /// New batches taken off the ready queue while replaying, in order.
     held: VecDeque<BatchId>,
     /// Bodies in memory that may leave it: written, untracked batches (see `evict.rs`).
-    pub(super) resident: SortedSet<BatchId>,
+    pub(super) resident: Resident,
     /// Evicted batches due for an attempt, waiting for their body to be read back.
     pub(super) to_read: SortedSet<BatchId>,
     /// Batches handed out by `poll_read`, and the budget bytes reserved for each body.
@@ -199,10 +200,10 @@ impl<T> Engine<T> {
                         Some(false) => {}
                         None => {
                             d.stored.insert(id, Some(key));
-                            if self.batches.get(&id).is_some_and(|b| b.parts.is_empty()) {
+                            if let Some(b) = self.batches.get(&id).filter(|b| b.parts.is_empty()) {
                                 // Its body may now leave memory: a send waiting for room
                                 // may try again.
-                                d.resident.insert(id);
+                                d.resident.insert(id, b.buffer);
                                 self.settled = true;
                             }
                             if d.parked.remove(&id) {
@@ -223,6 +224,7 @@ impl<T> Engine<T> {
             }
         }
         self.fail_lost_bodies(lost_bodies);
+        self.spill();
     }
 
     /// How many batches of earlier runs to read now, if any: while replaying, enough to
@@ -306,7 +308,7 @@ impl<T> Engine<T> {
             d.counters.replayed_batches += 1;
             d.counters.replayed_logs += logs as u64;
             d.stored.insert(id, Some(key));
-            d.resident.insert(id);
+            d.resident.insert(id, body);
             d.replayed.insert(id);
             self.ready.push_back(id);
         }

@@ -1,33 +1,44 @@
-//! Long outages with a disk spool: the bodies of written batches leave memory when the
-//! budget is short, and are read back from the spool before their next attempt.
+//! Long outages with a disk spool: the bodies of written batches leave memory while they
+//! wait for a retry, and are read back from the spool before their next attempt.
 //!
 //! While SLS is unreachable, sealed batches pile up waiting for their retries. Without a
 //! spool they hold the memory budget until sends are refused ([`BufferFull`]); with one,
-//! every such batch is on disk already, so its body need not stay in memory too. When a
-//! send would not fit, the engine drops the body of the **oldest** written batch that is
-//! waiting (for its backoff, for credentials, or for its turn in the queue) and gives its
-//! charge back, one batch at a time until the send fits
-//! ([`Engine::evict_one`], called only on the path that would refuse a send, so a send
-//! that fits costs nothing more). The oldest goes first: it has failed the most often, so
-//! it waits the longest backoff, and the newest batches are the likeliest to go out first
-//! once the service is back.
+//! every such batch is on disk already, so its body need not stay in memory too. Bodies
+//! leave memory, oldest first, one batch at a time, in two cases:
+//!
+//! * **Spill** ([`Engine::spill`]): the bodies in memory that could leave it
+//!   ([`Resident`]) hold more than half the budget ([`SPILL_ABOVE`]); only batches
+//!   waiting for a retry (in backoff) go. Checked when a batch is scheduled for a retry
+//!   and when a body comes (back) into memory. Holding at most half the budget in bodies
+//!   that wait keeps the process within the budget: bodies of ~100 KiB freed and
+//!   allocated in turn leave the allocator free chunks between them (glibc kept 17.7 MB
+//!   of them beside 64 MiB of bodies), and those grow with what the bodies hold.
+//! * **Pressure** ([`Engine::evict_one`]): a send would not fit. Any waiting body goes
+//!   (in backoff, waiting for credentials, or queued), until the send fits. A send that
+//!   fits costs nothing more.
+//!
+//! The oldest goes first: it has failed the most often, so it waits the longest backoff,
+//! and the newest batches are the likeliest to go out first once the service is back.
 //!
 //! The batch keeps everything but its body: route, logs, pack id (inside the body on
 //! disk), store key, attempts, deadlines. Its bookkeeping stays charged. When the batch
 //! is due, `poll_transmit` parks it; [`Engine::poll_read`] reserves its body's bytes in
-//! the budget (evicting another waiting body if need be, else waiting for room) and
-//! hands its key to the driver, which reads the record back on the store's blocking pool
-//! and reports with [`Engine::handle_read`]; the batch is then sent as before. A record
-//! that cannot be read back (damaged, or deleted by `WhenFull::DropOldest`) fails the
-//! batch with [`DeliveryFailure::Spool`], counted in [`Metrics::spool_read_failed_batches`].
+//! the budget once the bodies in memory are below a quarter of the budget
+//! ([`READ_BELOW`]: during an outage they stay above it, so no body is read back only to
+//! fail again), and hands its key to the driver, which reads the record back on the
+//! store's blocking pool and reports with [`Engine::handle_read`]; the batch is then sent
+//! as before. A record that cannot be read back (damaged, or deleted by
+//! `WhenFull::DropOldest`) fails the batch with [`DeliveryFailure::Spool`], counted in
+//! [`Metrics::spool_read_failed_batches`].
 //!
 //! Only batches **without tracked sends** are evicted: a tracked send whose batch fails
 //! for good gets its logs handed back, and those are decoded from the body in memory.
 //! Batches in flight, not yet written, or whose record the spool deleted keep their body.
 //!
 //! ```text
-//!  stored, waiting ─(a send would not fit: evict_one)─► Evicted ─(due: poll_transmit)─►
-//!  to_read ─(poll_read: budget reserved)─► reading ─(handle_read)─► Sealed, queued
+//!  stored, waiting ─(spill, or a send would not fit)─► Evicted ─(due: poll_transmit)─►
+//!  to_read ─(poll_read: below READ_BELOW, budget reserved)─► reading ─(handle_read)─►
+//!  Sealed, queued
 //! ```
 //!
 //! [`BufferFull`]: super::SendError::BufferFull
@@ -40,28 +51,71 @@ use super::{DeliveryFailure, Engine};
 use crate::durable::{BodyRead, StoreError, StoreErrorKind};
 use crate::protocol::http::Bytes;
 
+mod resident;
+
+pub(super) use resident::Resident;
+
+/// Bodies waiting for a retry leave memory while the bodies that could leave it hold more
+/// than the budget divided by this.
+pub(super) const SPILL_ABOVE: usize = 2;
+
+/// Bodies are read back while the bodies in memory that could leave it, with those being
+/// read, hold at most the budget divided by this (or none at all).
+pub(super) const READ_BELOW: usize = 4;
+
+/// Which waiting batches may lose their body.
+#[derive(Clone, Copy)]
+enum Waiting {
+    /// Only batches in backoff: the spill.
+    Retry,
+    /// Batches in backoff, waiting for credentials, or queued: a send needs the room.
+    Any,
+}
+
+impl Waiting {
+    fn admits(self, phase: &Phase) -> bool {
+        match self {
+            Self::Retry => matches!(phase, Phase::Backoff { .. }),
+            Self::Any => matches!(
+                phase,
+                Phase::Backoff { .. } | Phase::Queued | Phase::AwaitingCredentials
+            ),
+        }
+    }
+}
+
 impl<T> Engine<T> {
     /// Drop the body of the oldest written, untracked batch waiting for an attempt, giving
-    /// its charge back to the budget. Returns whether one was dropped (never without a
-    /// spool).
+    /// its charge back to the budget: a send needs the room. Returns whether one was
+    /// dropped (never without a spool).
     pub(super) fn evict_one(&mut self) -> bool {
+        self.evict_oldest(Waiting::Any)
+    }
+
+    /// Drop the bodies of the oldest batches waiting for a retry while the bodies that
+    /// could leave memory hold more than the budget's [`SPILL_ABOVE`] share.
+    pub(super) fn spill(&mut self) {
+        let mark = self.memory.limit() / SPILL_ABOVE;
+        while self
+            .durable
+            .as_ref()
+            .is_some_and(|d| d.resident.bytes() > mark)
+        {
+            if !self.evict_oldest(Waiting::Retry) {
+                return;
+            }
+        }
+    }
+
+    fn evict_oldest(&mut self, waiting: Waiting) -> bool {
         let Some(d) = self.durable.as_mut() else {
             return false;
         };
-        let mut chosen = None;
-        for &id in &d.resident {
-            let waiting = self.batches.get(&id).is_some_and(|b| {
-                matches!(b.body, Body::Sealed(_))
-                    && matches!(
-                        b.phase,
-                        Phase::Backoff { .. } | Phase::Queued | Phase::AwaitingCredentials
-                    )
-            });
-            if waiting {
-                chosen = Some(id);
-                break;
-            }
-        }
+        let chosen = d.resident.ids().copied().find(|id| {
+            self.batches
+                .get(id)
+                .is_some_and(|b| matches!(b.body, Body::Sealed(_)) && waiting.admits(&b.phase))
+        });
         let Some(id) = chosen else {
             return false;
         };
@@ -101,9 +155,13 @@ impl<T> Engine<T> {
     }
 
     /// Bodies to read back from the store now (at most `max`), oldest first, as the ids to
-    /// report them by in [`Engine::handle_read`] and the reads for the store. Each body's
-    /// bytes are reserved in the memory budget first: if they do not fit (spare buffers
-    /// given back), the rest wait for room, which a finished batch frees. The buffer each
+    /// report them by in [`Engine::handle_read`] and the reads for the store. A body is
+    /// read only while the bodies in memory that could leave it, with those being read,
+    /// stay within the budget's [`READ_BELOW`] share (or there are none): during an
+    /// outage the bodies waiting for their retry keep it above that, and the reads wait
+    /// for deliveries. Each body's bytes are then reserved in the memory budget: if they
+    /// do not fit (spare buffers given back), the rest wait for room, which a finished
+    /// batch frees. The buffer each
     /// body is read into is allocated here, at the body's length: the memory the budget
     /// charges comes from the allocator the engine's other buffers use.
     ///
@@ -129,6 +187,11 @@ impl<T> Engine<T> {
                 self.read_failed(id, StoreErrorKind::Full);
                 continue;
             };
+            let held = d.resident.bytes() + d.reading.values().sum::<usize>();
+            if held > 0 && held + len > self.memory.limit() / READ_BELOW {
+                d.to_read.insert(id);
+                break;
+            }
             if !self.memory.can_ever_fit(len) {
                 // Larger than the budget (written under another configuration): charged
                 // past it, as replayed batches are.
@@ -195,12 +258,13 @@ impl<T> Engine<T> {
             batch.charge += len;
             self.pool.body_sealed(len);
             d.counters.read_back_batches += 1;
-            d.resident.insert(id);
+            d.resident.insert(id, len);
             if matches!(batch.phase, Phase::Queued) {
                 self.ready.push_front(id);
                 self.wakeup = true;
             }
         }
+        self.spill();
     }
 
     /// Batches whose records the spool deleted to make room (`WhenFull::DropOldest`):

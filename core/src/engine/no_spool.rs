@@ -43,6 +43,8 @@ impl<T> Engine<T> {
         false
     }
 
+    pub(super) fn spill(&mut self) {}
+
     pub(super) fn durable_finished(&mut self, _: BatchId, _: &Result<(), DeliveryFailure>) {}
 
     pub(super) fn spool_counters(&self) -> SpoolCounters {

@@ -325,6 +325,8 @@ impl<T> Engine<T> {
                 if rejected {
                     self.credentials_rejected(source);
                 }
+                // With a spool, bodies waiting for their retry may leave memory now.
+                self.spill();
             }
             Err(failure) => self.finish(id, attempt, Err(failure)),
         }

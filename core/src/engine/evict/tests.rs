@@ -323,13 +323,16 @@ fn a_read_waits_for_room_a_delivery_frees() {
     assert!(e.poll_read(16).is_empty(), "no room: wait");
     assert!(e.memory.used() <= BUDGET);
     e.memory.release(rest);
-    // Room comes back (the open batch is sent and delivered): the reads go out.
+    // Room comes back (the open batch is sent and delivered): the reads go out, one at a
+    // time (a body is a quarter of the budget: `READ_BELOW`).
     e.flush(later);
     disk.write_all(&mut e);
     answer_all(&mut e, later, 200);
-    assert_eq!(disk.read_all(&mut e), 2);
-    assert!(e.memory.used() <= BUDGET);
-    answer_all(&mut e, later, 200);
+    for _ in 0..2 {
+        assert_eq!(disk.read_all(&mut e), 1);
+        assert!(e.memory.used() <= BUDGET);
+        assert_eq!(answer_all(&mut e, later, 200).len(), 1);
+    }
     assert!(e.is_idle());
 }
 
@@ -346,7 +349,11 @@ fn a_read_never_evicts_another_waiting_body() {
     assert!(e.memory.try_reserve(room));
     let later = NOW.saturating_add(Duration::from_secs(3600));
     e.handle_timeout(later);
-    while e.poll_transmit(later, WALL).is_some() {}
+    let mut sent = Vec::new();
+    while let Some(t) = e.poll_transmit(later, WALL) {
+        sent.push(t.attempt);
+    }
+    assert_eq!(sent.len(), 1, "the body in memory goes out");
     assert!(e.poll_read(16).is_empty(), "no room: the read waits");
     let m = e.metrics();
     assert_eq!(
@@ -354,7 +361,12 @@ fn a_read_never_evicts_another_waiting_body() {
         "the body still in memory stays there for its own attempt"
     );
     e.memory.release(room);
-    assert_eq!(e.poll_read(16).len(), 1, "room back: the read goes out");
+    assert!(
+        e.poll_read(16).is_empty(),
+        "room in the budget, but with the body in flight the read would pass READ_BELOW"
+    );
+    e.handle_response(later, WALL, sent[0], Ok(HttpResponse::new(200)));
+    assert_eq!(e.poll_read(16).len(), 1, "delivered: the read goes out");
 }
 
 #[test]
@@ -385,4 +397,92 @@ fn a_record_deleted_to_make_room_fails_its_evicted_batch() {
     );
     assert_eq!(m.pending_batches, 1, "only the new batch is left");
     assert!(e.poll_read(16).is_empty());
+}
+
+/// The bytes of the bodies in memory that could leave it.
+fn resident_bytes(e: &Engine<u32>) -> usize {
+    e.durable.as_ref().map_or(0, |d| d.resident.bytes())
+}
+
+#[test]
+fn bodies_waiting_for_a_retry_leave_memory_above_half_the_budget_oldest_first() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    for i in 0..4 {
+        failed_batch(&mut e, &mut disk, i * PER, None);
+        assert!(resident_bytes(&e) <= BUDGET / 2);
+    }
+    // Each body is about a fifth of the budget: two fit under half of it.
+    let len = |key: u64| disk.records[&key].len() as u64;
+    let m = e.metrics();
+    assert_eq!(
+        (m.evicted_batches, m.evicted_bytes),
+        (2, len(1) + len(2)),
+        "the two oldest left, and no more"
+    );
+    assert_eq!(resident_bytes(&e) as u64, len(3) + len(4));
+    assert!(
+        m.buffered_bytes < BUDGET / 2,
+        "no send needed the room: {}",
+        m.buffered_bytes
+    );
+}
+
+#[test]
+fn queued_bodies_stay_in_memory_above_half_the_budget() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    for (i, topic) in (0..4).zip(["a", "b", "c", "d"]) {
+        let logs: Vec<Log> = (i * PER..(i + 1) * PER).map(log).collect();
+        e.push(NOW, logs, &route().with_topic(topic), None).unwrap();
+        e.flush(NOW);
+        disk.write_all(&mut e);
+    }
+    assert!(resident_bytes(&e) > BUDGET / 2);
+    assert_eq!(
+        e.metrics().evicted_batches,
+        0,
+        "only bodies waiting for a retry are spilled: these go out next"
+    );
+}
+
+#[test]
+fn while_bodies_wait_for_a_retry_none_is_read_back_only_to_fail_again() {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    for i in 0..4 {
+        failed_batch(&mut e, &mut disk, i * PER, None);
+    }
+    assert_eq!(e.metrics().evicted_batches, 2);
+    let mut now = NOW;
+    for _ in 0..5 {
+        now = now.saturating_add(Duration::from_secs(3600));
+        e.handle_timeout(now);
+        assert_eq!(
+            answer_all(&mut e, now, 503).len(),
+            2,
+            "the bodies in memory are retried"
+        );
+        assert_eq!(
+            disk.read_all(&mut e),
+            0,
+            "the bodies waiting hold more than a quarter of the budget: no read"
+        );
+    }
+    let m = e.metrics();
+    assert_eq!((m.evicted_batches, m.read_back_batches), (2, 0));
+
+    // The service is back: the bodies in memory go first, then the others are read.
+    now = now.saturating_add(Duration::from_secs(3600));
+    e.handle_timeout(now);
+    let mut delivered = answer_all(&mut e, now, 200).len();
+    assert_eq!(delivered, 2);
+    while !e.is_idle() {
+        assert_eq!(disk.read_all(&mut e), 1, "a body is a fifth of the budget");
+        delivered += answer_all(&mut e, now, 200).len();
+    }
+    assert_eq!(delivered, 4);
+    let m = e.metrics();
+    assert_eq!(m.read_back_batches, 2);
+    assert_eq!(m.delivered_logs, u64::from(4 * PER));
 }
