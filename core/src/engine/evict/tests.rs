@@ -486,3 +486,73 @@ fn while_bodies_wait_for_a_retry_none_is_read_back_only_to_fail_again() {
     assert_eq!(m.read_back_batches, 2);
     assert_eq!(m.delivered_logs, u64::from(4 * PER));
 }
+
+/// Evict every waiting body and make the batches due: they wait to be read back.
+fn evict_all_and_make_due(e: &mut Engine<u32>) -> Instant {
+    while e.evict_one() {}
+    let later = NOW.saturating_add(Duration::from_secs(3600));
+    e.handle_timeout(later);
+    assert!(
+        e.poll_transmit(later, WALL).is_none(),
+        "all wait for their body"
+    );
+    later
+}
+
+/// Twelve batches of 8 logs (bodies of about 8 KiB), failed once, evicted and due.
+fn small_bodies_waiting_to_be_read() -> (Engine<u32>, Disk) {
+    let mut e = engine();
+    let mut disk = Disk::default();
+    for b in 0..12u32 {
+        let logs: Vec<Log> = (b * 8..b * 8 + 8).map(log).collect();
+        e.push(NOW, logs, &route(), None).unwrap();
+        e.flush(NOW);
+        disk.write_all(&mut e);
+        assert_eq!(answer_all(&mut e, NOW, 503).len(), 1);
+    }
+    evict_all_and_make_due(&mut e);
+    (e, disk)
+}
+
+#[test]
+fn small_bodies_are_read_back_together_up_to_a_quarter_of_the_budget() {
+    let (mut e, disk) = small_bodies_waiting_to_be_read();
+    let mut fit = 0;
+    let mut held = 0;
+    for body in disk.records.values() {
+        if held + body.len() > BUDGET / 4 {
+            break;
+        }
+        held += body.len();
+        fit += 1;
+    }
+    assert!(
+        fit > 1 && fit < 12,
+        "{fit} bodies of about 8 KiB fit 64 KiB"
+    );
+    assert_eq!(e.poll_read(16).len(), fit);
+
+    let (mut e, _) = small_bodies_waiting_to_be_read();
+    assert_eq!(e.poll_read(3).len(), 3, "at most `max` at once");
+}
+
+#[test]
+fn a_body_larger_than_a_quarter_of_the_budget_is_read_when_no_other_is_held() {
+    let config = ProducerConfig::new("http://127.0.0.1:8080")
+        .with_memory_budget(BUDGET)
+        .with_max_batch_bytes(128 * 1024)
+        .with_max_retries(1000);
+    let mut e = Engine::new(&config, WALL, Some(Credentials::new("id", "secret"))).unwrap();
+    e.enable_durable(Recovered::default());
+    let mut disk = Disk::default();
+    let logs: Vec<Log> = (0..100).map(log).collect();
+    e.push(NOW, logs, &route(), None).unwrap();
+    e.flush(NOW);
+    disk.write_all(&mut e);
+    assert_eq!(answer_all(&mut e, NOW, 503).len(), 1);
+    assert!(disk.records[&1].len() > BUDGET / 4);
+    let later = evict_all_and_make_due(&mut e);
+    assert_eq!(disk.read_all(&mut e), 1);
+    assert_eq!(answer_all(&mut e, later, 200).len(), 1);
+    assert!(e.is_idle());
+}
