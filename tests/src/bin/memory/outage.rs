@@ -162,6 +162,20 @@ impl Outage {
             "  end: {delivered} of {accepted} accepted logs delivered; the server counted \
              {received}"
         );
+        let over = peak_rss - self.budget as f64;
+        if over > 0.0 {
+            println!(
+                "  the process's peak RSS passed the budget by {:.1} MiB",
+                mib(over)
+            );
+        } else {
+            println!("  the process's peak RSS stayed within the budget");
+        }
+        if delivered != accepted || received as f64 != accepted {
+            return Err(format!(
+                "logs lost: {accepted} accepted, {delivered} delivered, {received} counted"
+            ));
+        }
         Ok(())
     }
 
