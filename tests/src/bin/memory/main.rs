@@ -49,8 +49,8 @@ const USAGE: &str = "\
 usage: memory [options]
 
   --scenario S   one-route, many-routes, saturated or all (default)
-  --runtime R    tokio, smol or all (default)
-  --outage       instead: an outage with the disk spool, then recovery (tokio)
+  --runtime R    tokio, smol or all (default; with --outage, tokio)
+  --outage       instead: an outage with the disk spool, then recovery
   --down SECS    with --outage: how long the server is down (default 30)
   --rate N       with --outage: logs per second sent (default 50000)
   --budget MIB   with --outage: the memory budget (default 64)
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<(), String> {
     let mut scenarios = Scenario::ALL.to_vec();
-    let mut runtimes = RuntimeKind::ALL.to_vec();
+    let mut runtimes: Option<Vec<RuntimeKind>> = None;
     let mut child = false;
     let mut outage: Option<outage::Outage> = None;
     let mut port = 0u16;
@@ -108,20 +108,28 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             "--runtime" => {
                 let value = it.next().ok_or("--runtime needs a value")?;
-                if value != "all" {
-                    runtimes = vec![RuntimeKind::parse(value)?];
-                }
+                runtimes = Some(if value == "all" {
+                    RuntimeKind::ALL.to_vec()
+                } else {
+                    vec![RuntimeKind::parse(value)?]
+                });
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
     if let Some(outage) = outage {
-        return if child {
-            outage.child(port)
-        } else {
-            outage.run()
-        };
+        let runtimes = runtimes.unwrap_or_else(|| vec![RuntimeKind::Tokio]);
+        if child {
+            let &[runtime] = runtimes.as_slice() else {
+                return Err("--child runs the outage on one runtime".into());
+            };
+            return outage.child(port, runtime);
+        }
+        return runtimes
+            .into_iter()
+            .try_for_each(|runtime| outage.run(runtime));
     }
+    let runtimes = runtimes.unwrap_or_else(|| RuntimeKind::ALL.to_vec());
     if child {
         let (&[scenario], &[runtime]) = (scenarios.as_slice(), runtimes.as_slice()) else {
             return Err("--child runs one scenario on one runtime".into());

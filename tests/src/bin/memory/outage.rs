@@ -1,6 +1,6 @@
 //! `memory --outage`: a long outage with the disk spool, then recovery.
 //!
-//! A child process runs a tokio producer with a spool (default durability, 1 GiB cap) and
+//! A child process runs a tokio or smol producer with a spool (default durability, 1 GiB cap) and
 //! one application thread sending access-log lines with `send` at a steady rate. Nothing
 //! listens on the producer's port for `--down` seconds; then this (parent) process starts
 //! the local server on that port (counting only). The child prints its peak RSS beside
@@ -18,11 +18,9 @@ use sls_producer_tests::proc_stats;
 use sls_producer_tests::server::{LocalSls, StoreMode};
 use sls_producer_tokio::core::engine::backoff::{BackoffPolicy, Jitter};
 use sls_producer_tokio::spool::SpoolConfig;
-use sls_producer_tokio::{
-    Credentials, Producer, ProducerBuilderExt as _, ProducerConfig, Route, TokioRuntime,
-};
+use sls_producer_tokio::{Credentials, Producer, ProducerConfig, Route, TokioRuntime};
 
-use crate::scenario::{access_log, two_worker_tokio};
+use crate::scenario::{RuntimeKind, access_log, two_worker_tokio};
 
 const PROJECT: &str = "bench-project";
 const LOGSTORE: &str = "bench-logstore";
@@ -72,7 +70,7 @@ struct Measured {
 
 impl Outage {
     /// Parent: run the child, bring the server up after `down`, print the figures.
-    pub(crate) fn run(self) -> Result<(), String> {
+    pub(crate) fn run(self, runtime: RuntimeKind) -> Result<(), String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("free port: {e}"))?
@@ -80,6 +78,7 @@ impl Outage {
         let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
         let child = Command::new(exe)
             .args(["--child", "--outage", "--port", &port.to_string()])
+            .args(["--runtime", runtime.name()])
             .args(["--down", &self.down.as_secs().to_string()])
             .args(["--rate", &self.rate.to_string()])
             .args(["--budget", &(self.budget >> 20).to_string()])
@@ -130,8 +129,9 @@ impl Outage {
         let received = sls.log_count();
         let mib = |b: f64| b / f64::from(1 << 20);
         println!(
-            "outage: tokio, spool (default durability), access logs at {} logs/s, server down \
+            "outage: {}, spool (default durability), access logs at {} logs/s, server down \
              {} s, budget {} MiB",
+            runtime.name(),
             self.rate,
             self.down.as_secs(),
             self.budget >> 20
@@ -180,8 +180,8 @@ impl Outage {
     }
 
     /// Child: the producer, the application and the measurements.
-    pub(crate) fn child(self, port: u16) -> Result<(), String> {
-        let m = self.measure(port)?;
+    pub(crate) fn child(self, port: u16, runtime: RuntimeKind) -> Result<(), String> {
+        let m = self.measure(port, runtime)?;
         println!(
             "outage {} {} {} {} {} {} {} {} {} {} {:.3} {} {} {} {} {}",
             m.rss_before,
@@ -204,7 +204,7 @@ impl Outage {
         Ok(())
     }
 
-    fn measure(self, port: u16) -> Result<Measured, String> {
+    fn measure(self, port: u16, runtime: RuntimeKind) -> Result<Measured, String> {
         let dir = std::env::temp_dir().join(format!("sls-outage-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let config = ProducerConfig::new(format!("http://127.0.0.1:{port}"))
@@ -220,14 +220,19 @@ impl Outage {
             });
         let tokio = two_worker_tokio()?;
         let rss_before = proc_stats::rss("self").unwrap_or(0);
-        let producer = {
-            let _guard = tokio.enter();
-            Producer::builder(config)
-                .with_credentials(Credentials::new("benchKeyId", "benchSecret"))
-                .with_spool(SpoolConfig::new(&dir))
-                .build_on(TokioRuntime::new(tokio.handle().clone()))
-                .map_err(|e| format!("build the producer: {e}"))?
-        };
+        let builder = Producer::builder(config)
+            .with_credentials(Credentials::new("benchKeyId", "benchSecret"));
+        let spool = SpoolConfig::new(&dir);
+        let producer = match runtime {
+            RuntimeKind::Tokio => {
+                let _guard = tokio.enter();
+                sls_producer_tokio::ProducerBuilderExt::with_spool(builder, spool)
+                    .build_on(TokioRuntime::new(tokio.handle().clone()))
+            }
+            RuntimeKind::Smol => sls_producer_smol::ProducerBuilderExt::with_spool(builder, spool)
+                .build_on(sls_producer_smol::SmolRuntime::new()),
+        }
+        .map_err(|e| format!("build the producer: {e}"))?;
         let route = Route::new(PROJECT, LOGSTORE).map_err(|e| e.to_string())?;
         let time = SystemTime::now()
             .duration_since(UNIX_EPOCH)
