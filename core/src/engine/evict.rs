@@ -157,7 +157,7 @@ impl<T> Engine<T> {
     /// Bodies to read back from the store now (at most `max`), oldest first, as the ids to
     /// report them by in [`Engine::handle_read`] and the reads for the store. A body is
     /// read only while the bodies in memory that could leave it, with those being read,
-    /// stay within the budget's [`READ_BELOW`] share (or there are none): during an
+    /// stay within a quarter of the budget (or there are none): during an
     /// outage the bodies waiting for their retry keep it above that, and the reads wait
     /// for deliveries. Each body's bytes are then reserved in the memory budget: if they
     /// do not fit (spare buffers given back), the rest wait for room, which a finished
