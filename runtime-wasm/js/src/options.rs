@@ -11,6 +11,7 @@ use sls_producer_core::credentials::Credentials;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::describe;
 use crate::error::{Code, error};
 use crate::target::Targets;
 
@@ -142,7 +143,9 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
         codes.push(401);
         config = config.with_no_retry_status_codes(codes);
     }
-    config.validate().map_err(|e| invalid(&e.to_string()))?;
+    config
+        .validate()
+        .map_err(|e| invalid(&describe::config_error(&e)))?;
 
     Ok(Settings {
         config,

@@ -8,6 +8,7 @@ use sls_producer_wasm::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::describe;
 use crate::error::{Code, error, send_error};
 use crate::log::{log_from_js, logs_from_js};
 use crate::options::{Auth, Settings, settings};
@@ -234,7 +235,7 @@ impl JsProducer {
 /// The error thrown for a producer that could not be built. The options were checked
 /// already, so this is a configuration the core refuses.
 fn build_error(e: &BuildError) -> JsValue {
-    error(Code::InvalidOptions, &e.to_string())
+    error(Code::InvalidOptions, &describe::build_error(e))
 }
 
 fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
