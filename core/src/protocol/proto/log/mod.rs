@@ -391,7 +391,9 @@ impl<'a> Contents<'a> {
         let (&found, rest) = bytes.split_first().expect("a Log's own encoding");
         debug_assert_eq!(found, key);
         *bytes = rest;
-        let len = decode_varint(bytes).expect("a Log's own encoding") as usize;
+        // Not `expect`: that would link prost's `DecodeError` `Debug` into every build.
+        let len =
+            decode_varint(bytes).unwrap_or_else(|_| unreachable!("a Log's own encoding")) as usize;
         let (field, rest) = bytes.split_at(len);
         *bytes = rest;
         field
