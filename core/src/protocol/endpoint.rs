@@ -59,6 +59,14 @@ impl fmt::Display for EndpointError {
 
 impl core::error::Error for EndpointError {}
 
+/// Where `needle` first occurs in `hay`: a plain scan, as these strings are short (the
+/// standard library's substring search is two-way, several KB of code on wasm for it).
+fn position(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
 impl Endpoint {
     /// Parse `[http://|https://]host[:port][/]`. Without a scheme the endpoint uses https.
     pub fn parse(s: &str) -> Result<Self, EndpointError> {
@@ -66,7 +74,8 @@ impl Endpoint {
         if s.is_empty() {
             return Err(EndpointError::Empty);
         }
-        let (scheme, rest) = match s.split_once("://") {
+        let scheme_end = position(s, "://");
+        let (scheme, rest) = match scheme_end.map(|i| (&s[..i], &s[i + 3..])) {
             Some((sch, rest)) if sch.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
             Some((sch, rest)) if sch.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
             Some((sch, _)) => return Err(EndpointError::UnsupportedScheme(sch.into())),
@@ -149,7 +158,8 @@ impl Endpoint {
 
     /// `true` when the endpoint requires signature v4 (the `-acdr-ut-` regions).
     pub fn requires_v4(&self) -> bool {
-        self.region_hint().is_some_and(|r| r.contains("-acdr-ut-"))
+        self.region_hint()
+            .is_some_and(|r| position(r, "-acdr-ut-").is_some())
     }
 
     fn bracketed_host(&self) -> String {
