@@ -74,8 +74,10 @@ impl Endpoint {
         if s.is_empty() {
             return Err(EndpointError::Empty);
         }
-        let scheme_end = position(s, "://");
-        let (scheme, rest) = match scheme_end.map(|i| (&s[..i], &s[i + 3..])) {
+        // `get` rather than indexing, here and below: a str index that could panic links
+        // the panic's message formatting (char and range `Debug`, Unicode tables).
+        let scheme = position(s, "://").and_then(|i| Some((s.get(..i)?, s.get(i + 3..)?)));
+        let (scheme, rest) = match scheme {
             Some((sch, rest)) if sch.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
             Some((sch, rest)) if sch.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
             Some((sch, _)) => return Err(EndpointError::UnsupportedScheme(sch.into())),
@@ -83,7 +85,9 @@ impl Endpoint {
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         if let Some(i) = rest.find(['/', '?', '#', '@']) {
-            return Err(EndpointError::UnexpectedPath(rest[i..].into()));
+            return Err(EndpointError::UnexpectedPath(
+                rest.get(i..).unwrap_or(rest).into(),
+            ));
         }
         let (host, port) = split_host_port(rest)?;
         let host = host.to_ascii_lowercase();
@@ -145,7 +149,7 @@ impl Endpoint {
     /// `-intranet`, `-vpc` variants) endpoint, e.g. `cn-hangzhou`. `None` for other hosts.
     pub fn region_hint(&self) -> Option<&str> {
         let first = self.host.split('.').next()?;
-        let rest = &self.host[first.len()..];
+        let rest = self.host.get(first.len()..)?;
         if !(rest == ".log.aliyuncs.com" || rest == ".sls.aliyuncs.com") {
             return None;
         }
