@@ -1,5 +1,7 @@
 //! The exported `Producer` class.
 
+use core::pin::Pin;
+
 use js_sys::{Function, Object, Promise, Reflect};
 use sls_producer_wasm::{
     BuildError, FetchTransport, JsCredentialsProvider, Metrics, PageLifeListener,
@@ -134,10 +136,10 @@ impl JsProducer {
             .producer
             .send_tracked(&route, record)
             .map_err(|e| send_error(&e))?;
-        Ok(future_to_promise(async move {
+        Ok(promise(Box::pin(async move {
             let result = handle.await;
-            Ok(outcome_object(&result, &route, count))
-        }))
+            outcome_object(&result, &route, count)
+        })))
     }
 
     /// Send every buffered log now; resolves once every log sent before the call has been
@@ -145,10 +147,10 @@ impl JsProducer {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn flush(&self) -> Promise {
         let flush = self.producer.flush();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             flush.await;
-            Ok(JsValue::UNDEFINED)
-        })
+            JsValue::UNDEFINED
+        }))
     }
 
     /// Stop accepting logs, send what is buffered and resolve once every log has its
@@ -169,11 +171,11 @@ impl JsProducer {
         // them (a second close keeps the first one's deadline).
         let close = self.producer.close(timeout);
         let delivered = self.producer.close(None);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             close.await;
             let metrics = delivered.await;
-            Ok(close_report(&metrics).into())
-        })
+            close_report(&metrics).into()
+        }))
     }
 
     /// Counters since the producer was created.
@@ -236,6 +238,12 @@ impl JsProducer {
 /// already, so this is a configuration the core refuses.
 fn build_error(e: &BuildError) -> JsValue {
     error(Code::InvalidOptions, &describe::build_error(e))
+}
+
+/// A promise that resolves to `future`'s value. The future is boxed so that the promise
+/// machinery of `wasm-bindgen-futures` is instantiated once, not per method.
+fn promise(future: Pin<Box<dyn Future<Output = JsValue>>>) -> Promise {
+    future_to_promise(async move { Ok(future.await) })
 }
 
 fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
