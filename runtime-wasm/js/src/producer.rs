@@ -3,9 +3,11 @@
 use core::pin::Pin;
 
 use js_sys::{Function, Object, Promise, Reflect};
+#[cfg(feature = "signed")]
+use sls_producer_wasm::JsCredentialsProvider;
 use sls_producer_wasm::{
-    BuildError, FetchTransport, JsCredentialsProvider, Metrics, PageLifeListener,
-    PageLifeTransport, Producer, ProducerBuilderExt as _, Record, Route, flush_on_page_hide,
+    BuildError, FetchTransport, Metrics, PageLifeListener, PageLifeTransport, Producer,
+    ProducerBuilderExt as _, Record, Route, flush_on_page_hide,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -69,9 +71,11 @@ impl JsProducer {
         let builder = match auth {
             // Anonymous: the core writes web-tracking requests (`WireMode::WebTracking`).
             Auth::WebTracking => builder.with_transport(transport.clone()),
+            #[cfg(feature = "signed")]
             Auth::Sts(callback) => builder
                 .with_transport(transport.clone())
                 .with_credentials_provider(JsCredentialsProvider::new(callback)),
+            #[cfg(feature = "signed")]
             Auth::Static(credentials) => builder
                 .with_transport(transport.clone())
                 .with_credentials(credentials),
