@@ -234,8 +234,8 @@ impl<T> Engine<T> {
 fn usable(credentials: Credentials) -> Result<Credentials, CredentialsError> {
     match credentials.defect() {
         None => Ok(credentials),
-        Some(defect) => Err(CredentialsError::new(alloc::format!(
-            "the provider returned unusable credentials: {defect}"
-        ))),
+        Some(defect) => Err(CredentialsError::new(
+            ["the provider returned unusable credentials: ", defect].concat(),
+        )),
     }
 }

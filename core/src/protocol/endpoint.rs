@@ -6,10 +6,10 @@
 //!
 //! Unlike the Go SDK, an endpoint without a scheme means **https**: TLS by default.
 
-use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
+use crate::protocol::decimal::push_decimal;
 use crate::protocol::http::Scheme;
 
 /// A parsed SLS endpoint such as `cn-hangzhou.log.aliyuncs.com`,
@@ -65,6 +65,11 @@ fn position(hay: &str, needle: &str) -> Option<usize> {
     hay.as_bytes()
         .windows(needle.len())
         .position(|w| w == needle.as_bytes())
+}
+
+/// The pieces one after the other (host names built per request: no `format!`).
+fn join(pieces: &[&str]) -> String {
+    pieces.concat()
 }
 
 impl Endpoint {
@@ -135,14 +140,14 @@ impl Endpoint {
         if self.direct {
             self.host_port(&self.bracketed_host())
         } else {
-            self.host_port(&format!("{project}.{}", self.host))
+            self.host_port(&join(&[project, ".", &self.host]))
         }
     }
 
     /// The `Host` header for `project`: always `{project}.{host}[:port]`, which is what SLS
     /// routes on.
     pub fn host_header_for(&self, project: &str) -> String {
-        self.host_port(&format!("{project}.{}", self.bracketed_host()))
+        self.host_port(&join(&[project, ".", &self.bracketed_host()]))
     }
 
     /// The region named by a standard `{region}.log.aliyuncs.com` (or `.sls.aliyuncs.com`,
@@ -168,7 +173,7 @@ impl Endpoint {
 
     fn bracketed_host(&self) -> String {
         if self.host.contains(':') {
-            format!("[{}]", self.host)
+            join(&["[", &self.host, "]"])
         } else {
             self.host.clone()
         }
@@ -176,7 +181,11 @@ impl Endpoint {
 
     fn host_port(&self, host: &str) -> String {
         match self.port {
-            Some(p) => format!("{host}:{p}"),
+            Some(p) => {
+                let mut out = join(&[host, ":"]);
+                push_decimal(u64::from(p), &mut out);
+                out
+            }
             None => host.into(),
         }
     }
