@@ -84,7 +84,7 @@ start_wasm_test_servers
 step "wasm-bindgen-test suites: node, Chromium page, dedicated worker, service worker"
 runtime-wasm/tests/support/run-wasm-tests.sh node browser worker service-worker
 
-step "npm package, signed and tracking-only: wasm-pack build (+ wasm-opt -Oz where it gzips smaller)"
+step "npm package, signed and tracking-only: wasm-pack build (+ wasm-opt -O1 or -Oz, whichever gzips smallest)"
 mkdir -p "$target/sls-producer-js"
 runtime-wasm/js/build.sh "$target/sls-producer-js/pkg" | tee "$target/sls-producer-js/build.log"
 pkg="$target/sls-producer-js/pkg"

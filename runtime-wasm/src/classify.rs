@@ -80,7 +80,8 @@ fn classify_node_code(code: &str) -> Option<TransportErrorKind> {
         c if c.starts_with("ERR_TLS_")
             || c.starts_with("ERR_SSL_")
             || c.starts_with("CERT_")
-            || c.contains("CERT") =>
+            // A byte scan: `str::contains(&str)` links the two-way substring search.
+            || c.as_bytes().windows(4).any(|w| w == b"CERT") =>
         {
             TransportErrorKind::Connect
         }

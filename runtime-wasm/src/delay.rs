@@ -13,7 +13,13 @@ pub(crate) const MAX_TIMEOUT_MS: u32 = i32::MAX as u32;
 /// `d` in whole milliseconds, rounded **up** (a timer must not fire before its deadline),
 /// saturating at `u64::MAX`.
 pub(crate) fn ceil_millis(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
+    // In u64, not through `as_nanos()`: a u128 division links compiler-builtins' 128-bit
+    // division (1 KB of code on wasm) for this alone.
+    let sub_ms = u64::from(d.subsec_nanos().div_ceil(1_000_000));
+    d.as_secs()
+        .checked_mul(1000)
+        .and_then(|ms| ms.checked_add(sub_ms))
+        .unwrap_or(u64::MAX)
 }
 
 /// The `setTimeout` delay for a one-shot timeout of `d`, or `None` if `d` is longer than
@@ -106,6 +112,12 @@ mod tests {
         assert_eq!(ceil_millis(Duration::from_nanos(1)), 1);
         assert_eq!(ceil_millis(Duration::from_micros(1_500)), 2);
         assert_eq!(ceil_millis(Duration::from_millis(7)), 7);
+        assert_eq!(ceil_millis(Duration::new(3, 999_000_001)), 4_000);
+        assert_eq!(
+            ceil_millis(Duration::new(u64::MAX / 1000, 0)),
+            u64::MAX / 1000 * 1000
+        );
+        assert_eq!(ceil_millis(Duration::new(u64::MAX / 1000 + 1, 0)), u64::MAX);
         assert_eq!(ceil_millis(Duration::MAX), u64::MAX);
     }
 

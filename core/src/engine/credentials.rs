@@ -1,6 +1,7 @@
 //! Credentials: the sources an engine signs with (the producer's, and those of configured
 //! projects), each with its own refresh schedule, and what fresh credentials release.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -234,8 +235,10 @@ impl<T> Engine<T> {
 fn usable(credentials: Credentials) -> Result<Credentials, CredentialsError> {
     match credentials.defect() {
         None => Ok(credentials),
-        Some(defect) => Err(CredentialsError::new(alloc::format!(
-            "the provider returned unusable credentials: {defect}"
-        ))),
+        Some(defect) => {
+            let mut message = String::from("the provider returned unusable credentials: ");
+            message.push_str(defect);
+            Err(CredentialsError::new(message))
+        }
     }
 }

@@ -551,9 +551,10 @@ impl<T> Engine<T> {
         }
     }
 
+    /// Seal every open batch, oldest first (the lingers hold exactly the open batches, by
+    /// deadline), as their lingers would have: no sort of the open batches is needed.
     pub(super) fn seal_all_open(&mut self, now: Instant) {
-        let open = self.open.ids();
-        for id in open {
+        while let Some(&(_, id)) = self.lingers.first() {
             self.seal(now, id);
         }
     }

@@ -216,7 +216,7 @@ struct Spanning<T> {
     failure: Option<DeliveryFailure>,
     attempts: Arc<[Attempt]>,
     attempt_count: u32,
-    /// Logs handed back by failed parts, with the part index to restore the send's order.
+    /// Logs handed back by failed parts, with their part index, in part order.
     failed_logs: Vec<(u32, handback::HandedBack)>,
 }
 

@@ -59,18 +59,6 @@ impl OpenBatches {
         }
     }
 
-    /// Every open batch, in route order.
-    pub(crate) fn ids(&self) -> Vec<BatchId> {
-        let mut open: Vec<(&Route, BatchId)> = self
-            .by_digest
-            .values()
-            .chain(&self.collisions)
-            .map(|(r, id)| (r, *id))
-            .collect();
-        open.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        open.into_iter().map(|(_, id)| id).collect()
-    }
-
     /// Number of open batches.
     pub(crate) fn len(&self) -> usize {
         self.by_digest.len() + self.collisions.len()
@@ -86,7 +74,7 @@ mod tests {
     }
 
     #[test]
-    fn routes_are_found_by_value_and_listed_in_route_order() {
+    fn routes_are_found_by_value() {
         let mut open = OpenBatches::default();
         open.insert(route("b"), BatchId(1));
         open.insert(route("a"), BatchId(2));
@@ -96,7 +84,6 @@ mod tests {
             "an equal, separately built route"
         );
         assert_eq!(open.get(&RouteRef::from(&route("c"))), None);
-        assert_eq!(open.ids(), [BatchId(2), BatchId(1)]);
         open.remove(&route("b"), BatchId(9));
         assert_eq!(
             open.get(&RouteRef::from(&route("b"))),

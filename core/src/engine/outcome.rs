@@ -225,7 +225,10 @@ impl<T> Engine<T> {
                     span.attempts = result.attempts;
                     span.attempt_count = result.attempt_count;
                 }
-                span.failed_logs.push((index, result.handed_back));
+                // Kept in part order as they arrive (a send spans few batches), so
+                // no sort is linked for it.
+                let at = span.failed_logs.partition_point(|(i, _)| *i < index);
+                span.failed_logs.insert(at, (index, result.handed_back));
             }
             None if span.failure.is_none() => {
                 span.attempts = result.attempts;
@@ -240,10 +243,8 @@ impl<T> Engine<T> {
         let result = match span.failure {
             None => DeliveryResult::delivered(span.attempts, span.attempt_count),
             Some(failure) => {
-                let mut parts = span.failed_logs;
-                parts.sort_by_key(|(index, _)| *index);
                 let mut logs = HandedBack::default();
-                for (_, part) in parts {
+                for (_, part) in span.failed_logs {
                     logs.extend(part);
                 }
                 DeliveryResult::failed(failure, span.attempts, span.attempt_count, logs)

@@ -57,6 +57,7 @@ impl<K, V> SortedMap<K, V> {
     }
 
     /// The values, in key order.
+    #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.iter().map(|(_, v)| v)
     }

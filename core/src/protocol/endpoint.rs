@@ -6,10 +6,10 @@
 //!
 //! Unlike the Go SDK, an endpoint without a scheme means **https**: TLS by default.
 
-use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
+use crate::protocol::decimal::push_decimal;
 use crate::protocol::http::Scheme;
 
 /// A parsed SLS endpoint such as `cn-hangzhou.log.aliyuncs.com`,
@@ -59,6 +59,24 @@ impl fmt::Display for EndpointError {
 
 impl core::error::Error for EndpointError {}
 
+/// Where `needle` first occurs in `hay`: a plain scan, as these strings are short (the
+/// standard library's substring search is two-way, several KB of code on wasm for it).
+fn position(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
+/// The pieces one after the other (host names built per request: no `format!`, and no
+/// `concat`, whose generic join is 1 KB of code on wasm).
+fn join(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
+}
+
 impl Endpoint {
     /// Parse `[http://|https://]host[:port][/]`. Without a scheme the endpoint uses https.
     pub fn parse(s: &str) -> Result<Self, EndpointError> {
@@ -66,7 +84,10 @@ impl Endpoint {
         if s.is_empty() {
             return Err(EndpointError::Empty);
         }
-        let (scheme, rest) = match s.split_once("://") {
+        // `get` rather than indexing, here and below: a str index that could panic links
+        // the panic's message formatting (char and range `Debug`, Unicode tables).
+        let scheme = position(s, "://").and_then(|i| Some((s.get(..i)?, s.get(i + 3..)?)));
+        let (scheme, rest) = match scheme {
             Some((sch, rest)) if sch.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
             Some((sch, rest)) if sch.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
             Some((sch, _)) => return Err(EndpointError::UnsupportedScheme(sch.into())),
@@ -74,7 +95,9 @@ impl Endpoint {
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         if let Some(i) = rest.find(['/', '?', '#', '@']) {
-            return Err(EndpointError::UnexpectedPath(rest[i..].into()));
+            return Err(EndpointError::UnexpectedPath(
+                rest.get(i..).unwrap_or(rest).into(),
+            ));
         }
         let (host, port) = split_host_port(rest)?;
         let host = host.to_ascii_lowercase();
@@ -122,21 +145,21 @@ impl Endpoint {
         if self.direct {
             self.host_port(&self.bracketed_host())
         } else {
-            self.host_port(&format!("{project}.{}", self.host))
+            self.host_port(&join(&[project, ".", &self.host]))
         }
     }
 
     /// The `Host` header for `project`: always `{project}.{host}[:port]`, which is what SLS
     /// routes on.
     pub fn host_header_for(&self, project: &str) -> String {
-        self.host_port(&format!("{project}.{}", self.bracketed_host()))
+        self.host_port(&join(&[project, ".", &self.bracketed_host()]))
     }
 
     /// The region named by a standard `{region}.log.aliyuncs.com` (or `.sls.aliyuncs.com`,
     /// `-intranet`, `-vpc` variants) endpoint, e.g. `cn-hangzhou`. `None` for other hosts.
     pub fn region_hint(&self) -> Option<&str> {
         let first = self.host.split('.').next()?;
-        let rest = &self.host[first.len()..];
+        let rest = self.host.get(first.len()..)?;
         if !(rest == ".log.aliyuncs.com" || rest == ".sls.aliyuncs.com") {
             return None;
         }
@@ -149,12 +172,13 @@ impl Endpoint {
 
     /// `true` when the endpoint requires signature v4 (the `-acdr-ut-` regions).
     pub fn requires_v4(&self) -> bool {
-        self.region_hint().is_some_and(|r| r.contains("-acdr-ut-"))
+        self.region_hint()
+            .is_some_and(|r| position(r, "-acdr-ut-").is_some())
     }
 
     fn bracketed_host(&self) -> String {
         if self.host.contains(':') {
-            format!("[{}]", self.host)
+            join(&["[", &self.host, "]"])
         } else {
             self.host.clone()
         }
@@ -162,7 +186,11 @@ impl Endpoint {
 
     fn host_port(&self, host: &str) -> String {
         match self.port {
-            Some(p) => format!("{host}:{p}"),
+            Some(p) => {
+                let mut out = join(&[host, ":"]);
+                push_decimal(u64::from(p), &mut out);
+                out
+            }
             None => host.into(),
         }
     }

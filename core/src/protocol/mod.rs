@@ -11,6 +11,7 @@
 )]
 
 pub mod compress;
+pub(crate) mod decimal;
 pub(crate) mod encoding;
 pub mod endpoint;
 pub mod http;

@@ -8,8 +8,6 @@
 use alloc::string::String;
 use core::fmt::{self, Write as _};
 
-use md5::{Digest, Md5};
-
 use crate::protocol::time::UnixTime;
 
 /// The tag key SLS expects.
@@ -20,10 +18,14 @@ pub const PACK_ID_KEY: &str = "__pack_id__";
 pub struct PackIdPrefix([u8; 16]);
 
 impl PackIdPrefix {
-    /// Derive a prefix: the first 16 hex digits (uppercase) of the MD5 of the producer's
+    /// Derive a prefix: 64 bits in 16 hex digits (uppercase), a hash of the producer's
     /// seed, the wall-clock time the generator was created, a per-producer sequence number
     /// and the destination. Distinct logstores of one producer get distinct prefixes;
     /// distinct producers (seeds/times) get distinct prefixes with overwhelming likelihood.
+    ///
+    /// The hash is FNV-1a over those fields, finished by a 64-bit mixer so that every input
+    /// bit moves every output bit: an identifier, not a digest, so MD5 (and its code in
+    /// the wasm package without signing) is not needed for it.
     pub fn derive(
         seed: u64,
         created: UnixTime,
@@ -31,18 +33,23 @@ impl PackIdPrefix {
         project: &str,
         logstore: &str,
     ) -> Self {
-        let mut h = Md5::new();
-        h.update(seed.to_le_bytes());
-        h.update(created.as_nanos().to_le_bytes());
-        h.update(sequence.to_le_bytes());
-        h.update(project.as_bytes());
-        h.update(b"|");
-        h.update(logstore.as_bytes());
-        let d = h.finalize();
+        let h = [
+            &seed.to_le_bytes()[..],
+            &created.as_nanos().to_le_bytes(),
+            &sequence.to_le_bytes(),
+            project.as_bytes(),
+            b"|",
+            logstore.as_bytes(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(FNV_OFFSET, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+        });
+        let mixed = mix64(h);
         let mut out = [0u8; 16];
-        for (i, byte) in d.iter().take(8).enumerate() {
-            out[2 * i] = HEX_UPPER[usize::from(byte >> 4)];
-            out[2 * i + 1] = HEX_UPPER[usize::from(byte & 0xf)];
+        for (i, digit) in out.iter_mut().enumerate() {
+            *digit = HEX_UPPER[((mixed >> (60 - 4 * i)) & 0xf) as usize];
         }
         Self(out)
     }
@@ -60,6 +67,19 @@ impl fmt::Debug for PackIdPrefix {
 }
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// The 64-bit finaliser of MurmurHash3 (`fmix64`): a bijection that spreads every input
+/// bit over the whole output.
+const fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
 
 /// One pack id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -156,6 +176,25 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, PackIdPrefix::derive(9, t, 1, "proj", "a"));
         assert_ne!(a, PackIdPrefix::derive(10, t, 1, "proj", "a"));
+        assert_ne!(a, PackIdPrefix::derive(9, t, 1, "proj", "b"));
+        assert_ne!(a, PackIdPrefix::derive(9, t, 1, "proja", ""));
         assert_eq!(PACK_ID_KEY, "__pack_id__");
+    }
+
+    #[test]
+    fn prefixes_of_neighbouring_inputs_are_distinct_and_spread() {
+        let t = UnixTime::from_secs(1_700_000_000);
+        let mut seen = alloc::collections::BTreeSet::new();
+        let mut first_digits = alloc::collections::BTreeSet::new();
+        for sequence in 0..4096 {
+            let p = PackIdPrefix::derive(7, t, sequence, "proj", "store");
+            first_digits.insert(p.as_str().as_bytes()[0]);
+            assert!(
+                seen.insert(p.as_str().to_string()),
+                "sequence {sequence} repeats a prefix"
+            );
+        }
+        // Consecutive inputs land all over the range, not in a corner of it.
+        assert_eq!(first_digits.len(), 16);
     }
 }

@@ -29,19 +29,21 @@ crate=sls_producer_example_cloudflare_worker
 cargo build -p sls-producer-example-cloudflare-worker --target wasm32-unknown-unknown --profile wasm-release
 rm -rf "$out" && mkdir -p "$out"
 wasm-bindgen --target web --out-dir "$out/pkg" "$target/wasm32-unknown-unknown/wasm-release/$crate.wasm"
-# As the npm package (runtime-wasm/js/build.sh): names stripped, and wasm-opt -Oz only if
-# it makes the gzip smaller.
+# As the npm package (runtime-wasm/js/build.sh): names stripped, then wasm-opt -O1 and -Oz,
+# whichever gives the smallest gzip (names stripped alone if neither is smaller).
 wasm="$out/pkg/${crate}_bg.wasm"
 wasm_opt=${WASM_OPT:-$target/js-tools/node_modules/.bin/wasm-opt}
 note="wasm-opt not found: names kept"
 if [[ -x "$wasm_opt" ]]; then
-  "$wasm_opt" -O0 --strip-debug --strip-producers "$wasm" -o "$wasm.stripped"
-  "$wasm_opt" -Oz --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
-  if (($(gzip -9 -c <"$wasm.opt" | wc -c) < $(gzip -9 -c <"$wasm.stripped" | wc -c))); then
-    mv "$wasm.opt" "$wasm" && rm "$wasm.stripped" && note="wasm-opt -Oz"
-  else
-    mv "$wasm.stripped" "$wasm" && rm "$wasm.opt" && note="names stripped, no wasm-opt (its gzip is larger)"
-  fi
+  best="" best_gz=0
+  for level in -O0 -O1 -Oz; do
+    "$wasm_opt" "$level" --strip-debug --strip-producers "$wasm" -o "$wasm$level"
+    size=$(gzip -9 -c <"$wasm$level" | wc -c)
+    if [[ -z $best ]] || ((size < best_gz)); then best=$level best_gz=$size; fi
+  done
+  mv "$wasm$best" "$wasm" && rm -f "$wasm"-O?
+  note="wasm-opt $best"
+  [[ $best != -O0 ]] || note="names stripped, no wasm-opt (its gzip is larger)"
 fi
 cp examples/cloudflare-worker/worker.mjs examples/cloudflare-worker/test/test.mjs "$out/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" examples/cloudflare-worker/test/config.capnp.in >"$out/config.capnp"

@@ -91,7 +91,10 @@ pub(crate) fn send_error(e: &SendError) -> JsValue {
         ),
         // `CannotBlock` comes from `send_blocking`, which this package never calls; a
         // refusal added later is not taken now either, so the advice is the same.
-        other => return error(Code::BufferFull, &other.to_string()),
+        _ => (
+            Code::BufferFull,
+            "the producer cannot take the log now: try again later or drop the log",
+        ),
     };
     error(code, message)
 }

@@ -22,6 +22,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(wasm_browser, test))]
+mod describe;
 #[cfg(wasm_browser)]
 mod error;
 #[cfg(wasm_browser)]

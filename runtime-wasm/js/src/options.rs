@@ -7,10 +7,12 @@ use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::config::SignatureVersion;
 use sls_producer_core::config::{TrackStyle, WireMode};
+#[cfg(feature = "signed")]
 use sls_producer_core::credentials::Credentials;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::describe;
 use crate::error::{Code, error};
 use crate::target::Targets;
 
@@ -25,8 +27,10 @@ pub(crate) enum Auth {
     /// Anonymous web tracking.
     WebTracking,
     /// STS credentials from a JS function.
+    #[cfg(feature = "signed")]
     Sts(Function),
     /// A static AccessKey (explicitly allowed).
+    #[cfg(feature = "signed")]
     Static(Credentials),
 }
 
@@ -142,7 +146,9 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
         codes.push(401);
         config = config.with_no_retry_status_codes(codes);
     }
-    config.validate().map_err(|e| invalid(&e.to_string()))?;
+    config
+        .validate()
+        .map_err(|e| invalid(&describe::config_error(&e)))?;
 
     Ok(Settings {
         config,
@@ -166,7 +172,13 @@ fn auth(options: &JsValue) -> Result<Auth, JsValue> {
         return Ok(Auth::WebTracking);
     }
     if let Some(callback) = callback {
+        #[cfg(feature = "signed")]
         return Ok(Auth::Sts(callback));
+        #[cfg(not(feature = "signed"))]
+        return {
+            drop(callback);
+            Err(invalid(TRACKING_ONLY))
+        };
     }
     let Some(key_id) = key_id else {
         return Err(invalid(NO_CREDENTIALS));
@@ -175,12 +187,27 @@ fn auth(options: &JsValue) -> Result<Auth, JsValue> {
         return Err(error(Code::StaticAccessKeyRefused, STATIC_KEY_REFUSED));
     }
     let secret = required_string(options, "accessKeySecret")?;
-    let mut credentials = Credentials::new(key_id, secret);
-    if let Some(token) = optional_string(options, "securityToken")? {
-        credentials = credentials.with_security_token(token);
+    let token = optional_string(options, "securityToken")?;
+    #[cfg(feature = "signed")]
+    {
+        let mut credentials = Credentials::new(key_id, secret);
+        if let Some(token) = token {
+            credentials = credentials.with_security_token(token);
+        }
+        Ok(Auth::Static(credentials))
     }
-    Ok(Auth::Static(credentials))
+    #[cfg(not(feature = "signed"))]
+    {
+        drop((key_id, secret, token));
+        Err(invalid(TRACKING_ONLY))
+    }
 }
+
+/// Why the web-tracking-only package refuses credentials: it has no signing code (and so
+/// links no code to read them either).
+#[cfg(not(feature = "signed"))]
+const TRACKING_ONLY: &str = "this build of the package sends web tracking only and cannot \
+sign requests: use `webTracking: true`, or the signed build for `credentials` and `accessKeyId`";
 
 fn invalid(message: &str) -> JsValue {
     error(Code::InvalidOptions, message)

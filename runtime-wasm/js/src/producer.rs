@@ -1,13 +1,18 @@
 //! The exported `Producer` class.
 
+use core::pin::Pin;
+
 use js_sys::{Function, Object, Promise, Reflect};
+#[cfg(feature = "signed")]
+use sls_producer_wasm::JsCredentialsProvider;
 use sls_producer_wasm::{
-    BuildError, FetchTransport, JsCredentialsProvider, Metrics, PageLifeListener,
-    PageLifeTransport, Producer, ProducerBuilderExt as _, Record, Route, flush_on_page_hide,
+    BuildError, FetchTransport, Metrics, PageLifeListener, PageLifeTransport, Producer,
+    ProducerBuilderExt as _, Record, Route, flush_on_page_hide,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::describe;
 use crate::error::{Code, error, send_error};
 use crate::log::{log_from_js, logs_from_js};
 use crate::options::{Auth, Settings, settings};
@@ -66,9 +71,11 @@ impl JsProducer {
         let builder = match auth {
             // Anonymous: the core writes web-tracking requests (`WireMode::WebTracking`).
             Auth::WebTracking => builder.with_transport(transport.clone()),
+            #[cfg(feature = "signed")]
             Auth::Sts(callback) => builder
                 .with_transport(transport.clone())
                 .with_credentials_provider(JsCredentialsProvider::new(callback)),
+            #[cfg(feature = "signed")]
             Auth::Static(credentials) => builder
                 .with_transport(transport.clone())
                 .with_credentials(credentials),
@@ -133,10 +140,10 @@ impl JsProducer {
             .producer
             .send_tracked(&route, record)
             .map_err(|e| send_error(&e))?;
-        Ok(future_to_promise(async move {
+        Ok(promise(Box::pin(async move {
             let result = handle.await;
-            Ok(outcome_object(&result, &route, count))
-        }))
+            outcome_object(&result, &route, count)
+        })))
     }
 
     /// Send every buffered log now; resolves once every log sent before the call has been
@@ -144,10 +151,10 @@ impl JsProducer {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn flush(&self) -> Promise {
         let flush = self.producer.flush();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             flush.await;
-            Ok(JsValue::UNDEFINED)
-        })
+            JsValue::UNDEFINED
+        }))
     }
 
     /// Stop accepting logs, send what is buffered and resolve once every log has its
@@ -168,11 +175,11 @@ impl JsProducer {
         // them (a second close keeps the first one's deadline).
         let close = self.producer.close(timeout);
         let delivered = self.producer.close(None);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             close.await;
             let metrics = delivered.await;
-            Ok(close_report(&metrics).into())
-        })
+            close_report(&metrics).into()
+        }))
     }
 
     /// Counters since the producer was created.
@@ -234,7 +241,13 @@ impl JsProducer {
 /// The error thrown for a producer that could not be built. The options were checked
 /// already, so this is a configuration the core refuses.
 fn build_error(e: &BuildError) -> JsValue {
-    error(Code::InvalidOptions, &e.to_string())
+    error(Code::InvalidOptions, &describe::build_error(e))
+}
+
+/// A promise that resolves to `future`'s value. The future is boxed so that the promise
+/// machinery of `wasm-bindgen-futures` is instantiated once, not per method.
+fn promise(future: Pin<Box<dyn Future<Output = JsValue>>>) -> Promise {
+    future_to_promise(async move { Ok(future.await) })
 }
 
 fn set(o: &Object, key: &str, value: impl Into<JsValue>) {

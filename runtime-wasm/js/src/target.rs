@@ -4,6 +4,7 @@ use sls_producer_core::Route;
 use sls_producer_core::protocol::request::validate_project;
 use wasm_bindgen::JsValue;
 
+use crate::describe::invalid_name;
 use crate::error::{Code, error, join};
 use crate::options::{optional_string, required_string};
 
@@ -24,7 +25,7 @@ impl Targets {
         validate_project(&project).map_err(|e| {
             error(
                 Code::InvalidOptions,
-                &join("invalid project: ", &e.to_string()),
+                &join("invalid project: ", &invalid_name(&e)),
             )
         })?;
         let topic = optional_string(options, "topic")?.unwrap_or_default();
@@ -34,7 +35,7 @@ impl Targets {
             Some(logstore) => Some(route(&project, &logstore, &topic, &source).map_err(|e| {
                 error(
                     Code::InvalidOptions,
-                    &join("invalid logstore: ", &e.to_string()),
+                    &join("invalid logstore: ", &invalid_name(&e)),
                 )
             })?),
         };
@@ -94,7 +95,7 @@ impl Targets {
             topic.as_deref().unwrap_or(&self.topic),
             source.as_deref().unwrap_or(&self.source),
         )
-        .map_err(|e| invalid_target(&join("invalid target: ", &e.to_string())))
+        .map_err(|e| invalid_target(&join("invalid target: ", &invalid_name(&e))))
     }
 }
 

@@ -79,6 +79,7 @@ impl<V> DigestTable<V> {
     }
 
     /// Every value, in no particular order.
+    #[cfg(test)]
     pub(super) fn values(&self) -> impl Iterator<Item = &V> {
         self.slots.iter().flatten().map(|(_, v)| v)
     }

@@ -188,7 +188,7 @@ pub fn compress_into(
         Compression::Lz4 => {
             out.resize(lz4_flex::block::get_maximum_output_size(raw.len()), 0);
             let written = lz4_flex::block::compress_into(raw, out)
-                .expect("an output of get_maximum_output_size always fits an LZ4 block");
+                .unwrap_or_else(|_| unreachable!("get_maximum_output_size fits an LZ4 block"));
             out.truncate(written);
             Ok(())
         }
@@ -258,7 +258,7 @@ impl Compressor {
                 let bound = lz4_flex::block::get_maximum_output_size(raw.len());
                 let scratch = grown(&mut self.scratch, bound);
                 let written = lz4_flex::block::compress_into(raw, scratch)
-                    .expect("an output of get_maximum_output_size always fits an LZ4 block");
+                    .unwrap_or_else(|_| unreachable!("get_maximum_output_size fits an LZ4 block"));
                 Ok(scratch[..written].to_vec())
             }
             Compression::Zstd => self.zstd.compress_exact(zstd_level, raw, &mut self.scratch),

@@ -267,6 +267,15 @@ impl Reader<'_> {
         }
     }
 
+    /// The input from `from` to `to`, both at ASCII bytes. Not `&self.s[from..to]`: a str
+    /// index that could panic links the panic's message formatting (char and range
+    /// `Debug`, Unicode tables).
+    fn piece(&self, from: usize, to: usize) -> &str {
+        self.s
+            .get(from..to)
+            .unwrap_or_else(|| unreachable!("JSON syntax is ASCII"))
+    }
+
     /// A string starting at the current `"`, unescaped.
     fn string(&mut self) -> Result<String, JsonError> {
         self.expect(b'"')?;
@@ -276,11 +285,11 @@ impl Reader<'_> {
             let at = self.pos;
             match self.next()? {
                 b'"' => {
-                    out.push_str(&self.s[run..at]);
+                    out.push_str(self.piece(run, at));
                     return Ok(out);
                 }
                 b'\\' => {
-                    out.push_str(&self.s[run..at]);
+                    out.push_str(self.piece(run, at));
                     self.escape(at, &mut out)?;
                     run = self.pos;
                 }

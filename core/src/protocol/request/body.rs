@@ -1,7 +1,7 @@
 //! The PutLogs request: a body prepared once per batch (compressed and digested), and the
 //! unsigned request that carries it to a target.
 
-use alloc::string::{String, ToString as _};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::target::PutLogsTarget;
@@ -9,6 +9,7 @@ use super::{API_VERSION, CONTENT_TYPE_PROTOBUF, DEFAULT_USER_AGENT};
 use crate::protocol::compress::Compression;
 #[cfg(feature = "signing")]
 use crate::protocol::compress::{self, CompressError};
+use crate::protocol::decimal::decimal;
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{Bytes, HeaderName, HttpRequest, Method};
 use crate::protocol::sign::BodyDigest;
@@ -122,7 +123,7 @@ pub fn put_logs_request(
     push("content-type", CONTENT_TYPE_PROTOBUF.into());
     push("user-agent", user_agent.into());
     push("x-log-apiversion", API_VERSION.into());
-    push("x-log-bodyrawsize", body.raw_len.to_string());
+    push("x-log-bodyrawsize", decimal(body.raw_len as u64));
     if let Some(ct) = body.compression.header_value() {
         push("x-log-compresstype", ct.into());
     }

@@ -13,7 +13,7 @@
 //! for anyone reading the body back) but the server overwrites it. Sub-second times are
 //! not sent.
 
-use alloc::string::{String, ToString as _};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -21,6 +21,7 @@ use super::body::PreparedBody;
 use super::name::{InvalidName, validate_logstore, validate_project};
 use super::{API_VERSION, CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT};
 use crate::protocol::compress::Compression;
+use crate::protocol::decimal::{decimal, write_decimal};
 use crate::protocol::endpoint::Endpoint;
 use crate::protocol::http::{HeaderName, HttpRequest, Method};
 use crate::protocol::json;
@@ -90,7 +91,7 @@ impl TrackEncoder {
     ) {
         out.push(b',');
         out.extend_from_slice(TIME_KEY);
-        write_decimal(time, out);
+        write_decimal(u64::from(time), out);
         out.push(b'"');
         for (k, v) in contents {
             out.push(b',');
@@ -252,21 +253,6 @@ fn decimal_len(mut n: u32) -> usize {
     len
 }
 
-fn write_decimal(n: u32, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-}
-
 /// The logs of a web-tracking body written by [`TrackEncoder`], with their `__time__`;
 /// `None` if it is not one.
 pub fn decode_tracked_logs(body: &[u8]) -> Option<Vec<Log>> {
@@ -336,7 +322,7 @@ pub fn web_tracking_request(
         TrackStyle::Headers => {
             headers.push(("content-type".into(), CONTENT_TYPE_JSON.into()));
             headers.push(("x-log-apiversion".into(), API_VERSION.into()));
-            headers.push(("x-log-bodyrawsize".into(), body.raw_len().to_string()));
+            headers.push(("x-log-bodyrawsize".into(), decimal(body.raw_len() as u64)));
             if let Some(ct) = body.compression().header_value() {
                 headers.push(("x-log-compresstype".into(), ct.into()));
             }

@@ -308,7 +308,9 @@ pub fn sign_request(
                 &digest.hex,
             );
             let to_sign = v4::string_to_sign(&date_time, region, &canonical);
-            let date = &date_time[..8];
+            // `get`, not an index that could panic: that would link the panic's message
+            // formatting (char and range `Debug`, Unicode tables).
+            let date = date_time.get(..8).unwrap_or(&date_time);
             let signature = v4::sign(secret, date, region, &to_sign);
             push(
                 req,

@@ -388,17 +388,21 @@ pub struct Contents<'a> {
 impl<'a> Contents<'a> {
     /// Take one length-delimited field (`key` expected) off the front of `bytes`.
     fn field(bytes: &mut &'a [u8], key: u8) -> &'a [u8] {
-        let (&found, rest) = bytes.split_first().expect("an Log's own encoding");
+        let (&found, rest) = bytes.split_first().expect("a Log's own encoding");
         debug_assert_eq!(found, key);
         *bytes = rest;
-        let len = decode_varint(bytes).expect("an Log's own encoding") as usize;
+        // Not `expect`: that would link prost's `DecodeError` `Debug` into every build.
+        let len =
+            decode_varint(bytes).unwrap_or_else(|_| unreachable!("a Log's own encoding")) as usize;
         let (field, rest) = bytes.split_at(len);
         *bytes = rest;
         field
     }
 
     fn text(bytes: &[u8]) -> &str {
-        core::str::from_utf8(bytes).expect("an Log holds only the &str it was given")
+        // Not `expect`: that would link `Utf8Error`'s `Debug` into every build.
+        core::str::from_utf8(bytes)
+            .unwrap_or_else(|_| unreachable!("a Log holds only the &str it was given"))
     }
 }
 
