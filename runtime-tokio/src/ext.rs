@@ -37,6 +37,11 @@ pub trait ProducerBuilderExt {
     /// or a directory that cannot be written, is [`BuildError::Store`]. Delivery is at
     /// least once; see `docs/adr/0011-disk-spool.md`.
     ///
+    /// During a long outage the bodies of batches waiting for a retry leave memory once
+    /// they hold half the memory budget (they are on disk already) and are read back when
+    /// due, so the application keeps sending, and the process stays within its budget,
+    /// until the spool's cap.
+    ///
     /// ```no_run
     /// use sls_producer_tokio::spool::{Durability, SpoolConfig, WhenFull};
     /// use sls_producer_tokio::{Credentials, Producer, ProducerBuilderExt as _, ProducerConfig};
