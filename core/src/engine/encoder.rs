@@ -29,6 +29,15 @@ impl Format {
         }
     }
 
+    /// The proof that this is [`Format::LogGroup`]: batches go out as PutLogs, signed.
+    /// Always `None` without the `signing` feature, so what follows from it is not linked.
+    pub(crate) fn log_groups(self) -> Option<LogGroups> {
+        match self {
+            Self::LogGroup(groups) => Some(groups),
+            Self::Track => None,
+        }
+    }
+
     /// Bytes `log` adds to a body.
     pub(crate) fn log_len(self, log: &Log) -> usize {
         match self {

@@ -296,10 +296,7 @@ impl<T> Engine<T> {
     /// encode ahead of the engine's lock ([`LogSource::encode_to_slice`]); never without
     /// the `signing` feature.
     pub(crate) fn writes_log_groups(&self) -> Option<LogGroups> {
-        match self.settings.format {
-            Format::LogGroup(groups) => Some(groups),
-            Format::Track => None,
-        }
+        self.settings.format.log_groups()
     }
 
     /// An engine for `config`, created at wall-clock time `wall` (mixed into the pack-id

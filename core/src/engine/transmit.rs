@@ -224,7 +224,11 @@ impl<T> Engine<T> {
             unreachable!("in-flight map only holds in-flight batches")
         };
         let duration = now.saturating_duration_since(started);
-        let time_refused = outcome.as_ref().ok().and_then(clock::refusal_date);
+        // Only a signed request (PutLogs) has a date to refuse: web tracking's are sent as
+        // sealed, and re-signing could not change them.
+        let time_refused = (self.settings.format.log_groups())
+            .and(outcome.as_ref().ok())
+            .and_then(clock::refusal_date);
         let verdict = match outcome {
             Ok(response) => {
                 let record = wire::attempt_from_response(&response, wall, duration);
