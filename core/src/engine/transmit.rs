@@ -42,7 +42,7 @@ impl<T> Engine<T> {
             let batch = self.batches.get_mut(&id).expect("looked up above");
             let to = self.destinations.get(batch.to);
             let source = self.sources.get_mut(to.credentials);
-            if to.wire.is_signed() && source.credentials().is_none() {
+            if self.settings.format.log_groups().is_some() && source.credentials().is_none() {
                 batch.phase = Phase::AwaitingCredentials;
                 source.hold(id);
                 continue;
@@ -236,7 +236,7 @@ impl<T> Engine<T> {
                     response.status,
                     record.error_code.as_deref(),
                     &self.settings.no_retry_status_codes,
-                    self.destinations.get(batch.to).wire.is_signed(),
+                    self.settings.format.log_groups().is_some(),
                 );
                 batch.record_attempt(record);
                 verdict

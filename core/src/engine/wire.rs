@@ -122,11 +122,6 @@ impl Wire {
         self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// Whether requests are signed (PutLogs), so that a batch waits for credentials.
-    pub(crate) fn is_signed(&self) -> bool {
-        self.mode.is_signed()
-    }
-
     /// Compress and (for PutLogs) digest a finished body (a LogGroup, or a web-tracking
     /// JSON body) and build its unsigned request.
     ///
