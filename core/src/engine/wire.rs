@@ -67,6 +67,8 @@ pub(crate) struct Wire {
     /// Sent with PutLogs only.
     #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     user_agent: String,
+    /// Sent with PutLogs only.
+    #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     processor: Option<String>,
     metric_store: bool,
     tags: Vec<(String, String)>,
@@ -129,7 +131,9 @@ impl Wire {
     /// their size.
     pub(crate) fn seal(&self, route: &Route, raw: &Bytes, compressor: &mut Compressor) -> Sealed {
         let compression = match self.mode {
-            WireMode::PutLogs => self.target(route).compression(self.compression),
+            WireMode::PutLogs => {
+                PutLogsTarget::compression_for(self.metric_store, self.compression)
+            }
             WireMode::WebTracking(_) => self.compression,
         };
         let compressed = match compression {
@@ -181,6 +185,7 @@ impl Wire {
         }
     }
 
+    #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     fn target<'a>(&'a self, route: &'a Route) -> PutLogsTarget<'a> {
         let shard_key = route.shard_key().unwrap_or("");
         let processor = self.processor.as_deref().unwrap_or("");
