@@ -330,7 +330,7 @@ impl<T> Engine<T> {
             destinations: Destinations::new(wire),
             worst_tags_len,
             settings,
-            sources: if config.wire.is_signed() {
+            sources: if config.wire.signs().is_some() {
                 Sources::new(credentials)
             } else {
                 Sources::anonymous()

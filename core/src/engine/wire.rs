@@ -77,10 +77,17 @@ pub(crate) struct Wire {
 impl Wire {
     pub(crate) fn new(config: &ProducerConfig) -> Result<Self, ConfigError> {
         let endpoint = config.parsed_endpoint()?;
-        let signing = SigningConfig {
-            version: config.effective_signature_version(),
-            region: config.effective_region(),
-            date_header: config.date_header,
+        let signing = match config.wire.signs() {
+            Some(_) => SigningConfig {
+                version: config.effective_signature_version(),
+                region: config.effective_region(),
+                date_header: config.date_header,
+            },
+            // Web tracking signs nothing.
+            None => SigningConfig {
+                date_header: config.date_header,
+                ..SigningConfig::default()
+            },
         };
         Ok(Self {
             mode: config.wire,
@@ -96,14 +103,17 @@ impl Wire {
     }
 
     /// The wire of a project with its own endpoint and signature settings (`inherited`:
-    /// the producer's configured signature version, for a project that sets none);
-    /// everything else is this wire's.
+    /// the producer's configured signature version, for a project that sets none; web
+    /// tracking has none); everything else is this wire's.
     pub(crate) fn for_project(
         &self,
         project: &ProjectConfig,
         inherited: SignatureVersion,
     ) -> Result<Self, ConfigError> {
-        let signing = project.signing(inherited)?;
+        let signing = match self.mode.signs() {
+            Some(_) => project.signing(inherited)?,
+            None => SigningConfig::default(),
+        };
         Ok(Self {
             endpoint: project.parsed_endpoint()?,
             signing: SigningConfig {
