@@ -148,7 +148,8 @@ pub struct ProducerConfig {
     /// level 1: there, 1 selects it, and any other level is a
     /// [`ConfigError::FeatureDisabled`] rather than silently ignored.
     pub zstd_level: u8,
-    /// Request signature version. Default v1 (HMAC-SHA1); v4 needs a region.
+    /// Request signature version. Default v1 (HMAC-SHA1); v4 needs a region. Ignored by
+    /// web tracking, which signs nothing.
     pub signature_version: SignatureVersion,
     /// Region for signature v4, e.g. `cn-hangzhou`. Default: taken from a standard
     /// `{region}.log.aliyuncs.com` endpoint. If set, only ASCII letters, digits, `-` and
@@ -471,7 +472,9 @@ impl ProducerConfig {
                 feature: "zstd-native",
             });
         }
-        if self.effective_signature_version() == SignatureVersion::V4
+        // Signature settings matter only to signed requests.
+        if self.wire.signs().is_some()
+            && self.effective_signature_version() == SignatureVersion::V4
             && self.effective_region().is_none_or(|r| r.is_empty())
         {
             return Err(ConfigError::RegionRequired);

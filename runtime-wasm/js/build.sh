@@ -30,7 +30,7 @@ wasm_opt=${WASM_OPT:-$target/js-tools/node_modules/.bin/wasm-opt}
 # Ceilings on the shipped gzip -9 bytes (wasm + JS glue): ratchets that stop growth, lowered
 # as bytes are removed. Issue 16's targets are 25 KB (tracking) and 40 KB (signed).
 limit_signed=${SIZE_LIMIT_SIGNED:-121800}
-limit_tracking=${SIZE_LIMIT_TRACKING:-103100}
+limit_tracking=${SIZE_LIMIT_TRACKING:-95500}
 
 gz() { gzip -9 -c <"$1" | wc -c; }
 

@@ -202,6 +202,15 @@ fn zstd_level_is_checked_and_needs_libzstd_above_one() {
 }
 
 #[test]
+fn web_tracking_needs_no_region_for_v4_as_it_signs_nothing() {
+    let v4 = ProducerConfig::new("http://127.0.0.1:8080")
+        .with_signature_version(SignatureVersion::V4)
+        .with_compression(Compression::None)
+        .with_wire(WireMode::WebTracking(TrackStyle::Headers));
+    assert_eq!(v4.validate(), Ok(()));
+}
+
+#[test]
 fn v4_needs_a_region_from_config_or_endpoint() {
     let v4 =
         ProducerConfig::new("http://127.0.0.1:8080").with_signature_version(SignatureVersion::V4);

@@ -1,6 +1,7 @@
 //! [`WireMode`]: which SLS API the producer's requests use.
 
 use super::{Compression, ConfigError, ProducerConfig};
+use crate::engine::LogGroups;
 pub use crate::protocol::request::TrackStyle;
 
 /// Which SLS API the producer sends its batches to.
@@ -33,6 +34,16 @@ impl WireMode {
     /// Whether requests are signed (and so need credentials).
     pub fn is_signed(self) -> bool {
         matches!(self, Self::PutLogs)
+    }
+
+    /// The proof that this mode's requests are signed and that this build signs
+    /// (`signing`): `None` for web tracking, and always `None` without the feature, so that
+    /// what only signing needs (signature settings, credentials sources) is not linked.
+    pub(crate) fn signs(self) -> Option<LogGroups> {
+        match self {
+            Self::PutLogs => LogGroups::compiled(),
+            Self::WebTracking(_) => None,
+        }
     }
 
     /// What `config` sets that this mode cannot send.

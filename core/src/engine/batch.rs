@@ -157,7 +157,10 @@ mod tests {
     #[test]
     fn room_accounts_for_trailer_and_count() {
         let mut open = OpenBatch {
-            encoder: BatchEncoder::new(crate::engine::Format::LogGroup, Vec::new()),
+            encoder: BatchEncoder::new(
+                crate::engine::Format::LogGroup(crate::engine::LogGroups::compiled().unwrap()),
+                Vec::new(),
+            ),
             trailer_len: 10,
             pack_id: None,
             linger_deadline: Instant::ZERO,

@@ -17,6 +17,9 @@
 //!
 //! Every immediate retry is an attempt like any other: it counts against `max_retries`
 //! and respects the delivery and close deadlines. Log times are never changed here.
+//!
+//! Only signed requests (PutLogs) are looked at: web tracking's carry no date of the
+//! producer's, so without the `signing` feature none of this is linked.
 
 use core::time::Duration;
 

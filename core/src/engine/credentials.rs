@@ -1,5 +1,8 @@
 //! Credentials: the sources an engine signs with (the producer's, and those of configured
 //! projects), each with its own refresh schedule, and what fresh credentials release.
+//!
+//! Only an engine that signs (PutLogs, [`Format::log_groups`](super::Format)) fetches,
+//! takes or refreshes credentials: without the `signing` feature none of it is linked.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -114,7 +117,8 @@ impl Sources {
         &mut self.0[id.index()]
     }
 
-    /// The earliest instant at which a source's fetch is due.
+    /// The earliest instant at which a source's fetch is due (of an engine that signs:
+    /// [`Engine::poll_timeout`] asks only then).
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.0.iter().filter_map(|s| s.refresh.deadline()).min()
     }
@@ -136,8 +140,9 @@ impl<T> Engine<T> {
     /// `credentials` module). Once a fetch is returned it counts as running until
     /// [`Engine::handle_credentials`] for its source. Call it until `None`: sources with a
     /// provider each have their own schedule. Sources of fixed credentials are never
-    /// fetched.
+    /// fetched, nor any source of an engine that signs nothing (web tracking).
     pub fn poll_credentials_fetch(&mut self, now: Instant) -> Option<CredentialsFetch> {
+        self.settings.format.log_groups()?;
         self.sources
             .0
             .iter_mut()
@@ -156,7 +161,8 @@ impl<T> Engine<T> {
     /// another fetch after the configured backoff. Credentials the service would refuse
     /// whatever their signature (see [`Credentials::defect`]: an empty AccessKey ID or
     /// secret, a character that cannot go in a header) count as a failed fetch whose error
-    /// names the defect (never the secret): nothing is signed with them.
+    /// names the defect (never the secret): nothing is signed with them. An engine that
+    /// signs nothing (web tracking) ignores them.
     ///
     /// # Panics
     ///
@@ -168,6 +174,9 @@ impl<T> Engine<T> {
         source: CredentialsId,
         result: Result<Credentials, CredentialsError>,
     ) {
+        if self.settings.format.log_groups().is_none() {
+            return;
+        }
         let result = result.and_then(usable);
         let projects = self.destinations.projects_signing_with(source);
         let refresh = &mut self.sources.get_mut(source).refresh;
@@ -204,6 +213,9 @@ impl<T> Engine<T> {
     /// The server rejected `source`'s credentials: fetch fresh ones from its provider, or,
     /// if they are fixed, put the same ones back so that the retries waiting for them go on.
     pub(super) fn credentials_rejected(&mut self, source: CredentialsId) {
+        if self.settings.format.log_groups().is_none() {
+            return; // nothing signed, nothing to reject
+        }
         let s = self.sources.get_mut(source);
         if s.refresh.is_provider() {
             s.refresh.reject();

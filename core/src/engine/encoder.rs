@@ -3,6 +3,7 @@
 
 use alloc::vec::Vec;
 
+use super::log_groups::LogGroups;
 use crate::config::WireMode;
 use crate::protocol::proto::{self, Log, LogGroupEncoder};
 use crate::protocol::request::TrackEncoder;
@@ -10,8 +11,8 @@ use crate::protocol::request::TrackEncoder;
 /// What a batch's body is written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Format {
-    /// A protobuf `LogGroup`.
-    LogGroup,
+    /// A protobuf `LogGroup` (never without the `signing` feature: see [`LogGroups`]).
+    LogGroup(LogGroups),
     /// A web-tracking JSON body.
     Track,
 }
@@ -20,15 +21,27 @@ impl Format {
     /// The format of `mode`'s requests.
     pub(crate) fn of(mode: WireMode) -> Self {
         match mode {
-            WireMode::PutLogs => Self::LogGroup,
+            WireMode::PutLogs => match LogGroups::compiled() {
+                Some(groups) => Self::LogGroup(groups),
+                None => unreachable!("PutLogs needs the `signing` feature (validated)"),
+            },
             WireMode::WebTracking(_) => Self::Track,
+        }
+    }
+
+    /// The proof that this is [`Format::LogGroup`]: batches go out as PutLogs, signed.
+    /// Always `None` without the `signing` feature, so what follows from it is not linked.
+    pub(crate) fn log_groups(self) -> Option<LogGroups> {
+        match self {
+            Self::LogGroup(groups) => Some(groups),
+            Self::Track => None,
         }
     }
 
     /// Bytes `log` adds to a body.
     pub(crate) fn log_len(self, log: &Log) -> usize {
         match self {
-            Self::LogGroup => log.entry_len(),
+            Self::LogGroup(_) => log.entry_len(),
             Self::Track => TrackEncoder::log_entry_len(log),
         }
     }
@@ -41,7 +54,7 @@ impl Format {
         contents: &[(K, V)],
     ) -> usize {
         match self {
-            Self::LogGroup => LogGroupEncoder::encoded_parts_len(time, time_ns, contents),
+            Self::LogGroup(_) => LogGroupEncoder::encoded_parts_len(time, time_ns, contents),
             Self::Track => TrackEncoder::entry_len(time, pairs(contents)),
         }
     }
@@ -49,7 +62,7 @@ impl Format {
     /// Bytes `tags` take in a body.
     pub(crate) fn tags_len<'a>(self, tags: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
         match self {
-            Self::LogGroup => proto::tags_len(tags),
+            Self::LogGroup(_) => proto::tags_len(tags),
             Self::Track => TrackEncoder::tags_len(tags),
         }
     }
@@ -57,7 +70,7 @@ impl Format {
     /// Bytes finishing a body appends: topic, source, and tags of `tags_len` bytes.
     pub(crate) fn trailer_len(self, topic: &str, source: &str, tags_len: usize) -> usize {
         match self {
-            Self::LogGroup => proto::trailer_len_with(topic, source, tags_len),
+            Self::LogGroup(_) => proto::trailer_len_with(topic, source, tags_len),
             Self::Track => TrackEncoder::trailer_len_with(topic, source, tags_len),
         }
     }
@@ -72,8 +85,8 @@ fn pairs<K: AsRef<str>, V: AsRef<str>>(
 /// An open batch's body.
 #[derive(Debug)]
 pub(crate) enum BatchEncoder {
-    /// PutLogs.
-    LogGroup(LogGroupEncoder),
+    /// PutLogs (never without the `signing` feature: see [`LogGroups`]).
+    LogGroup(LogGroupEncoder, LogGroups),
     /// Web tracking.
     Track(TrackEncoder),
 }
@@ -82,7 +95,7 @@ impl BatchEncoder {
     /// An empty body of `format` in `buffer`'s allocation.
     pub(crate) fn new(format: Format, buffer: Vec<u8>) -> Self {
         match format {
-            Format::LogGroup => Self::LogGroup(LogGroupEncoder::with_buffer(buffer)),
+            Format::LogGroup(g) => Self::LogGroup(LogGroupEncoder::with_buffer(buffer), g),
             Format::Track => Self::Track(TrackEncoder::with_buffer(buffer)),
         }
     }
@@ -90,7 +103,7 @@ impl BatchEncoder {
     /// Append `log`.
     pub(crate) fn push_log(&mut self, log: &Log) {
         match self {
-            Self::LogGroup(e) => e.push(log),
+            Self::LogGroup(e, _) => e.push(log),
             Self::Track(e) => e.push_log(log),
         }
     }
@@ -104,7 +117,7 @@ impl BatchEncoder {
         contents: &[(K, V)],
     ) {
         match self {
-            Self::LogGroup(e) => e.push_parts_sized(entry, time, time_ns, contents),
+            Self::LogGroup(e, _) => e.push_parts_sized(entry, time, time_ns, contents),
             Self::Track(e) => e.push_parts(time, pairs(contents)),
         }
     }
@@ -112,7 +125,7 @@ impl BatchEncoder {
     /// Append one log's entry encoded earlier in this body's format.
     pub(crate) fn push_encoded(&mut self, entry: &[u8]) {
         match self {
-            Self::LogGroup(e) => e.push_encoded(entry),
+            Self::LogGroup(e, _) => e.push_encoded(entry),
             Self::Track(e) => e.push_entry(entry),
         }
     }
@@ -120,7 +133,7 @@ impl BatchEncoder {
     /// Bytes written so far.
     pub(crate) fn len(&self) -> usize {
         match self {
-            Self::LogGroup(e) => e.len(),
+            Self::LogGroup(e, _) => e.len(),
             Self::Track(e) => e.len(),
         }
     }
@@ -128,7 +141,7 @@ impl BatchEncoder {
     /// Logs appended.
     pub(crate) fn log_count(&self) -> usize {
         match self {
-            Self::LogGroup(e) => e.log_count(),
+            Self::LogGroup(e, _) => e.log_count(),
             Self::Track(e) => e.log_count(),
         }
     }
@@ -136,7 +149,7 @@ impl BatchEncoder {
     /// Bytes the buffer holds before it reallocates.
     pub(crate) fn capacity(&self) -> usize {
         match self {
-            Self::LogGroup(e) => e.capacity(),
+            Self::LogGroup(e, _) => e.capacity(),
             Self::Track(e) => e.capacity(),
         }
     }
@@ -144,7 +157,7 @@ impl BatchEncoder {
     /// Grow the buffer to exactly `capacity` bytes if it is smaller.
     pub(crate) fn grow_to(&mut self, capacity: usize) {
         match self {
-            Self::LogGroup(e) => e.grow_to(capacity),
+            Self::LogGroup(e, _) => e.grow_to(capacity),
             Self::Track(e) => e.grow_to(capacity),
         }
     }
@@ -157,7 +170,7 @@ impl BatchEncoder {
         tags: impl Iterator<Item = (&'a str, &'a str)>,
     ) -> Vec<u8> {
         match self {
-            Self::LogGroup(e) => e.finish(topic, source, tags),
+            Self::LogGroup(e, _) => e.finish(topic, source, tags),
             Self::Track(e) => e.finish(topic, source, tags),
         }
     }

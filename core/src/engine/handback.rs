@@ -98,7 +98,7 @@ impl FailedBatch {
             },
         };
         match self.format {
-            Format::LogGroup => proto::decode_log_group(&raw).ok().map(|group| group.logs),
+            Format::LogGroup(_) => proto::decode_log_group(&raw).ok().map(|group| group.logs),
             Format::Track => request::decode_tracked_logs(&raw),
         }
     }
@@ -239,6 +239,7 @@ impl fmt::Debug for HandedBack {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::LogGroups;
     use crate::protocol::proto::LogGroupEncoder;
     use alloc::vec;
 
@@ -249,7 +250,7 @@ mod tests {
         }
         FailedBatch::raw(
             Bytes::from(encoder.finish("", "", [("k", "v")])),
-            Format::LogGroup,
+            Format::LogGroup(LogGroups::compiled().unwrap()),
         )
     }
 
@@ -297,7 +298,10 @@ mod tests {
     #[cfg_attr(debug_assertions, should_panic(expected = "cannot be read back"))]
     fn an_unreadable_body_is_asserted_and_its_logs_stay_counted() {
         let good = raw_batch(2);
-        let broken = FailedBatch::raw(Bytes::from_static(&[0xff, 0xff]), Format::LogGroup);
+        let broken = FailedBatch::raw(
+            Bytes::from_static(&[0xff, 0xff]),
+            Format::LogGroup(LogGroups::compiled().unwrap()),
+        );
         let mut send = HandedBack::new(good, 0..2);
         send.extend(HandedBack::new(broken, 0..3));
         assert_eq!(send.read().1, 3, "the unreadable logs are counted");

@@ -54,6 +54,7 @@
 //!    durable.rs      the disk spool: write before the first attempt, acknowledge, replay
 //!    evict.rs        the disk spool in an outage: bodies leave memory, read back when due
 //!    no_spool.rs     without the `spool` feature: the hooks of the two above, doing nothing
+//!    log_groups.rs   whether PutLogs' LogGroups are compiled in (the `signing` feature)
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
 //!    sorted.rs       the ordered maps and sets the engine keeps its state in
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
@@ -79,6 +80,7 @@ mod evict;
 mod handback;
 mod intake;
 mod key;
+mod log_groups;
 mod memory;
 mod metrics;
 mod open;
@@ -108,6 +110,7 @@ pub(crate) use encoder::Format;
 pub use events::{DeliveryEvent, DeliveryFailure, DeliveryResult, Ticket};
 pub use key::Route;
 pub(crate) use key::RouteRef;
+pub(crate) use log_groups::LogGroups;
 pub use metrics::Metrics;
 pub(crate) use record::{Encoded, LogSource, Refusal};
 pub use record::{LogParts, Record, SendError};
@@ -290,9 +293,10 @@ impl<T> fmt::Debug for Engine<T> {
 
 impl<T> Engine<T> {
     /// Whether batches are protobuf `LogGroup`s (PutLogs), whose entries a sender may
-    /// encode ahead of the engine's lock ([`LogSource::encode_to_slice`]).
-    pub(crate) fn writes_log_groups(&self) -> bool {
-        self.settings.format == Format::LogGroup
+    /// encode ahead of the engine's lock ([`LogSource::encode_to_slice`]); never without
+    /// the `signing` feature.
+    pub(crate) fn writes_log_groups(&self) -> Option<LogGroups> {
+        self.settings.format.log_groups()
     }
 
     /// An engine for `config`, created at wall-clock time `wall` (mixed into the pack-id
@@ -326,7 +330,7 @@ impl<T> Engine<T> {
             destinations: Destinations::new(wire),
             worst_tags_len,
             settings,
-            sources: if config.wire.is_signed() {
+            sources: if config.wire.signs().is_some() {
                 Sources::new(credentials)
             } else {
                 Sources::anonymous()

@@ -233,7 +233,7 @@ impl LogSource for Encoded<'_> {
     }
 
     fn encoded_len(&self, _index: usize, format: Format) -> usize {
-        debug_assert_eq!(format, Format::LogGroup, "a LogGroup entry");
+        debug_assert!(matches!(format, Format::LogGroup(_)), "a LogGroup entry");
         self.0.len()
     }
 

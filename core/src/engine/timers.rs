@@ -18,7 +18,7 @@ impl<T> Engine<T> {
             self.retries.first().map(|(t, _)| *t),
             self.deadlines.first().map(|(t, _)| *t),
             close,
-            self.sources.deadline(),
+            (self.settings.format.log_groups()).and_then(|_| self.sources.deadline()),
         ]
         .into_iter()
         .flatten()

@@ -42,7 +42,7 @@ impl<T> Engine<T> {
             let batch = self.batches.get_mut(&id).expect("looked up above");
             let to = self.destinations.get(batch.to);
             let source = self.sources.get_mut(to.credentials);
-            if to.wire.is_signed() && source.credentials().is_none() {
+            if self.settings.format.log_groups().is_some() && source.credentials().is_none() {
                 batch.phase = Phase::AwaitingCredentials;
                 source.hold(id);
                 continue;
@@ -224,7 +224,11 @@ impl<T> Engine<T> {
             unreachable!("in-flight map only holds in-flight batches")
         };
         let duration = now.saturating_duration_since(started);
-        let time_refused = outcome.as_ref().ok().and_then(clock::refusal_date);
+        // Only a signed request (PutLogs) has a date to refuse: web tracking's are sent as
+        // sealed, and re-signing could not change them.
+        let time_refused = (self.settings.format.log_groups())
+            .and(outcome.as_ref().ok())
+            .and_then(clock::refusal_date);
         let verdict = match outcome {
             Ok(response) => {
                 let record = wire::attempt_from_response(&response, wall, duration);
@@ -232,7 +236,7 @@ impl<T> Engine<T> {
                     response.status,
                     record.error_code.as_deref(),
                     &self.settings.no_retry_status_codes,
-                    self.destinations.get(batch.to).wire.is_signed(),
+                    self.settings.format.log_groups().is_some(),
                 );
                 batch.record_attempt(record);
                 verdict

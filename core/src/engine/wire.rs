@@ -67,6 +67,8 @@ pub(crate) struct Wire {
     /// Sent with PutLogs only.
     #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     user_agent: String,
+    /// Sent with PutLogs only.
+    #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     processor: Option<String>,
     metric_store: bool,
     tags: Vec<(String, String)>,
@@ -75,10 +77,17 @@ pub(crate) struct Wire {
 impl Wire {
     pub(crate) fn new(config: &ProducerConfig) -> Result<Self, ConfigError> {
         let endpoint = config.parsed_endpoint()?;
-        let signing = SigningConfig {
-            version: config.effective_signature_version(),
-            region: config.effective_region(),
-            date_header: config.date_header,
+        let signing = match config.wire.signs() {
+            Some(_) => SigningConfig {
+                version: config.effective_signature_version(),
+                region: config.effective_region(),
+                date_header: config.date_header,
+            },
+            // Web tracking signs nothing.
+            None => SigningConfig {
+                date_header: config.date_header,
+                ..SigningConfig::default()
+            },
         };
         Ok(Self {
             mode: config.wire,
@@ -94,14 +103,17 @@ impl Wire {
     }
 
     /// The wire of a project with its own endpoint and signature settings (`inherited`:
-    /// the producer's configured signature version, for a project that sets none);
-    /// everything else is this wire's.
+    /// the producer's configured signature version, for a project that sets none; web
+    /// tracking has none); everything else is this wire's.
     pub(crate) fn for_project(
         &self,
         project: &ProjectConfig,
         inherited: SignatureVersion,
     ) -> Result<Self, ConfigError> {
-        let signing = project.signing(inherited)?;
+        let signing = match self.mode.signs() {
+            Some(_) => project.signing(inherited)?,
+            None => SigningConfig::default(),
+        };
         Ok(Self {
             endpoint: project.parsed_endpoint()?,
             signing: SigningConfig {
@@ -122,11 +134,6 @@ impl Wire {
         self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// Whether requests are signed (PutLogs), so that a batch waits for credentials.
-    pub(crate) fn is_signed(&self) -> bool {
-        self.mode.is_signed()
-    }
-
     /// Compress and (for PutLogs) digest a finished body (a LogGroup, or a web-tracking
     /// JSON body) and build its unsigned request.
     ///
@@ -134,7 +141,9 @@ impl Wire {
     /// their size.
     pub(crate) fn seal(&self, route: &Route, raw: &Bytes, compressor: &mut Compressor) -> Sealed {
         let compression = match self.mode {
-            WireMode::PutLogs => self.target(route).compression(self.compression),
+            WireMode::PutLogs => {
+                PutLogsTarget::compression_for(self.metric_store, self.compression)
+            }
             WireMode::WebTracking(_) => self.compression,
         };
         let compressed = match compression {
@@ -186,6 +195,7 @@ impl Wire {
         }
     }
 
+    #[cfg_attr(not(feature = "signing"), allow(dead_code))]
     fn target<'a>(&'a self, route: &'a Route) -> PutLogsTarget<'a> {
         let shard_key = route.shard_key().unwrap_or("");
         let processor = self.processor.as_deref().unwrap_or("");

@@ -54,7 +54,7 @@ use super::store::{StoreRunner, StoreWork};
 use crate::credentials::{Credentials, CredentialsError, CredentialsProvider};
 use crate::engine::{
     AttemptId, CompressJob, Compressed, CredentialsFetch, CredentialsId, Decision, DeliveryEvent,
-    Engine, Metrics,
+    Engine, LogGroups, Metrics,
 };
 use crate::protocol::compress::Compressor;
 use crate::protocol::http::{HttpRequest, HttpResponse};
@@ -134,7 +134,7 @@ pub(crate) struct Shared {
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) max_block: Duration,
     /// Whether a sender may encode a log ahead of the lock (batches are `LogGroup`s).
-    pub(crate) pre_encode: bool,
+    pub(crate) pre_encode: Option<LogGroups>,
 }
 
 impl Shared {

@@ -58,10 +58,10 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::config::ProducerConfig;
-use crate::engine::Format;
 use crate::engine::{
     Encoded, LogParts, LogSource, Metrics, Record, Refusal, Route, RouteRef, SendError, Ticket,
 };
+use crate::engine::{Format, LogGroups};
 use crate::protocol::time::UnixTime;
 use crate::sync::Guard;
 
@@ -258,10 +258,13 @@ impl Producer {
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
     ) -> Result<Ticket, Refusal> {
         // Web tracking's JSON is written under the lock only.
-        if logs.count() == 1 && !logs.is_encoded(0) && self.shared.pre_encode {
+        if let Some(groups) = self.shared.pre_encode
+            && logs.count() == 1
+            && !logs.is_encoded(0)
+        {
             return match self.shared.state.try_lock() {
                 Some(state) => self.push_locked(state, route, logs, make_tag),
-                None => self.push_one_contended(route, logs, make_tag),
+                None => self.push_one_contended(groups, route, logs, make_tag),
             };
         }
         self.push_locked(self.shared.state.lock(), route, logs, make_tag)
@@ -271,6 +274,7 @@ impl Producer {
     /// on the stack (up to [`PRE_ENCODE_MAX`] bytes) before waiting for the lock.
     fn push_one_contended<L: LogSource + ?Sized>(
         &self,
+        groups: LogGroups,
         route: &RouteRef<'_>,
         logs: &L,
         make_tag: impl FnOnce(Ticket) -> Option<Completion>,
@@ -279,7 +283,7 @@ impl Producer {
         if let Some(defect) = logs.defect(0) {
             return Err(Refusal::InvalidLog { index: 0, defect });
         }
-        let len = logs.encoded_len(0, Format::LogGroup);
+        let len = logs.encoded_len(0, Format::LogGroup(groups));
         if len > PRE_ENCODE_MAX {
             return self.push_locked(self.shared.state.lock(), route, logs, make_tag);
         }

@@ -119,7 +119,12 @@ fn a_send_that_finds_the_lock_taken_delivers_the_same_log() {
     send_every_way(|producer, route, log| {
         let pairs = pairs(log);
         producer
-            .push_one_contended(&RouteRef::from(route), &parts(log, &pairs), |_| None)
+            .push_one_contended(
+                LogGroups::compiled().unwrap(),
+                &RouteRef::from(route),
+                &parts(log, &pairs),
+                |_| None,
+            )
             .unwrap();
         assert!(Record::Log(log.clone()).is_encoded(0));
         producer.send(route, log.clone()).unwrap();

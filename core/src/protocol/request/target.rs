@@ -90,7 +90,13 @@ impl<'a> PutLogsTarget<'a> {
     /// The compression to use given the configured one: metricstores always take LZ4, as
     /// in the Go producer.
     pub fn compression(&self, configured: Compression) -> Compression {
-        if self.metricstore {
+        Self::compression_for(self.metricstore, configured)
+    }
+
+    /// [`compression`](Self::compression) of a target that is a metricstore or not,
+    /// without building it.
+    pub fn compression_for(metricstore: bool, configured: Compression) -> Compression {
+        if metricstore {
             Compression::Lz4
         } else {
             configured

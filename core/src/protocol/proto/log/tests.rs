@@ -103,6 +103,21 @@ fn decoding_takes_fields_in_any_order_and_stores_them_as_push_does() {
 
 proptest! {
     #[test]
+    fn a_varint_reads_back_as_prost_writes_it(value in any::<u64>(), shift in 0u32..64, tail in any::<u8>()) {
+        for value in [value, value >> shift] {
+            let mut bytes = Vec::new();
+            encoding::encode_varint(value, &mut bytes);
+            let len = bytes.len();
+            bytes.push(tail);
+            for read in [read_varint, own_varint] {
+                let mut rest = &bytes[..];
+                prop_assert_eq!(read(&mut rest), value);
+                prop_assert_eq!(rest, &[tail][..], "{} bytes taken", len);
+            }
+        }
+    }
+
+    #[test]
     fn pushed_or_formatted_pairs_encode_as_prost_does(
         log in log(),
         formatted in proptest::collection::vec(any::<bool>(), 10),
