@@ -1,6 +1,7 @@
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::ops::Range;
 use core::time::Duration;
 
 use super::super::{Engine, Route};
@@ -119,7 +120,12 @@ fn answer_all(e: &mut Engine<u32>, now: Instant, status: u16) -> Vec<Bytes> {
 /// One sealed, written batch of `PER` logs from `first`, failed once (waiting for its
 /// retry).
 fn failed_batch(e: &mut Engine<u32>, disk: &mut Disk, first: u32, tag: Option<u32>) {
-    let logs: Vec<Log> = (first..first + PER).map(log).collect();
+    failed_batch_of(e, disk, first..first + PER, tag);
+}
+
+/// One sealed, written batch of logs `numbers`, failed once.
+fn failed_batch_of(e: &mut Engine<u32>, disk: &mut Disk, numbers: Range<u32>, tag: Option<u32>) {
+    let logs: Vec<Log> = numbers.map(log).collect();
     e.push(NOW, logs, &route(), tag).unwrap();
     e.flush(NOW);
     disk.write_all(e);
@@ -404,14 +410,21 @@ fn resident_bytes(e: &Engine<u32>) -> usize {
     e.durable.as_ref().map_or(0, |d| d.resident.bytes())
 }
 
-#[test]
-fn bodies_waiting_for_a_retry_leave_memory_above_half_the_budget_oldest_first() {
+/// Four batches of about a fifth of the budget each, failed once: the bodies waiting for
+/// their retry never hold more than half the budget.
+fn four_failed_batches() -> (Engine<u32>, Disk) {
     let mut e = engine();
     let mut disk = Disk::default();
     for i in 0..4 {
         failed_batch(&mut e, &mut disk, i * PER, None);
         assert!(resident_bytes(&e) <= BUDGET / 2);
     }
+    (e, disk)
+}
+
+#[test]
+fn bodies_waiting_for_a_retry_leave_memory_above_half_the_budget_oldest_first() {
+    let (e, disk) = four_failed_batches();
     // Each body is about a fifth of the budget: two fit under half of it.
     let len = |key: u64| disk.records[&key].len() as u64;
     let m = e.metrics();
@@ -448,11 +461,7 @@ fn queued_bodies_stay_in_memory_above_half_the_budget() {
 
 #[test]
 fn while_bodies_wait_for_a_retry_none_is_read_back_only_to_fail_again() {
-    let mut e = engine();
-    let mut disk = Disk::default();
-    for i in 0..4 {
-        failed_batch(&mut e, &mut disk, i * PER, None);
-    }
+    let (mut e, disk) = four_failed_batches();
     assert_eq!(e.metrics().evicted_batches, 2);
     let mut now = NOW;
     for _ in 0..5 {
@@ -504,11 +513,7 @@ fn small_bodies_waiting_to_be_read() -> (Engine<u32>, Disk) {
     let mut e = engine();
     let mut disk = Disk::default();
     for b in 0..12u32 {
-        let logs: Vec<Log> = (b * 8..b * 8 + 8).map(log).collect();
-        e.push(NOW, logs, &route(), None).unwrap();
-        e.flush(NOW);
-        disk.write_all(&mut e);
-        assert_eq!(answer_all(&mut e, NOW, 503).len(), 1);
+        failed_batch_of(&mut e, &mut disk, b * 8..b * 8 + 8, None);
     }
     evict_all_and_make_due(&mut e);
     (e, disk)
