@@ -132,6 +132,23 @@ impl<R: Runtime + 'static> Future for HeldTask<R> {
     }
 }
 
+/// Send `count` tracked logs to logstore `store`, each with a callback that checks it was
+/// delivered and counts it: the count.
+fn send_counting_successes(producer: &Producer, store: &str, count: u32) -> Arc<AtomicUsize> {
+    let called = Arc::new(AtomicUsize::new(0));
+    for i in 0..count {
+        let called = called.clone();
+        producer
+            .send_tracked(&route(store), log(i))
+            .unwrap()
+            .on_complete(move |result| {
+                assert!(result.is_success());
+                called.fetch_add(1, Ordering::Relaxed);
+            });
+    }
+    called
+}
+
 fn start(sim: &SimRuntime, held_until: &HeldUntil) -> Producer {
     let runtime = Gated {
         inner: Arc::new(sim.runtime()),
@@ -231,17 +248,7 @@ fn queued_callbacks_keep_their_memory_and_close_waits_until_they_ran() {
     let held_until: HeldUntil = Arc::new(Mutex::new(ms(1000)));
     let producer = start(&sim, &held_until);
     let count = 3_000;
-    let called = Arc::new(AtomicUsize::new(0));
-    for i in 0..count {
-        let called = called.clone();
-        producer
-            .send_tracked(&route("queued"), log(i))
-            .unwrap()
-            .on_complete(move |result| {
-                assert!(result.is_success());
-                called.fetch_add(1, Ordering::Relaxed);
-            });
-    }
+    let called = send_counting_successes(&producer, "queued", count);
     sim.run_until(ms(500)).unwrap();
     let metrics = producer.metrics();
     assert_eq!(
@@ -404,17 +411,7 @@ fn a_close_deadline_bounds_the_wait_for_callbacks_of_delivered_sends() {
     let sim = SimRuntime::new(6);
     let held_until: HeldUntil = Arc::new(Mutex::new(ms(5000)));
     let producer = start(&sim, &held_until);
-    let called = Arc::new(AtomicUsize::new(0));
-    for i in 0..100 {
-        let called = called.clone();
-        producer
-            .send_tracked(&route("delivered"), log(i))
-            .unwrap()
-            .on_complete(move |result| {
-                assert!(result.is_success());
-                called.fetch_add(1, Ordering::Relaxed);
-            });
-    }
+    let called = send_counting_successes(&producer, "delivered", 100);
     sim.run_until(ms(500)).unwrap();
     assert_eq!(producer.metrics().delivered_logs, 100);
     let metrics = sim
