@@ -39,6 +39,11 @@ mod target;
 #[cfg(wasm_browser)]
 mod types;
 
+/// The package's allocator: talc, a few KB smaller than the standard library's dlmalloc.
+#[cfg(wasm_browser)]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[cfg(wasm_browser)]
 pub use producer::JsProducer;
 #[cfg(wasm_browser)]
