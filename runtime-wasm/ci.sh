@@ -4,7 +4,8 @@
 #
 #   runtime-wasm/ci.sh
 #
-#  1. installs what is missing: the wasm32-unknown-unknown target, wasm-bindgen-cli at the
+#  1. installs what is missing: the wasm32-unknown-unknown target, the pinned nightly that
+#     builds the shipped .wasm files (runtime-wasm/shrink.sh), wasm-bindgen-cli at the
 #     Cargo.lock version, wasm-pack, chromium + chromedriver (apt), and the pinned npm tools of
 #     runtime-wasm/js-tools (binaryen's wasm-opt, workerd, tsc) into $target/js-tools;
 #  2. starts sls-local (the local SLS server) and the CORS sink on free ports;
@@ -35,8 +36,11 @@ as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi
 }
 
-step "toolchain: wasm32-unknown-unknown"
+step "toolchains: wasm32-unknown-unknown, and the pinned nightly of the shipped .wasm files"
 rustup target add wasm32-unknown-unknown
+# shellcheck source=shrink.sh
+source runtime-wasm/shrink.sh
+install_wasm_toolchain
 
 lock_version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
 if [[ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$lock_version" ||

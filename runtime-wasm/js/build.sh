@@ -11,15 +11,17 @@
 #
 # For each: wasm-pack build --target web, offline (--mode no-install: the wasm-bindgen CLI
 # on PATH, which must match Cargo.lock; --no-opt), with the workspace's `wasm-release`
-# profile (opt-level "z", LTO, one codegen unit, panic=abort) and without zstd; then
+# profile (opt-level "z", LTO, one codegen unit) and without zstd, on the pinned nightly that
+# rebuilds std for size (runtime-wasm/shrink.sh: build-std, panic = "immediate-abort"); then
 # wasm-opt from npm binaryen (WASM_OPT, or $target/js-tools/node_modules/.bin/wasm-opt as
 # installed by runtime-wasm/ci.sh; Debian's binaryen breaks wasm-bindgen output) at -O1 and
-# at -Oz, whichever gives the smallest gzip, or names stripped alone if neither is smaller
-# (-Oz gives the fewest raw bytes; on this code -O1 gives the fewest gzip bytes). Prints raw and gzip -9 sizes of the shipped .wasm and JS
-# glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
+# at -Oz, whichever gives the smallest gzip. Prints raw and gzip -9 sizes of the shipped .wasm
+# and JS glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+# shellcheck source=../shrink.sh
+source runtime-wasm/shrink.sh
 target=${CARGO_TARGET_DIR:-target}
 case "$target" in /*) ;; *) target="$root/$target" ;; esac
 out=${1:-$target/sls-producer-js/pkg}
@@ -39,8 +41,9 @@ build() {
   local dir=$1
   shift
   rm -rf "$dir"
-  wasm-pack build runtime-wasm/js --target web --mode no-install --no-opt \
-    --profile wasm-release --out-dir "$dir" -- "$@" >&2
+  RUSTUP_TOOLCHAIN=$SLS_WASM_TOOLCHAIN wasm-pack build runtime-wasm/js --target web \
+    --mode no-install --no-opt --profile wasm-release --out-dir "$dir" -- \
+    "${wasm_build_args[@]}" "$@" >&2
   rm -f "$dir/.gitignore"
   # wasm-pack writes package.json before it copies LICENSE-MIT and LICENSE-APACHE, so its
   # "files" list misses them and npm would leave them out of the tarball: list them.
@@ -54,22 +57,17 @@ pkg.files = [...new Set([...(pkg.files ?? []), ...licences])];
 fs.writeFileSync(manifest, JSON.stringify(pkg, null, 2) + "\n");
 JS
   local wasm="$dir/sls_producer_js_bg.wasm"
-  # Names dropped, not optimized (-O0); then -O1 and -Oz. The smallest gzip is shipped.
-  local level best="" best_gz=0 raw_l gz_l
-  for level in -O0 -O1 -Oz; do
-    "$wasm_opt" "$level" --strip-debug --strip-producers "$wasm" -o "$wasm$level"
-    raw_l=$(wc -c <"$wasm$level") gz_l=$(gz "$wasm$level")
-    if [[ $level == -O0 ]]; then
-      printf '%-52s %10d %10d\n' "  .wasm, names stripped" "$raw_l" "$gz_l"
-    else
-      printf '%-52s %10d %10d\n' "  .wasm after wasm-opt $level" "$raw_l" "$gz_l"
-    fi
-    if [[ -z $best ]] || ((gz_l < best_gz)); then best=$level best_gz=$gz_l; fi
-  done
-  mv "$wasm$best" "$wasm"
-  rm -f "$wasm"-O?
-  local kept="wasm-opt $best"
-  [[ $best != -O0 ]] || kept="no wasm-opt (its gzip is larger)"
+  # The levels wasm-opt tried ("LEVEL RAW GZIP" lines), then "kept: WHAT".
+  local tried="$dir/.wasm-opt" level raw_l gz_l kept
+  shrink_wasm "$wasm" "$wasm_opt" >"$tried"
+  while read -r level raw_l gz_l; do
+    case $level in
+      -O0) printf '%-52s %10d %10d\n' "  .wasm, names stripped" "$raw_l" "$gz_l" ;;
+      kept:) kept="$raw_l $gz_l" ;;
+      *) printf '%-52s %10d %10d\n' "  .wasm after wasm-opt $level" "$raw_l" "$gz_l" ;;
+    esac
+  done <"$tried"
+  rm "$tried"
   local raw gzw js js_gz
   raw=$(wc -c <"$wasm") gzw=$(gz "$wasm")
   js=$(wc -c <"$dir/sls_producer_js.js") js_gz=$(gz "$dir/sls_producer_js.js")
@@ -90,7 +88,7 @@ echo "signed (STS / AccessKey, LZ4, web tracking): $out"
 echo "$signed_lines"
 echo "web tracking only (--no-default-features): $out-tracking"
 echo "$tracking_lines"
-echo "wasm-opt: $("$wasm_opt" --version)"
+echo "toolchain: $(rustc "+$SLS_WASM_TOOLCHAIN" --version); wasm-opt: $("$wasm_opt" --version)"
 echo "shipped gzip -9: signed $signed bytes (limit $limit_signed), tracking-only $tracking bytes (limit $limit_tracking)"
 fail=0
 ((signed <= limit_signed)) || { echo "the signed package grew past its limit" >&2; fail=1; }

@@ -4,9 +4,9 @@
 #
 #   examples/cloudflare-worker/test/run.sh
 #
-# Needs: the wasm32-unknown-unknown target, wasm-bindgen (the Cargo.lock version), and
-# workerd (WORKERD, or $target/js-tools/node_modules/.bin/workerd as installed by
-# runtime-wasm/ci.sh). sls-local is started unless SLS_LOCAL_URL is set. $target is cargo's
+# Needs: the pinned toolchain of runtime-wasm/shrink.sh (`install_wasm_toolchain`),
+# wasm-bindgen (the Cargo.lock version), and workerd (WORKERD, or
+# $target/js-tools/node_modules/.bin/workerd as installed by runtime-wasm/ci.sh). sls-local is started unless SLS_LOCAL_URL is set. $target is cargo's
 # target directory: CARGO_TARGET_DIR, or target/ of the workspace.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -26,26 +26,21 @@ fi
 
 out="$target/cloudflare-worker"
 crate=sls_producer_example_cloudflare_worker
-cargo build -p sls-producer-example-cloudflare-worker --target wasm32-unknown-unknown --profile wasm-release
+# shellcheck source=../../../runtime-wasm/shrink.sh
+source runtime-wasm/shrink.sh
+# As the npm package (runtime-wasm/js/build.sh): built on the pinned nightly that rebuilds std
+# for size, then wasm-opt -O1 or -Oz, whichever gives the smallest gzip.
+cargo "+$SLS_WASM_TOOLCHAIN" build -p sls-producer-example-cloudflare-worker \
+  --target wasm32-unknown-unknown --profile wasm-release "${wasm_build_args[@]}"
 rm -rf "$out" && mkdir -p "$out"
 wasm-bindgen --target web --out-dir "$out/pkg" "$target/wasm32-unknown-unknown/wasm-release/$crate.wasm"
-# As the npm package (runtime-wasm/js/build.sh): names stripped, then wasm-opt -O1 and -Oz,
-# whichever gives the smallest gzip (names stripped alone if neither is smaller).
 wasm="$out/pkg/${crate}_bg.wasm"
 wasm_opt=${WASM_OPT:-$target/js-tools/node_modules/.bin/wasm-opt}
 note="wasm-opt not found: names kept"
 if [[ -x "$wasm_opt" ]]; then
-  best="" best_gz=0
-  for level in -O0 -O1 -Oz; do
-    "$wasm_opt" "$level" --strip-debug --strip-producers "$wasm" -o "$wasm$level"
-    size=$(gzip -9 -c <"$wasm$level" | wc -c)
-    if [[ -z $best ]] || ((size < best_gz)); then best=$level best_gz=$size; fi
-  done
-  mv "$wasm$best" "$wasm" && rm -f "$wasm"-O?
-  note="wasm-opt $best"
-  [[ $best != -O0 ]] || note="names stripped, no wasm-opt (its gzip is larger)"
+  note=$(shrink_wasm "$wasm" "$wasm_opt" | sed -n 's/^kept: //p')
 fi
 cp examples/cloudflare-worker/worker.mjs examples/cloudflare-worker/test/test.mjs "$out/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" examples/cloudflare-worker/test/config.capnp.in >"$out/config.capnp"
-echo "=== workerd test ($("$workerd" --version)), Worker wasm $(wc -c <"$wasm") bytes raw, $(gzip -9 -c <"$wasm" | wc -c) gzip -9 ($note)"
+echo "=== workerd test ($("$workerd" --version)), Worker wasm $(wc -c <"$wasm") bytes raw, $(gzip -9 -c <"$wasm" | wc -c) gzip -9 ($note; $SLS_WASM_TOOLCHAIN)"
 timeout 300 "$workerd" test "$out/config.capnp"
