@@ -4,10 +4,13 @@
 # 1. Compile with a pinned nightly that rebuilds the standard library for the package:
 #    `-Zbuild-std` (std compiled with the `wasm-release` profile: opt-level "z", LTO across
 #    std too), std's `optimize_for_size` feature (its smaller algorithms), and
-#    `panic = "immediate-abort"` (a panic is a trap: no panic messages, locations or
-#    formatting linked). Stable Rust cannot rebuild std, so it links the precompiled one.
+#    `panic = "immediate-abort"` (a panic is a trap: no panic messages or formatting linked),
+#    and `-Zlocation-detail=none` (no source paths kept for `#[track_caller]`). Stable Rust
+#    cannot rebuild std, so it links the precompiled one.
 #    `SLS_WASM_TOOLCHAIN=stable` builds on stable without these (a larger .wasm).
 # 2. Then wasm-opt -O1 and -Oz, keeping whichever gzips smallest (or neither).
+# 3. Then short import names in the .wasm and its JS glue (runtime-wasm/minify-imports.mjs):
+#    wasm-bindgen's are `__wbg_<name>_<16 hex digits>`, each written in both files.
 #
 # `install_wasm_toolchain` installs the toolchain (rustup: minimal profile, rust-src, the wasm32
 # target); runtime-wasm/ci.sh calls it.
@@ -23,6 +26,7 @@ if [[ $SLS_WASM_TOOLCHAIN == nightly* ]]; then
     -Zbuild-std-features=optimize_for_size
     -Zpanic-immediate-abort
     --config 'profile.wasm-release.panic="immediate-abort"'
+    --config 'build.rustflags=["-Zlocation-detail=none"]'
   )
 fi
 
@@ -49,4 +53,10 @@ shrink_wasm() {
   else
     echo "kept: wasm-opt $best"
   fi
+}
+
+# minify_imports FILE_bg.wasm FILE.js: give the imports short names in both (step 3). Prints
+# one line: what was renamed and the bytes before and after.
+minify_imports() {
+  node runtime-wasm/minify-imports.mjs "$1" "$2"
 }
