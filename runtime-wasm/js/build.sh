@@ -15,7 +15,8 @@
 # rebuilds std for size (runtime-wasm/shrink.sh: build-std, panic = "immediate-abort"); then
 # wasm-opt from npm binaryen (WASM_OPT, or $target/js-tools/node_modules/.bin/wasm-opt as
 # installed by runtime-wasm/ci.sh; Debian's binaryen breaks wasm-bindgen output) at -O1 and
-# at -Oz, whichever gives the smallest gzip. Prints raw and gzip -9 sizes of the shipped .wasm
+# at -Oz, whichever gives the smallest gzip, and short import names in the .wasm and the glue
+# (runtime-wasm/minify-imports.mjs). Prints raw and gzip -9 sizes of the shipped .wasm
 # and JS glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,8 +32,8 @@ wasm_opt=${WASM_OPT:-$target/js-tools/node_modules/.bin/wasm-opt}
 
 # Ceilings on the shipped gzip -9 bytes (wasm + JS glue): ratchets that stop growth, lowered
 # as bytes are removed. Issue 16's targets are 25 KB (tracking) and 40 KB (signed).
-limit_signed=${SIZE_LIMIT_SIGNED:-121800}
-limit_tracking=${SIZE_LIMIT_TRACKING:-95500}
+limit_signed=${SIZE_LIMIT_SIGNED:-104800}
+limit_tracking=${SIZE_LIMIT_TRACKING:-82100}
 
 gz() { gzip -9 -c <"$1" | wc -c; }
 
@@ -68,6 +69,7 @@ JS
     esac
   done <"$tried"
   rm "$tried"
+  echo "  $(minify_imports "$wasm" "$dir/sls_producer_js.js")"
   local raw gzw js js_gz
   raw=$(wc -c <"$wasm") gzw=$(gz "$wasm")
   js=$(wc -c <"$dir/sls_producer_js.js") js_gz=$(gz "$dir/sls_producer_js.js")

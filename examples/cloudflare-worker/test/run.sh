@@ -29,7 +29,8 @@ crate=sls_producer_example_cloudflare_worker
 # shellcheck source=../../../runtime-wasm/shrink.sh
 source runtime-wasm/shrink.sh
 # As the npm package (runtime-wasm/js/build.sh): built on the pinned nightly that rebuilds std
-# for size, then wasm-opt -O1 or -Oz, whichever gives the smallest gzip.
+# for size, then wasm-opt -O1 or -Oz, whichever gives the smallest gzip, and short import
+# names.
 cargo "+$SLS_WASM_TOOLCHAIN" build -p sls-producer-example-cloudflare-worker \
   --target wasm32-unknown-unknown --profile wasm-release "${wasm_build_args[@]}"
 rm -rf "$out" && mkdir -p "$out"
@@ -40,6 +41,7 @@ note="wasm-opt not found: names kept"
 if [[ -x "$wasm_opt" ]]; then
   note=$(shrink_wasm "$wasm" "$wasm_opt" | sed -n 's/^kept: //p')
 fi
+minify_imports "$wasm" "$out/pkg/$crate.js"
 cp examples/cloudflare-worker/worker.mjs examples/cloudflare-worker/test/test.mjs "$out/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" examples/cloudflare-worker/test/config.capnp.in >"$out/config.capnp"
 echo "=== workerd test ($("$workerd" --version)), Worker wasm $(wc -c <"$wasm") bytes raw, $(gzip -9 -c <"$wasm" | wc -c) gzip -9 ($note; $SLS_WASM_TOOLCHAIN)"
