@@ -7,7 +7,7 @@
 #  1. installs what is missing: the wasm32-unknown-unknown target, the pinned nightly that
 #     builds the shipped .wasm files (runtime-wasm/shrink.sh), wasm-bindgen-cli at the
 #     Cargo.lock version, wasm-pack, chromium + chromedriver (apt), and the pinned npm tools of
-#     runtime-wasm/js-tools (binaryen's wasm-opt, workerd, tsc) into $target/js-tools;
+#     runtime-wasm/js-tools (binaryen's wasm-opt, terser, workerd, tsc) into $target/js-tools;
 #  2. starts sls-local (the local SLS server) and the CORS sink on free ports;
 #  3. runs the wasm-bindgen-test suites in Node, a headless Chromium page, a dedicated worker
 #     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
@@ -61,21 +61,23 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 export CHROMEDRIVER=${CHROMEDRIVER:-$(command -v chromedriver)}
 
-step "npm tools (binaryen wasm-opt, workerd, tsc) into $target/js-tools"
+step "npm tools (binaryen wasm-opt, terser, workerd, tsc) into $target/js-tools"
 tools="$target/js-tools"
 mkdir -p "$tools"
 if ! cmp -s runtime-wasm/js-tools/package-lock.json "$tools/package-lock.json" ||
    [[ ! -x "$tools/node_modules/.bin/wasm-opt" || ! -x "$tools/node_modules/.bin/workerd" ||
-      ! -x "$tools/node_modules/.bin/tsc" ]]; then
+      ! -x "$tools/node_modules/.bin/tsc" || ! -x "$tools/node_modules/.bin/terser" ]]; then
   cp runtime-wasm/js-tools/package.json runtime-wasm/js-tools/package-lock.json "$tools/"
   (cd "$tools" && npm ci --no-audit --no-fund)
 fi
 export WASM_OPT="$tools/node_modules/.bin/wasm-opt"
 export WORKERD="$tools/node_modules/.bin/workerd"
 export TSC="$tools/node_modules/.bin/tsc"
+export TERSER="$tools/node_modules/.bin/terser"
 "$WASM_OPT" --version
 "$WORKERD" --version
 "$TSC" --version
+"$TERSER" --version
 
 step "sls-local and the CORS sink"
 # The builds below and the scripts they call all use $target.

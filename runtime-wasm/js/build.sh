@@ -16,7 +16,8 @@
 # wasm-opt from npm binaryen (WASM_OPT, or $target/js-tools/node_modules/.bin/wasm-opt as
 # installed by runtime-wasm/ci.sh; Debian's binaryen breaks wasm-bindgen output) at -O1 and
 # at -Oz, whichever gives the smallest gzip, and short import names in the .wasm and the glue
-# (runtime-wasm/minify-imports.mjs). Prints raw and gzip -9 sizes of the shipped .wasm
+# (runtime-wasm/minify-imports.mjs); the JS glue is minified with terser (TERSER, or the one
+# of $target/js-tools). Prints raw and gzip -9 sizes of the shipped .wasm
 # and JS glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,11 +30,13 @@ out=${1:-$target/sls-producer-js/pkg}
 case "$out" in /*) ;; *) out="$root/$out" ;; esac
 wasm_opt=${WASM_OPT:-$target/js-tools/node_modules/.bin/wasm-opt}
 [[ -x "$wasm_opt" ]] || { echo "wasm-opt not found at $wasm_opt (npm binaryen; runtime-wasm/ci.sh installs it)" >&2; exit 1; }
+terser=${TERSER:-$target/js-tools/node_modules/.bin/terser}
+[[ -x "$terser" ]] || { echo "terser not found at $terser (npm terser; runtime-wasm/ci.sh installs it)" >&2; exit 1; }
 
 # Ceilings on the shipped gzip -9 bytes (wasm + JS glue): ratchets that stop growth, lowered
 # as bytes are removed. Issue 16's targets are 25 KB (tracking) and 40 KB (signed).
-limit_signed=${SIZE_LIMIT_SIGNED:-104800}
-limit_tracking=${SIZE_LIMIT_TRACKING:-82100}
+limit_signed=${SIZE_LIMIT_SIGNED:-102300}
+limit_tracking=${SIZE_LIMIT_TRACKING:-79700}
 
 gz() { gzip -9 -c <"$1" | wc -c; }
 
@@ -70,6 +73,8 @@ JS
   done <"$tried"
   rm "$tried"
   echo "  $(minify_imports "$wasm" "$dir/sls_producer_js.js")"
+  # The glue minified (an ES module: its exports keep their names; index.d.ts types them).
+  "$terser" "$dir/sls_producer_js.js" --module --compress --mangle -o "$dir/sls_producer_js.js"
   local raw gzw js js_gz
   raw=$(wc -c <"$wasm") gzw=$(gz "$wasm")
   js=$(wc -c <"$dir/sls_producer_js.js") js_gz=$(gz "$dir/sls_producer_js.js")
