@@ -29,7 +29,7 @@ crate=sls_producer_example_cloudflare_worker
 # shellcheck source=../../../runtime-wasm/shrink.sh
 source runtime-wasm/shrink.sh
 # As the npm package (runtime-wasm/js/build.sh): built on the pinned nightly that rebuilds std
-# for size, then wasm-opt -O1 or -Oz, whichever gives the smallest gzip, and short import
+# for size, then the wasm-opt setting that gives the smallest gzip, and short import
 # names.
 cargo "+$SLS_WASM_TOOLCHAIN" build -p sls-producer-example-cloudflare-worker \
   --target wasm32-unknown-unknown --profile wasm-release "${wasm_build_args[@]}"
