@@ -15,8 +15,9 @@
 # wasm-opt from npm binaryen (WASM_OPT, or $target/js-tools/node_modules/.bin/wasm-opt as
 # installed by runtime-wasm/ci.sh; Debian's binaryen breaks wasm-bindgen output) at -O1 and
 # at -Oz, whichever gives the smallest gzip, or names stripped alone if neither is smaller
-# (-Oz gives the fewest raw bytes; on this code -O1 gives the fewest gzip bytes). Prints raw and gzip -9 sizes of the shipped .wasm and JS
-# glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
+# (-Oz gives the fewest raw bytes; on this code -O1 gives the fewest gzip bytes). The JS glue
+# ships without its comments (the .d.ts keeps the docs). Prints raw and gzip -9 sizes of the
+# shipped .wasm and JS glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -53,6 +54,33 @@ if (licences.length === 0) throw new Error(`no LICENSE files in ${out}`);
 pkg.files = [...new Set([...(pkg.files ?? []), ...licences])];
 fs.writeFileSync(manifest, JSON.stringify(pkg, null, 2) + "\n");
 JS
+  # The glue's comments: wasm-bindgen copies each method's doc comment (and JSDoc tags) into
+  # the .js as well as the .d.ts, which editors read instead (`@ts-self-types`), and adds
+  # notes of its own. Own-line comments are dropped from the shipped .js; the .d.ts keeps
+  # the docs. Refused if a line leaves a template literal open (a comment-like line could
+  # be text).
+  node - "$dir/sls_producer_js.js" <<'JS'
+const fs = require("fs");
+const file = process.argv[2];
+const lines = fs.readFileSync(file, "utf8").split("\n");
+const out = [];
+let inDoc = false;
+for (const line of lines) {
+  const t = line.trim();
+  if (inDoc) {
+    inDoc = !t.endsWith("*/");
+  } else if (t.startsWith("/**") && !t.startsWith("/**/")) {
+    inDoc = !t.endsWith("*/");
+  } else if (!t.startsWith("//")) {
+    out.push(line);
+  }
+}
+if (out.some((l) => (l.split("`").length - 1) % 2 !== 0)) {
+  throw new Error(`${file}: a template literal spans lines; comments not stripped`);
+}
+fs.writeFileSync(file, out.join("\n"));
+JS
+  node --check "$dir/sls_producer_js.js"
   local wasm="$dir/sls_producer_js_bg.wasm"
   # Names dropped, not optimized (-O0); then -O1 and -Oz. The smallest gzip is shipped.
   local level best="" best_gz=0 raw_l gz_l
