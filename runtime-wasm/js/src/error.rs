@@ -58,6 +58,14 @@ pub(crate) fn join(prefix: &str, detail: &str) -> String {
     s
 }
 
+/// "`name`" followed by `rest`: the messages about one option or field.
+pub(crate) fn quoted(name: &str, rest: &str) -> String {
+    let mut s = String::from("`");
+    s.push_str(name);
+    s.push_str(rest);
+    s
+}
+
 /// The error thrown for a refused send.
 pub(crate) fn send_error(e: &SendError) -> JsValue {
     let (code, message) = match e {
