@@ -44,6 +44,7 @@ pub(crate) struct Settings {
     pub(crate) on_error: Option<Function>,
 }
 
+#[cfg(feature = "signed")]
 const STATIC_KEY_REFUSED: &str = "a static AccessKey (accessKeyId/accessKeySecret) was given, but anyone \
 who can load this code can read it and write to your project with it. In web pages use \
 `webTracking: true` (anonymous, for a logstore with web tracking enabled) or `credentials: \
@@ -195,24 +196,28 @@ fn auth(options: &JsValue) -> Result<Auth, JsValue> {
     let Some(key_id) = key_id else {
         return Err(invalid(NO_CREDENTIALS));
     };
+    static_key(options, key_id)
+}
+
+/// A static AccessKey: refused unless explicitly allowed.
+#[cfg(feature = "signed")]
+fn static_key(options: &JsValue, key_id: String) -> Result<Auth, JsValue> {
     if boolean(options, "allowStaticAccessKey")? != Some(true) {
         return Err(error(Code::StaticAccessKeyRefused, STATIC_KEY_REFUSED));
     }
     let secret = required_string(options, "accessKeySecret")?;
-    let token = optional_string(options, "securityToken")?;
-    #[cfg(feature = "signed")]
-    {
-        let mut credentials = Credentials::new(key_id, secret);
-        if let Some(token) = token {
-            credentials = credentials.with_security_token(token);
-        }
-        Ok(Auth::Static(credentials))
+    let mut credentials = Credentials::new(key_id, secret);
+    if let Some(token) = optional_string(options, "securityToken")? {
+        credentials = credentials.with_security_token(token);
     }
-    #[cfg(not(feature = "signed"))]
-    {
-        drop((key_id, secret, token));
-        Err(invalid(TRACKING_ONLY))
-    }
+    Ok(Auth::Static(credentials))
+}
+
+/// The web-tracking-only package refuses an AccessKey as it refuses `credentials`: it
+/// cannot sign (whether the key was allowed does not matter).
+#[cfg(not(feature = "signed"))]
+fn static_key(_: &JsValue, _: String) -> Result<Auth, JsValue> {
+    Err(invalid(TRACKING_ONLY))
 }
 
 /// Why the web-tracking-only package refuses credentials: it has no signing code (and so
