@@ -52,10 +52,12 @@ async () => ({ accessKeyId, accessKeySecret, securityToken, expiration })` retur
 STS credentials from your backend. Where the code is not public (Node, a Worker reading the key \
 from its secrets), pass `allowStaticAccessKey: true`.";
 
+#[cfg(feature = "signed")]
 const NO_CREDENTIALS: &str = "no credentials: set one of `webTracking: true` (anonymous web \
 tracking), `credentials` (an async function returning STS credentials) or \
 `accessKeyId`/`accessKeySecret` with `allowStaticAccessKey: true`";
 
+#[cfg(feature = "signed")]
 const TWO_CREDENTIALS: &str = "choose one of `webTracking`, `credentials` and `accessKeyId`: \
 they are different ways to authenticate";
 
@@ -172,6 +174,7 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
     })
 }
 
+#[cfg(feature = "signed")]
 fn auth(options: &JsValue) -> Result<Auth, JsValue> {
     let web_tracking = boolean(options, "webTracking")?.unwrap_or(false);
     let callback = function(options, "credentials")?;
@@ -185,13 +188,7 @@ fn auth(options: &JsValue) -> Result<Auth, JsValue> {
         return Ok(Auth::WebTracking);
     }
     if let Some(callback) = callback {
-        #[cfg(feature = "signed")]
         return Ok(Auth::Sts(callback));
-        #[cfg(not(feature = "signed"))]
-        return {
-            drop(callback);
-            Err(invalid(TRACKING_ONLY))
-        };
     }
     let Some(key_id) = key_id else {
         return Err(invalid(NO_CREDENTIALS));
@@ -213,15 +210,20 @@ fn static_key(options: &JsValue, key_id: String) -> Result<Auth, JsValue> {
     Ok(Auth::Static(credentials))
 }
 
-/// The web-tracking-only package refuses an AccessKey as it refuses `credentials`: it
-/// cannot sign (whether the key was allowed does not matter).
+/// The web-tracking-only package: `webTracking: true` and no other credentials, which it
+/// could not sign with (it reads no more of them than their presence).
 #[cfg(not(feature = "signed"))]
-fn static_key(_: &JsValue, _: String) -> Result<Auth, JsValue> {
-    Err(invalid(TRACKING_ONLY))
+fn auth(options: &JsValue) -> Result<Auth, JsValue> {
+    let other = function(options, "credentials")?.is_some()
+        || optional_string(options, "accessKeyId")?.is_some();
+    if other || boolean(options, "webTracking")? != Some(true) {
+        return Err(invalid(TRACKING_ONLY));
+    }
+    Ok(Auth::WebTracking)
 }
 
-/// Why the web-tracking-only package refuses credentials: it has no signing code (and so
-/// links no code to read them either).
+/// Why the web-tracking-only package refuses options without `webTracking: true`: it has
+/// no signing code (and so links no code to read credentials either).
 #[cfg(not(feature = "signed"))]
 const TRACKING_ONLY: &str = "this build of the package sends web tracking only and cannot \
 sign requests: use `webTracking: true`, or the signed build for `credentials` and `accessKeyId`";
