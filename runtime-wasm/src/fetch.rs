@@ -262,14 +262,14 @@ fn append_header(headers: &Headers, name: &str, value: &str) -> Result<(), Trans
 }
 
 /// All response headers visible to this context, in `fetch`'s order (lower-case names).
+///
+/// `Array.from` walks the iterable `Headers` in JS: one import, where iterating from Rust
+/// binds `Symbol.iterator`, `next`, `done` and `value`.
 fn response_headers(headers: &Headers) -> Vec<(String, String)> {
+    let entries = Array::from(headers);
     let mut out = Vec::new();
-    let Ok(Some(entries)) = js_sys::try_iter(headers) else {
-        return out;
-    };
-    for entry in entries {
-        let Ok(entry) = entry else { break };
-        let pair: Array = entry.unchecked_into();
+    for i in 0..entries.length() {
+        let pair: Array = entries.get(i).unchecked_into();
         if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
             out.push((name, value));
         }

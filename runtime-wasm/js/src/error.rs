@@ -9,7 +9,8 @@ use wasm_bindgen::JsValue;
 pub(crate) enum Code {
     /// An option is missing, of the wrong type or out of range.
     InvalidOptions,
-    /// A static AccessKey without `allowStaticAccessKey: true`.
+    /// A static AccessKey without `allowStaticAccessKey: true` (the signed package only).
+    #[cfg_attr(not(feature = "signed"), allow(dead_code))]
     StaticAccessKeyRefused,
     /// A send's target is not an object, names a project or logstore SLS refuses, or
     /// names no logstore when the producer has no default one.
@@ -55,6 +56,14 @@ pub(crate) fn join(prefix: &str, detail: &str) -> String {
     let mut s = String::with_capacity(prefix.len() + detail.len());
     s.push_str(prefix);
     s.push_str(detail);
+    s
+}
+
+/// "`name`" followed by `rest`: the messages about one option or field.
+pub(crate) fn quoted(name: &str, rest: &str) -> String {
+    let mut s = String::from("`");
+    s.push_str(name);
+    s.push_str(rest);
     s
 }
 

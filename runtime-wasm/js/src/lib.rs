@@ -27,6 +27,8 @@ mod describe;
 #[cfg(wasm_browser)]
 mod error;
 #[cfg(wasm_browser)]
+mod js;
+#[cfg(wasm_browser)]
 mod log;
 #[cfg(wasm_browser)]
 mod options;

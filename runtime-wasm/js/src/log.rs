@@ -1,12 +1,13 @@
 //! JS objects to logs.
 
-use js_sys::{Array, JSON, Object};
+use js_sys::{Array, JSON};
 use sls_producer_core::Log;
 use sls_producer_core::rt::UnixTime;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Code, error};
+use crate::js::{entries, items};
 
 #[wasm_bindgen]
 extern "C" {
@@ -30,14 +31,11 @@ pub(crate) fn log_from_js(value: &JsValue, now: UnixTime) -> Result<Log, JsValue
             "a log must be a plain object of fields, e.g. { event: \"click\" }",
         ));
     }
-    let entries = Object::entries(value.unchecked_ref());
     let mut log = Log::from_unix_time(now);
-    for entry in entries.iter() {
-        let entry: Array = entry.unchecked_into();
-        let Some(key) = entry.get(0).as_string() else {
+    for (key, value) in entries(value) {
+        let Some(key) = key.as_string() else {
             continue;
         };
-        let value = entry.get(1);
         if key == TIME_FIELD {
             if let Some(secs) = value.as_f64().filter(|s| s.is_finite() && *s >= 0.0) {
                 log.set_time(secs as u32);
@@ -60,7 +58,7 @@ pub(crate) fn logs_from_js(value: &JsValue, now: UnixTime) -> Result<Vec<Log>, J
             "sendList takes an array of log objects",
         ));
     };
-    array.iter().map(|v| log_from_js(&v, now)).collect()
+    items(array).map(|v| log_from_js(&v, now)).collect()
 }
 
 fn field_text(value: &JsValue) -> Result<Option<String>, JsValue> {

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::Function;
 use sls_producer_core::config::Compression;
 use sls_producer_core::config::ProducerConfig;
 use sls_producer_core::config::SignatureVersion;
@@ -13,7 +13,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::describe;
-use crate::error::{Code, error};
+use crate::error::{Code, error, join, quoted};
+use crate::js::{entries, get};
 use crate::target::Targets;
 
 /// Defaults that differ from the core's, chosen for pages: small batches that fit the
@@ -43,6 +44,7 @@ pub(crate) struct Settings {
     pub(crate) on_error: Option<Function>,
 }
 
+#[cfg(feature = "signed")]
 const STATIC_KEY_REFUSED: &str = "a static AccessKey (accessKeyId/accessKeySecret) was given, but anyone \
 who can load this code can read it and write to your project with it. In web pages use \
 `webTracking: true` (anonymous, for a logstore with web tracking enabled) or `credentials: \
@@ -50,12 +52,27 @@ async () => ({ accessKeyId, accessKeySecret, securityToken, expiration })` retur
 STS credentials from your backend. Where the code is not public (Node, a Worker reading the key \
 from its secrets), pass `allowStaticAccessKey: true`.";
 
+#[cfg(feature = "signed")]
 const NO_CREDENTIALS: &str = "no credentials: set one of `webTracking: true` (anonymous web \
 tracking), `credentials` (an async function returning STS credentials) or \
 `accessKeyId`/`accessKeySecret` with `allowStaticAccessKey: true`";
 
+#[cfg(feature = "signed")]
 const TWO_CREDENTIALS: &str = "choose one of `webTracking`, `credentials` and `accessKeyId`: \
 they are different ways to authenticate";
+
+/// The numeric options, in the order `settings` reads them.
+const NUMBERS: [&str; 9] = [
+    "lingerMs",
+    "maxBatchCount",
+    "maxBatchBytes",
+    "memoryBudgetBytes",
+    "maxInFlight",
+    "maxRetries",
+    "baseRetryBackoffMs",
+    "maxRetryBackoffMs",
+    "requestTimeoutMs",
+];
 
 /// Read and check `options`.
 pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
@@ -70,82 +87,80 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
     let auth = auth(options)?;
     let web_tracking = matches!(auth, Auth::WebTracking);
 
-    let mut config = ProducerConfig::new(endpoint)
-        .with_max_batch_bytes(DEFAULT_MAX_BATCH_BYTES)
-        .with_memory_budget(DEFAULT_MEMORY_BUDGET)
-        .with_max_in_flight(DEFAULT_MAX_IN_FLIGHT)
-        // send() never waits for room: it throws BufferFull.
-        .with_max_block(Duration::ZERO);
-    if let Some(ms) = millis(options, "lingerMs")? {
-        config = config.with_linger(ms);
+    let mut config = ProducerConfig::new(endpoint);
+    config.max_batch_bytes = DEFAULT_MAX_BATCH_BYTES;
+    config.memory_budget = DEFAULT_MEMORY_BUDGET;
+    config.max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+    // send() never waits for room: it throws BufferFull.
+    config.max_block = Duration::ZERO;
+    // The numeric options, read in one loop: whole numbers ≥ 0, milliseconds for `…Ms`.
+    let mut numbers = [None; NUMBERS.len()];
+    for (n, name) in numbers.iter_mut().zip(NUMBERS) {
+        *n = count(options, name)?;
     }
-    if let Some(n) = count(options, "maxBatchCount")? {
-        config = config.with_max_batch_count(n);
+    let ms = |n: usize| Duration::from_millis(n as u64);
+    let [
+        linger,
+        batch_count,
+        batch_bytes,
+        budget,
+        in_flight,
+        retries,
+        base,
+        max,
+        timeout,
+    ] = numbers;
+    if let Some(n) = linger {
+        config.linger = ms(n);
     }
-    if let Some(n) = count(options, "maxBatchBytes")? {
-        config = config.with_max_batch_bytes(n);
+    if let Some(n) = batch_count {
+        config.max_batch_count = n;
     }
-    if let Some(n) = count(options, "memoryBudgetBytes")? {
-        config = config.with_memory_budget(n);
+    if let Some(n) = batch_bytes {
+        config.max_batch_bytes = n;
     }
-    if let Some(n) = count(options, "maxInFlight")? {
-        config = config.with_max_in_flight(n);
+    if let Some(n) = budget {
+        config.memory_budget = n;
     }
-    if let Some(n) = count(options, "maxRetries")? {
-        config = config.with_max_retries(u32::try_from(n).unwrap_or(u32::MAX));
+    if let Some(n) = in_flight {
+        config.max_in_flight = n;
     }
-    let base = millis(options, "baseRetryBackoffMs")?;
-    let max = millis(options, "maxRetryBackoffMs")?;
-    if base.is_some() || max.is_some() {
-        let base = base.unwrap_or(config.backoff.base);
-        let max = max.unwrap_or(config.backoff.max);
-        config = config.with_retry_backoff(base, max);
+    if let Some(n) = retries {
+        config.max_retries = u32::try_from(n).unwrap_or(u32::MAX);
     }
-    if let Some(t) = millis(options, "requestTimeoutMs")? {
-        config = config.with_request_timeout(t);
+    if let Some(n) = base {
+        config.backoff.base = ms(n);
     }
-    match optional_string(options, "compression")?.as_deref() {
-        // Web tracking without custom headers needs no CORS preflight, but cannot say
-        // that its body is compressed.
-        None if web_tracking => {
-            config = config
-                .with_compression(Compression::None)
-                .with_wire(WireMode::WebTracking(TrackStyle::CorsSimple));
-        }
-        None | Some("lz4") => {
-            config = config.with_compression(Compression::Lz4);
-            if web_tracking {
-                config = config.with_wire(WireMode::WebTracking(TrackStyle::Headers));
-            }
-        }
-        Some("none") => {
-            config = config.with_compression(Compression::None);
-            if web_tracking {
-                config = config.with_wire(WireMode::WebTracking(TrackStyle::CorsSimple));
-            }
-        }
+    if let Some(n) = max {
+        config.backoff.max = ms(n);
+    }
+    if let Some(n) = timeout {
+        config.request_timeout = ms(n);
+    }
+    // Web tracking without custom headers needs no CORS preflight, but cannot say that its
+    // body is compressed.
+    let (compression, style) = match optional_string(options, "compression")?.as_deref() {
+        None if web_tracking => (Compression::None, TrackStyle::CorsSimple),
+        None | Some("lz4") => (Compression::Lz4, TrackStyle::Headers),
+        Some("none") => (Compression::None, TrackStyle::CorsSimple),
         Some(_) => return Err(invalid("`compression` must be \"lz4\" or \"none\"")),
+    };
+    config.compression = compression;
+    if web_tracking {
+        config.wire = WireMode::WebTracking(style);
+        // A logstore without web tracking answers 401: retrying cannot help.
+        config.no_retry_status_codes.push(401);
     }
     match optional_string(options, "signatureVersion")?.as_deref() {
         None | Some("v1") => {}
-        Some("v4") => config = config.with_signature_version(SignatureVersion::V4),
+        Some("v4") => config.signature_version = SignatureVersion::V4,
         Some(_) => return Err(invalid("`signatureVersion` must be \"v1\" or \"v4\"")),
     }
-    if let Some(region) = optional_string(options, "region")? {
-        config = config.with_region(region);
-    }
+    config.region = optional_string(options, "region")?;
     if let Some(b) = boolean(options, "generatePackId")? {
-        config = config.with_generate_pack_id(b);
+        config.generate_pack_id = b;
     }
-    for (key, value) in tags(options)? {
-        config = config.with_log_tag(key, value);
-    }
-    if web_tracking {
-        // A logstore without web tracking answers 401: retrying cannot help.
-        let mut codes = config.no_retry_status_codes.clone();
-        codes.push(401);
-        config = config.with_no_retry_status_codes(codes);
-    }
+    config.log_tags = tags(options)?;
     config
         .validate()
         .map_err(|e| invalid(&describe::config_error(&e)))?;
@@ -159,6 +174,7 @@ pub(crate) fn settings(options: &JsValue) -> Result<Settings, JsValue> {
     })
 }
 
+#[cfg(feature = "signed")]
 fn auth(options: &JsValue) -> Result<Auth, JsValue> {
     let web_tracking = boolean(options, "webTracking")?.unwrap_or(false);
     let callback = function(options, "credentials")?;
@@ -172,39 +188,42 @@ fn auth(options: &JsValue) -> Result<Auth, JsValue> {
         return Ok(Auth::WebTracking);
     }
     if let Some(callback) = callback {
-        #[cfg(feature = "signed")]
         return Ok(Auth::Sts(callback));
-        #[cfg(not(feature = "signed"))]
-        return {
-            drop(callback);
-            Err(invalid(TRACKING_ONLY))
-        };
     }
     let Some(key_id) = key_id else {
         return Err(invalid(NO_CREDENTIALS));
     };
+    static_key(options, key_id)
+}
+
+/// A static AccessKey: refused unless explicitly allowed.
+#[cfg(feature = "signed")]
+fn static_key(options: &JsValue, key_id: String) -> Result<Auth, JsValue> {
     if boolean(options, "allowStaticAccessKey")? != Some(true) {
         return Err(error(Code::StaticAccessKeyRefused, STATIC_KEY_REFUSED));
     }
     let secret = required_string(options, "accessKeySecret")?;
-    let token = optional_string(options, "securityToken")?;
-    #[cfg(feature = "signed")]
-    {
-        let mut credentials = Credentials::new(key_id, secret);
-        if let Some(token) = token {
-            credentials = credentials.with_security_token(token);
-        }
-        Ok(Auth::Static(credentials))
+    let mut credentials = Credentials::new(key_id, secret);
+    if let Some(token) = optional_string(options, "securityToken")? {
+        credentials = credentials.with_security_token(token);
     }
-    #[cfg(not(feature = "signed"))]
-    {
-        drop((key_id, secret, token));
-        Err(invalid(TRACKING_ONLY))
-    }
+    Ok(Auth::Static(credentials))
 }
 
-/// Why the web-tracking-only package refuses credentials: it has no signing code (and so
-/// links no code to read them either).
+/// The web-tracking-only package: `webTracking: true` and no other credentials, which it
+/// could not sign with (it reads no more of them than their presence).
+#[cfg(not(feature = "signed"))]
+fn auth(options: &JsValue) -> Result<Auth, JsValue> {
+    let other = function(options, "credentials")?.is_some()
+        || optional_string(options, "accessKeyId")?.is_some();
+    if other || boolean(options, "webTracking")? != Some(true) {
+        return Err(invalid(TRACKING_ONLY));
+    }
+    Ok(Auth::WebTracking)
+}
+
+/// Why the web-tracking-only package refuses options without `webTracking: true`: it has
+/// no signing code (and so links no code to read credentials either).
 #[cfg(not(feature = "signed"))]
 const TRACKING_ONLY: &str = "this build of the package sends web tracking only and cannot \
 sign requests: use `webTracking: true`, or the signed build for `credentials` and `accessKeyId`";
@@ -214,18 +233,7 @@ fn invalid(message: &str) -> JsValue {
 }
 
 fn wrong_type(name: &str, what: &str) -> JsValue {
-    let mut message = String::from("`");
-    message.push_str(name);
-    message.push_str("` must be ");
-    message.push_str(what);
-    invalid(&message)
-}
-
-/// `options[name]`, unless undefined or null.
-fn get(options: &JsValue, name: &str) -> Option<JsValue> {
-    Reflect::get(options, &JsValue::from_str(name))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+    invalid(&quoted(name, &join("` must be ", what)))
 }
 
 pub(crate) fn optional_string(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
@@ -267,10 +275,6 @@ fn count(options: &JsValue, name: &str) -> Result<Option<usize>, JsValue> {
         .transpose()
 }
 
-fn millis(options: &JsValue, name: &str) -> Result<Option<Duration>, JsValue> {
-    Ok(count(options, name)?.map(|ms| Duration::from_millis(ms as u64)))
-}
-
 fn tags(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     let Some(tags) = get(options, "tags") else {
         return Ok(Vec::new());
@@ -279,9 +283,8 @@ fn tags(options: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         return Err(wrong_type("tags", "an object of string values"));
     }
     let mut out = Vec::new();
-    for entry in Object::entries(tags.unchecked_ref()).iter() {
-        let entry: js_sys::Array = entry.unchecked_into();
-        match (entry.get(0).as_string(), entry.get(1).as_string()) {
+    for (k, v) in entries(&tags) {
+        match (k.as_string(), v.as_string()) {
             (Some(k), Some(v)) => out.push((k, v)),
             _ => return Err(wrong_type("tags", "an object of string values")),
         }

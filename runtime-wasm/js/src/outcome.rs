@@ -1,9 +1,11 @@
 //! Delivery outcomes as JS objects: `Delivered`, or `DeliveryFailure` with the send's logs
 //! handed back (see the TypeScript types in `types.rs`).
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use sls_producer_core::{Attempt, DeliveryFailure, DeliveryResult, Log, Route};
 use wasm_bindgen::JsValue;
+
+use crate::js::set;
 
 /// The field that carries a handed-back log's time, as `send` reads it.
 const TIME_FIELD: &str = "__time__";
@@ -20,13 +22,19 @@ pub(crate) fn outcome_object(result: &DeliveryResult, route: &Route, log_count: 
     set(&o, "target", target);
     set(&o, "logCount", log_count as f64);
     set(&o, "attemptCount", f64::from(result.attempt_count));
-    let attempts: Array = result.attempts.iter().map(attempt_object).collect();
+    let attempts = Array::new();
+    for attempt in result.attempts.iter() {
+        attempts.push(&attempt_object(attempt));
+    }
     set(&o, "attempts", attempts);
     if let Some(failure) = &result.failure {
         let (reason, message) = reason(failure);
         set(&o, "reason", reason);
         set(&o, "message", message);
-        let logs: Array = result.logs().iter().map(log_object).collect();
+        let logs = Array::new();
+        for log in result.logs().iter() {
+            logs.push(&log_object(log));
+        }
         set(&o, "logs", logs);
         if let Some(status) = result.http_status() {
             set(&o, "httpStatus", f64::from(status));
@@ -100,8 +108,4 @@ fn log_object(log: &Log) -> JsValue {
         set(&o, key, value);
     }
     o.into()
-}
-
-fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), &value.into());
 }

@@ -2,7 +2,7 @@
 
 use core::pin::Pin;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise};
 #[cfg(feature = "signed")]
 use sls_producer_wasm::JsCredentialsProvider;
 use sls_producer_wasm::{
@@ -14,6 +14,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::describe;
 use crate::error::{Code, error, send_error};
+use crate::js::set;
 use crate::log::{log_from_js, logs_from_js};
 use crate::options::{Auth, Settings, settings};
 use crate::outcome::outcome_object;
@@ -248,10 +249,6 @@ fn build_error(e: &BuildError) -> JsValue {
 /// machinery of `wasm-bindgen-futures` is instantiated once, not per method.
 fn promise(future: Pin<Box<dyn Future<Output = JsValue>>>) -> Promise {
     future_to_promise(async move { Ok(future.await) })
-}
-
-fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), &value.into());
 }
 
 fn close_report(metrics: &Metrics) -> CloseReportObject {

@@ -5,7 +5,8 @@ use sls_producer_core::protocol::request::validate_project;
 use wasm_bindgen::JsValue;
 
 use crate::describe::invalid_name;
-use crate::error::{Code, error, join};
+use crate::error::{Code, error, join, quoted};
+use crate::js::get;
 use crate::options::{optional_string, required_string};
 
 /// The producer's destinations: the default project, topic and source of every send, and
@@ -61,17 +62,13 @@ impl Targets {
             ));
         }
         let field = |name: &str| -> Result<Option<String>, JsValue> {
-            let value = js_sys::Reflect::get(target, &JsValue::from_str(name))
-                .unwrap_or(JsValue::UNDEFINED);
-            if value.is_undefined() || value.is_null() {
-                return Ok(None);
-            }
-            value.as_string().map(Some).ok_or_else(|| {
-                let mut message = String::from("`");
-                message.push_str(name);
-                message.push_str("` of a send's target must be a string");
-                invalid_target(&message)
-            })
+            get(target, name)
+                .map(|value| {
+                    value.as_string().ok_or_else(|| {
+                        invalid_target(&quoted(name, "` of a send's target must be a string"))
+                    })
+                })
+                .transpose()
         };
         let project = field("project")?;
         let logstore = field("logstore")?;
