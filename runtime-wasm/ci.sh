@@ -13,8 +13,8 @@
 #     (and the transport suite in a service worker): tests/support/run-wasm-tests.sh;
 #  4. builds the npm package with wasm-pack + wasm-opt (js/build.sh) in its two flavours
 #     (signed, and web tracking only), prints their sizes and fails past their limits,
-#     type-checks a usage file against its .d.ts (tsc --noEmit), uses the package from
-#     Node and from JS Workers in workerd, and runs every code block of the package README
+#     type-checks a usage file against its .d.ts (tsc --noEmit), uses both packages from
+#     Node and the signed one from JS Workers in workerd, and runs every code block of the package README
 #     where it says it runs (Node, workerd, tsc; `page` blocks in step 5);
 #  5. runs the browser example (examples/browser) in headless Chromium against sls-local,
 #     checking that its events arrive, the last by the page-hide flush, and then the
@@ -102,8 +102,9 @@ node runtime-wasm/js/test-package/readme-snippets.mjs extract runtime-wasm/js/RE
 step "npm package types: tsc --noEmit on a usage file and the README's ts blocks"
 runtime-wasm/js/test-package/check-types.sh "$pkg" "$snippets"/tsc-*.mts
 
-step "npm package from Node, and the README's Node snippets"
+step "npm package from Node (signed and tracking-only), and the README's Node snippets"
 node runtime-wasm/js/test-package/node-smoke.mjs "$pkg" "$SLS_LOCAL_URL"
+node runtime-wasm/js/test-package/node-tracking.mjs "$pkg-tracking" "$SLS_LOCAL_URL"
 node runtime-wasm/js/test-package/readme-snippets.mjs node "$pkg" "$SLS_LOCAL_URL" "$snippets"
 
 step "npm package in JS Workers (ours and the README's): workerd test"
