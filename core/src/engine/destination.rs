@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use super::clock::ClockOffset;
 use super::credentials::CredentialsId;
-use super::sorted::SortedMap;
+use super::sorted::VecMap;
 use super::wire::Wire;
 
 /// Identifies a destination of one engine; [`DestinationId::DEFAULT`] is the producer's.
@@ -43,7 +43,7 @@ pub(crate) struct Destination {
 pub(crate) struct Destinations {
     /// `[0]` is the default.
     all: Vec<Destination>,
-    by_project: SortedMap<String, DestinationId>,
+    by_project: VecMap<String, DestinationId>,
     /// The learned clock offset of each distinct endpoint.
     offsets: Vec<ClockOffset>,
 }
@@ -57,7 +57,7 @@ impl Destinations {
                 credentials: CredentialsId::DEFAULT,
                 clock: 0,
             }]),
-            by_project: SortedMap::new(),
+            by_project: VecMap::new(),
             offsets: Vec::from([ClockOffset::ZERO]),
         }
     }

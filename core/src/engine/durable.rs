@@ -111,7 +111,7 @@ impl<T> Engine<T> {
         };
         let mut out = Vec::new();
         while out.len() < max {
-            let Some(&id) = d.to_store.first() else { break };
+            let Some(id) = d.to_store.first() else { break };
             let Some(batch) = self.batches.get(&id) else {
                 d.to_store.remove(&id);
                 continue;
@@ -186,7 +186,7 @@ impl<T> Engine<T> {
                     for lost in dropped {
                         // A batch still in memory only loses its copy on disk; one whose
                         // body left memory loses it for good.
-                        match d.stored.iter_mut().find(|(_, k)| **k == Some(lost)) {
+                        match d.stored.find_mut(|_, k| *k == Some(lost)) {
                             Some((&gone, key)) => {
                                 *key = None;
                                 d.resident.remove(&gone);

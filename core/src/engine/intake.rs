@@ -544,7 +544,7 @@ impl<T> Engine<T> {
         let now = now();
         while self.open_reserved > half {
             // Lingers are ordered by deadline, i.e. by age: the oldest open batch first.
-            let Some(&(_, id)) = self.lingers.first() else {
+            let Some((_, id)) = self.lingers.first() else {
                 break;
             };
             self.seal(now, id);
@@ -554,7 +554,7 @@ impl<T> Engine<T> {
     /// Seal every open batch, oldest first (the lingers hold exactly the open batches, by
     /// deadline), as their lingers would have: no sort of the open batches is needed.
     pub(super) fn seal_all_open(&mut self, now: Instant) {
-        while let Some(&(_, id)) = self.lingers.first() {
+        while let Some((_, id)) = self.lingers.first() {
             self.seal(now, id);
         }
     }

@@ -123,7 +123,7 @@ use destination::Destinations;
 use memory::MemoryBudget;
 use open::OpenBatches;
 use pool::BufferPool;
-use sorted::{SortedMap, SortedSet};
+use sorted::{SortedMap, SortedSet, VecMap};
 use wire::Wire;
 
 use crate::config::{ConfigError, ProducerConfig, ProjectConfig};
@@ -253,7 +253,7 @@ pub struct Engine<T> {
     in_flight: SortedMap<AttemptId, BatchId>,
     spanning: SortedMap<Ticket, Spanning<T>>,
     events: outcome_queue::OutcomeQueue<T>,
-    pack_ids: SortedMap<(Arc<str>, Arc<str>), PackIdGenerator>,
+    pack_ids: VecMap<(Arc<str>, Arc<str>), PackIdGenerator>,
     created: UnixTime,
     next_batch: u64,
     next_ticket: u64,
@@ -344,7 +344,7 @@ impl<T> Engine<T> {
             in_flight: SortedMap::new(),
             spanning: SortedMap::new(),
             events: outcome_queue::OutcomeQueue::default(),
-            pack_ids: SortedMap::new(),
+            pack_ids: VecMap::new(),
             created: wall,
             next_batch: 0,
             next_ticket: 0,

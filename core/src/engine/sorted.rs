@@ -1,20 +1,35 @@
-//! The engine's ordered maps and sets: entries kept sorted in a [`VecDeque`].
+//! The engine's ordered maps and sets, keyed by its ids and timers.
 //!
 //! The engine's keys mostly arrive in order (batch ids, attempt ids, tickets, linger and
 //! delivery deadlines) and mostly leave from the front (the oldest batch finishes first,
-//! the earliest timer fires first), so a sorted ring buffer inserts at the back and
-//! removes at the front in constant time, finds by binary search, and iterates in key
-//! order as `BTreeMap` does. It is a fraction of a B-tree's code, which matters on wasm,
-//! where every map type is monomorphised into the package.
+//! the earliest timer fires first). Each map and set keeps its keys, as pairs of numbers
+//! ([`Raw`](index::Raw), from [`Key`]), in a sorted ring buffer (an [`Index`]): it inserts at
+//! the back and removes at the front in constant time, finds by binary search, and
+//! iterates in key order as `BTreeMap` does. A map's entries sit in a `Vec` of slots that
+//! the index points into, freed slots reused. The index is not generic, so its code is in
+//! the wasm package once, not once per map type as a ring buffer of entries or a B-tree
+//! would be; each map type adds only its slots' code. Maps keyed by names are
+//! [`VecMap`]s.
 
-use alloc::collections::{VecDeque, vec_deque};
-use core::borrow::Borrow;
-use core::ops::Index;
+mod index;
+mod key;
+mod vec_map;
+
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+
+use index::Index;
+use key::Key;
+pub(crate) use vec_map::VecMap;
 
 /// A map ordered by key (the subset of `BTreeMap`'s API the engine uses).
 #[derive(Clone, Debug)]
 pub(crate) struct SortedMap<K, V> {
-    entries: VecDeque<(K, V)>,
+    index: Index,
+    /// The entries, where the index says; `None` in a freed slot.
+    slots: Vec<Option<(K, V)>>,
+    /// The freed slots, to fill before growing `slots`.
+    free: Vec<usize>,
 }
 
 impl<K, V> Default for SortedMap<K, V> {
@@ -27,133 +42,136 @@ impl<K, V> SortedMap<K, V> {
     /// An empty map.
     pub(crate) const fn new() -> Self {
         Self {
-            entries: VecDeque::new(),
+            index: Index::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
         }
     }
 
     /// How many entries the map holds.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
     /// Whether the map holds no entry.
     pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
+    }
+
+    /// The entry in `slot`.
+    ///
+    /// # Panics
+    ///
+    /// If the slot is free (the index never points to one).
+    fn entry(&self, slot: usize) -> (&K, &V) {
+        let (k, v) = self.slots[slot].as_ref().expect("an indexed slot");
+        (k, v)
+    }
+
+    /// Put an entry in a free slot; which.
+    fn fill(&mut self, key: K, value: V) -> usize {
+        if let Some(slot) = self.free.pop() {
+            self.slots[slot] = Some((key, value));
+            slot
+        } else {
+            self.slots.push(Some((key, value)));
+            self.slots.len() - 1
+        }
+    }
+
+    /// Take the entry out of `slot` (just removed from the index) and free the slot. An
+    /// emptied map drops its slots' bookkeeping, so that it starts over compact.
+    fn take(&mut self, slot: usize) -> (K, V) {
+        let entry = self.slots[slot].take().expect("an indexed slot");
+        if self.index.len() == 0 {
+            self.slots.clear();
+            self.free.clear();
+        } else {
+            self.free.push(slot);
+        }
+        entry
     }
 
     /// The entry with the smallest key.
     pub(crate) fn first_key_value(&self) -> Option<(&K, &V)> {
-        self.entries.front().map(|(k, v)| (k, v))
+        self.index.first().map(|e| self.entry(e.slot))
     }
 
-    /// Remove and return the entry with the smallest key.
-    pub(crate) fn pop_first(&mut self) -> Option<(K, V)> {
-        self.entries.pop_front()
+    /// The entries, in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.index.iter().map(|e| self.entry(e.slot))
     }
 
     /// The keys, in order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
-        self.entries.iter().map(|(k, _)| k)
+        self.iter().map(|(k, _)| k)
     }
 
     /// The values, in key order.
     #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
-        self.entries.iter().map(|(_, v)| v)
+        self.iter().map(|(_, v)| v)
     }
 
-    /// The entries, in key order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.entries.iter().map(|(k, v)| (k, v))
-    }
-
-    /// The entries, in key order, with mutable values.
+    /// The first entry, in key order, for which `pred` holds, with its value mutable.
     #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    pub(crate) fn find_mut(
+        &mut self,
+        mut pred: impl FnMut(&K, &V) -> bool,
+    ) -> Option<(&K, &mut V)> {
+        let slot = self.index.iter().map(|e| e.slot).find(|&slot| {
+            let (k, v) = self.entry(slot);
+            pred(k, v)
+        })?;
+        let (k, v) = self.slots[slot].as_mut()?;
+        Some((&*k, v))
     }
 }
 
-impl<K: Ord, V> SortedMap<K, V> {
-    /// The position of `key`, or where it would be inserted.
-    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
-    where
-        K: Borrow<Q>,
-    {
-        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
-    }
-
-    /// The value of `key` (searched in the half of the ring buffer that holds it, without
-    /// a second index computation: the lookup every send makes).
-    pub(crate) fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-    {
-        let (front, back) = self.entries.as_slices();
-        let half = match back.first() {
-            Some((k, _)) if k.borrow() <= key => back,
-            _ => front,
-        };
-        let i = half.binary_search_by(|(k, _)| k.borrow().cmp(key)).ok()?;
-        Some(&half[i].1)
+impl<K: Key, V> SortedMap<K, V> {
+    /// The value of `key`: the lookup every send makes.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        let slot = self.index.get(key.raw())?;
+        Some(self.entry(slot).1)
     }
 
     /// The value of `key`, mutably.
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        let (front, back) = self.entries.as_mut_slices();
-        let half = match back.first() {
-            Some((k, _)) if k <= key => back,
-            _ => front,
-        };
-        let i = half.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
-        Some(&mut half[i].1)
+        let slot = self.index.get(key.raw())?;
+        self.slots[slot].as_mut().map(|(_, v)| v)
     }
 
     /// Whether the map has `key`.
     #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn contains_key(&self, key: &K) -> bool {
-        self.find(key).is_ok()
+        self.index.get(key.raw()).is_some()
     }
 
     /// Set `key` to `value`, returning the value it replaced. A key greater than every
     /// other (the usual case) is appended without a search.
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let at = match self.entries.back() {
-            Some((last, _)) if *last < key => self.entries.len(),
-            None => 0,
-            Some(_) => match self.find(&key) {
-                Ok(i) => return Some(core::mem::replace(&mut self.entries[i].1, value)),
-                Err(i) => i,
-            },
-        };
-        self.entries.insert(at, (key, value));
-        None
-    }
-
-    /// The value of `key`, inserting `make()` first if the map has none.
-    pub(crate) fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
-        let i = match self.find(&key) {
-            Ok(i) => i,
-            Err(i) => {
-                self.entries.insert(i, (key, make()));
-                i
+        match self.index.locate(key.raw()) {
+            Ok(slot) => {
+                let (_, old) = self.slots[slot].as_mut()?;
+                Some(core::mem::replace(old, value))
             }
-        };
-        &mut self.entries[i].1
+            Err(vacant) => {
+                let slot = self.fill(key, value);
+                self.index.insert_at(vacant, slot);
+                None
+            }
+        }
     }
 
     /// Remove `key`, returning its value. The smallest key (the usual case) is removed
     /// without a search.
     pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
-        if self.entries.front().is_some_and(|(first, _)| first == key) {
-            return self.entries.pop_front().map(|(_, v)| v);
-        }
-        let i = self.find(key).ok()?;
-        self.entries.remove(i).map(|(_, v)| v)
+        let slot = self.index.remove(key.raw())?;
+        Some(self.take(slot).1)
     }
 }
 
-impl<K: Ord, V> Index<&K> for SortedMap<K, V> {
+impl<K: Key, V> core::ops::Index<&K> for SortedMap<K, V> {
     type Output = V;
 
     /// # Panics
@@ -164,10 +182,12 @@ impl<K: Ord, V> Index<&K> for SortedMap<K, V> {
     }
 }
 
-/// A set ordered by value (the subset of `BTreeSet`'s API the engine uses).
+/// A set ordered by value (the subset of `BTreeSet`'s API the engine uses): only an index,
+/// its values rebuilt from their raw keys.
 #[derive(Clone, Debug)]
 pub(crate) struct SortedSet<K> {
-    map: SortedMap<K, ()>,
+    index: Index,
+    values: PhantomData<fn() -> K>,
 }
 
 impl<K> Default for SortedSet<K> {
@@ -180,56 +200,60 @@ impl<K> SortedSet<K> {
     /// An empty set.
     pub(crate) const fn new() -> Self {
         Self {
-            map: SortedMap::new(),
+            index: Index::new(),
+            values: PhantomData,
         }
     }
 
     /// How many values the set holds.
     pub(crate) fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 
     /// Whether the set holds no value.
     #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
+}
 
+impl<K: Key> SortedSet<K> {
     /// The smallest value.
-    pub(crate) fn first(&self) -> Option<&K> {
-        self.map.first_key_value().map(|(k, ())| k)
+    pub(crate) fn first(&self) -> Option<K> {
+        self.index.first().map(|e| K::from_raw(e.key))
     }
 
     /// Remove and return the smallest value.
     pub(crate) fn pop_first(&mut self) -> Option<K> {
-        self.map.pop_first().map(|(k, ())| k)
+        self.index.pop_first().map(|e| K::from_raw(e.key))
     }
-}
 
-impl<K: Ord> SortedSet<K> {
+    /// The values, in order.
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = K> {
+        self.index.iter().map(|e| K::from_raw(e.key))
+    }
+
     /// Add `value`; whether it was new.
     pub(crate) fn insert(&mut self, value: K) -> bool {
-        self.map.insert(value, ()).is_none()
+        match self.index.locate(value.raw()) {
+            Ok(_) => false,
+            Err(vacant) => {
+                self.index.insert_at(vacant, 0);
+                true
+            }
+        }
     }
 
     /// Remove `value`; whether it was there.
     pub(crate) fn remove(&mut self, value: &K) -> bool {
-        self.map.remove(value).is_some()
+        self.index.remove(value.raw()).is_some()
     }
 
     /// Whether the set has `value`.
     #[cfg_attr(not(feature = "spool"), allow(dead_code, reason = "the spool's"))]
     pub(crate) fn contains(&self, value: &K) -> bool {
-        self.map.contains_key(value)
-    }
-}
-
-impl<'a, K> IntoIterator for &'a SortedSet<K> {
-    type Item = &'a K;
-    type IntoIter = core::iter::Map<vec_deque::Iter<'a, (K, ())>, fn(&'a (K, ())) -> &'a K>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.map.entries.iter().map(|(k, ())| k)
+        self.index.get(value.raw()).is_some()
     }
 }
 

@@ -14,9 +14,9 @@ impl<T> Engine<T> {
             .and_then(|c| c.deadline)
             .filter(|_| !self.batches.is_empty());
         [
-            self.lingers.first().map(|(t, _)| *t),
-            self.retries.first().map(|(t, _)| *t),
-            self.deadlines.first().map(|(t, _)| *t),
+            self.lingers.first().map(|(t, _)| t),
+            self.retries.first().map(|(t, _)| t),
+            self.deadlines.first().map(|(t, _)| t),
             close,
             (self.settings.format.log_groups()).and_then(|_| self.sources.deadline()),
         ]
@@ -29,7 +29,7 @@ impl<T> Engine<T> {
     /// fail batches past their delivery deadline (unless a request is in flight: its outcome
     /// decides), and once the close deadline has passed fail everything left.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some(&(at, id)) = self.lingers.first() {
+        while let Some((at, id)) = self.lingers.first() {
             if at > now {
                 break;
             }
@@ -38,14 +38,14 @@ impl<T> Engine<T> {
             // buffers kept for a burst go back to the allocator.
             self.pool.shrink(&mut self.memory);
         }
-        while let Some(&(at, id)) = self.retries.first() {
+        while let Some((at, id)) = self.retries.first() {
             if at > now {
                 break;
             }
             self.retries.remove(&(at, id));
             self.retry_due(id);
         }
-        while let Some(&(at, id)) = self.deadlines.first() {
+        while let Some((at, id)) = self.deadlines.first() {
             if at > now {
                 break;
             }
