@@ -9,8 +9,9 @@
 #    cannot rebuild std, so it links the precompiled one.
 #    `SLS_WASM_TOOLCHAIN=stable` builds on stable without these (a larger .wasm).
 # 2. Then wasm-opt with a few settings, keeping whichever gzips smallest (or none).
-# 3. Then short import names in the .wasm and its JS glue (runtime-wasm/minify-imports.mjs):
-#    wasm-bindgen's are `__wbg_<name>_<16 hex digits>`, each written in both files.
+# 3. Then short names for wasm-bindgen's imports and closure shims, in the .wasm, its JS glue
+#    and its .d.ts files (runtime-wasm/minify-names.mjs): wasm-bindgen's carry hashes, written
+#    in each file.
 #
 # `install_wasm_toolchain` installs the toolchain (rustup: minimal profile, rust-src, the wasm32
 # target); runtime-wasm/ci.sh calls it.
@@ -61,8 +62,8 @@ shrink_wasm() {
   fi
 }
 
-# minify_imports FILE_bg.wasm FILE.js: give the imports short names in both (step 3). Prints
-# one line: what was renamed and the bytes before and after.
-minify_imports() {
-  node runtime-wasm/minify-imports.mjs "$1" "$2"
+# minify_names FILE_bg.wasm FILE.js [FILE.d.ts ...]: short names in all of them (step 3).
+# Prints one line: what was renamed and the bytes before and after.
+minify_names() {
+  node runtime-wasm/minify-names.mjs "$@"
 }

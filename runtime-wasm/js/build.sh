@@ -15,9 +15,9 @@
 # rebuilds std for size (runtime-wasm/shrink.sh: build-std, panic = "immediate-abort"); then
 # wasm-opt from npm binaryen (WASM_OPT, or $target/js-tools/node_modules/.bin/wasm-opt as
 # installed by runtime-wasm/ci.sh; Debian's binaryen breaks wasm-bindgen output) with the
-# settings of shrink.sh, whichever gives the smallest gzip, and short import names in the .wasm and the glue
-# (runtime-wasm/minify-imports.mjs); the JS glue is minified with terser (TERSER, or the one
-# of $target/js-tools). Prints raw and gzip -9 sizes of the shipped .wasm
+# settings of shrink.sh, whichever gives the smallest gzip; short names for wasm-bindgen's
+# imports and closure shims (runtime-wasm/minify-names.mjs); the JS glue minified with terser
+# (TERSER, or the one of $target/js-tools). Prints raw and gzip -9 sizes of the shipped .wasm
 # and JS glue, and fails if a flavour's shipped gzip total exceeds its limit (below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,8 +35,8 @@ terser=${TERSER:-$target/js-tools/node_modules/.bin/terser}
 
 # Ceilings on the shipped gzip -9 bytes (wasm + JS glue): ratchets that stop growth, lowered
 # as bytes are removed. Issue 16's targets are 25 KB (tracking) and 40 KB (signed).
-limit_signed=${SIZE_LIMIT_SIGNED:-100900}
-limit_tracking=${SIZE_LIMIT_TRACKING:-77800}
+limit_signed=${SIZE_LIMIT_SIGNED:-100600}
+limit_tracking=${SIZE_LIMIT_TRACKING:-77400}
 
 gz() { gzip -9 -c <"$1" | wc -c; }
 
@@ -72,7 +72,7 @@ JS
     esac
   done <"$tried"
   rm "$tried"
-  echo "  $(minify_imports "$wasm" "$dir/sls_producer_js.js")"
+  echo "  $(minify_names "$wasm" "$dir/sls_producer_js.js" "$dir"/*.d.ts)"
   # The glue minified (an ES module: its exports keep their names; index.d.ts types them).
   "$terser" "$dir/sls_producer_js.js" --module --compress --mangle -o "$dir/sls_producer_js.js"
   local raw gzw js js_gz

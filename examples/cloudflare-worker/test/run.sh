@@ -41,7 +41,7 @@ note="wasm-opt not found: names kept"
 if [[ -x "$wasm_opt" ]]; then
   note=$(shrink_wasm "$wasm" "$wasm_opt" | sed -n 's/^kept: //p')
 fi
-minify_imports "$wasm" "$out/pkg/$crate.js"
+minify_names "$wasm" "$out/pkg/$crate.js" "$out"/pkg/*.d.ts
 cp examples/cloudflare-worker/worker.mjs examples/cloudflare-worker/test/test.mjs "$out/"
 sed "s|@SLS_LOCAL_URL@|$SLS_LOCAL_URL|g" examples/cloudflare-worker/test/config.capnp.in >"$out/config.capnp"
 echo "=== workerd test ($("$workerd" --version)), Worker wasm $(wc -c <"$wasm") bytes raw, $(gzip -9 -c <"$wasm" | wc -c) gzip -9 ($note; $SLS_WASM_TOOLCHAIN)"
