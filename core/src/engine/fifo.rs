@@ -48,7 +48,8 @@ impl<T> Fifo<T> {
     }
 
     /// Queue `item` at the front: into the last taken slot if there is one, else shifting
-    /// the queue by one.
+    /// the queue by one. (The spool puts a batch read back from disk first.)
+    #[cfg(any(feature = "spool", test))]
     pub(crate) fn push_front(&mut self, item: T) {
         match self.head.checked_sub(1) {
             Some(head) => {
@@ -95,7 +96,9 @@ impl<T> Fifo<T> {
         self.slots.drain(..end).flatten().collect()
     }
 
-    /// Move every item of `other` to the back of this queue, in order.
+    /// Move every item of `other` to the back of this queue, in order. (The spool's held
+    /// batches rejoin the ready queue when a replay ends.)
+    #[cfg(any(feature = "spool", test))]
     pub(crate) fn append(&mut self, other: &mut Self) {
         self.slots.extend(other.slots.drain(other.head..));
         other.clear();
