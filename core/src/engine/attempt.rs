@@ -1,8 +1,8 @@
 //! Delivery attempts: what happened to each HTTP request of a batch.
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
@@ -97,7 +97,7 @@ impl Attempt {
 /// the *first* N instead, so a success after many failures can report a stale error there.
 #[derive(Clone, Debug)]
 pub(crate) struct AttemptHistory {
-    recent: VecDeque<Attempt>,
+    recent: Vec<Attempt>,
     capacity: usize,
     total: u32,
 }
@@ -105,7 +105,7 @@ pub(crate) struct AttemptHistory {
 impl AttemptHistory {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            recent: VecDeque::new(),
+            recent: Vec::new(),
             capacity,
             total: 0,
         }
@@ -127,15 +127,16 @@ impl AttemptHistory {
         if keep == 0 {
             return;
         }
+        // At most `capacity` records (a handful) are kept: shifting them is cheap.
         while self.recent.len() >= keep {
-            self.recent.pop_front();
+            self.recent.remove(0);
         }
-        // Exact growth: at most `capacity` records are ever kept, so the deque's usual
+        // Exact growth: at most `capacity` records are ever kept, so the `Vec`'s usual
         // doubling (to 4, 8, 16) would only leave slots empty.
         if self.recent.len() == self.recent.capacity() {
             self.recent.reserve_exact(1);
         }
-        self.recent.push_back(attempt);
+        self.recent.push(attempt);
     }
 
     /// Attempts made so far, including forgotten ones.
@@ -145,12 +146,12 @@ impl AttemptHistory {
 
     /// The latest record, if any is kept.
     pub(crate) fn last(&self) -> Option<&Attempt> {
-        self.recent.back()
+        self.recent.last()
     }
 
     /// The kept records, oldest first, as one shareable slice.
     pub(crate) fn to_shared(&self) -> Arc<[Attempt]> {
-        self.recent.iter().cloned().collect()
+        self.recent.as_slice().into()
     }
 }
 

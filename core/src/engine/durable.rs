@@ -18,13 +18,13 @@
 //! A stored batch's body may leave memory while it waits and be read back before its
 //! next attempt: see [`evict`](super::evict).
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::attempt::AttemptHistory;
 use super::batch::{Batch, BatchId, Body, Phase};
 use super::clock::ClockOffset;
 use super::evict::Resident;
+use super::fifo::Fifo;
 use super::metrics::SpoolCounters;
 use super::sorted::{SortedMap, SortedSet};
 use super::{DeliveryFailure, Engine};
@@ -55,7 +55,7 @@ pub(super) struct Durable {
     /// Replayed batches in the engine.
     replayed: SortedSet<BatchId>,
     /// New batches taken off the ready queue while replaying, in order.
-    held: VecDeque<BatchId>,
+    held: Fifo<BatchId>,
     /// Bodies in memory that may leave it: written, untracked batches (see `evict.rs`).
     pub(super) resident: Resident,
     /// Evicted batches due for an attempt, waiting for their body to be read back.
@@ -326,7 +326,7 @@ impl<T> Engine<T> {
         };
         if d.replaying {
             d.replaying = false;
-            self.ready.extend(d.held.drain(..));
+            self.ready.append(&mut d.held);
             self.wakeup = true;
         }
     }

@@ -77,6 +77,7 @@ mod encoder;
 mod events;
 #[cfg(feature = "spool")]
 mod evict;
+mod fifo;
 mod handback;
 mod intake;
 mod key;
@@ -95,7 +96,6 @@ mod timers;
 mod transmit;
 mod wire;
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -119,6 +119,7 @@ pub use seal::{CompressJob, Compressed};
 use batch::{Batch, BatchId, Phase};
 use credentials::Sources;
 use destination::Destinations;
+pub(crate) use fifo::Fifo;
 
 use memory::MemoryBudget;
 use open::OpenBatches;
@@ -249,7 +250,7 @@ pub struct Engine<T> {
     lingers: SortedSet<(Instant, BatchId)>,
     retries: SortedSet<(Instant, BatchId)>,
     deadlines: SortedSet<(Instant, BatchId)>,
-    ready: VecDeque<BatchId>,
+    ready: Fifo<BatchId>,
     in_flight: SortedMap<AttemptId, BatchId>,
     spanning: SortedMap<Ticket, Spanning<T>>,
     events: outcome_queue::OutcomeQueue<T>,
@@ -265,7 +266,7 @@ pub struct Engine<T> {
     /// a flush may be reached (with a spool also: a body became one that may leave
     /// memory, see `evict.rs`).
     settled: bool,
-    decisions: VecDeque<Decision>,
+    decisions: Fifo<Decision>,
     /// Sealed batches whose body no [`CompressJob`] has taken yet.
     to_compress: SortedSet<BatchId>,
     /// Compresses bodies that no job took, in [`Engine::poll_transmit`].
@@ -340,7 +341,7 @@ impl<T> Engine<T> {
             lingers: SortedSet::new(),
             retries: SortedSet::new(),
             deadlines: SortedSet::new(),
-            ready: VecDeque::new(),
+            ready: Fifo::new(),
             in_flight: SortedMap::new(),
             spanning: SortedMap::new(),
             events: outcome_queue::OutcomeQueue::default(),
@@ -353,7 +354,7 @@ impl<T> Engine<T> {
             stats: Counters::default(),
             wakeup: false,
             settled: false,
-            decisions: VecDeque::new(),
+            decisions: Fifo::new(),
             to_compress: SortedSet::new(),
             compressor: Compressor::new(),
             pool: BufferPool::new(config.memory_budget, config.max_batch_bytes),

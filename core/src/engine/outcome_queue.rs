@@ -13,13 +13,13 @@
 //!  (a few sends: empty sends, sends spanning batches)  Entry::One ─►    per part, in order
 //! ```
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::{self, Vec};
 use core::fmt;
 
 use super::attempt::Attempt;
 use super::batch::{PartOwner, SendPart};
+use super::fifo::Fifo;
 use super::handback::{FailedBatch, HandedBack};
 use super::{DeliveryEvent, DeliveryFailure, DeliveryResult, Outcome};
 
@@ -83,7 +83,7 @@ enum Entry<T> {
 /// Outcomes waiting to be polled, in the order they were decided.
 #[derive(Debug)]
 pub(super) struct OutcomeQueue<T> {
-    entries: VecDeque<Entry<T>>,
+    entries: Fifo<Entry<T>>,
     /// Outcomes in `entries`.
     len: usize,
 }
@@ -91,7 +91,7 @@ pub(super) struct OutcomeQueue<T> {
 impl<T> Default for OutcomeQueue<T> {
     fn default() -> Self {
         Self {
-            entries: VecDeque::new(),
+            entries: Fifo::new(),
             len: 0,
         }
     }

@@ -20,7 +20,6 @@
 // value in an `Arc` there.
 #![cfg_attr(wasm_browser, allow(clippy::arc_with_non_send_sync))]
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -32,7 +31,7 @@ use super::blocking::DriverThread;
 use super::diag;
 use super::driver::Shared;
 use super::handle::Callback;
-use crate::engine::DeliveryResult;
+use crate::engine::{DeliveryResult, Fifo};
 
 /// Callbacks waiting for the callback task at most. Past it the driver leaves outcomes in
 /// the engine (still holding their memory) until the task catches up.
@@ -125,7 +124,7 @@ struct Round {
 #[derive(Default)]
 pub(crate) struct CallbackQueue {
     /// Each call with the bytes of the memory budget its outcome holds.
-    calls: VecDeque<(Deferred, usize)>,
+    calls: Fifo<(Deferred, usize)>,
     /// The task, parked on an empty queue.
     task: Option<Waker>,
     /// The driver finished or was dropped: the task ends once the queue is empty.
@@ -195,7 +194,7 @@ impl CallbackTask {
         let was_full = queue.room() == 0;
         let n = queue.calls.len().min(CALLS_PER_ROUND);
         Poll::Ready(Some(Round {
-            calls: queue.calls.drain(..n).collect(),
+            calls: queue.calls.take_front(n),
             was_full,
         }))
     }
@@ -238,7 +237,7 @@ impl Drop for CallbackTask {
             let mut queue = self.shared.callbacks.lock();
             queue.task_gone = true;
             queue.task = None;
-            queue.calls.drain(..).collect()
+            queue.calls.take_front(usize::MAX)
         };
         if calls.is_empty() {
             return;

@@ -7,7 +7,6 @@
 //! as it always did; with them, compression uses more than one thread when the runtime has
 //! them.
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -16,13 +15,13 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use super::driver::Shared;
-use crate::engine::{CompressJob, Compressed};
+use crate::engine::{CompressJob, Compressed, Fifo};
 use crate::protocol::compress::Compressor;
 
 /// Jobs waiting for a compressor, and results waiting for the driver.
 #[derive(Default)]
 pub(crate) struct CompressQueue {
-    jobs: VecDeque<CompressJob>,
+    jobs: Fifo<CompressJob>,
     done: Vec<Compressed>,
     /// Helpers waiting for a job.
     idle: Vec<Waker>,
