@@ -35,8 +35,8 @@ terser=${TERSER:-$target/js-tools/node_modules/.bin/terser}
 
 # Ceilings on the shipped gzip -9 bytes (wasm + JS glue): ratchets that stop growth, lowered
 # as bytes are removed. Issue 16's targets are 25 KB (tracking) and 40 KB (signed).
-limit_signed=${SIZE_LIMIT_SIGNED:-100600}
-limit_tracking=${SIZE_LIMIT_TRACKING:-77400}
+limit_signed=${SIZE_LIMIT_SIGNED:-100200}
+limit_tracking=${SIZE_LIMIT_TRACKING:-77000}
 
 gz() { gzip -9 -c <"$1" | wc -c; }
 
