@@ -56,7 +56,8 @@
 //!    no_spool.rs     without the `spool` feature: the hooks of the two above, doing nothing
 //!    log_groups.rs   whether PutLogs' LogGroups are compiled in (the `signing` feature)
 //!    key.rs open.rs batch.rs record.rs memory.rs pool.rs seal.rs wire.rs   the parts
-//!    sorted.rs       the ordered maps and sets the engine keeps its state in
+//!    sorted.rs       the ordered maps and sets the engine keeps its state in (one untyped index)
+//!    fifo.rs         the engine's and the producer's plain queues
 //!    retry.rs backoff.rs attempt.rs events.rs decision.rs metrics.rs      the policies and reports
 //! ```
 
