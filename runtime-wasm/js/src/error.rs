@@ -1,8 +1,9 @@
 //! The errors the JS API throws: `Error`s named `SlsProducerError` with a stable `code`.
 
-use js_sys::Reflect;
 use sls_producer_wasm::SendError;
 use wasm_bindgen::JsValue;
+
+use crate::js::set;
 
 /// Why an option or a call was refused, as thrown to JS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,11 +44,7 @@ impl Code {
 pub(crate) fn error(code: Code, message: &str) -> JsValue {
     let e = js_sys::Error::new(message);
     e.set_name("SlsProducerError");
-    let _ = Reflect::set(
-        &e,
-        &JsValue::from_str("code"),
-        &JsValue::from_str(code.as_str()),
-    );
+    set(&e, "code", code.as_str());
     e.into()
 }
 
